@@ -1,0 +1,101 @@
+package dev.driftless.core;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One committed change of one key, as a source reports it. Events are values: immutable, validated
+ * when built, and compared by their fields.
+ *
+ * <p>An event may arrive late, twice or out of order; its {@link #version()} lets the index keep
+ * the newest state whatever the arrival order.
+ */
+public sealed interface ChangeEvent permits ChangeEvent.Upsert, ChangeEvent.Delete {
+
+  DocumentKey key();
+
+  Version version();
+
+  /** Where in the source's log this change is; what gets committed once it is settled. */
+  SourcePosition position();
+
+  /** When the source committed the change (used for lag by time). */
+  Instant committedAt();
+
+  /** A cheap estimate of the event's size in bytes, counted against the pipeline's byte bounds. */
+  long estimatedSizeBytes();
+
+  /** The key's current state is {@code document}. */
+  static Upsert upsert(
+      DocumentKey key,
+      Version version,
+      SourcePosition position,
+      Document document,
+      Instant committedAt) {
+    return new Upsert(key, version, position, document, committedAt);
+  }
+
+  /** The key no longer exists. */
+  static Delete delete(
+      DocumentKey key, Version version, SourcePosition position, Instant committedAt) {
+    return new Delete(key, version, position, committedAt);
+  }
+
+  /**
+   * The key now holds {@code document}.
+   *
+   * @param key the document's key
+   * @param version the source's version of this state
+   * @param position the source position of the change
+   * @param document the new state
+   * @param committedAt the source's commit time
+   */
+  record Upsert(
+      DocumentKey key,
+      Version version,
+      SourcePosition position,
+      Document document,
+      Instant committedAt)
+      implements ChangeEvent {
+    public Upsert {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(position, "position");
+      Objects.requireNonNull(document, "document");
+      Objects.requireNonNull(committedAt, "committedAt");
+    }
+
+    /** The same change carrying another document (what a mapper produces). */
+    public Upsert withDocument(Document newDocument) {
+      return new Upsert(key, version, position, newDocument, committedAt);
+    }
+
+    @Override
+    public long estimatedSizeBytes() {
+      return 64L + key.collection().length() + key.id().length() + document.estimatedSizeBytes();
+    }
+  }
+
+  /**
+   * The key was deleted.
+   *
+   * @param key the deleted document's key
+   * @param version the source's version of the deletion
+   * @param position the source position of the change
+   * @param committedAt the source's commit time
+   */
+  record Delete(DocumentKey key, Version version, SourcePosition position, Instant committedAt)
+      implements ChangeEvent {
+    public Delete {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(position, "position");
+      Objects.requireNonNull(committedAt, "committedAt");
+    }
+
+    @Override
+    public long estimatedSizeBytes() {
+      return 64L + key.collection().length() + key.id().length();
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package dev.driftless.core;
+
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An event that could not be applied for a reason that retrying will not fix (a poison event), kept
+ * with everything needed to understand and replay it.
+ *
+ * <p>Replaying never re-sends {@link #payload()}: it re-reads the key's current state from the
+ * source, so a replay can never resurrect an old state.
+ *
+ * @param id unique id within its store
+ * @param key the event's key
+ * @param version the event's version
+ * @param position the event's source position, as {@link SourcePosition#asString()}
+ * @param operation {@code "upsert"} or {@code "delete"}
+ * @param payload the document the event carried, when there was one
+ * @param errorType a short machine-readable class of the error, e.g. the engine's error type or an
+ *     exception class name
+ * @param errorMessage the error's message, as the failing component gave it
+ * @param attempts how many times the event was tried
+ * @param firstFailedAt when it first failed
+ * @param lastFailedAt when it last failed
+ */
+public record DeadLetter(
+    String id,
+    DocumentKey key,
+    Version version,
+    String position,
+    String operation,
+    @Nullable Document payload,
+    String errorType,
+    String errorMessage,
+    int attempts,
+    Instant firstFailedAt,
+    Instant lastFailedAt) {
+
+  public DeadLetter {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(position, "position");
+    Objects.requireNonNull(operation, "operation");
+    Objects.requireNonNull(errorType, "errorType");
+    Objects.requireNonNull(errorMessage, "errorMessage");
+    Objects.requireNonNull(firstFailedAt, "firstFailedAt");
+    Objects.requireNonNull(lastFailedAt, "lastFailedAt");
+    if (attempts < 1) {
+      throw new IllegalArgumentException("attempts must be at least 1, was " + attempts);
+    }
+  }
+
+  /** A dead letter for {@code event}, failed now for the first time. */
+  public static DeadLetter of(
+      String id,
+      ChangeEvent event,
+      String errorType,
+      String errorMessage,
+      int attempts,
+      Instant at) {
+    Document payload = event instanceof ChangeEvent.Upsert u ? u.document() : null;
+    return new DeadLetter(
+        id,
+        event.key(),
+        event.version(),
+        event.position().asString(),
+        event instanceof ChangeEvent.Upsert ? "upsert" : "delete",
+        payload,
+        errorType,
+        errorMessage,
+        attempts,
+        at,
+        at);
+  }
+
+  /** This dead letter after one more failed attempt. */
+  public DeadLetter failedAgain(String newErrorType, String newErrorMessage, Instant at) {
+    return new DeadLetter(
+        id,
+        key,
+        version,
+        position,
+        operation,
+        payload,
+        newErrorType,
+        newErrorMessage,
+        attempts + 1,
+        firstFailedAt,
+        at);
+  }
+}

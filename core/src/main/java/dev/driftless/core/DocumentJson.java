@@ -1,0 +1,209 @@
+package dev.driftless.core;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes {@link Document}s as JSON and reads them back, streaming, without an intermediate tree.
+ *
+ * <p>Numbers keep their exact value: {@link BigDecimal} is written as a JSON number with all its
+ * digits, and JSON numbers read back as {@link Long}, {@link BigInteger} or {@link BigDecimal}.
+ * JSON has no NaN or infinities, so non-finite doubles and floats are written as the strings {@code
+ * "NaN"}, {@code "Infinity"} and {@code "-Infinity"}.
+ *
+ * <p>Thread-safe.
+ */
+public final class DocumentJson {
+
+  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+  private DocumentJson() {}
+
+  /**
+   * Writes {@code document} as one JSON object, followed by {@code extraFields}, to {@code out}.
+   */
+  public static void write(
+      Document document, Map<String, ? extends @Nullable Object> extraFields, OutputStream out)
+      throws IOException {
+    try (JsonGenerator gen = FACTORY.createGenerator(out)) {
+      gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      gen.writeStartObject();
+      for (Map.Entry<String, @Nullable Object> e : document.fields().entrySet()) {
+        gen.writeFieldName(e.getKey());
+        writeValue(gen, e.getValue());
+      }
+      for (Map.Entry<String, ? extends @Nullable Object> e : extraFields.entrySet()) {
+        gen.writeFieldName(e.getKey());
+        writeValue(gen, e.getValue());
+      }
+      gen.writeEndObject();
+    }
+  }
+
+  /** Writes any value a {@link Document} may hold as JSON to {@code out}. */
+  public static void writeValue(@Nullable Object value, OutputStream out) throws IOException {
+    try (JsonGenerator gen = FACTORY.createGenerator(out)) {
+      gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      writeValue(gen, value);
+    }
+  }
+
+  /** {@code document} as JSON bytes (UTF-8). */
+  public static byte[] toBytes(Document document) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try {
+      write(document, Map.of(), out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** {@code document} as a JSON string. */
+  public static String toJson(Document document) {
+    return new String(toBytes(document), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Parses a JSON object into a document. */
+  public static Document parse(byte[] json) {
+    try (JsonParser parser = FACTORY.createParser(json)) {
+      return parse(parser);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a JSON object: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses a JSON object into a document. */
+  public static Document parse(String json) {
+    try (JsonParser parser = FACTORY.createParser(json)) {
+      return parse(parser);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a JSON object: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses any JSON value into the JDK values a {@link Document} holds. */
+  public static @Nullable Object parseValue(String json) {
+    try (JsonParser parser = FACTORY.createParser(json)) {
+      parser.nextToken();
+      return readValue(parser);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static Document parse(JsonParser parser) throws IOException {
+    if (parser.nextToken() != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("expected a JSON object");
+    }
+    Object fields = readValue(parser);
+    if (!(fields instanceof Map<?, ?> map)) {
+      throw new IllegalArgumentException("expected a JSON object");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, @Nullable Object> typed = (Map<String, @Nullable Object>) map;
+    return Document.of(typed);
+  }
+
+  private static @Nullable Object readValue(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == null) {
+      throw new IOException("unexpected end of input");
+    }
+    switch (t) {
+      case START_OBJECT:
+        {
+          Map<String, @Nullable Object> map = new LinkedHashMap<>();
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            map.put(name, readValue(p));
+          }
+          return map;
+        }
+      case START_ARRAY:
+        {
+          List<@Nullable Object> list = new ArrayList<>();
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            list.add(readValue(p));
+          }
+          return list;
+        }
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+        return switch (p.getNumberType()) {
+          case INT, LONG -> p.getLongValue();
+          default -> p.getBigIntegerValue();
+        };
+      case VALUE_NUMBER_FLOAT:
+        return p.getDecimalValue();
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_NULL:
+        return null;
+      default:
+        throw new IOException("unexpected token " + t);
+    }
+  }
+
+  private static void writeValue(JsonGenerator gen, @Nullable Object value) throws IOException {
+    if (value == null) {
+      gen.writeNull();
+    } else if (value instanceof String s) {
+      gen.writeString(s);
+    } else if (value instanceof Boolean b) {
+      gen.writeBoolean(b);
+    } else if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+      gen.writeNumber(((Number) value).intValue());
+    } else if (value instanceof Long l) {
+      gen.writeNumber(l);
+    } else if (value instanceof BigInteger bi) {
+      gen.writeNumber(bi);
+    } else if (value instanceof BigDecimal bd) {
+      gen.writeNumber(bd);
+    } else if (value instanceof Double d) {
+      if (d.isNaN() || d.isInfinite()) {
+        gen.writeString(d.toString());
+      } else {
+        gen.writeNumber(d);
+      }
+    } else if (value instanceof Float f) {
+      if (f.isNaN() || f.isInfinite()) {
+        gen.writeString(f.toString());
+      } else {
+        gen.writeNumber(f);
+      }
+    } else if (value instanceof Map<?, ?> map) {
+      gen.writeStartObject();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        gen.writeFieldName(String.valueOf(e.getKey()));
+        writeValue(gen, e.getValue());
+      }
+      gen.writeEndObject();
+    } else if (value instanceof List<?> list) {
+      gen.writeStartArray();
+      for (Object item : list) {
+        writeValue(gen, item);
+      }
+      gen.writeEndArray();
+    } else {
+      throw new IllegalArgumentException("not a document value: " + value.getClass().getName());
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.driftless.core;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Identifies one document: the logical collection (a table, or the index it is routed to) and the
+ * primary key rendered canonically.
+ *
+ * <p>A single-column key is its own text. A composite key joins its parts with {@code ','}, each
+ * part escaped so that {@code '\\'} becomes {@code "\\\\"} and {@code ','} becomes {@code "\\,"}:
+ * two different part lists never render the same id.
+ *
+ * @param collection the logical type, never blank
+ * @param id the canonical key text, never empty
+ */
+public record DocumentKey(String collection, String id) implements Comparable<DocumentKey> {
+
+  public DocumentKey {
+    Objects.requireNonNull(collection, "collection");
+    Objects.requireNonNull(id, "id");
+    if (collection.isBlank()) {
+      throw new IllegalArgumentException("collection must not be blank");
+    }
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("id must not be empty");
+    }
+  }
+
+  /** A key with a single-part id. */
+  public static DocumentKey of(String collection, String id) {
+    return new DocumentKey(collection, id);
+  }
+
+  /** A key whose id is composed of several parts, joined unambiguously. */
+  public static DocumentKey composite(String collection, List<String> parts) {
+    Objects.requireNonNull(parts, "parts");
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("parts must not be empty");
+    }
+    if (parts.size() == 1) {
+      return new DocumentKey(collection, Objects.requireNonNull(parts.get(0), "parts[0]"));
+    }
+    StringBuilder id = new StringBuilder();
+    for (int i = 0; i < parts.size(); i++) {
+      String part = parts.get(i);
+      if (part == null) {
+        throw new NullPointerException("parts[" + i + "]");
+      }
+      if (i > 0) {
+        id.append(',');
+      }
+      for (int c = 0; c < part.length(); c++) {
+        char ch = part.charAt(c);
+        if (ch == '\\' || ch == ',') {
+          id.append('\\');
+        }
+        id.append(ch);
+      }
+    }
+    return new DocumentKey(collection, id.toString());
+  }
+
+  @Override
+  public int compareTo(DocumentKey other) {
+    int byCollection = collection.compareTo(other.collection);
+    return byCollection != 0 ? byCollection : id.compareTo(other.id);
+  }
+
+  @Override
+  public String toString() {
+    return collection + "/" + id;
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * Implementation details: the pipeline runner, per-key scheduling, settle tracking and the default
+ * stores' internals. Not an API: anything here may change in any release, and neither users nor
+ * {@code dev.driftless.core.spi} may import it.
+ */
+@NullMarked
+package dev.driftless.core.internal;
+
+import org.jspecify.annotations.NullMarked;
