@@ -1,0 +1,275 @@
+package dev.driftless.core.stores;
+
+import dev.driftless.core.DeadLetter;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentJson;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.DeadLetterStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable dead-letter store in one JSON-lines file that a person can read with {@code less} or
+ * {@code jq}.
+ *
+ * <p>Every change is one appended line, {@code {"op":"put", ...letter...}} or {@code
+ * {"op":"remove","id":...}}, and the file is forced to disk ({@code fsync}) before {@link #put} or
+ * {@link #remove} returns. The file is created readable and writable by its owner only (0600),
+ * since payloads hold user data. Opening the file replays it; a torn last line (a crash in the
+ * middle of a write) is ignored, because its write never returned. When removed letters make up
+ * most of the file, it is rewritten compactly (to a temporary file, forced, then atomically moved
+ * over).
+ *
+ * <p>Thread-safe within one process; one file must not be shared by two open stores.
+ */
+public final class FileDeadLetterStore implements DeadLetterStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileDeadLetterStore.class);
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
+
+  private final Path file;
+  private final Map<String, DeadLetter> letters = new LinkedHashMap<>();
+  private FileChannel channel;
+  private long linesInFile;
+  private boolean closed;
+
+  private FileDeadLetterStore(Path file) throws IOException {
+    this.file = file;
+    this.channel = openForAppend(file);
+    replay();
+  }
+
+  /**
+   * Opens (creating if absent) the store in {@code file}. The parent directory must exist.
+   *
+   * @throws UncheckedIOException if the file cannot be created, read or locked
+   */
+  public static FileDeadLetterStore open(Path file) {
+    Objects.requireNonNull(file, "file");
+    try {
+      return new FileDeadLetterStore(file.toAbsolutePath());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open dead-letter file " + file, e);
+    }
+  }
+
+  /** The file this store writes. */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public synchronized void put(DeadLetter letter) throws IOException {
+    Objects.requireNonNull(letter, "letter");
+    ensureOpen();
+    append(encode(letter));
+    letters.remove(letter.id());
+    letters.put(letter.id(), letter);
+  }
+
+  @Override
+  public synchronized List<DeadLetter> list(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max must not be negative, was " + max);
+    }
+    List<DeadLetter> out = new ArrayList<>(Math.min(max, letters.size()));
+    for (DeadLetter letter : letters.values()) {
+      if (out.size() >= max) {
+        break;
+      }
+      out.add(letter);
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized Optional<DeadLetter> get(String id) {
+    return Optional.ofNullable(letters.get(Objects.requireNonNull(id, "id")));
+  }
+
+  @Override
+  public synchronized boolean remove(String id) throws IOException {
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    if (!letters.containsKey(id)) {
+      return false;
+    }
+    Map<String, @Nullable Object> line = new LinkedHashMap<>();
+    line.put("op", "remove");
+    line.put("id", id);
+    append(line);
+    letters.remove(id);
+    if (linesInFile > 64 && linesInFile > 4L * letters.size()) {
+      compact();
+    }
+    return true;
+  }
+
+  @Override
+  public synchronized long count() {
+    return letters.size();
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      channel.close();
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("dead-letter store " + file + " is closed");
+    }
+  }
+
+  private static FileChannel openForAppend(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      } else {
+        Files.createFile(file);
+      }
+    }
+    return FileChannel.open(
+        file, StandardOpenOption.WRITE, StandardOpenOption.APPEND, StandardOpenOption.READ);
+  }
+
+  private void append(Map<String, @Nullable Object> line) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    DocumentJson.writeValue(line, out);
+    out.write('\n');
+    ByteBuffer buffer = ByteBuffer.wrap(out.toByteArray());
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
+    }
+    channel.force(false);
+    linesInFile++;
+  }
+
+  private void replay() throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    for (int i = 0; i < lines.size(); i++) {
+      String text = lines.get(i);
+      if (text.isBlank()) {
+        continue;
+      }
+      linesInFile++;
+      Map<?, ?> line;
+      try {
+        line = (Map<?, ?>) Objects.requireNonNull(DocumentJson.parseValue(text));
+      } catch (RuntimeException e) {
+        if (i == lines.size() - 1) {
+          LOG.warn("Ignoring a torn last line in dead-letter file {}", file);
+          continue;
+        }
+        throw new IOException("dead-letter file " + file + " line " + (i + 1) + " is corrupt", e);
+      }
+      String op = String.valueOf(line.get("op"));
+      String id = String.valueOf(line.get("id"));
+      if ("remove".equals(op)) {
+        letters.remove(id);
+      } else if ("put".equals(op)) {
+        letters.remove(id);
+        letters.put(id, decode(line));
+      } else {
+        throw new IOException("dead-letter file " + file + " line " + (i + 1) + ": unknown op");
+      }
+    }
+  }
+
+  private void compact() throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".compact");
+    Files.deleteIfExists(tmp);
+    try (FileChannel out =
+        FileChannel.open(
+            tmp,
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
+      for (DeadLetter letter : letters.values()) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        DocumentJson.writeValue(encode(letter), bytes);
+        bytes.write('\n');
+        ByteBuffer buffer = ByteBuffer.wrap(bytes.toByteArray());
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+      }
+      out.force(true);
+    }
+    channel.close();
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    channel = openForAppend(file);
+    linesInFile = letters.size();
+  }
+
+  private static Map<String, @Nullable Object> encode(DeadLetter letter) {
+    Map<String, @Nullable Object> line = new LinkedHashMap<>();
+    line.put("op", "put");
+    line.put("id", letter.id());
+    line.put("collection", letter.key().collection());
+    line.put("key", letter.key().id());
+    line.put("version", letter.version().value());
+    line.put("position", letter.position());
+    line.put("operation", letter.operation());
+    line.put("errorType", letter.errorType());
+    line.put("errorMessage", letter.errorMessage());
+    line.put("attempts", letter.attempts());
+    line.put("firstFailedAt", letter.firstFailedAt().toString());
+    line.put("lastFailedAt", letter.lastFailedAt().toString());
+    Document payload = letter.payload();
+    line.put("payload", payload == null ? null : payload.fields());
+    return line;
+  }
+
+  private static DeadLetter decode(Map<?, ?> line) {
+    Object payload = line.get("payload");
+    @SuppressWarnings("unchecked")
+    Document document =
+        payload instanceof Map<?, ?> map ? Document.of((Map<String, Object>) map) : null;
+    return new DeadLetter(
+        text(line, "id"),
+        DocumentKey.of(text(line, "collection"), text(line, "key")),
+        Version.of(((Number) Objects.requireNonNull(line.get("version"))).longValue()),
+        text(line, "position"),
+        text(line, "operation"),
+        document,
+        text(line, "errorType"),
+        text(line, "errorMessage"),
+        ((Number) Objects.requireNonNull(line.get("attempts"))).intValue(),
+        Instant.parse(text(line, "firstFailedAt")),
+        Instant.parse(text(line, "lastFailedAt")));
+  }
+
+  private static String text(Map<?, ?> line, String field) {
+    Object value = line.get(field);
+    if (value == null) {
+      throw new IllegalArgumentException("dead-letter line lacks '" + field + "'");
+    }
+    return value.toString();
+  }
+}
