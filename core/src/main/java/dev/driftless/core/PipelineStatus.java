@@ -11,9 +11,11 @@ import org.jspecify.annotations.Nullable;
  *
  * @param state lifecycle state
  * @param eventsReceived events polled from the source
- * @param eventsApplied events whose version the index now holds (coalesced events count here too)
+ * @param eventsApplied events whose version the index now holds
  * @param eventsStale events the index already held in that version or newer
  * @param eventsDeadLettered events stored in the dead-letter store
+ * @param eventsCoalesced older changes of a key that a newer change of the same key superseded
+ *     before they were written (they are settled by the newer change's outcome)
  * @param retries sink write attempts that failed transiently and were retried
  * @param inFlightEvents events received and not yet settled
  * @param inFlightBytes their estimated bytes
@@ -31,6 +33,7 @@ public record PipelineStatus(
     long eventsApplied,
     long eventsStale,
     long eventsDeadLettered,
+    long eventsCoalesced,
     long retries,
     long inFlightEvents,
     long inFlightBytes,
@@ -51,19 +54,20 @@ public record PipelineStatus(
 
   /** Events settled in any way. */
   public long eventsSettled() {
-    return eventsApplied + eventsStale + eventsDeadLettered;
+    return eventsApplied + eventsStale + eventsDeadLettered + eventsCoalesced;
   }
 
   /** A one-line human-readable summary. */
   public String summary() {
     return String.format(
-        "%s received=%d applied=%d stale=%d dead=%d retries=%d inflight=%d (%d B) limit=%d"
+        "%s received=%d applied=%d stale=%d dead=%d coalesced=%d retries=%d inflight=%d (%d B) limit=%d"
             + " committed=%s lag=%d events/%d ms",
         state,
         eventsReceived,
         eventsApplied,
         eventsStale,
         eventsDeadLettered,
+        eventsCoalesced,
         retries,
         inFlightEvents,
         inFlightBytes,
