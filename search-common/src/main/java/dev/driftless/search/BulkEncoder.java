@@ -1,0 +1,141 @@
+package dev.driftless.search;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Encodes change events as {@code _bulk} NDJSON lines with Jackson's streaming generator: an action
+ * line carrying {@code version} and {@code version_type=external_gte}, and for an index action the
+ * document followed by the {@linkplain MetadataFields metadata fields}.
+ *
+ * <p>Each event is encoded once into its own byte array, so that a request can be sized by bytes
+ * before it is sent and a too-large request can be split without encoding again.
+ *
+ * <p>Thread-safe.
+ */
+public final class BulkEncoder {
+
+  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+  private BulkEncoder() {}
+
+  /** The NDJSON lines (each ending in {@code \n}) that index {@code document} at a version. */
+  public static byte[] index(String index, String id, long version, Document document) {
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(
+            256 + (int) Math.min(Integer.MAX_VALUE / 2, document.estimatedSizeBytes()));
+    try {
+      writeAction(out, "index", index, id, version);
+      Map<String, @Nullable Object> meta = new LinkedHashMap<>();
+      meta.put(MetadataFields.KEY, id);
+      meta.put(MetadataFields.VERSION, version);
+      meta.put(MetadataFields.BUCKET, BucketScheme.bucket(id));
+      if (document.fingerprint().isPresent()) {
+        long f = BucketScheme.keyFingerprint(id, document.fingerprint().getAsLong());
+        meta.put(MetadataFields.FP_LOW, BucketScheme.low(f));
+        meta.put(MetadataFields.FP_MID, BucketScheme.mid(f));
+        meta.put(MetadataFields.FP_HIGH, BucketScheme.high(f));
+      }
+      DocumentJson.write(document, meta, out);
+      out.write('\n');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The NDJSON line of a versioned delete. */
+  public static byte[] delete(String index, String id, long version) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try {
+      writeAction(out, "delete", index, id, version);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The NDJSON lines that index a tombstone for a deleted key at a version. */
+  public static byte[] tombstone(String index, String id, long version, long deletedAtMillis) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try {
+      writeAction(out, "index", index, id, version);
+      Map<String, @Nullable Object> meta = new LinkedHashMap<>();
+      meta.put(MetadataFields.KEY, id);
+      meta.put(MetadataFields.VERSION, version);
+      meta.put(MetadataFields.BUCKET, BucketScheme.bucket(id));
+      meta.put(MetadataFields.TOMBSTONE, Boolean.TRUE);
+      meta.put(MetadataFields.DELETED_AT, deletedAtMillis);
+      DocumentJson.write(Document.empty(), meta, out);
+      out.write('\n');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** Encodes one event for {@code index}; deletes become tombstones when asked. */
+  public static byte[] encode(ChangeEvent event, String index, boolean tombstones, long nowMillis) {
+    String id = event.key().id();
+    long version = event.version().value();
+    if (event instanceof ChangeEvent.Upsert upsert) {
+      return index(index, id, version, upsert.document());
+    }
+    return tombstones ? tombstone(index, id, version, nowMillis) : delete(index, id, version);
+  }
+
+  /** A {@code _bulk} body made of already encoded items, written one after the other. */
+  public static BodyWriter body(List<byte[]> items) {
+    long length = 0;
+    for (byte[] item : items) {
+      length += item.length;
+    }
+    long total = length;
+    List<byte[]> copy = List.copyOf(items);
+    return new BodyWriter() {
+      @Override
+      public void writeTo(OutputStream out) throws IOException {
+        for (byte[] item : copy) {
+          out.write(item);
+        }
+      }
+
+      @Override
+      public String contentType() {
+        return NDJSON;
+      }
+
+      @Override
+      public long contentLength() {
+        return total;
+      }
+    };
+  }
+
+  private static void writeAction(
+      OutputStream out, String action, String index, String id, long version) throws IOException {
+    try (JsonGenerator gen = FACTORY.createGenerator(out)) {
+      gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      gen.writeStartObject();
+      gen.writeObjectFieldStart(action);
+      gen.writeStringField("_index", index);
+      gen.writeStringField("_id", id);
+      gen.writeNumberField("version", version);
+      gen.writeStringField("version_type", "external_gte");
+      gen.writeEndObject();
+      gen.writeEndObject();
+    }
+    out.write('\n');
+  }
+}

@@ -1,0 +1,543 @@
+package dev.driftless.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentJson;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.DriftlessException;
+import dev.driftless.core.RetriableException;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.core.spi.SinkContext;
+import dev.driftless.core.spi.VersionedSink;
+import dev.driftless.core.spi.WriteResult;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link VersionedSink} for Elasticsearch and OpenSearch, over any {@link SearchTransport}.
+ *
+ * <h2>Writes</h2>
+ *
+ * <p>Each batch is encoded once as NDJSON ({@link BulkEncoder}) and sent as one or more {@code
+ * _bulk} requests of at most {@link SearchSinkSettings#maxRequestItems()} items and {@link
+ * SearchSinkSettings#maxRequestBytes()} bytes (an item larger than that goes alone). Every action
+ * carries the event's version with {@code version_type=external_gte}, so the engine itself refuses
+ * older versions. Results follow {@link ResultClassifier}. A document using a {@linkplain
+ * MetadataFields metadata field} name, or an id longer than the engines' 512-byte limit, is
+ * Rejected without being sent.
+ *
+ * <h2>Indices</h2>
+ *
+ * <p>The first time a collection is seen (or at {@link #start} for {@link
+ * SearchSinkSettings#collections()}), its index is checked: if absent, it is created with the
+ * merged mapping ({@link IndexMapping}); if present, its metadata fields must exist with the right
+ * types, otherwise the sink refuses it with a {@link DriftlessException} naming every problem. It
+ * never changes an existing mapping. In tombstone mode the filtered alias {@code index +
+ * liveAliasSuffix} is created when missing.
+ *
+ * <h2>Threading and failures</h2>
+ *
+ * <p>Thread-safe: {@link #write} may be called concurrently. Methods block on I/O. Failures that
+ * may heal are thrown as {@link RetriableException} (with {@code throttled} for 429 and rejected
+ * execution); configuration problems (bad existing mapping, two collections routed to one index,
+ * wrong credentials) as {@link DriftlessException}. A batch that threw may have been partly
+ * applied; writing it again is safe (idempotence).
+ */
+public final class SearchSink implements VersionedSink {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SearchSink.class);
+
+  /** The engines' limit on {@code _id}, in UTF-8 bytes. */
+  public static final int MAX_ID_BYTES = 512;
+
+  private final SearchTransport transport;
+  private final SearchSinkSettings settings;
+  private final Map<String, String> indexByCollection = new ConcurrentHashMap<>();
+  private final Map<String, String> collectionByIndex = new HashMap<>();
+  private final Object indexLock = new Object();
+  private @Nullable ScheduledExecutorService purger;
+  private volatile boolean closed;
+
+  /** A sink writing through {@code transport}. The sink closes the transport when it is closed. */
+  public SearchSink(SearchTransport transport, SearchSinkSettings settings) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** The settings this sink runs with. */
+  public SearchSinkSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Checks or creates the indices of {@link SearchSinkSettings#collections()} and starts the
+   * tombstone purge schedule, if any.
+   *
+   * @throws DriftlessException if an existing index lacks the metadata fields
+   */
+  @Override
+  public void start(SinkContext context) {
+    for (String collection : settings.collections()) {
+      indexFor(collection);
+    }
+    Duration interval = settings.tombstonePurgeInterval();
+    if (interval != null) {
+      synchronized (indexLock) {
+        if (purger == null) {
+          ScheduledExecutorService s =
+              Executors.newSingleThreadScheduledExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "driftless-tombstone-purge");
+                    t.setDaemon(true);
+                    return t;
+                  });
+          s.scheduleWithFixedDelay(
+              this::purgeQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+          purger = s;
+        }
+      }
+    }
+  }
+
+  private void purgeQuietly() {
+    try {
+      long purged = purgeTombstones();
+      LOG.debug("purged {} tombstones", purged);
+    } catch (RuntimeException e) {
+      LOG.warn("tombstone purge failed; will try again at the next interval", e);
+    }
+  }
+
+  @Override
+  public List<WriteResult> write(List<ChangeEvent> batch) {
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    if (closed) {
+      throw new IllegalStateException("sink is closed");
+    }
+    @Nullable WriteResult[] results = new WriteResult[batch.size()];
+    List<Item> items = new ArrayList<>(batch.size());
+    long now = settings.clock().millis();
+    for (int i = 0; i < batch.size(); i++) {
+      ChangeEvent event = batch.get(i);
+      String index = indexFor(event.key().collection());
+      WriteResult local = precheck(event);
+      if (local != null) {
+        results[i] = local;
+        continue;
+      }
+      items.add(
+          new Item(
+              i,
+              event instanceof ChangeEvent.Delete && !settings.tombstones(),
+              BulkEncoder.encode(event, index, settings.tombstones(), now)));
+    }
+    List<Item> chunk = new ArrayList<>();
+    long chunkBytes = 0;
+    for (Item item : items) {
+      if (!chunk.isEmpty()
+          && (chunk.size() >= settings.maxRequestItems()
+              || chunkBytes + item.bytes.length > settings.maxRequestBytes())) {
+        send(chunk, results);
+        chunk = new ArrayList<>();
+        chunkBytes = 0;
+      }
+      chunk.add(item);
+      chunkBytes += item.bytes.length;
+    }
+    if (!chunk.isEmpty()) {
+      send(chunk, results);
+    }
+    List<WriteResult> out = new ArrayList<>(results.length);
+    for (WriteResult r : results) {
+      out.add(Objects.requireNonNull(r, "every item has a result"));
+    }
+    return out;
+  }
+
+  private static @Nullable WriteResult precheck(ChangeEvent event) {
+    int idBytes = event.key().id().getBytes(StandardCharsets.UTF_8).length;
+    if (idBytes > MAX_ID_BYTES) {
+      return WriteResult.rejected(
+          "id_too_long",
+          "key id is "
+              + idBytes
+              + " bytes in UTF-8; the engines accept at most "
+              + MAX_ID_BYTES
+              + " bytes as _id");
+    }
+    if (event instanceof ChangeEvent.Upsert upsert) {
+      for (String field : upsert.document().fields().keySet()) {
+        if (MetadataFields.NAMES.contains(field)) {
+          return WriteResult.rejected(
+              "reserved_field",
+              "document field '" + field + "' is a Driftless metadata field name");
+        }
+      }
+    }
+    return null;
+  }
+
+  private void send(List<Item> chunk, @Nullable WriteResult[] results) {
+    List<byte[]> bodies = new ArrayList<>(chunk.size());
+    for (Item item : chunk) {
+      bodies.add(item.bytes);
+    }
+    TransportResponse response =
+        transport.perform("POST", "/_bulk", Map.of(), BulkEncoder.body(bodies));
+    if (response.isSuccess()) {
+      settleItems(chunk, response, results);
+      return;
+    }
+    switch (ResultClassifier.classifyRequest(response)) {
+      case RETRY_THROTTLED ->
+          throw new RetriableException(
+              "bulk request throttled: " + ResultClassifier.describe(response), null, true);
+      case RETRY ->
+          throw new RetriableException(
+              "bulk request failed: " + ResultClassifier.describe(response), null, false);
+      case FATAL ->
+          throw new DriftlessException(
+              "bulk request refused (check credentials and privileges): "
+                  + ResultClassifier.describe(response));
+      case SPLIT -> {
+        if (chunk.size() == 1) {
+          String type =
+              response.status() == 413
+                  ? "request_entity_too_large"
+                  : Objects.requireNonNullElse(
+                      ResultClassifier.errorType(response), "http_" + response.status());
+          results[chunk.get(0).index] =
+              WriteResult.rejected(type, ResultClassifier.describe(response));
+          return;
+        }
+        int half = chunk.size() / 2;
+        send(chunk.subList(0, half), results);
+        send(chunk.subList(half, chunk.size()), results);
+      }
+    }
+  }
+
+  private void settleItems(
+      List<Item> chunk, TransportResponse response, @Nullable WriteResult[] results) {
+    JsonNode root = ResultClassifier.parseQuietly(response.body());
+    JsonNode itemsNode = root == null ? null : root.get("items");
+    if (itemsNode == null || !itemsNode.isArray() || itemsNode.size() != chunk.size()) {
+      throw new RetriableException(
+          "bulk response does not hold one item per action ("
+              + chunk.size()
+              + " sent): "
+              + response,
+          null,
+          false);
+    }
+    for (int i = 0; i < chunk.size(); i++) {
+      Item item = chunk.get(i);
+      JsonNode wrapper = itemsNode.get(i);
+      JsonNode result = wrapper.elements().hasNext() ? wrapper.elements().next() : wrapper;
+      WriteResult r =
+          ResultClassifier.classifyItem(
+              item.delete, result.path("status").asInt(500), result.get("error"));
+      if (r instanceof WriteResult.Retry retry
+          && retry.reason().contains("index_not_found_exception")) {
+        forgetIndices();
+      }
+      results[item.index] = r;
+    }
+  }
+
+  private void forgetIndices() {
+    // The index vanished (deleted by hand); check or create it again before the retry.
+    synchronized (indexLock) {
+      indexByCollection.clear();
+      collectionByIndex.clear();
+    }
+  }
+
+  /**
+   * The index (or alias) {@code collection} is written to, checked or created on first use.
+   *
+   * @throws DriftlessException if the index is unusable or already used by another collection
+   */
+  public String indexFor(String collection) {
+    String known = indexByCollection.get(collection);
+    if (known != null) {
+      return known;
+    }
+    synchronized (indexLock) {
+      known = indexByCollection.get(collection);
+      if (known != null) {
+        return known;
+      }
+      String index;
+      try {
+        index = IndexRouting.validateName(settings.routing().indexFor(collection));
+      } catch (IllegalArgumentException e) {
+        throw new DriftlessException(
+            "routing gives an invalid index name for collection '"
+                + collection
+                + "': "
+                + e.getMessage(),
+            e);
+      }
+      String owner = collectionByIndex.get(index);
+      if (owner != null && !owner.equals(collection)) {
+        throw new DriftlessException(
+            "routing sends collections '"
+                + owner
+                + "' and '"
+                + collection
+                + "' to the same index ["
+                + index
+                + "]; each collection needs its own index");
+      }
+      ensureIndex(collection, index);
+      if (settings.tombstones()) {
+        ensureLiveAlias(index);
+      }
+      collectionByIndex.put(index, collection);
+      indexByCollection.put(collection, index);
+      return index;
+    }
+  }
+
+  /** The name readers should search for {@code collection}: the live alias in tombstone mode. */
+  public String readTargetFor(String collection) {
+    String index = IndexRouting.validateName(settings.routing().indexFor(collection));
+    return settings.tombstones() ? index + settings.liveAliasSuffix() : index;
+  }
+
+  private void ensureIndex(String collection, String index) {
+    String path = "/" + SearchTransport.pathSegment(index) + "/_mapping";
+    TransportResponse mapping = transport.perform("GET", path, Map.of(), null);
+    if (mapping.status() == 404) {
+      byte[] body = settings.mappingFor(collection).createIndexBody(settings.indexSettingsJson());
+      TransportResponse created =
+          transport.perform(
+              "PUT", "/" + SearchTransport.pathSegment(index), Map.of(), BodyWriter.json(body));
+      if (created.isSuccess()) {
+        LOG.info("created index [{}] for collection '{}'", index, collection);
+        return;
+      }
+      if (!"resource_already_exists_exception".equals(ResultClassifier.errorType(created))) {
+        throw ResultClassifier.failure("creating index [" + index + "]", created);
+      }
+      mapping = transport.perform("GET", path, Map.of(), null);
+    }
+    if (!mapping.isSuccess()) {
+      throw ResultClassifier.failure("reading the mapping of [" + index + "]", mapping);
+    }
+    List<String> problems = IndexMapping.validate(mapping.body());
+    if (!problems.isEmpty()) {
+      throw new DriftlessException(
+          "refusing to write collection '"
+              + collection
+              + "' to existing index ["
+              + index
+              + "]: "
+              + String.join("; ", problems)
+              + ". Driftless never changes an existing mapping: add the fields with PUT"
+              + " _mapping, or route the collection to a new index that Driftless creates.");
+    }
+  }
+
+  private void ensureLiveAlias(String index) {
+    String alias = index + settings.liveAliasSuffix();
+    TransportResponse existing =
+        transport.perform("GET", "/_alias/" + SearchTransport.pathSegment(alias), Map.of(), null);
+    if (existing.isSuccess()) {
+      return;
+    }
+    if (existing.status() != 404) {
+      throw ResultClassifier.failure("reading alias [" + alias + "]", existing);
+    }
+    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode add = body.putArray("actions").addObject().putObject("add");
+    add.put("index", index);
+    add.put("alias", alias);
+    add.putObject("filter")
+        .putObject("bool")
+        .putArray("must_not")
+        .addObject()
+        .putObject("term")
+        .put(MetadataFields.TOMBSTONE, true);
+    TransportResponse created =
+        transport.perform(
+            "POST",
+            "/_aliases",
+            Map.of(),
+            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+    if (!created.isSuccess()) {
+      throw ResultClassifier.failure("creating alias [" + alias + "]", created);
+    }
+    LOG.info("created alias [{}] hiding tombstones of [{}]", alias, index);
+  }
+
+  /**
+   * Reads what the index holds for {@code key}, in real time. Tombstones are returned with {@link
+   * StoredDocument#tombstone()} set.
+   */
+  public Optional<StoredDocument> get(DocumentKey key) {
+    String index = indexFor(key.collection());
+    TransportResponse r =
+        transport.perform(
+            "GET",
+            "/"
+                + SearchTransport.pathSegment(index)
+                + "/_doc/"
+                + SearchTransport.pathSegment(key.id()),
+            Map.of(),
+            null);
+    if (r.status() == 404) {
+      return Optional.empty();
+    }
+    if (!r.isSuccess()) {
+      throw ResultClassifier.failure("reading " + key, r);
+    }
+    JsonNode root = ResultClassifier.parseQuietly(r.body());
+    if (root == null || !root.path("found").asBoolean(false)) {
+      return Optional.empty();
+    }
+    long version = root.path("_version").asLong();
+    JsonNode source = root.path("_source");
+    Document parsed = DocumentJson.parse(source.toString());
+    Map<String, @Nullable Object> fields = new LinkedHashMap<>(parsed.fields());
+    fields.keySet().removeAll(MetadataFields.NAMES);
+    Document document = Document.of(fields);
+    if (source.has(MetadataFields.FP_LOW)) {
+      long f =
+          BucketScheme.join(
+              source.path(MetadataFields.FP_LOW).asLong(),
+              source.path(MetadataFields.FP_MID).asLong(),
+              source.path(MetadataFields.FP_HIGH).asLong());
+      document = document.withFingerprint(f ^ BucketScheme.keyHash(key.id()));
+    }
+    boolean tombstone = source.path(MetadataFields.TOMBSTONE).asBoolean(false);
+    return Optional.of(new StoredDocument(key, Version.of(version), document, tombstone));
+  }
+
+  /** Makes every write so far visible to search in {@code collection}'s index. */
+  public void refresh(String collection) {
+    String index = indexFor(collection);
+    TransportResponse r =
+        transport.perform(
+            "POST", "/" + SearchTransport.pathSegment(index) + "/_refresh", Map.of(), null);
+    if (!r.isSuccess()) {
+      throw ResultClassifier.failure("refreshing [" + index + "]", r);
+    }
+  }
+
+  /**
+   * Deletes tombstones older than {@link SearchSinkSettings#tombstoneHorizon()} in every index this
+   * sink has written to or prepared, with {@code _delete_by_query}. After a purge the engine no
+   * longer remembers those deletions' versions: an event older than the deletion that arrives after
+   * the horizon would be applied, so choose a horizon longer than any replay.
+   *
+   * @return the number of tombstones deleted
+   */
+  public long purgeTombstones() {
+    if (!settings.tombstones()) {
+      return 0;
+    }
+    long total = 0;
+    for (String collection : List.copyOf(indexByCollection.keySet())) {
+      total += purgeTombstones(collection);
+    }
+    return total;
+  }
+
+  /** {@link #purgeTombstones()} for one collection. */
+  public long purgeTombstones(String collection) {
+    if (!settings.tombstones()) {
+      return 0;
+    }
+    String index = indexFor(collection);
+    long cutoff = settings.clock().millis() - settings.tombstoneHorizon().toMillis();
+    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode bool = body.putObject("query").putObject("bool");
+    var filter = bool.putArray("filter");
+    filter.addObject().putObject("term").put(MetadataFields.TOMBSTONE, true);
+    filter
+        .addObject()
+        .putObject("range")
+        .putObject(MetadataFields.DELETED_AT)
+        .put("lt", cutoff)
+        .put("format", "epoch_millis");
+    TransportResponse r =
+        transport.perform(
+            "POST",
+            "/" + SearchTransport.pathSegment(index) + "/_delete_by_query",
+            Map.of("conflicts", "proceed", "refresh", "true"),
+            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+    if (!r.isSuccess()) {
+      throw ResultClassifier.failure("purging tombstones of [" + index + "]", r);
+    }
+    JsonNode root = ResultClassifier.parseQuietly(r.body());
+    return root == null ? 0 : root.path("deleted").asLong(0);
+  }
+
+  /** The index side of reconciliation for the collections this sink writes. */
+  public FingerprintReader fingerprintReader() {
+    return new IndexFingerprintReader(
+        transport,
+        collection -> IndexRouting.validateName(settings.routing().indexFor(collection)),
+        settings.listPageSize());
+  }
+
+  /** Stops the purge schedule and closes the transport. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ScheduledExecutorService s;
+    synchronized (indexLock) {
+      s = purger;
+      purger = null;
+    }
+    if (s != null) {
+      s.shutdownNow();
+    }
+    transport.close();
+  }
+
+  private record Item(int index, boolean delete, byte[] bytes) {
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof Item other
+          && index == other.index
+          && delete == other.delete
+          && Arrays.equals(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return index;
+    }
+
+    @Override
+    public String toString() {
+      return "Item[" + index + "]";
+    }
+  }
+}
