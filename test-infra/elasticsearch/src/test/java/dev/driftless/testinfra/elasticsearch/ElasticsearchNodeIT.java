@@ -49,6 +49,19 @@ class ElasticsearchNodeIT {
   }
 
   @Test
+  void servesDeleteByQueryFromTheReindexModule() throws Exception {
+    send("PUT", "/dbq-check/_doc/1?refresh=true", "{\"drop\":true}");
+    send("PUT", "/dbq-check/_doc/2?refresh=true", "{\"drop\":false}");
+    HttpResponse<String> deleted =
+        send(
+            "POST",
+            "/dbq-check/_delete_by_query?refresh=true",
+            "{\"query\":{\"term\":{\"drop\":true}}}");
+    assertThat(deleted.statusCode()).isEqualTo(200);
+    assertThat(deleted.body()).contains("\"deleted\":1");
+  }
+
+  @Test
   void keepsDocumentsAndPortAcrossRestart() throws Exception {
     HttpResponse<String> put = send("PUT", "/restart-check/_doc/1?refresh=true", "{\"answer\":42}");
     assertThat(put.statusCode()).isEqualTo(201);
