@@ -155,8 +155,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
         Files.createFile(file);
       }
     }
-    return FileChannel.open(
-        file, StandardOpenOption.WRITE, StandardOpenOption.APPEND, StandardOpenOption.READ);
+    return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 
   private void append(Map<String, @Nullable Object> line) throws IOException {
@@ -172,9 +171,21 @@ public final class FileDeadLetterStore implements DeadLetterStore {
   }
 
   private void replay() throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    for (int i = 0; i < lines.size(); i++) {
-      String text = lines.get(i);
+    byte[] bytes = Files.readAllBytes(file);
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') {
+      end--;
+    }
+    if (end < bytes.length) {
+      // A write that never returned (a crash mid-line): drop it, so the next line starts clean.
+      LOG.warn(
+          "Dropping a torn last line ({} bytes) of dead-letter file {}", bytes.length - end, file);
+      channel.truncate(end);
+      channel.force(false);
+    }
+    String[] lines = new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      String text = lines[i];
       if (text.isBlank()) {
         continue;
       }
@@ -183,10 +194,6 @@ public final class FileDeadLetterStore implements DeadLetterStore {
       try {
         line = (Map<?, ?>) Objects.requireNonNull(DocumentJson.parseValue(text));
       } catch (RuntimeException e) {
-        if (i == lines.size() - 1) {
-          LOG.warn("Ignoring a torn last line in dead-letter file {}", file);
-          continue;
-        }
         throw new IOException("dead-letter file " + file + " line " + (i + 1) + " is corrupt", e);
       }
       String op = String.valueOf(line.get("op"));
