@@ -117,6 +117,11 @@ public final class TypeRegistry {
     cache.clear();
   }
 
+  /** Adds a type as if read from the catalog; for tests of types that need no database. */
+  void define(PgType type) {
+    cache.put(type.oid(), type);
+  }
+
   /** The type with this oid; never null (an unknown oid is an opaque text type). */
   PgType resolve(int oid) {
     PgType builtIn = BuiltInTypes.get(oid);
