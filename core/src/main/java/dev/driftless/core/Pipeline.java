@@ -10,6 +10,7 @@ import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -101,6 +102,20 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
+   * Repairs keys: re-reads their current state through the source's {@link
+   * dev.driftless.core.spi.RepairReader} and writes it through the pipeline, in per-key order with
+   * the stream and with the source's versions, so a repair never regresses a key (I3). A key that
+   * no longer exists in the source is deleted from the index. This is what reconciliation uses.
+   * Blocks until the repaired events are settled.
+   *
+   * @throws IllegalStateException if the pipeline is not running or the source cannot repair
+   */
+  public RepairResult repair(java.util.Collection<DocumentKey> keys) throws InterruptedException {
+    Objects.requireNonNull(keys, "keys");
+    return runner.repair(keys);
+  }
+
+  /**
    * Stops polling, drains what is in flight (up to the drain timeout), commits the settled
    * position, and closes the source and the sink. Idempotent.
    */
@@ -116,6 +131,20 @@ public final class Pipeline implements AutoCloseable {
    * @param failedAgain letters that failed again and stay in the store
    */
   public record ReplayResult(int replayed, int failedAgain) {}
+
+  /**
+   * What a repair did.
+   *
+   * @param applied keys whose re-read state was written
+   * @param alreadyCurrent keys the index already held in that version or newer
+   * @param failed keys that could not be repaired (the source returned nothing for them, or the
+   *     write was rejected)
+   */
+  public record RepairResult(int applied, int alreadyCurrent, List<DocumentKey> failed) {
+    public RepairResult {
+      failed = List.copyOf(failed);
+    }
+  }
 
   /**
    * Configures a {@link Pipeline}. Each setter checks its argument at once; {@link #build()} checks

@@ -973,7 +973,7 @@ public final class PipelineRunner implements AutoCloseable {
    */
   private @Nullable Outcome deadLetter(Entry entry, String errorType, String message) {
     ReplayTicket ticket = entry.ticket;
-    if (ticket != null) {
+    if (ticket != null && !ticket.deadLetterOnFailure) {
       ticket.fail(errorType, message);
       return Outcome.REPLAY_FAILED;
     }
@@ -998,6 +998,9 @@ public final class PipelineRunner implements AutoCloseable {
                   + e,
               e));
       return null;
+    }
+    if (ticket != null) {
+      ticket.fail(errorType, message);
     }
     LOG.warn(
         "Pipeline {}: dead-lettered {} version {}: {}: {}",
@@ -1039,7 +1042,11 @@ public final class PipelineRunner implements AutoCloseable {
     }
     ReplayTicket ticket = entry.ticket;
     if (ticket != null && (outcome == Outcome.APPLIED || outcome == Outcome.STALE)) {
-      ticket.succeed();
+      ticket.succeed(outcome == Outcome.STALE);
+    } else if (ticket != null && outcome == Outcome.COALESCED) {
+      // A newer change of the key superseded the repaired state: the key is being brought up to
+      // date by that change, which is what the repair wanted.
+      ticket.succeed(true);
     }
     while (!unsettledStream.isEmpty() && unsettledStream.peekFirst().settled) {
       Entry head = unsettledStream.pollFirst();
@@ -1085,11 +1092,36 @@ public final class PipelineRunner implements AutoCloseable {
 
   // ---------------------------------------------------------------- replay
 
-  /** See {@link dev.driftless.core.Pipeline#replayDeadLetters(int)}. */
-  public Pipeline.ReplayResult replayDeadLetters(int max) throws InterruptedException {
-    if (max < 0) {
-      throw new IllegalArgumentException("max must not be negative, was " + max);
+  /** See {@link dev.driftless.core.Pipeline#repair(Collection)}. */
+  public Pipeline.RepairResult repair(Collection<DocumentKey> keys) throws InterruptedException {
+    Map<DocumentKey, ReplayTicket> tickets = repairTickets(keys, true);
+    int applied = 0;
+    int current = 0;
+    List<DocumentKey> failed = new ArrayList<>();
+    for (DocumentKey key : keys) {
+      ReplayTicket ticket = tickets.get(key);
+      if (ticket == null) {
+        failed.add(key);
+        continue;
+      }
+      ticket.done.await();
+      if (!ticket.success) {
+        failed.add(key);
+      } else if (ticket.stale) {
+        current++;
+      } else {
+        applied++;
+      }
     }
+    return new Pipeline.RepairResult(applied, current, failed);
+  }
+
+  /**
+   * Re-reads the keys' current state and hands it to the scheduler as events that do not hold back
+   * the commit position; one ticket per key the source returned.
+   */
+  private Map<DocumentKey, ReplayTicket> repairTickets(
+      Collection<DocumentKey> keys, boolean deadLetterOnFailure) throws InterruptedException {
     RepairReader reader =
         settings
             .source()
@@ -1099,9 +1131,9 @@ public final class PipelineRunner implements AutoCloseable {
                     new IllegalStateException(
                         "the source "
                             + settings.source().getClass().getSimpleName()
-                            + " cannot re-read keys (it has no RepairReader), so dead letters"
-                            + " cannot be replayed: replay re-reads the current state and never"
-                            + " re-sends a stored payload"));
+                            + " cannot re-read keys (it has no RepairReader), so keys cannot be"
+                            + " repaired and dead letters cannot be replayed: both re-read the"
+                            + " current state and never re-send a stored payload"));
     lock.lock();
     try {
       if (state != State.RUNNING) {
@@ -1111,32 +1143,40 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    List<ChangeEvent> current;
+    try {
+      current = reader.readCurrent(keys);
+    } catch (Exception e) {
+      throw new DriftlessException("re-reading " + keys.size() + " key(s) failed: " + e, e);
+    }
+    Map<DocumentKey, ReplayTicket> tickets = new HashMap<>();
+    for (ChangeEvent event : current) {
+      ReplayTicket ticket = new ReplayTicket(deadLetterOnFailure);
+      tickets.put(event.key(), ticket);
+      accept(event, false, ticket);
+    }
+    return tickets;
+  }
+
+  /** See {@link dev.driftless.core.Pipeline#replayDeadLetters(int)}. */
+  public Pipeline.ReplayResult replayDeadLetters(int max) throws InterruptedException {
+    if (max < 0) {
+      throw new IllegalArgumentException("max must not be negative, was " + max);
+    }
     List<DeadLetter> letters;
     try {
       letters = settings.deadLetterStore().list(max);
     } catch (Exception e) {
       throw new DriftlessException("reading the dead-letter store failed: " + e, e);
     }
-    if (letters.isEmpty()) {
-      return new Pipeline.ReplayResult(0, 0);
-    }
     Map<DocumentKey, List<DeadLetter>> byKey = new LinkedHashMap<>();
     for (DeadLetter letter : letters) {
       byKey.computeIfAbsent(letter.key(), k -> new ArrayList<>()).add(letter);
     }
-    Collection<DocumentKey> sourceKeys = byKey.keySet();
-    List<ChangeEvent> current;
-    try {
-      current = reader.readCurrent(sourceKeys);
-    } catch (Exception e) {
-      throw new DriftlessException("re-reading dead-lettered keys failed: " + e, e);
-    }
-    Map<DocumentKey, ReplayTicket> tickets = new HashMap<>();
-    for (ChangeEvent event : current) {
-      ReplayTicket ticket = new ReplayTicket();
-      tickets.put(event.key(), ticket);
-      accept(event, false, ticket);
-    }
+    Map<DocumentKey, ReplayTicket> tickets = repairTickets(byKey.keySet(), false);
     int replayed = 0;
     int failedAgain = 0;
     for (Map.Entry<DocumentKey, List<DeadLetter>> e : byKey.entrySet()) {

@@ -250,6 +250,47 @@ class PipelineRunnerTest {
   }
 
   @Test
+  void repairWritesCurrentStateWithSourceVersionsAndDeadLettersRejections() throws Exception {
+    ListSource source = new ListSource(List.of(upsert("a", 3, 0, "n", 3)));
+    source.repair =
+        keys ->
+            List.of(
+                upsert("a", 2, 0, "n", 2), // older than the index: must not regress (I3)
+                upsert("missing", 4, 0, "n", 4),
+                ChangeEvent.delete(
+                    DocumentKey.of("t", "phantom"),
+                    Version.of(9),
+                    SourcePosition.ofOffset(0),
+                    Instant.EPOCH),
+                upsert("bad", 4, 0, "poison", true));
+    MapSink sink = new MapSink();
+    sink.index.put(DocumentKey.of("t", "phantom"), upsert("phantom", 1, 0, "ghost", true));
+    InMemoryDeadLetterStore dls = new InMemoryDeadLetterStore();
+    try (Pipeline p = builder(source, sink, dls).build().start()) {
+      assertThat(awaitReceived(p, 1)).isTrue();
+      assertThat(p.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      List<DocumentKey> keys =
+          List.of(
+              DocumentKey.of("t", "a"),
+              DocumentKey.of("t", "missing"),
+              DocumentKey.of("t", "phantom"),
+              DocumentKey.of("t", "bad"),
+              DocumentKey.of("t", "unknown"));
+      Pipeline.RepairResult result = p.repair(keys);
+      assertThat(result.applied()).isEqualTo(2);
+      assertThat(result.alreadyCurrent()).isEqualTo(1);
+      assertThat(result.failed())
+          .containsExactlyInAnyOrder(DocumentKey.of("t", "bad"), DocumentKey.of("t", "unknown"));
+      assertThat(sink.index.get(DocumentKey.of("t", "a")).version().value()).isEqualTo(3);
+      assertThat(sink.index.get(DocumentKey.of("t", "phantom")))
+          .isInstanceOf(ChangeEvent.Delete.class);
+      assertThat(sink.index.get(DocumentKey.of("t", "missing")).version().value()).isEqualTo(4);
+      assertThat(dls.list(10)).extracting(l -> l.key().id()).containsExactly("bad");
+      assertThat(p.status().committedPosition()).isEqualTo("0");
+    }
+  }
+
+  @Test
   void replayWithoutRepairCapabilityFailsClearly() throws Exception {
     ListSource source = new ListSource(List.of());
     try (Pipeline p =
