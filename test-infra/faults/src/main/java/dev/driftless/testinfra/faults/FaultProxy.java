@@ -1,0 +1,233 @@
+package dev.driftless.testinfra.faults;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A TCP proxy on a loopback port that forwards every connection to a target and can inject the
+ * faults of DESIGN.md §3: a delay on every forwarded chunk, cutting every live connection, and
+ * refusing new connections (the listening socket is closed, so clients get "connection refused",
+ * and reopened on the same port afterwards).
+ *
+ * <p>Only for loopback targets in tests. Thread-safe; each connection uses two daemon threads.
+ */
+public final class FaultProxy implements AutoCloseable {
+
+  private final InetSocketAddress target;
+  private final int port;
+  private final Set<Socket> live = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(daemon("fault-proxy-timer"));
+  private volatile long delayNanos;
+  private @Nullable ServerSocket server;
+  private boolean closed;
+
+  private FaultProxy(InetSocketAddress target) throws IOException {
+    this.target = target;
+    ServerSocket s = listen(0);
+    this.port = s.getLocalPort();
+    this.server = s;
+    startAccepting(s);
+  }
+
+  /** A proxy on a free loopback port forwarding to {@code host:port}. */
+  public static FaultProxy start(String host, int port) {
+    Objects.requireNonNull(host, "host");
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be in [1, 65535], was " + port);
+    }
+    try {
+      return new FaultProxy(new InetSocketAddress(host, port));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on a loopback port", e);
+    }
+  }
+
+  /** The proxy's port on 127.0.0.1. */
+  public int port() {
+    return port;
+  }
+
+  /** {@code http://127.0.0.1:<port>}, for HTTP clients. */
+  public String httpUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** Delays every forwarded chunk, in both directions, by {@code delay} (zero for none). */
+  public void delay(Duration delay) {
+    Objects.requireNonNull(delay, "delay");
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative, was " + delay);
+    }
+    delayNanos = delay.toNanos();
+  }
+
+  /** Closes every live connection at once (clients see a reset or end of stream). */
+  public void cutConnections() {
+    for (Socket s : live) {
+      closeQuietly(s);
+    }
+    live.clear();
+  }
+
+  /** The number of client connections currently open. */
+  public int liveConnections() {
+    return live.size() / 2;
+  }
+
+  /** Refuses new connections until {@link #accept()}; cuts live ones too when asked. */
+  public synchronized void refuse(boolean cutLive) {
+    ServerSocket s = server;
+    server = null;
+    if (s != null) {
+      closeQuietly(s);
+    }
+    if (cutLive) {
+      cutConnections();
+    }
+  }
+
+  /** Refuses new connections (and cuts live ones) for {@code period}, then accepts again. */
+  public void refuseFor(Duration period) {
+    Objects.requireNonNull(period, "period");
+    refuse(true);
+    timer.schedule(this::accept, period.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Accepts connections again on the same port. */
+  public synchronized void accept() {
+    if (closed || server != null) {
+      return;
+    }
+    try {
+      ServerSocket s = listen(port);
+      server = s;
+      startAccepting(s);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on port " + port + " again", e);
+    }
+  }
+
+  /** Whether new connections are accepted. */
+  public synchronized boolean accepting() {
+    return server != null;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    refuse(true);
+    timer.shutdownNow();
+  }
+
+  private static ServerSocket listen(int port) throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+    return s;
+  }
+
+  private void startAccepting(ServerSocket s) {
+    Thread t =
+        new Thread(
+            () -> {
+              while (!s.isClosed()) {
+                try {
+                  Socket client = s.accept();
+                  connect(client);
+                } catch (IOException e) {
+                  // The listening socket was closed by refuse() or close().
+                }
+              }
+            },
+            "fault-proxy-accept-" + port);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void connect(Socket client) {
+    Socket upstream = new Socket();
+    try {
+      upstream.connect(target, 5000);
+    } catch (IOException e) {
+      closeQuietly(client);
+      closeQuietly(upstream);
+      return;
+    }
+    live.add(client);
+    live.add(upstream);
+    pump(client, upstream);
+    pump(upstream, client);
+  }
+
+  private void pump(Socket from, Socket to) {
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[64 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                  long d = delayNanos;
+                  if (d > 0) {
+                    TimeUnit.NANOSECONDS.sleep(d);
+                  }
+                  out.write(buffer, 0, n);
+                  out.flush();
+                }
+              } catch (IOException | InterruptedException e) {
+                // A cut or a closed peer ends the pump; the other direction ends with it.
+              } finally {
+                live.remove(from);
+                live.remove(to);
+                closeQuietly(from);
+                closeQuietly(to);
+              }
+            },
+            "fault-proxy-pump");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      if (c instanceof Socket s && !s.isClosed()) {
+        try {
+          s.setSoLinger(true, 0); // reset rather than a graceful close: what a cut looks like
+        } catch (SocketException e) {
+          // already closed
+        }
+      }
+      c.close();
+    } catch (Exception e) {
+      // nothing to do: the socket is gone either way
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
