@@ -12,6 +12,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * P3 (I6, I7): with a slow or throttling sink, the runner's in-flight events and bytes stay within
@@ -68,6 +69,9 @@ class BoundedInFlightProperties {
           .as("I7: nothing dropped")
           .isEqualTo(history.size());
       assertThat(runner.status().eventsSettled()).isEqualTo(history.size());
+      Statistics.label("throttled").collect(sink.throttledWriteCount() > 0);
+      Statistics.label("event bound reached")
+          .collect(runner.peakInFlightEvents() == fixture.maxInFlightEvents);
       assertThat(runner.peakInFlightEvents())
           .as("I6: peak in-flight events")
           .isLessThanOrEqualTo(fixture.maxInFlightEvents);

@@ -13,6 +13,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
 
 /** P4 (I4): one in-flight write per key, and a key's writes reach the sink in version order. */
 class PerKeyOrderProperties {
@@ -52,6 +53,7 @@ class PerKeyOrderProperties {
     } finally {
       runner.halt();
     }
+    Statistics.label("parallel writes").collect(sink.peakConcurrentWrites() > 1);
     assertThat(sink.violations()).as("I4: overlapping writes of one key").isEmpty();
     for (DocumentKey key : sink.keysWritten()) {
       List<ChangeEvent> writes = sink.writeLog(key);
