@@ -1,0 +1,1502 @@
+package dev.driftless.postgres;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.DriftlessException;
+import dev.driftless.core.RetriableException;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.ChangeSource;
+import dev.driftless.core.spi.RepairReader;
+import dev.driftless.core.spi.SourceContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
+
+/**
+ * A {@link ChangeSource} that follows a PostgreSQL database through logical replication with the
+ * built-in {@code pgoutput} plugin, decoding the protocol itself (versions 1 to 4, the highest the
+ * server offers).
+ *
+ * <h2>Versions and positions</h2>
+ *
+ * <p>Every change's {@link Version} is the commit LSN of its transaction, so changes of one key in
+ * one transaction share it and the last of them wins by per-key order. Positions are {@link
+ * LsnPosition}s. {@link #commit} confirms to the server (as the slot's flush LSN) only what is
+ * settled: the end of every fully settled transaction, or, inside a transaction, the point just
+ * before it (the transaction is then received again after a restart). When everything received is
+ * settled, the server's reported WAL end is confirmed, so an idle source does not hold back WAL.
+ *
+ * <h2>Memory</h2>
+ *
+ * <p>Changes of an ordinary transaction are returned as they arrive, never collected. A large
+ * transaction the server streams while in progress is written to a spill file per transaction and
+ * read back only at its STREAM COMMIT; an aborted one (or an aborted subtransaction) emits nothing.
+ * Heap use is therefore bounded by {@code maxEvents} of {@link #poll}, not by transaction size.
+ *
+ * <h2>TOAST and TRUNCATE</h2>
+ *
+ * <p>An update that leaves a large (TOASTed) value unchanged does not carry it; the source then
+ * takes it from the old row (REPLICA IDENTITY FULL) or re-reads the current row, and never emits a
+ * document lacking the value. TRUNCATE is handled per {@link TruncateMode}.
+ *
+ * <h2>Threading and failures</h2>
+ *
+ * <p>{@link #start}, {@link #poll}, {@link #commit}, {@link #keepAlive} come from the pipeline's
+ * poll thread; {@link #statusDetails()} and the {@link #repairReader()} from any thread. A lost
+ * connection (server restart, terminated walsender, network) is reconnected inside {@code poll}
+ * with exponential backoff, resuming from the slot without loss. An invalidated slot fails with
+ * {@link SlotInvalidatedException}: a full resync is needed.
+ */
+public final class PostgresSource implements ChangeSource {
+
+  /** What the source does when a replicated table is truncated. */
+  public enum TruncateMode {
+    /**
+     * Emit one {@link ChangeEvent.Delete} per truncated table whose key id is {@link
+     * #TRUNCATE_MARKER_ID}, versioned with the TRUNCATE's commit LSN: a sink that recognises it
+     * (see {@link #isTruncateMarker}) removes every document of that collection older than the
+     * marker's version; any other sink deletes a document that does not exist, and the collection's
+     * stale documents are left for reconciliation to find.
+     */
+    MARKER,
+    /** Stop with an error that names the table: an operator resyncs the collection. */
+    FAIL,
+    /** Ignore it: the documents stay until reconciliation removes them. */
+    IGNORE
+  }
+
+  /** The key id of the TRUNCATE marker events of {@link TruncateMode#MARKER}. */
+  public static final String TRUNCATE_MARKER_ID = "__driftless_truncate__";
+
+  private static final System.Logger LOG = System.getLogger(PostgresSource.class.getName());
+  private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]{0,62}");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+  private static final Duration STATUS_REFRESH = Duration.ofSeconds(5);
+
+  private final Settings settings;
+  private final PostgresRepairReader repairReader;
+  private final Map<String, Object> status = new java.util.concurrent.ConcurrentHashMap<>();
+
+  // --- poll-thread state ---
+  private Clock clock = Clock.systemUTC();
+  private boolean started;
+  private volatile boolean closed;
+  private int protocolVersion = 1;
+  private PgOutputDecoder decoder = new PgOutputDecoder(1);
+  private @Nullable Connection admin;
+  private @Nullable Connection replicationConnection;
+  private @Nullable PGReplicationStream stream;
+  private boolean temporarySlotCreated;
+  private Map<String, TableShape> shapes = Map.of();
+  private long nextConnectAttemptNanos;
+  private Duration currentBackoff;
+  private int consecutiveFailures;
+  private @Nullable Exception lastConnectionFailure;
+
+  private final Map<Integer, RelationEntry> relations = new HashMap<>();
+  private final Map<Long, Map<Integer, RelationEntry>> streamRelations = new HashMap<>();
+  private final List<RelationEntry> relationHistory = new ArrayList<>();
+  private final Map<Long, SpillFile> spills = new HashMap<>();
+  private long currentStreamXid = -1;
+  private @Nullable Tx tx;
+  private @Nullable Release release;
+  private final ArrayDeque<ChangeEvent> ready = new ArrayDeque<>();
+
+  // --- flush tracking ---
+  private record Boundary(LsnPosition key, long endLsn) {}
+
+  private final ArrayDeque<Boundary> boundaries = new ArrayDeque<>();
+  private @Nullable LsnPosition lastDecoded;
+  private @Nullable LsnPosition lastCommitted;
+  private long lastEndSeen;
+  private volatile long flushedLsn;
+  private volatile long serverWalEnd;
+  private volatile @Nullable Instant lastCommitTime;
+  private long nextStatusRefreshNanos;
+  private long nextHeartbeatNanos;
+
+  private PostgresSource(Settings settings) {
+    this.settings = settings;
+    this.currentBackoff = settings.reconnectBackoffMin();
+    this.repairReader =
+        new PostgresRepairReader(
+            this::openRegularConnection, settings.decoder(), Clock.systemUTC());
+  }
+
+  /** A builder; see each setter for its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether {@code event} is a TRUNCATE marker of {@link TruncateMode#MARKER}. */
+  public static boolean isTruncateMarker(ChangeEvent event) {
+    return event instanceof ChangeEvent.Delete d && TRUNCATE_MARKER_ID.equals(d.key().id());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // ChangeSource
+
+  @Override
+  public void start(SourceContext context) throws Exception {
+    Objects.requireNonNull(context, "context");
+    if (started) {
+      throw new IllegalStateException("source already started");
+    }
+    if (closed) {
+      throw new IllegalStateException("source is closed");
+    }
+    started = true;
+    clock = context.clock();
+    Connection c;
+    try {
+      c = openRegularConnection();
+    } catch (SQLException e) {
+      throw new RetriableException("could not connect to PostgreSQL: " + e.getMessage(), e);
+    }
+    admin = c;
+    ReplicationSetup.checkServer(c);
+    ReplicationSetup.checkRole(c);
+    int versionNum = ReplicationSetup.serverVersionNum(c);
+    int highest = versionNum >= 160000 ? 4 : versionNum >= 150000 ? 3 : 2;
+    protocolVersion =
+        settings.protocolVersion() == 0 ? highest : Math.min(settings.protocolVersion(), highest);
+    decoder = new PgOutputDecoder(protocolVersion);
+
+    List<String> tables = preparePublication(c);
+    shapes = ReplicationSetup.describeTables(c, tables, settings.allowReplicaIdentityFull());
+    repairReader.tables(shapes.values());
+
+    if (!settings.temporarySlot()) {
+      Optional<ReplicationSetup.SlotState> slot = ReplicationSetup.slot(c, settings.slotName());
+      if (slot.isPresent()) {
+        ReplicationSetup.checkSlot(c, settings.slotName(), slot.get());
+      } else if (settings.createSlot()) {
+        ReplicationSetup.createSlot(c, settings.slotName());
+      } else {
+        throw new DriftlessException(
+            "replication slot '"
+                + settings.slotName()
+                + "' does not exist and createSlot is false: create it with SELECT"
+                + " pg_create_logical_replication_slot('"
+                + settings.slotName()
+                + "', 'pgoutput')");
+      }
+    }
+    // A walsender of a previous run may still hold the slot for a moment after it died.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        connectReplication();
+        break;
+      } catch (SQLException e) {
+        if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      }
+    }
+    refreshStatus();
+  }
+
+  private List<String> preparePublication(Connection c) throws SQLException {
+    String publication = settings.publication();
+    boolean exists = ReplicationSetup.publicationExists(c, publication);
+    if (!exists) {
+      if (settings.tables().isEmpty()) {
+        throw new DriftlessException(
+            "publication '"
+                + publication
+                + "' does not exist and no tables are configured: create it (CREATE PUBLICATION "
+                + TableShape.quote(publication)
+                + " FOR TABLE ...) or configure tables(...)");
+      }
+      if (!settings.createPublication()) {
+        throw new DriftlessException(
+            "publication '" + publication + "' does not exist and createPublication is false");
+      }
+      ReplicationSetup.createPublication(c, publication, settings.tables());
+    }
+    List<String> published = ReplicationSetup.publishedTables(c, publication);
+    if (settings.tables().isEmpty()) {
+      if (published.isEmpty()) {
+        throw new DriftlessException("publication '" + publication + "' publishes no table");
+      }
+      return published;
+    }
+    for (String table : settings.tables()) {
+      if (!published.contains(table)) {
+        throw new DriftlessException(
+            "publication '"
+                + publication
+                + "' does not publish table "
+                + table
+                + ": ALTER PUBLICATION "
+                + TableShape.quote(publication)
+                + " ADD TABLE "
+                + table);
+      }
+    }
+    return settings.tables();
+  }
+
+  @Override
+  public List<ChangeEvent> poll(int maxEvents, Duration maxWait) throws Exception {
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException("maxEvents must be at least 1, was " + maxEvents);
+    }
+    Objects.requireNonNull(maxWait, "maxWait");
+    checkOpen();
+    long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
+    List<ChangeEvent> out = new ArrayList<>(Math.min(maxEvents, 1024));
+    long idleParkNanos = TimeUnit.MICROSECONDS.toNanos(200);
+    while (true) {
+      while (out.size() < maxEvents && !ready.isEmpty()) {
+        out.add(ready.poll());
+      }
+      if (out.size() >= maxEvents || closed) {
+        break;
+      }
+      if (release != null) {
+        try {
+          pumpRelease(maxEvents - out.size());
+        } catch (RetriableException | SQLException | UncheckedIOException e) {
+          disconnect(e);
+        }
+        continue;
+      }
+      PGReplicationStream s = stream;
+      if (s == null) {
+        if (System.nanoTime() >= nextConnectAttemptNanos) {
+          tryReconnect();
+          continue;
+        }
+        if (!out.isEmpty() || System.nanoTime() >= deadline) {
+          break;
+        }
+        long until = Math.min(nextConnectAttemptNanos, deadline);
+        LockSupport.parkNanos(Math.max(0, Math.min(until - System.nanoTime(), 50_000_000L)));
+        continue;
+      }
+      ByteBuffer message;
+      try {
+        message = s.readPending();
+      } catch (SQLException e) {
+        disconnect(e);
+        continue;
+      }
+      if (message != null) {
+        idleParkNanos = TimeUnit.MICROSECONDS.toNanos(200);
+        try {
+          handle(message);
+        } catch (RetriableException | SQLException | IOException | UncheckedIOException e) {
+          disconnect(e);
+        }
+        continue;
+      }
+      afterQuietRead(s);
+      if (!out.isEmpty() || System.nanoTime() >= deadline) {
+        break;
+      }
+      LockSupport.parkNanos(Math.min(idleParkNanos, Math.max(0, deadline - System.nanoTime())));
+      idleParkNanos = Math.min(idleParkNanos * 2, TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    return out;
+  }
+
+  @Override
+  public void commit(SourcePosition position) throws Exception {
+    Objects.requireNonNull(position, "position");
+    if (!(position instanceof LsnPosition p)) {
+      throw new IllegalArgumentException("not a position of this source: " + position);
+    }
+    if (p.commitLsn() == 0) {
+      return; // a repair read's position: confirms nothing
+    }
+    LsnPosition committed = lastCommitted;
+    if (committed != null && p.compareTo(committed) <= 0) {
+      return;
+    }
+    lastCommitted = p;
+    long confirm = p.commitLsn();
+    while (!boundaries.isEmpty() && boundaries.peek().key().compareTo(p) <= 0) {
+      confirm = Math.max(confirm, boundaries.poll().endLsn());
+    }
+    advanceFlush(confirm);
+  }
+
+  @Override
+  public void keepAlive() throws Exception {
+    checkOpen();
+    PGReplicationStream s = stream;
+    if (s == null) {
+      if (System.nanoTime() >= nextConnectAttemptNanos) {
+        tryReconnect();
+      }
+      return;
+    }
+    try {
+      s.forceUpdateStatus();
+    } catch (SQLException e) {
+      disconnect(e);
+    }
+  }
+
+  @Override
+  public Optional<RepairReader> repairReader() {
+    return Optional.of(repairReader);
+  }
+
+  @Override
+  public Map<String, Object> statusDetails() {
+    Map<String, Object> details = new LinkedHashMap<>(status);
+    long flushed = flushedLsn;
+    long walEnd = serverWalEnd;
+    details.put("slot", settings.slotName());
+    details.put("publication", settings.publication());
+    details.put("protocolVersion", protocolVersion);
+    details.put("connected", stream != null);
+    details.put("confirmedFlushLsn", LsnPosition.formatLsn(flushed));
+    long currentWal = walEnd;
+    Object serverLsn = status.get("serverWalLsnValue");
+    if (serverLsn instanceof Long l) {
+      currentWal = Math.max(currentWal, l);
+    }
+    details.remove("serverWalLsnValue");
+    details.put("serverWalLsn", LsnPosition.formatLsn(currentWal));
+    long lagBytes = Math.max(0, currentWal - flushed);
+    details.put("replicationLagBytes", lagBytes);
+    Instant last = lastCommitTime;
+    long lagMillis =
+        lagBytes == 0 || last == null
+            ? 0
+            : Math.max(0, Duration.between(last, clock.instant()).toMillis());
+    details.put("replicationLagMillis", lagMillis);
+    Exception failure = lastConnectionFailure;
+    if (failure != null && stream == null) {
+      details.put("lastConnectionFailure", String.valueOf(failure.getMessage()));
+    }
+    return details;
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeReplication(true);
+    discardStreamingState();
+    repairReader.closeConnection();
+    Connection c = admin;
+    admin = null;
+    try {
+      if (settings.dropSlotOnClose() && !settings.temporarySlot() && started) {
+        dropSlotWithRetry();
+      }
+    } finally {
+      closeQuietly(c);
+    }
+  }
+
+  private void dropSlotWithRetry() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    try (Connection c = openRegularConnection()) {
+      while (true) {
+        try {
+          ReplicationSetup.dropSlot(c, settings.slotName());
+          return;
+        } catch (SQLException e) {
+          // 55006: the walsender we just left has not exited yet.
+          if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Connections
+
+  private Connection openRegularConnection() throws SQLException {
+    Properties props = baseProperties();
+    return DriverManager.getConnection(settings.jdbcUrl(), props);
+  }
+
+  private Properties baseProperties() {
+    Properties props = new Properties();
+    props.setProperty("user", settings.user());
+    if (settings.password() != null) {
+      props.setProperty("password", Objects.requireNonNull(settings.password()));
+    }
+    props.setProperty("ApplicationName", "driftless-" + settings.slotName());
+    props.setProperty("connectTimeout", "10");
+    props.setProperty("tcpKeepAlive", "true");
+    return props;
+  }
+
+  private void connectReplication() throws SQLException {
+    Properties props = baseProperties();
+    props.setProperty("replication", "database");
+    props.setProperty("assumeMinServerVersion", "10");
+    props.setProperty("preferQueryMode", "simple");
+    Connection conn = DriverManager.getConnection(settings.jdbcUrl(), props);
+    try {
+      PGConnection pg = conn.unwrap(PGConnection.class);
+      if (settings.temporarySlot()) {
+        if (temporarySlotCreated) {
+          throw SlotInvalidatedException.of(
+              settings.slotName(),
+              "it was temporary and disappeared with its connection",
+              lastConnectionFailure);
+        }
+        pg.getReplicationAPI()
+            .createReplicationSlot()
+            .logical()
+            .withSlotName(settings.slotName())
+            .withOutputPlugin("pgoutput")
+            .withTemporaryOption()
+            .make();
+        temporarySlotCreated = true;
+      }
+      ChainedLogicalStreamBuilder builder =
+          pg.getReplicationAPI()
+              .replicationStream()
+              .logical()
+              .withSlotName(settings.slotName())
+              .withSlotOption("proto_version", protocolVersion)
+              .withSlotOption("publication_names", TableShape.quote(settings.publication()))
+              .withStatusInterval(
+                  (int) Math.max(1, settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS);
+      if (settings.streaming() && protocolVersion >= 2) {
+        builder.withSlotOption("streaming", protocolVersion >= 4 ? "parallel" : "on");
+      }
+      builder.withSlotOption("messages", true);
+      if (flushedLsn > 0) {
+        builder.withStartPosition(LogSequenceNumber.valueOf(flushedLsn));
+      }
+      PGReplicationStream s = builder.start();
+      replicationConnection = conn;
+      stream = s;
+      if (flushedLsn > 0) {
+        s.setFlushedLSN(LogSequenceNumber.valueOf(flushedLsn));
+        s.setAppliedLSN(LogSequenceNumber.valueOf(flushedLsn));
+      }
+    } catch (SQLException e) {
+      closeQuietly(conn);
+      throw classifyStartFailure(e);
+    } catch (RuntimeException e) {
+      closeQuietly(conn);
+      throw e;
+    }
+  }
+
+  private SQLException classifyStartFailure(SQLException sql) {
+    String msg = String.valueOf(sql.getMessage());
+    if (msg.contains("can no longer get changes") || msg.contains("has been invalidated")) {
+      throw SlotInvalidatedException.of(settings.slotName(), "the server says: " + msg, sql);
+    }
+    if ("42704".equals(sql.getSQLState()) && !settings.temporarySlot()) {
+      throw SlotInvalidatedException.of(settings.slotName(), "it no longer exists", sql);
+    }
+    return sql;
+  }
+
+  private void tryReconnect() throws Exception {
+    try {
+      if (!settings.temporarySlot()) {
+        Connection c = adminConnection();
+        Optional<ReplicationSetup.SlotState> slot = ReplicationSetup.slot(c, settings.slotName());
+        if (slot.isEmpty()) {
+          throw SlotInvalidatedException.of(settings.slotName(), "it no longer exists", null);
+        }
+        ReplicationSetup.checkNotLost(settings.slotName(), slot.get());
+      }
+      connectReplication();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "replication slot {0} reconnected at {1}",
+          settings.slotName(),
+          LsnPosition.formatLsn(flushedLsn));
+      consecutiveFailures = 0;
+      currentBackoff = settings.reconnectBackoffMin();
+    } catch (SQLException e) {
+      closeAdmin();
+      scheduleReconnect(e);
+    }
+  }
+
+  private void disconnect(Exception cause) {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "replication connection of slot " + settings.slotName() + " lost; reconnecting: " + cause);
+    closeReplication(false);
+    discardStreamingState();
+    scheduleReconnect(cause);
+  }
+
+  private void scheduleReconnect(Exception cause) {
+    lastConnectionFailure = cause;
+    consecutiveFailures++;
+    long base = currentBackoff.toNanos();
+    long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, base / 4));
+    nextConnectAttemptNanos = System.nanoTime() + base + jitter;
+    Duration doubled = currentBackoff.multipliedBy(2);
+    currentBackoff =
+        doubled.compareTo(settings.reconnectBackoffMax()) > 0
+            ? settings.reconnectBackoffMax()
+            : doubled;
+    status.put("reconnects", consecutiveFailures);
+  }
+
+  private void closeReplication(boolean graceful) {
+    PGReplicationStream s = stream;
+    stream = null;
+    if (s != null && graceful) {
+      try {
+        s.forceUpdateStatus();
+        s.close();
+      } catch (SQLException ignored) {
+        // the connection is being dropped anyway
+      }
+    }
+    Connection c = replicationConnection;
+    replicationConnection = null;
+    closeQuietly(c);
+  }
+
+  /** Forgets whatever belongs to transactions not yet complete; the server sends them again. */
+  private void discardStreamingState() {
+    decoder.reset();
+    for (SpillFile f : spills.values()) {
+      f.close();
+    }
+    spills.clear();
+    streamRelations.clear();
+    currentStreamXid = -1;
+    tx = null;
+    Release r = release;
+    release = null;
+    if (r != null) {
+      r.spill().close();
+    }
+    relations.clear();
+  }
+
+  private Connection adminConnection() throws SQLException {
+    Connection c = admin;
+    if (c == null || c.isClosed()) {
+      c = openRegularConnection();
+      admin = c;
+    }
+    return c;
+  }
+
+  private void closeAdmin() {
+    Connection c = admin;
+    admin = null;
+    closeQuietly(c);
+  }
+
+  private static void closeQuietly(@Nullable Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // nothing left to do with a broken connection
+      }
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("source is closed");
+    }
+    if (!started) {
+      throw new IllegalStateException("source not started");
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Flush tracking
+
+  private void advanceFlush(long lsn) {
+    if (lsn <= flushedLsn) {
+      return;
+    }
+    flushedLsn = lsn;
+    PGReplicationStream s = stream;
+    if (s != null) {
+      s.setFlushedLSN(LogSequenceNumber.valueOf(lsn));
+      s.setAppliedLSN(LogSequenceNumber.valueOf(lsn));
+    }
+  }
+
+  private boolean everythingSettled() {
+    LsnPosition decoded = lastDecoded;
+    LsnPosition committed = lastCommitted;
+    return decoded == null || (committed != null && committed.compareTo(decoded) >= 0);
+  }
+
+  /** A transaction ended; {@code lastOfTx} is its last event, or null if it had none. */
+  private void transactionEnd(@Nullable LsnPosition lastOfTx, long endLsn, Instant commitTime) {
+    lastCommitTime = commitTime;
+    if (endLsn <= lastEndSeen) {
+      return; // received again after a reconnect
+    }
+    lastEndSeen = endLsn;
+    LsnPosition key = lastOfTx != null ? lastOfTx : lastDecoded;
+    if (boundaries.isEmpty()
+        && (key == null || (lastCommitted != null && lastCommitted.compareTo(key) >= 0))) {
+      advanceFlush(endLsn);
+    } else if (key != null) {
+      boundaries.add(new Boundary(key, endLsn));
+    }
+  }
+
+  /** Nothing more to read for now: confirm the server's WAL end if nothing is in flight. */
+  private void afterQuietRead(PGReplicationStream s) throws Exception {
+    long received = s.getLastReceiveLSN().asLong();
+    if (received > serverWalEnd) {
+      serverWalEnd = received;
+    }
+    if (ready.isEmpty()
+        && release == null
+        && tx == null
+        && currentStreamXid == -1
+        && boundaries.isEmpty()
+        && everythingSettled()) {
+      advanceFlush(received);
+    }
+    long now = System.nanoTime();
+    if (now >= nextStatusRefreshNanos) {
+      nextStatusRefreshNanos = now + STATUS_REFRESH.toNanos();
+      refreshStatus();
+    }
+    if (!settings.heartbeatInterval().isZero() && now >= nextHeartbeatNanos) {
+      nextHeartbeatNanos = now + settings.heartbeatInterval().toNanos();
+      heartbeat();
+    }
+  }
+
+  private void refreshStatus() {
+    try {
+      Connection c = adminConnection();
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT pg_current_wal_lsn()::text, restart_lsn::text, confirmed_flush_lsn::text,"
+                  + " wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
+        ps.setString(1, settings.slotName());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            long current = LsnPosition.parseLsn(rs.getString(1));
+            String restart = rs.getString(2);
+            String walStatus = rs.getString(4);
+            status.put("serverWalLsnValue", current);
+            if (restart != null) {
+              status.put("walRetainedBytes", Math.max(0, current - LsnPosition.parseLsn(restart)));
+            }
+            if (rs.getString(3) != null) {
+              status.put("slotConfirmedFlushLsn", rs.getString(3));
+            }
+            if (walStatus != null) {
+              status.put("walStatus", walStatus);
+              if ("lost".equals(walStatus)) {
+                throw SlotInvalidatedException.of(settings.slotName());
+              }
+            }
+          }
+        }
+      }
+    } catch (SQLException e) {
+      closeAdmin(); // status is best effort; the replication connection reports real outages
+    }
+  }
+
+  private void heartbeat() {
+    try (Statement s = adminConnection().createStatement()) {
+      s.execute("SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '')");
+    } catch (SQLException e) {
+      closeAdmin();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Decoding
+
+  private static final class Tx {
+    final long commitLsn;
+    final Instant commitTime;
+    long sequence;
+    @Nullable LsnPosition last;
+
+    Tx(long commitLsn, Instant commitTime) {
+      this.commitLsn = commitLsn;
+      this.commitTime = commitTime;
+    }
+  }
+
+  private record Release(
+      SpillFile spill, Iterator<SpillFile.Record> records, Tx tx, long endLsn, long xid) {}
+
+  /**
+   * A relation as announced, with what the source derived from it.
+   *
+   * @param shape the table's keys and names, or null when the table is not replicated
+   */
+  private record RelationEntry(
+      PgOutputMessage.Relation relation,
+      int historyIndex,
+      @Nullable TableShape shape,
+      int[] keyIndexes,
+      String collection) {}
+
+  private void handle(ByteBuffer message) throws Exception {
+    boolean streamedChange = decoder.inStreamBlock();
+    PgOutputMessage m = decoder.decode(message, null);
+    if (m instanceof PgOutputMessage.Begin b) {
+      tx = new Tx(b.finalLsn(), b.commitTime());
+    } else if (m instanceof PgOutputMessage.Commit c) {
+      Tx t = tx;
+      tx = null;
+      transactionEnd(t == null ? null : t.last, c.endLsn(), c.commitTime());
+    } else if (m instanceof PgOutputMessage.Relation r) {
+      RelationEntry entry = relationEntry(r.withoutXid());
+      if (streamedChange) {
+        streamRelations.computeIfAbsent(currentStreamXid, k -> new HashMap<>()).put(r.oid(), entry);
+      } else {
+        relations.put(r.oid(), entry);
+      }
+    } else if (m instanceof PgOutputMessage.Type t) {
+      settings.decoder().invalidate(t.oid());
+    } else if (m instanceof PgOutputMessage.Origin || m instanceof PgOutputMessage.LogicalMessage) {
+      // Nothing to index: origins name where a change came from, messages carry no rows.
+    } else if (m instanceof PgOutputMessage.StreamStart st) {
+      currentStreamXid = st.xid();
+      if (!spills.containsKey(st.xid())) {
+        spills.put(st.xid(), new SpillFile(settings.spillDirectory(), st.xid()));
+      }
+    } else if (m instanceof PgOutputMessage.StreamStop) {
+      SpillFile f = spills.get(currentStreamXid);
+      if (f != null) {
+        f.flush();
+      }
+      currentStreamXid = -1;
+    } else if (m instanceof PgOutputMessage.StreamCommit sc) {
+      SpillFile f = spills.remove(sc.xid());
+      Tx t = new Tx(sc.commitLsn(), sc.commitTime());
+      if (f == null) {
+        streamRelations.remove(sc.xid());
+        transactionEnd(null, sc.endLsn(), sc.commitTime());
+      } else {
+        release = new Release(f, f.read(), t, sc.endLsn(), sc.xid());
+      }
+    } else if (m instanceof PgOutputMessage.StreamAbort sa) {
+      if (sa.xid() == sa.subXid()) {
+        SpillFile f = spills.remove(sa.xid());
+        if (f != null) {
+          f.close();
+        }
+        streamRelations.remove(sa.xid());
+      } else {
+        SpillFile f = spills.get(sa.xid());
+        if (f != null) {
+          f.abortSubtransaction(sa.subXid());
+        }
+      }
+    } else if (m instanceof PgOutputMessage.Insert i) {
+      change(i, i.relationOid(), i.xid(), streamedChange, message);
+    } else if (m instanceof PgOutputMessage.Update u) {
+      change(u, u.relationOid(), u.xid(), streamedChange, message);
+    } else if (m instanceof PgOutputMessage.Delete d) {
+      change(d, d.relationOid(), d.xid(), streamedChange, message);
+    } else if (m instanceof PgOutputMessage.Truncate t) {
+      if (streamedChange) {
+        spill(t.xid(), -1, message);
+      } else {
+        truncate(t, requireTx(), relations);
+      }
+    }
+  }
+
+  private void change(
+      PgOutputMessage m, int relationOid, long xid, boolean streamed, ByteBuffer raw)
+      throws Exception {
+    if (streamed) {
+      RelationEntry entry = lookupRelation(relationOid, currentStreamXid);
+      if (entry.shape() != null) {
+        spill(xid, entry.historyIndex(), raw);
+      }
+    } else {
+      convert(lookupRelation(relationOid, -1), m, requireTx());
+    }
+  }
+
+  private void spill(long subXid, int relationIndex, ByteBuffer raw) throws IOException {
+    SpillFile f = spills.get(currentStreamXid);
+    if (f == null) {
+      throw new DriftlessException(
+          "streamed change for transaction " + currentStreamXid + " outside a STREAM START");
+    }
+    f.append(subXid, relationIndex, raw);
+  }
+
+  private Tx requireTx() {
+    Tx t = tx;
+    if (t == null) {
+      throw new DriftlessException("change received outside a transaction (protocol error)");
+    }
+    return t;
+  }
+
+  private RelationEntry lookupRelation(int oid, long streamXid) {
+    RelationEntry entry = null;
+    if (streamXid != -1) {
+      Map<Integer, RelationEntry> own = streamRelations.get(streamXid);
+      entry = own == null ? null : own.get(oid);
+    }
+    if (entry == null) {
+      entry = relations.get(oid);
+    }
+    if (entry == null) {
+      throw new DriftlessException("change for relation " + oid + " before its RELATION message");
+    }
+    return entry;
+  }
+
+  private RelationEntry relationEntry(PgOutputMessage.Relation r) throws SQLException {
+    for (int i = relationHistory.size() - 1; i >= 0; i--) {
+      RelationEntry known = relationHistory.get(i);
+      if (known.relation().equals(r)) {
+        return known;
+      }
+    }
+    String qualified = r.namespace() + "." + r.name();
+    String collection = TableShape.collectionOf(r.namespace(), r.name());
+    TableShape shape = null;
+    int @Nullable [] keyIndexes = new int[0];
+    boolean replicated = settings.tables().isEmpty() || settings.tables().contains(qualified);
+    if (replicated) {
+      shape = shapes.get(qualified);
+      keyIndexes = shape == null ? null : keyIndexes(shape, r);
+      if (shape == null || keyIndexes == null) {
+        // A table new to the publication, or whose key changed: ask the catalog now.
+        shape =
+            ReplicationSetup.describe(
+                    adminConnection(), r.namespace(), r.name(), settings.allowReplicaIdentityFull())
+                .orElseThrow(() -> new DriftlessException("table " + qualified + " vanished"));
+        Map<String, TableShape> updated = new LinkedHashMap<>(shapes);
+        updated.put(qualified, shape);
+        shapes = updated;
+        repairReader.tables(shapes.values());
+        keyIndexes = keyIndexes(shape, r);
+        if (keyIndexes == null) {
+          throw new DriftlessException(
+              "the key columns " + shape.keyColumns() + " of " + qualified + " are not replicated");
+        }
+      }
+    }
+    RelationEntry entry =
+        new RelationEntry(
+            r,
+            relationHistory.size(),
+            shape,
+            keyIndexes == null ? new int[0] : keyIndexes,
+            collection);
+    relationHistory.add(entry);
+    return entry;
+  }
+
+  private static int @Nullable [] keyIndexes(TableShape shape, PgOutputMessage.Relation r) {
+    int[] indexes = new int[shape.keyColumns().size()];
+    for (int k = 0; k < indexes.length; k++) {
+      indexes[k] = -1;
+      for (int c = 0; c < r.columns().size(); c++) {
+        if (r.columns().get(c).name().equals(shape.keyColumns().get(k))) {
+          indexes[k] = c;
+        }
+      }
+      if (indexes[k] < 0) {
+        return null;
+      }
+    }
+    return indexes;
+  }
+
+  private void pumpRelease(int room) throws Exception {
+    Release r = Objects.requireNonNull(release);
+    int produced = 0;
+    // Each record makes at most two events; stop once the caller's room is used.
+    while (produced < Math.max(1, room) && r.records().hasNext()) {
+      SpillFile.Record rec = r.records().next();
+      int before = ready.size();
+      PgOutputMessage m = decoder.decode(rec.message(), true);
+      if (m instanceof PgOutputMessage.Truncate t) {
+        Map<Integer, RelationEntry> view = new HashMap<>(relations);
+        Map<Integer, RelationEntry> own = streamRelations.get(r.xid());
+        if (own != null) {
+          view.putAll(own);
+        }
+        truncate(t, r.tx(), view);
+      } else {
+        convert(relationHistory.get(rec.relationIndex()), m, r.tx());
+      }
+      produced += ready.size() - before;
+    }
+    if (!r.records().hasNext()) {
+      release = null;
+      r.spill().close();
+      streamRelations.remove(r.xid());
+      transactionEnd(r.tx().last, r.endLsn(), r.tx().commitTime);
+    }
+  }
+
+  private void truncate(PgOutputMessage.Truncate t, Tx current, Map<Integer, RelationEntry> view) {
+    for (int oid : t.relationOids()) {
+      RelationEntry entry = view.get(oid);
+      if (entry == null || entry.shape() == null) {
+        continue;
+      }
+      switch (settings.truncateMode()) {
+        case IGNORE -> {}
+        case FAIL ->
+            throw new DriftlessException(
+                "table "
+                    + entry.shape().qualifiedName()
+                    + " was truncated (commit LSN "
+                    + LsnPosition.formatLsn(current.commitLsn)
+                    + ") and truncateMode is FAIL: resync collection '"
+                    + entry.collection()
+                    + "' and restart");
+        case MARKER -> {
+          LsnPosition pos = nextPosition(current);
+          if (pos != null) {
+            emit(
+                ChangeEvent.delete(
+                    DocumentKey.of(entry.collection(), TRUNCATE_MARKER_ID),
+                    Version.of(current.commitLsn),
+                    pos,
+                    current.commitTime),
+                current);
+          }
+        }
+      }
+    }
+  }
+
+  /** The next position of {@code t}, or null if it was already emitted before a reconnect. */
+  private @Nullable LsnPosition nextPosition(Tx t) {
+    LsnPosition pos = new LsnPosition(t.commitLsn, t.sequence++);
+    LsnPosition decoded = lastDecoded;
+    return decoded != null && pos.compareTo(decoded) <= 0 ? null : pos;
+  }
+
+  private void emit(ChangeEvent event, Tx t) {
+    LsnPosition pos = (LsnPosition) event.position();
+    ready.add(event);
+    lastDecoded = pos;
+    t.last = pos;
+  }
+
+  private void convert(RelationEntry entry, PgOutputMessage m, Tx t) throws Exception {
+    TableShape shape = entry.shape();
+    if (shape == null) {
+      return;
+    }
+    Version version = Version.of(t.commitLsn);
+    if (m instanceof PgOutputMessage.Insert i) {
+      upsert(entry, shape, i.newTuple(), null, t, version);
+    } else if (m instanceof PgOutputMessage.Update u) {
+      PgOutputMessage.TupleData old = u.oldTuple();
+      if (old != null) {
+        DocumentKey oldKey = key(entry, old);
+        DocumentKey newKey = key(entry, u.newTuple());
+        if (!oldKey.equals(newKey)) {
+          LsnPosition pos = nextPosition(t);
+          if (pos != null) {
+            emit(ChangeEvent.delete(oldKey, version, pos, t.commitTime), t);
+          }
+        }
+      }
+      upsert(entry, shape, u.newTuple(), u.oldKind() == 'O' ? old : null, t, version);
+    } else if (m instanceof PgOutputMessage.Delete d) {
+      LsnPosition pos = nextPosition(t);
+      if (pos != null) {
+        emit(ChangeEvent.delete(key(entry, d.oldTuple()), version, pos, t.commitTime), t);
+      }
+    } else {
+      throw new IllegalStateException("not a row change: " + m);
+    }
+  }
+
+  private void upsert(
+      RelationEntry entry,
+      TableShape shape,
+      PgOutputMessage.TupleData tuple,
+      PgOutputMessage.@Nullable TupleData oldFull,
+      Tx t,
+      Version version)
+      throws Exception {
+    LsnPosition pos = nextPosition(t);
+    if (pos == null) {
+      return;
+    }
+    DocumentKey key = key(entry, tuple);
+    Document doc;
+    if (tuple.hasUnchangedToast() && !coveredBy(tuple, oldFull)) {
+      // The value was not sent and no old row carries it: take the row as it is now. It is at
+      // least as new as this change; later changes of the key follow with their own versions.
+      Optional<Document> current = repairReader.readRow(shape, key);
+      if (current.isEmpty()) {
+        // Deleted since: the delete follows in the stream. Emit nothing rather than a partial row.
+        return;
+      }
+      doc = current.get();
+      status.merge("toastRereads", 1L, (a, b) -> (Long) a + (Long) b);
+    } else {
+      doc = document(entry.relation(), tuple, oldFull);
+    }
+    emit(ChangeEvent.upsert(key, version, pos, doc, t.commitTime), t);
+  }
+
+  private static boolean coveredBy(
+      PgOutputMessage.TupleData tuple, PgOutputMessage.@Nullable TupleData old) {
+    if (old == null || old.size() != tuple.size()) {
+      return false;
+    }
+    for (int i = 0; i < tuple.size(); i++) {
+      if (tuple.kinds()[i] == 'u' && old.kinds()[i] == 'u') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Document document(
+      PgOutputMessage.Relation relation,
+      PgOutputMessage.TupleData tuple,
+      PgOutputMessage.@Nullable TupleData old) {
+    Map<String, @Nullable Object> fields = new LinkedHashMap<>(relation.columns().size() * 2);
+    for (int i = 0; i < relation.columns().size() && i < tuple.size(); i++) {
+      PgOutputMessage.Column col = relation.columns().get(i);
+      char kind = tuple.kinds()[i];
+      String text = tuple.values()[i];
+      if (kind == 'u' && old != null) {
+        text = old.values()[i];
+      }
+      fields.put(col.name(), text == null ? null : decode(col, text));
+    }
+    return Document.of(fields);
+  }
+
+  private @Nullable Object decode(PgOutputMessage.Column col, String text) {
+    try {
+      return settings.decoder().decode(col.typeOid(), col.typmod(), text);
+    } catch (RuntimeException e) {
+      // Never lose the row for one value: keep PostgreSQL's text, which is what it stored.
+      status.merge("undecodableValues", 1L, (a, b) -> (Long) a + (Long) b);
+      return text;
+    }
+  }
+
+  private static DocumentKey key(RelationEntry entry, PgOutputMessage.TupleData tuple) {
+    int[] idx = entry.keyIndexes();
+    if (idx.length == 1) {
+      return DocumentKey.of(entry.collection(), keyPart(entry, tuple, idx[0]));
+    }
+    List<String> parts = new ArrayList<>(idx.length);
+    for (int i : idx) {
+      parts.add(keyPart(entry, tuple, i));
+    }
+    return DocumentKey.composite(entry.collection(), parts);
+  }
+
+  private static String keyPart(RelationEntry entry, PgOutputMessage.TupleData tuple, int index) {
+    String v = index < tuple.size() ? tuple.values()[index] : null;
+    if (v == null) {
+      throw new DriftlessException(
+          "key column "
+              + entry.relation().columns().get(index).name()
+              + " of "
+              + entry.collection()
+              + " has no value in a change");
+    }
+    return v;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Configuration
+
+  /** The validated configuration. */
+  private record Settings(
+      String jdbcUrl,
+      String user,
+      @Nullable String password,
+      String slotName,
+      String publication,
+      List<String> tables,
+      boolean createSlot,
+      boolean createPublication,
+      boolean temporarySlot,
+      boolean dropSlotOnClose,
+      boolean allowReplicaIdentityFull,
+      boolean streaming,
+      int protocolVersion,
+      Duration statusInterval,
+      Duration heartbeatInterval,
+      Duration reconnectBackoffMin,
+      Duration reconnectBackoffMax,
+      Path spillDirectory,
+      TruncateMode truncateMode,
+      ColumnValueDecoder decoder) {}
+
+  /**
+   * Configures a {@link PostgresSource}. Each setter checks its argument at once ({@link
+   * NullPointerException} naming it, {@link IllegalArgumentException} for a bad value); {@link
+   * #build()} checks the combination ({@link IllegalStateException}). Not thread-safe.
+   */
+  public static final class Builder {
+    private @Nullable String jdbcUrl;
+    private @Nullable String host;
+    private int port = 5432;
+    private @Nullable String database;
+    private @Nullable String user;
+    private @Nullable String password;
+    private @Nullable String slotName;
+    private @Nullable String publication;
+    private final Set<String> tables = new LinkedHashSet<>();
+    private boolean createSlot = true;
+    private boolean createPublication = true;
+    private boolean temporarySlot;
+    private boolean dropSlotOnClose;
+    private boolean allowReplicaIdentityFull;
+    private boolean streaming = true;
+    private int protocolVersion;
+    private Duration statusInterval = Duration.ofSeconds(10);
+    private Duration heartbeatInterval = Duration.ZERO;
+    private Duration reconnectBackoffMin = Duration.ofMillis(100);
+    private Duration reconnectBackoffMax = Duration.ofSeconds(10);
+    private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+    private TruncateMode truncateMode = TruncateMode.MARKER;
+    private ColumnValueDecoder decoder = ColumnValueDecoder.TEXT;
+
+    private Builder() {}
+
+    /**
+     * The server's JDBC URL, {@code jdbc:postgresql://host:port/database} (query parameters such as
+     * {@code sslmode} are kept). Either this or {@link #host} and {@link #database}.
+     */
+    public Builder jdbcUrl(String jdbcUrl) {
+      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException(
+            "jdbcUrl must start with jdbc:postgresql:, was " + jdbcUrl);
+      }
+      this.jdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    /** The server's host name or address. */
+    public Builder host(String host) {
+      Objects.requireNonNull(host, "host");
+      if (!HOST.matcher(host).matches()) {
+        throw new IllegalArgumentException("host is not a host name or address: " + host);
+      }
+      this.host = host;
+      return this;
+    }
+
+    /** The server's port, 1 to 65535. Default 5432. */
+    public Builder port(int port) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port must be in 1..65535, was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The database to replicate. */
+    public Builder database(String database) {
+      this.database = identifier(database, "database");
+      return this;
+    }
+
+    /** The role to connect as: it needs REPLICATION (or superuser) and SELECT on the tables. */
+    public Builder user(String user) {
+      Objects.requireNonNull(user, "user");
+      if (user.isBlank()) {
+        throw new IllegalArgumentException("user must not be blank");
+      }
+      this.user = user;
+      return this;
+    }
+
+    /** The role's password. Default none. */
+    public Builder password(String password) {
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /** The replication slot: lower-case letters, digits and underscores, at most 63. Required. */
+    public Builder slotName(String slotName) {
+      Objects.requireNonNull(slotName, "slotName");
+      if (!SLOT_NAME.matcher(slotName).matches()) {
+        throw new IllegalArgumentException(
+            "slotName must be 1 to 63 lower-case letters, digits or underscores, was '"
+                + slotName
+                + "'");
+      }
+      this.slotName = slotName;
+      return this;
+    }
+
+    /** The publication: an identifier (letters, digits, {@code _}, {@code $}). Required. */
+    public Builder publication(String publication) {
+      this.publication = identifier(publication, "publication");
+      return this;
+    }
+
+    /**
+     * The tables to replicate, as {@code table} (schema {@code public}) or {@code schema.table}.
+     * Default: every table of the publication. Changes of other tables are ignored; a missing
+     * publication is created for exactly these tables.
+     */
+    public Builder tables(List<String> tables) {
+      Objects.requireNonNull(tables, "tables");
+      Set<String> checked = new LinkedHashSet<>();
+      for (int i = 0; i < tables.size(); i++) {
+        String t = Objects.requireNonNull(tables.get(i), "tables[" + i + "]");
+        String[] parts = ReplicationSetup.splitQualified(t);
+        identifier(parts[0], "tables[" + i + "] schema");
+        identifier(parts[1], "tables[" + i + "]");
+        checked.add(parts[0] + "." + parts[1]);
+      }
+      this.tables.clear();
+      this.tables.addAll(checked);
+      return this;
+    }
+
+    /** Whether to create the slot when it does not exist. Default true. */
+    public Builder createSlot(boolean createSlot) {
+      this.createSlot = createSlot;
+      return this;
+    }
+
+    /** Whether to create the publication (for {@link #tables}) when absent. Default true. */
+    public Builder createPublication(boolean createPublication) {
+      this.createPublication = createPublication;
+      return this;
+    }
+
+    /**
+     * Whether the slot is temporary: created with the connection and gone with it. For tests and
+     * throw-away pipelines only: a lost connection then fails with {@link
+     * SlotInvalidatedException}. Default false.
+     */
+    public Builder temporarySlot(boolean temporarySlot) {
+      this.temporarySlot = temporarySlot;
+      return this;
+    }
+
+    /**
+     * Whether {@link PostgresSource#close()} drops the slot (stop retaining WAL). Default false.
+     */
+    public Builder dropSlotOnClose(boolean dropSlotOnClose) {
+      this.dropSlotOnClose = dropSlotOnClose;
+      return this;
+    }
+
+    /**
+     * Whether a table with neither primary key nor replica identity index but with REPLICA IDENTITY
+     * FULL is accepted, keyed by all its columns. Default false: such a table is refused at start.
+     */
+    public Builder allowReplicaIdentityFull(boolean allow) {
+      this.allowReplicaIdentityFull = allow;
+      return this;
+    }
+
+    /**
+     * Whether the server may stream large in-progress transactions (spilled to disk here until
+     * their commit). Default true.
+     */
+    public Builder streaming(boolean streaming) {
+      this.streaming = streaming;
+      return this;
+    }
+
+    /** The pgoutput protocol version, 1 to 4, or 0 for the highest the server offers. Default 0. */
+    public Builder protocolVersion(int version) {
+      if (version < 0 || version > 4) {
+        throw new IllegalArgumentException("protocolVersion must be in 0..4, was " + version);
+      }
+      this.protocolVersion = version;
+      return this;
+    }
+
+    /**
+     * How often status updates (flush LSN) are sent while reading, 100 ms to 1 h; keep it well
+     * below the server's {@code wal_sender_timeout}. Default 10 s.
+     */
+    public Builder statusInterval(Duration interval) {
+      this.statusInterval =
+          range(interval, "statusInterval", Duration.ofMillis(100), Duration.ofHours(1));
+      return this;
+    }
+
+    /**
+     * How often to write a heartbeat ({@code pg_logical_emit_message}) into this database's WAL, so
+     * that the slot advances even when only other databases write; zero disables it, else 1 s to 1
+     * h. Default zero.
+     */
+    public Builder heartbeatInterval(Duration interval) {
+      Objects.requireNonNull(interval, "heartbeatInterval");
+      this.heartbeatInterval =
+          interval.isZero()
+              ? interval
+              : range(interval, "heartbeatInterval", Duration.ofSeconds(1), Duration.ofHours(1));
+      return this;
+    }
+
+    /** The first and the longest wait between reconnect attempts. Default 100 ms and 10 s. */
+    public Builder reconnectBackoff(Duration min, Duration max) {
+      range(min, "reconnectBackoff min", Duration.ofMillis(1), Duration.ofMinutes(10));
+      range(max, "reconnectBackoff max", Duration.ofMillis(1), Duration.ofHours(1));
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("reconnectBackoff max must not be below min");
+      }
+      this.reconnectBackoffMin = min;
+      this.reconnectBackoffMax = max;
+      return this;
+    }
+
+    /** Where streamed in-progress transactions are spilled. Default {@code java.io.tmpdir}. */
+    public Builder spillDirectory(Path directory) {
+      this.spillDirectory = Objects.requireNonNull(directory, "spillDirectory");
+      return this;
+    }
+
+    /** What a TRUNCATE of a replicated table does. Default {@link TruncateMode#MARKER}. */
+    public Builder truncateMode(TruncateMode mode) {
+      this.truncateMode = Objects.requireNonNull(mode, "truncateMode");
+      return this;
+    }
+
+    Builder decoder(ColumnValueDecoder decoder) {
+      this.decoder = Objects.requireNonNull(decoder, "decoder");
+      return this;
+    }
+
+    /**
+     * The source.
+     *
+     * @throws IllegalStateException if a required setting is missing or settings contradict
+     */
+    public PostgresSource build() {
+      String url = jdbcUrl;
+      if (url != null && (host != null || database != null)) {
+        throw new IllegalStateException("set either jdbcUrl or host/port/database, not both");
+      }
+      if (url == null) {
+        if (host == null || database == null) {
+          throw new IllegalStateException("jdbcUrl, or host and database, must be set");
+        }
+        url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
+      }
+      if (user == null) {
+        throw new IllegalStateException("user must be set");
+      }
+      if (slotName == null) {
+        throw new IllegalStateException("slotName must be set");
+      }
+      if (publication == null) {
+        throw new IllegalStateException("publication must be set");
+      }
+      if (temporarySlot && dropSlotOnClose) {
+        throw new IllegalStateException("dropSlotOnClose makes no sense with temporarySlot");
+      }
+      if (temporarySlot && !createSlot) {
+        throw new IllegalStateException(
+            "a temporarySlot is always created: createSlot must be true");
+      }
+      return new PostgresSource(
+          new Settings(
+              url,
+              user,
+              password,
+              slotName,
+              publication,
+              List.copyOf(tables),
+              createSlot,
+              createPublication,
+              temporarySlot,
+              dropSlotOnClose,
+              allowReplicaIdentityFull,
+              streaming,
+              protocolVersion,
+              statusInterval,
+              heartbeatInterval,
+              reconnectBackoffMin,
+              reconnectBackoffMax,
+              spillDirectory,
+              truncateMode,
+              decoder));
+    }
+
+    private static String identifier(String value, String name) {
+      Objects.requireNonNull(value, name);
+      if (!IDENTIFIER.matcher(value).matches()) {
+        throw new IllegalArgumentException(
+            name
+                + " must be an identifier (letters, digits, _ or $, not starting with a digit,"
+                + " at most 63), was '"
+                + value
+                + "'");
+      }
+      return value;
+    }
+
+    private static Duration range(Duration value, String name, Duration min, Duration max) {
+      Objects.requireNonNull(value, name);
+      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            name + " must be in " + min + ".." + max + ", was " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,338 @@
+package dev.driftless.postgres;
+
+import dev.driftless.core.DriftlessException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The checks and set-up a source performs before it replicates: server settings, the role's
+ * privileges, the publication and its tables' keys, and the replication slot. Every failure says
+ * what to change. Names reach SQL either as bind parameters or quoted after strict validation.
+ */
+final class ReplicationSetup {
+
+  /** What a slot looks like in {@code pg_replication_slots}. */
+  record SlotState(
+      String plugin,
+      String slotType,
+      @Nullable String database,
+      boolean temporary,
+      @Nullable String walStatus,
+      @Nullable String confirmedFlushLsn) {}
+
+  private ReplicationSetup() {}
+
+  static int serverVersionNum(Connection c) throws SQLException {
+    return Integer.parseInt(single(c, "SHOW server_version_num"));
+  }
+
+  /** Fails unless the server runs a supported major with {@code wal_level=logical}. */
+  static void checkServer(Connection c) throws SQLException {
+    int version = serverVersionNum(c);
+    if (version < 140000) {
+      throw new DriftlessException(
+          "PostgreSQL "
+              + version / 10000
+              + " is not supported: the source needs PostgreSQL 14 or newer");
+    }
+    String walLevel = single(c, "SHOW wal_level");
+    if (!"logical".equals(walLevel)) {
+      throw new DriftlessException(
+          "wal_level is '"
+              + walLevel
+              + "' but logical replication needs 'logical': set wal_level = logical in"
+              + " postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart the server");
+    }
+  }
+
+  /** Fails unless the connected role may replicate (REPLICATION attribute or superuser). */
+  static void checkRole(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT current_user, rolreplication, rolsuper FROM pg_roles"
+                    + " WHERE rolname = current_user")) {
+      if (!rs.next()) {
+        throw new DriftlessException("the connected role is not in pg_roles");
+      }
+      if (!rs.getBoolean(2) && !rs.getBoolean(3)) {
+        throw new DriftlessException(
+            "role '"
+                + rs.getString(1)
+                + "' may not use logical replication: ALTER ROLE ... WITH REPLICATION (or connect"
+                + " as a superuser)");
+      }
+    }
+  }
+
+  /** Whether the publication exists. */
+  static boolean publicationExists(Connection c, String publication) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+      ps.setString(1, publication);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /** Creates the publication for exactly {@code tables} (qualified names, validated). */
+  static void createPublication(Connection c, String publication, List<String> tables)
+      throws SQLException {
+    StringBuilder sql =
+        new StringBuilder("CREATE PUBLICATION ")
+            .append(TableShape.quote(publication))
+            .append(" FOR TABLE ");
+    for (int i = 0; i < tables.size(); i++) {
+      String[] parts = splitQualified(tables.get(i));
+      if (i > 0) {
+        sql.append(", ");
+      }
+      sql.append(TableShape.quote(parts[0])).append('.').append(TableShape.quote(parts[1]));
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute(sql.toString());
+    }
+  }
+
+  /** The qualified names of the tables the publication publishes. */
+  static List<String> publishedTables(Connection c, String publication) throws SQLException {
+    List<String> tables = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?"
+                + " ORDER BY schemaname, tablename")) {
+      ps.setString(1, publication);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          tables.add(rs.getString(1) + "." + rs.getString(2));
+        }
+      }
+    }
+    return tables;
+  }
+
+  /**
+   * Checks each table (exists, readable, keyed) and returns its shape.
+   *
+   * @param allowFullIdentity whether a table without primary key or replica identity index may be
+   *     keyed by all its columns when it has REPLICA IDENTITY FULL
+   */
+  static Map<String, TableShape> describeTables(
+      Connection c, List<String> tables, boolean allowFullIdentity) throws SQLException {
+    Map<String, TableShape> shapes = new LinkedHashMap<>();
+    for (String qualified : tables) {
+      String[] parts = splitQualified(qualified);
+      TableShape shape =
+          describe(c, parts[0], parts[1], allowFullIdentity)
+              .orElseThrow(() -> new DriftlessException("table " + qualified + " does not exist"));
+      shapes.put(shape.qualifiedName(), shape);
+    }
+    return shapes;
+  }
+
+  /** The shape of one table, or empty if it does not exist. */
+  static Optional<TableShape> describe(
+      Connection c, String schema, String table, boolean allowFullIdentity) throws SQLException {
+    String qualified = schema + "." + table;
+    int oid;
+    char identity;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT cl.oid, cl.relreplident, has_table_privilege(cl.oid, 'SELECT')"
+                + " FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace"
+                + " WHERE n.nspname = ? AND cl.relname = ? AND cl.relkind IN ('r', 'p')")) {
+      ps.setString(1, schema);
+      ps.setString(2, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        oid = rs.getInt(1);
+        identity = rs.getString(2).charAt(0);
+        if (!rs.getBoolean(3)) {
+          throw new DriftlessException(
+              "the connected role may not read "
+                  + qualified
+                  + " (needed for repair reads): GRANT SELECT ON "
+                  + TableShape.quote(schema)
+                  + "."
+                  + TableShape.quote(table)
+                  + " TO <role>");
+        }
+      }
+    }
+    // With REPLICA IDENTITY USING INDEX, old keys of updates and deletes carry that index's
+    // columns, so they key the documents; otherwise the primary key does.
+    List<String> key =
+        identity == 'i'
+            ? indexColumns(c, oid, "i.indisreplident")
+            : indexColumns(c, oid, "i.indisprimary");
+    if (key.isEmpty() && identity == 'f') {
+      key = indexColumns(c, oid, "i.indisreplident");
+    }
+    if (identity == 'n') {
+      throw new DriftlessException(
+          "table "
+              + qualified
+              + " has REPLICA IDENTITY NOTHING, so its updates and deletes cannot be replicated:"
+              + " ALTER TABLE ... REPLICA IDENTITY DEFAULT (with a primary key)");
+    }
+    if (key.isEmpty()) {
+      if (identity == 'f' && allowFullIdentity) {
+        key = allColumns(c, oid);
+      } else {
+        throw new DriftlessException(
+            "table "
+                + qualified
+                + " has neither a primary key nor a replica identity index, so its rows have no"
+                + " key: add a primary key, or ALTER TABLE ... REPLICA IDENTITY USING INDEX"
+                + " <unique index on NOT NULL columns>, or set REPLICA IDENTITY FULL and"
+                + " allowReplicaIdentityFull(true) to key documents by all columns");
+      }
+    }
+    return Optional.of(new TableShape(schema, table, key, identity));
+  }
+
+  private static List<String> indexColumns(Connection c, int tableOid, String which)
+      throws SQLException {
+    List<String> columns = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT a.attname FROM pg_index i"
+                + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                + " WHERE i.indrelid = ? AND "
+                + which
+                + " ORDER BY k.ord")) {
+      ps.setInt(1, tableOid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          columns.add(rs.getString(1));
+        }
+      }
+    }
+    return columns;
+  }
+
+  private static List<String> allColumns(Connection c, int tableOid) throws SQLException {
+    List<String> columns = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT attname FROM pg_attribute WHERE attrelid = ? AND attnum > 0"
+                + " AND NOT attisdropped ORDER BY attnum")) {
+      ps.setInt(1, tableOid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          columns.add(rs.getString(1));
+        }
+      }
+    }
+    return columns;
+  }
+
+  /** The slot's state, or empty when it does not exist. */
+  static Optional<SlotState> slot(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT plugin, slot_type, database, temporary, wal_status, confirmed_flush_lsn::text"
+                + " FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            new SlotState(
+                String.valueOf(rs.getString(1)),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getBoolean(4),
+                rs.getString(5),
+                rs.getString(6)));
+      }
+    }
+  }
+
+  /** Fails unless the slot is a usable pgoutput slot of this database. */
+  static void checkSlot(Connection c, String slotName, SlotState slot) throws SQLException {
+    if (!"logical".equals(slot.slotType())) {
+      throw new DriftlessException("replication slot '" + slotName + "' is not a logical slot");
+    }
+    if (!"pgoutput".equals(slot.plugin())) {
+      throw new DriftlessException(
+          "replication slot '"
+              + slotName
+              + "' uses output plugin '"
+              + slot.plugin()
+              + "', not pgoutput: drop it (SELECT pg_drop_replication_slot('"
+              + slotName
+              + "')) or configure another slot name");
+    }
+    String db = single(c, "SELECT current_database()");
+    if (!db.equals(slot.database())) {
+      throw new DriftlessException(
+          "replication slot '"
+              + slotName
+              + "' belongs to database '"
+              + slot.database()
+              + "', not '"
+              + db
+              + "'");
+    }
+    checkNotLost(slotName, slot);
+  }
+
+  static void checkNotLost(String slotName, SlotState slot) {
+    if ("lost".equals(slot.walStatus())) {
+      throw SlotInvalidatedException.of(slotName);
+    }
+  }
+
+  /** Creates a persistent pgoutput slot. */
+  static void createSlot(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+      ps.setString(1, slot);
+      ps.execute();
+    }
+  }
+
+  /** Drops the slot if it exists; returns whether it did. */
+  static boolean dropSlot(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  static String[] splitQualified(String qualified) {
+    int dot = qualified.indexOf('.');
+    return dot < 0
+        ? new String[] {"public", qualified}
+        : new String[] {qualified.substring(0, dot), qualified.substring(dot + 1)};
+  }
+
+  static String single(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      if (!rs.next()) {
+        throw new SQLException("no row from: " + sql);
+      }
+      return String.valueOf(rs.getString(1));
+    }
+  }
+}
