@@ -5,8 +5,6 @@ import dev.driftless.core.stores.FileDeadLetterStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Core's JSON-lines dead-letter store passes the store contract, including durability (D1.6). */
@@ -25,21 +23,4 @@ class FileDeadLetterStoreTest extends DeadLetterStoreContract {
     store.close();
     return Optional.of(FileDeadLetterStore.open(file));
   }
-
-  // FileDeadLetterStore.put (and its replay on open) moves a replaced letter to the end of list(),
-  // while DeadLetterStore's rule 4 says list() keeps the order letters were first put (as
-  // InMemoryDeadLetterStore does). Reported to the core owner; re-enable once one of them changes.
-  private static final String ORDER_ON_REPLACE =
-      "core FileDeadLetterStore moves a replaced letter to the end of list(), contrary to"
-          + " DeadLetterStore rule 4 (order of first put); reported to the core owner";
-
-  @Test
-  @Disabled(ORDER_ON_REPLACE)
-  @Override
-  void rule_D1_5_putOfAStoredIdReplacesItInPlace() {}
-
-  @Test
-  @Disabled(ORDER_ON_REPLACE)
-  @Override
-  void rule_D1_6_aReopenedDurableStoreHoldsTheSameLetters() {}
 }

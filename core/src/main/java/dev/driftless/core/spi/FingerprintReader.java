@@ -17,9 +17,11 @@ import java.util.OptionalLong;
 public interface FingerprintReader {
 
   /**
-   * Summaries of {@code collection}'s keys whose bucket lies in {@code range}, one per bucket that
-   * holds at least one key, split into {@code splits} equal sub-ranges of {@code range}. Moves a
-   * number of bytes proportional to {@code splits}, not to the number of rows.
+   * Summaries of {@code collection}'s keys whose bucket lies in {@code range}, one per non-empty
+   * sub-range when {@code range} is split into {@code splits} sub-ranges whose boundaries are
+   * {@code from + floor((to - from) * i / splits)} for {@code i = 0..splits} (so both sides split
+   * identically; empty sub-ranges may be left out). Moves a number of bytes proportional to {@code
+   * splits}, not to the number of rows.
    */
   List<BucketSummary> summarize(String collection, BucketRange range, int splits) throws Exception;
 
@@ -28,6 +30,22 @@ public interface FingerprintReader {
    * ordered by key id.
    */
   List<KeyFingerprint> list(String collection, BucketRange range) throws Exception;
+
+  /**
+   * The number of buckets: bucket numbers lie in {@code [0, bucketCount())}. Both sides of one
+   * reconciliation must agree on it. The default is 2^32.
+   */
+  default long bucketCount() {
+    return 1L << 32;
+  }
+
+  /**
+   * Bytes this reader moved over the wire so far (requests and responses), for reconciliation
+   * reports; {@code -1} if it does not count them.
+   */
+  default long bytesRead() {
+    return -1;
+  }
 
   /**
    * A half-open range {@code [from, to)} of buckets.

@@ -86,8 +86,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
     Objects.requireNonNull(letter, "letter");
     ensureOpen();
     append(encode(letter));
-    letters.remove(letter.id());
-    letters.put(letter.id(), letter);
+    letters.put(letter.id(), letter); // a replaced letter keeps its place (first put)
   }
 
   @Override
@@ -201,7 +200,6 @@ public final class FileDeadLetterStore implements DeadLetterStore {
       if ("remove".equals(op)) {
         letters.remove(id);
       } else if ("put".equals(op)) {
-        letters.remove(id);
         letters.put(id, decode(line));
       } else {
         throw new IOException("dead-letter file " + file + " line " + (i + 1) + ": unknown op");

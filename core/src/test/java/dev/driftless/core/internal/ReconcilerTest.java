@@ -1,0 +1,228 @@
+package dev.driftless.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Pipeline;
+import dev.driftless.core.Reconciler;
+import dev.driftless.core.ReconciliationReport;
+import dev.driftless.core.RetrySettings;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** The reconciliation engine over in-memory readers (I8); the adapters' ITs run it for real. */
+class ReconcilerTest {
+
+  /** A reader over a map of id to fingerprint, bucketing by a hash of the id. */
+  static class MapReader implements FingerprintReader {
+    final Supplier<Map<String, Long>> rows;
+    long listed;
+
+    MapReader(Supplier<Map<String, Long>> rows) {
+      this.rows = rows;
+    }
+
+    static long bucket(String id) {
+      return (id.hashCode() * 0x9E3779B97F4A7C15L) >>> 32;
+    }
+
+    static long boundary(BucketRange r, int splits, int i) {
+      return r.from()
+          + java.math.BigInteger.valueOf(r.to() - r.from())
+              .multiply(java.math.BigInteger.valueOf(i))
+              .divide(java.math.BigInteger.valueOf(splits))
+              .longValueExact();
+    }
+
+    @Override
+    public List<BucketSummary> summarize(String collection, BucketRange range, int splits) {
+      List<BucketSummary> out = new ArrayList<>();
+      for (int i = 0; i < splits; i++) {
+        long from = boundary(range, splits, i);
+        long to = boundary(range, splits, i + 1);
+        if (from == to) {
+          continue;
+        }
+        long count = 0, lo = 0, mid = 0, hi = 0;
+        for (Map.Entry<String, Long> e : rows.get().entrySet()) {
+          long b = bucket(e.getKey());
+          if (b >= from && b < to) {
+            long f = e.getKey().hashCode() ^ e.getValue();
+            count++;
+            lo += f & 0x1FFFFF;
+            mid += (f >>> 21) & 0x1FFFFF;
+            hi += f >>> 42;
+          }
+        }
+        out.add(new BucketSummary(new BucketRange(from, to), count, lo, mid, hi));
+      }
+      return out;
+    }
+
+    @Override
+    public List<KeyFingerprint> list(String collection, BucketRange range) {
+      List<KeyFingerprint> out = new ArrayList<>();
+      new TreeMap<>(rows.get())
+          .forEach(
+              (id, fp) -> {
+                long b = bucket(id);
+                if (b >= range.from() && b < range.to()) {
+                  out.add(
+                      new KeyFingerprint(DocumentKey.of(collection, id), fp, OptionalLong.empty()));
+                }
+              });
+      listed += out.size();
+      return out;
+    }
+  }
+
+  static long fingerprint(Document d) {
+    return d.fields().hashCode() * 31L + 7;
+  }
+
+  @Test
+  void findsAndRepairsEveryMissingStaleAndPhantomDocument() throws Exception {
+    Map<String, Document> database = new ConcurrentHashMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      database.put("k" + i, Document.of("n", i));
+    }
+    PipelineRunnerTest.MapSink sink = new PipelineRunnerTest.MapSink();
+    ListSource source = new ListSource(List.of());
+    source.repair =
+        keys -> {
+          List<ChangeEvent> out = new ArrayList<>();
+          for (DocumentKey k : keys) {
+            Document d = database.get(k.id());
+            out.add(
+                d == null
+                    ? ChangeEvent.delete(
+                        k, Version.of(100), SourcePosition.ofOffset(0), Instant.EPOCH)
+                    : ChangeEvent.upsert(
+                        k, Version.of(100), SourcePosition.ofOffset(0), d, Instant.EPOCH));
+          }
+          return out;
+        };
+    // The index: a correct copy, then corrupted behind the pipeline's back.
+    database.forEach(
+        (id, d) ->
+            sink.index.put(
+                DocumentKey.of("t", id),
+                ChangeEvent.upsert(
+                    DocumentKey.of("t", id),
+                    Version.of(1),
+                    SourcePosition.ofOffset(0),
+                    d,
+                    Instant.EPOCH)));
+    for (int i = 0; i < 5; i++) {
+      sink.index.remove(DocumentKey.of("t", "k" + (i * 1000)));
+    }
+    for (int i = 0; i < 7; i++) {
+      DocumentKey k = DocumentKey.of("t", "k" + (i * 1000 + 1));
+      sink.index.put(
+          k,
+          ChangeEvent.upsert(
+              k, Version.of(1), SourcePosition.ofOffset(0), Document.of("n", -1), Instant.EPOCH));
+    }
+    for (int i = 0; i < 3; i++) {
+      DocumentKey k = DocumentKey.of("t", "ghost" + i);
+      sink.index.put(
+          k,
+          ChangeEvent.upsert(
+              k, Version.of(1), SourcePosition.ofOffset(0), Document.of("n", -2), Instant.EPOCH));
+    }
+    Supplier<Map<String, Long>> dbSide =
+        () -> {
+          Map<String, Long> m = new java.util.HashMap<>();
+          database.forEach((id, d) -> m.put(id, fingerprint(d)));
+          return m;
+        };
+    Supplier<Map<String, Long>> indexSide =
+        () -> {
+          Map<String, Long> m = new java.util.HashMap<>();
+          sink.index.forEach(
+              (k, e) -> {
+                if (e instanceof ChangeEvent.Upsert u) {
+                  m.put(k.id(), fingerprint(u.document()));
+                }
+              });
+          return m;
+        };
+    MapReader sourceReader = new MapReader(dbSide);
+    MapReader indexReader = new MapReader(indexSide);
+    try (Pipeline pipeline =
+        Pipeline.builder()
+            .source(source)
+            .sink(sink)
+            .deadLetterStore(new InMemoryDeadLetterStore())
+            .retry(new RetrySettings(Duration.ofMillis(1), Duration.ofMillis(5), 2, 0))
+            .build()
+            .start()) {
+      Reconciler reconciler =
+          Reconciler.builder()
+              .source(sourceReader)
+              .index(indexReader)
+              .pipeline(pipeline)
+              .collection("t")
+              .splits(16)
+              .listThreshold(100)
+              .verifyDelay(Duration.ZERO)
+              .build();
+      ReconciliationReport report = reconciler.run();
+      assertThat(report.missing()).isEqualTo(5);
+      assertThat(report.stale()).isEqualTo(7);
+      assertThat(report.phantom()).isEqualTo(3);
+      assertThat(report.repaired()).isEqualTo(15);
+      assertThat(report.repairFailed()).isZero();
+      assertThat(report.sourceRows()).isEqualTo(20_000);
+      assertThat(report.indexDocuments()).isEqualTo(20_000 - 5 + 3);
+      // Only mismatching ranges of at most listThreshold keys were listed, twice (the second
+      // listing re-verifies): bounded by the differences, not by the table.
+      assertThat(report.sourceRowsListed()).isLessThanOrEqualTo(15 * 100 * 2);
+      assertThat(report.toJson()).contains("\"missing\":5");
+
+      ReconciliationReport again = reconciler.run();
+      assertThat(again.inSync()).as(again.summary()).isTrue();
+      assertThat(again.sourceRowsListed()).isZero();
+      assertThat(indexSide.get()).isEqualTo(dbSide.get());
+    }
+  }
+
+  @Test
+  void aDifferenceThatHealsBeforeReVerificationIsNotRepaired() throws Exception {
+    Map<String, Long> db = new ConcurrentHashMap<>(Map.of("a", 1L, "b", 2L));
+    Map<String, Long> idx = new ConcurrentHashMap<>(Map.of("a", 1L));
+    MapReader indexReader =
+        new MapReader(() -> idx) {
+          @Override
+          public List<KeyFingerprint> list(String collection, BucketRange range) {
+            List<KeyFingerprint> out = super.list(collection, range);
+            idx.put("b", 2L); // the pipeline delivers b right after the first listing
+            return out;
+          }
+        };
+    ReconciliationReport report =
+        Reconciler.builder()
+            .source(new MapReader(() -> db))
+            .index(indexReader)
+            .collection("t")
+            .verifyDelay(Duration.ZERO)
+            .build()
+            .run();
+    assertThat(report.changedDuringComparison()).isEqualTo(1);
+    assertThat(report.differences()).isZero();
+  }
+}
