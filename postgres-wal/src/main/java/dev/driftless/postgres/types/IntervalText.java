@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
  * mons -3 days +04:05:06.5}) to the ISO-8601 duration that PostgreSQL itself prints with {@code
  * IntervalStyle = iso_8601} ({@code P1Y2M-3DT4H5M6.5S}). Like PostgreSQL's, the output may carry a
  * sign on each field, since an interval's months, days and time do not convert into each other.
+ * Text already in that form is returned as it is; {@code sql_standard} and {@code postgres_verbose}
+ * output is not read.
  */
 final class IntervalText {
 
@@ -15,9 +17,16 @@ final class IntervalText {
   private static final Pattern TIME =
       Pattern.compile("([-+])?(\\d+):(\\d{2}):(\\d{2})(?:\\.(\\d+))?");
 
+  private static final Pattern ISO =
+      Pattern.compile(
+          "P(?=.)(-?\\d+Y)?(-?\\d+M)?(-?\\d+D)?(T(?=.)(-?\\d+H)?(-?\\d+M)?(-?\\d+(\\.\\d+)?S)?)?");
+
   private IntervalText() {}
 
   static String toIso(String text) {
+    if (ISO.matcher(text).matches()) {
+      return text; // a walsender whose IntervalStyle is iso_8601 already prints the target form
+    }
     long years = 0;
     long months = 0;
     long days = 0;

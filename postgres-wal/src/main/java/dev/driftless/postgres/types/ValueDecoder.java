@@ -160,7 +160,7 @@ public final class ValueDecoder {
 
   private Map<String, @Nullable Object> range(RangeLiteral.Parts parts, int subtype, int depth) {
     if (parts.empty()) {
-      return Map.of("empty", Boolean.TRUE);
+      return Map.of("empty", true);
     }
     Map<String, @Nullable Object> map = new LinkedHashMap<>();
     String lower = parts.lower();
