@@ -1,0 +1,134 @@
+package dev.driftless.elasticsearch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.BucketScheme;
+import dev.driftless.search.StoredDocument;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Extremes of size and naming: a 20 MB document, and keys with unicode, spaces, slashes, control
+ * characters and characters that need escaping in URLs or JSON, up to the engines' 512-byte id
+ * limit. They round-trip exactly through writes, real-time reads and the reconciliation listing.
+ */
+class LargeDocumentAndKeysIT {
+
+  @Test
+  void aTwentyMegabyteDocumentIsAppliedAndReadBack() {
+    String collection = "large";
+    try (ElasticsearchSink sink =
+        SharedElasticsearch.sink(
+            SharedElasticsearch.settings().mapping(collection, "{\"dynamic\": false}").build())) {
+      sink.start(MappingConflictIT.context());
+      StringBuilder text = new StringBuilder(20 * 1024 * 1024);
+      for (int i = 0; text.length() < 20 * 1024 * 1024; i++) {
+        text.append("line ").append(i).append(" — ünïcödé \"quoted\"\n");
+      }
+      Document big = Document.of("body", text.toString(), "size", (long) text.length());
+      DocumentKey key = DocumentKey.of(collection, "big/one");
+
+      long started = System.nanoTime();
+      List<WriteResult> results = sink.write(List.of(upsert(key, 7, big)));
+      long writeMillis = (System.nanoTime() - started) / 1_000_000;
+
+      assertThat(results).containsExactly(WriteResult.applied());
+      Optional<StoredDocument> held = sink.get(key);
+      assertThat(held).isPresent();
+      assertThat(held.get().version()).isEqualTo(Version.of(7));
+      assertThat(held.get().document().get("body")).isEqualTo(text.toString());
+      System.err.printf("20 MB document written in %d ms%n", writeMillis);
+    }
+  }
+
+  @Test
+  void awkwardKeysRoundTripThroughWritesReadsAndListing() throws Exception {
+    String collection = "keys";
+    List<String> ids =
+        new ArrayList<>(
+            List.of(
+                "a/b/c",
+                "../..",
+                ".",
+                "_doc",
+                "with space",
+                "tab\there",
+                "new\nline",
+                "nul\u0000byte",
+                "back\\slash",
+                "\"quoted\" 'single'",
+                "?query=1&x=2#fragment",
+                "%2F already encoded",
+                "plus+plus",
+                "日本語のキー",
+                "e\u0301 decomposed",
+                "\u00e9 precomposed",
+                "rocket \uD83D\uDE80",
+                "{\"json\":true}",
+                "*?<>|,:"));
+    String longest =
+        "x".repeat(512 - "ß".getBytes(java.nio.charset.StandardCharsets.UTF_8).length) + "ß";
+    ids.add(longest);
+    try (ElasticsearchSink sink =
+        SharedElasticsearch.sink(SharedElasticsearch.settings().build())) {
+      sink.start(MappingConflictIT.context());
+      List<ChangeEvent> batch = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        DocumentKey key = DocumentKey.of(collection, ids.get(i));
+        batch.add(upsert(key, 100 + i, Document.of("id", ids.get(i)).withFingerprint(i * 31L)));
+      }
+      DocumentKey tooLong = DocumentKey.of(collection, longest + "y");
+      batch.add(upsert(tooLong, 1, Document.of("id", "too long")));
+
+      List<WriteResult> results = sink.write(batch);
+
+      assertThat(results.subList(0, ids.size())).containsOnly(WriteResult.applied());
+      assertThat(results.get(ids.size()))
+          .isInstanceOfSatisfying(
+              WriteResult.Rejected.class, r -> assertThat(r.errorType()).isEqualTo("id_too_long"));
+      for (int i = 0; i < ids.size(); i++) {
+        DocumentKey key = DocumentKey.of(collection, ids.get(i));
+        Optional<StoredDocument> held = sink.get(key);
+        assertThat(held).as("read back %s", key).isPresent();
+        assertThat(held.get().version()).isEqualTo(Version.of(100 + i));
+        assertThat(held.get().document().get("id")).isEqualTo(ids.get(i));
+        assertThat(held.get().document().fingerprint()).hasValue(i * 31L);
+      }
+
+      sink.refresh(collection);
+      FingerprintReader reader = sink.fingerprintReader();
+      List<FingerprintReader.KeyFingerprint> listed =
+          reader.list(collection, new FingerprintReader.BucketRange(0, BucketScheme.BUCKET_COUNT));
+      Set<String> listedIds = new HashSet<>();
+      for (FingerprintReader.KeyFingerprint kf : listed) {
+        listedIds.add(kf.key().id());
+        int i = ids.indexOf(kf.key().id());
+        assertThat(i).as("listed id %s was written", kf.key().id()).isNotNegative();
+        assertThat(kf.fingerprint()).isEqualTo(i * 31L);
+      }
+      assertThat(listedIds).containsExactlyInAnyOrderElementsOf(ids);
+      List<FingerprintReader.BucketSummary> summary =
+          reader.summarize(
+              collection, new FingerprintReader.BucketRange(0, BucketScheme.BUCKET_COUNT), 1);
+      assertThat(summary).hasSize(1);
+      assertThat(summary.get(0).count()).isEqualTo(ids.size());
+    }
+  }
+
+  private static ChangeEvent.Upsert upsert(DocumentKey key, long version, Document document) {
+    return ChangeEvent.upsert(
+        key, Version.of(version), SourcePosition.ofOffset(version), document, Instant.EPOCH);
+  }
+}
