@@ -28,7 +28,8 @@ class OpenSearchSinkContractIT {
         .urls(OpenSearchNode.shared().httpUrl())
         .routing(IndexRouting.prefixed(prefix))
         .defaultMapping(MAPPING)
-        .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
+        .indexSettings(
+            "{\"number_of_shards\": 1, \"number_of_replicas\": 0, \"translog.durability\": \"async\"}")
         .tombstones(tombstones)
         .build();
   }

@@ -19,7 +19,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class IndexMapping {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Parses engine responses. Jackson's default 20-million-character string limit would refuse a
+   * response holding a large document, which the engines accept up to {@code
+   * http.max_content_length}.
+   */
+  static final ObjectMapper JSON =
+      new ObjectMapper(
+              com.fasterxml.jackson.core.JsonFactory.builder()
+                  .streamReadConstraints(
+                      com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                          .maxStringLength(Integer.MAX_VALUE)
+                          .build())
+                  .build())
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private final ObjectNode mapping;
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
-import dev.driftless.core.DocumentJson;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.RetriableException;
@@ -18,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +75,8 @@ public final class SearchSink implements VersionedSink {
   private final Object indexLock = new Object();
   private @Nullable ScheduledExecutorService purger;
   private volatile boolean closed;
+  private volatile long engineMaxContentLength = -1;
+  private volatile boolean engineLimitKnown;
 
   /** A sink writing through {@code transport}. The sink closes the transport when it is closed. */
   public SearchSink(SearchTransport transport, SearchSinkSettings settings) {
@@ -151,12 +153,26 @@ public final class SearchSink implements VersionedSink {
               event instanceof ChangeEvent.Delete && !settings.tombstones(),
               BulkEncoder.encode(event, index, settings.tombstones(), now)));
     }
+    long limit = requestByteLimit();
     List<Item> chunk = new ArrayList<>();
     long chunkBytes = 0;
     for (Item item : items) {
+      if (engineMaxContentLength > 0 && item.bytes.length > engineMaxContentLength) {
+        // The engine would cut the connection mid-upload (seen as an outage, retried forever):
+        // such an item can never be written, so it is poison.
+        results[item.index] =
+            WriteResult.rejected(
+                "request_entity_too_large",
+                "the document's bulk entry is "
+                    + item.bytes.length
+                    + " bytes, over the engine's http.max_content_length of "
+                    + engineMaxContentLength
+                    + " bytes");
+        continue;
+      }
       if (!chunk.isEmpty()
           && (chunk.size() >= settings.maxRequestItems()
-              || chunkBytes + item.bytes.length > settings.maxRequestBytes())) {
+              || chunkBytes + item.bytes.length > limit)) {
         send(chunk, results);
         chunk = new ArrayList<>();
         chunkBytes = 0;
@@ -172,6 +188,40 @@ public final class SearchSink implements VersionedSink {
       out.add(Objects.requireNonNull(r, "every item has a result"));
     }
     return out;
+  }
+
+  /**
+   * The smaller of {@link SearchSinkSettings#maxRequestBytes()} and the engine's {@code
+   * http.max_content_length} (read once from {@code _nodes/http}; a body over it makes the engine
+   * close the connection while the client is still sending, which looks like an outage).
+   */
+  private long requestByteLimit() {
+    if (!engineLimitKnown) {
+      TransportResponse r =
+          transport.perform(
+              "GET",
+              "/_nodes/http",
+              Map.of("filter_path", "nodes.*.http.max_content_length_in_bytes"),
+              null);
+      long min = -1;
+      JsonNode root = r.isSuccess() ? ResultClassifier.parseQuietly(r.body()) : null;
+      if (root != null) {
+        for (JsonNode node : root.path("nodes")) {
+          long v = node.path("http").path("max_content_length_in_bytes").asLong(-1);
+          if (v > 0 && (min < 0 || v < min)) {
+            min = v;
+          }
+        }
+      }
+      // Without the monitor privilege the limit stays unknown; the configured bound applies.
+      engineMaxContentLength = min;
+      engineLimitKnown = true;
+    }
+    long engine = engineMaxContentLength;
+    // Leave room for the request line and headers under the engine's limit.
+    return engine > 0
+        ? Math.min(settings.maxRequestBytes(), engine - 1024)
+        : settings.maxRequestBytes();
   }
 
   private static @Nullable WriteResult precheck(ChangeEvent event) {
@@ -419,9 +469,13 @@ public final class SearchSink implements VersionedSink {
     }
     long version = root.path("_version").asLong();
     JsonNode source = root.path("_source");
-    Document parsed = DocumentJson.parse(source.toString());
-    Map<String, @Nullable Object> fields = new LinkedHashMap<>(parsed.fields());
-    fields.keySet().removeAll(MetadataFields.NAMES);
+    Map<String, @Nullable Object> fields = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      if (!MetadataFields.NAMES.contains(field.getKey())) {
+        fields.put(field.getKey(), toValue(field.getValue()));
+      }
+    }
     Document document = Document.of(fields);
     if (source.has(MetadataFields.FP_LOW)) {
       long f =
@@ -433,6 +487,42 @@ public final class SearchSink implements VersionedSink {
     }
     boolean tombstone = source.path(MetadataFields.TOMBSTONE).asBoolean(false);
     return Optional.of(new StoredDocument(key, Version.of(version), document, tombstone));
+  }
+
+  /**
+   * A JSON value as the JDK values a {@link Document} holds, read the way {@link
+   * dev.driftless.core.DocumentJson} reads them: integers as {@link Long} (or {@link
+   * java.math.BigInteger} when too large), other numbers as {@link java.math.BigDecimal}.
+   */
+  private static @Nullable Object toValue(JsonNode node) {
+    if (node.isTextual()) {
+      return node.textValue();
+    }
+    if (node.isIntegralNumber()) {
+      return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+    }
+    if (node.isNumber()) {
+      return node.decimalValue();
+    }
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    if (node.isArray()) {
+      List<@Nullable Object> list = new ArrayList<>(node.size());
+      for (JsonNode item : node) {
+        list.add(toValue(item));
+      }
+      return list;
+    }
+    if (node.isObject()) {
+      Map<String, @Nullable Object> map = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        map.put(e.getKey(), toValue(e.getValue()));
+      }
+      return map;
+    }
+    return null;
   }
 
   /** Makes every write so far visible to search in {@code collection}'s index. */

@@ -1,0 +1,112 @@
+package dev.driftless.opensearch;
+
+import static dev.driftless.opensearch.Writes.settle;
+import static dev.driftless.opensearch.Writes.upsert;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.spi.FingerprintReader.BucketRange;
+import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
+import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.BucketScheme;
+import dev.driftless.search.IndexRouting;
+import dev.driftless.testinfra.opensearch.OpenSearchNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node whose write thread pool has one thread and a queue of one, so the engine itself answers
+ * 429 / rejected execution to concurrent bulk requests. Four writers drive the sink the way the
+ * runner does (retrying Retry items and thrown RetriableExceptions with backoff). Invariants: I7
+ * (throttling slows writers, nothing is dropped or rejected), I5 (an overload is never
+ * dead-lettered), I1 (every key converges to its newest version).
+ */
+class ThrottledClusterIT {
+
+  private static final OpenSearchNode NODE =
+      OpenSearchNode.builder()
+          .setting("thread_pool.write.size", "1")
+          .setting("thread_pool.write.queue_size", "1")
+          .start();
+
+  @AfterAll
+  static void stopNode() {
+    NODE.close();
+  }
+
+  @Test
+  void concurrentBulkWritesAreThrottledRetriedAndConverge() throws Exception {
+    int writers = 4;
+    int batchesPerWriter = 6;
+    int batchSize = 200;
+    Map<String, Long> expected = new HashMap<>();
+    List<List<ChangeEvent>> perWriter = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      List<ChangeEvent> events = new ArrayList<>();
+      for (int b = 0; b < batchesPerWriter; b++) {
+        for (int i = 0; i < batchSize; i++) {
+          // Each writer owns its keys (as the runner guarantees); later batches update earlier
+          // keys.
+          String id = "w" + w + "-k" + ((b * batchSize + i) % (batchSize * 4));
+          long version = b + 1;
+          events.add(upsert(DocumentKey.of("load", id), version, Document.of("n", version)));
+          expected.put(id, version);
+        }
+      }
+      perWriter.add(events);
+    }
+    Writes.THROTTLED.set(0);
+    try (OpenSearchSink sink =
+        OpenSearchSink.builder()
+            .urls(NODE.httpUrl())
+            .routing(IndexRouting.prefixed("throttled-"))
+            .indexSettings("{\"number_of_shards\": 2, \"number_of_replicas\": 0}")
+            .build()) {
+      sink.indexFor("load");
+      ExecutorService pool = Executors.newFixedThreadPool(writers);
+      try {
+        List<Future<List<WriteResult>>> futures = new ArrayList<>();
+        for (List<ChangeEvent> events : perWriter) {
+          futures.add(
+              pool.submit(
+                  () -> {
+                    List<WriteResult> all = new ArrayList<>();
+                    for (int b = 0; b < batchesPerWriter; b++) {
+                      all.addAll(
+                          settle(
+                              sink,
+                              events.subList(b * batchSize, (b + 1) * batchSize),
+                              Duration.ofSeconds(90)));
+                    }
+                    return all;
+                  }));
+        }
+        for (Future<List<WriteResult>> f : futures) {
+          assertThat(f.get()).containsOnly(WriteResult.applied());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(Writes.THROTTLED.get()).as("throttling signals from the engine").isPositive();
+
+      sink.refresh("load");
+      List<KeyFingerprint> listed =
+          sink.fingerprintReader().list("load", new BucketRange(0, BucketScheme.BUCKET_COUNT));
+      Map<String, Long> held = new HashMap<>();
+      for (KeyFingerprint k : listed) {
+        held.put(k.key().id(), k.version().orElseThrow());
+      }
+      assertThat(held).isEqualTo(expected);
+    }
+  }
+}
