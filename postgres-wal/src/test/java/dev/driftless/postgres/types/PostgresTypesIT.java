@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -503,6 +504,68 @@ class PostgresTypesIT {
         .isInstanceOf(ValueDecodingException.class)
         .hasMessageStartingWith("cannot decode address value '(a,notanumber,)'")
         .hasMessageContaining("int4");
+  }
+
+  @Test
+  void opaqueBuiltInTypesStayAsPrinted() throws SQLException {
+    String[] expressions = {
+      "'a & !b'::tsquery",
+      "'$.a[*] ? (@ > 1)'::jsonpath",
+      "'{1,2,3}'::line",
+      "'[(0,0),(1,1)]'::lseg",
+      "'[(0,0),(1,1),(2,0)]'::path",
+      "'((0,0),(1,1),(1,0))'::polygon",
+      "'10:20:10,14,15'::txid_snapshot",
+      "'1 2'::int2vector",
+      "'pg_class'::regclass",
+      "'int4'::regtype",
+      "'(1,2)'::tid",
+      "'xyz'::refcursor",
+      "'{\"a b\",c}'::tsvector[]",
+      "'{\"(1,2)\",\"(3,4)\"}'::point[]",
+      "'{\"<(0,0),1>\"}'::circle[]",
+      "'{1/2}'::pg_lsn[]",
+      "'{10.0.0.1,::1}'::inet[]",
+      "'{1010,01}'::varbit[]",
+      "'{$1.00}'::money[]"
+    };
+    ValueDecoder decoder = new ValueDecoder(TypeRegistry.load(connection));
+    for (String expression : expressions) {
+      try (Statement st = connection.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT " + expression + ", pg_typeof(" + expression + ")::oid::int8")) {
+        rs.next();
+        String text = rs.getString(1);
+        Object decoded = decoder.decode((int) rs.getLong(2), -1, text);
+        if (expression.endsWith("[]")) {
+          // Arrays of opaque types: a list whose elements are each printed element.
+          assertThat(decoded).as(expression).isInstanceOf(List.class);
+          assertThat((List<?>) decoded)
+              .as(expression)
+              .isNotEmpty()
+              .allMatch(String.class::isInstance);
+        } else {
+          assertThat(decoded).as(expression).isEqualTo(text);
+        }
+      }
+    }
+    assertThat(decoder.decode(typeOid("_point"), -1, "{\"(1,2)\",\"(3,4)\"}"))
+        .isEqualTo(List.of("(1,2)", "(3,4)"));
+  }
+
+  @Test
+  void xmlStaysAsPrintedWhereTheServerSupportsIt() throws SQLException {
+    String text;
+    try {
+      text = select("SET search_path = t, public", "'<a x=\"1\">\u00e9 &amp; b</a>'::xml");
+    } catch (SQLException e) {
+      // Servers built without libxml reject every xml value; nothing to decode then.
+      Assumptions.assumeTrue(false, "server has no XML support: " + e.getMessage());
+      return;
+    }
+    assertThat(new ValueDecoder(TypeRegistry.builtIns()).decode(142, -1, text))
+        .isEqualTo("<a x=\"1\">\u00e9 &amp; b</a>");
   }
 
   // --- helpers ---
