@@ -820,6 +820,12 @@ public final class PostgresSource implements ChangeSource {
     } else if (m instanceof PgOutputMessage.StreamCommit sc) {
       SpillFile f = spills.remove(sc.xid());
       Tx t = new Tx(sc.commitLsn(), sc.commitTime());
+      // The server counts relations announced in a committed streamed transaction as announced
+      // for the whole session, and does not repeat them for later transactions.
+      Map<Integer, RelationEntry> announced = streamRelations.get(sc.xid());
+      if (announced != null) {
+        relations.putAll(announced);
+      }
       if (f == null) {
         streamRelations.remove(sc.xid());
         transactionEnd(null, sc.endLsn(), sc.commitTime());

@@ -93,6 +93,7 @@ public final class PostgresServer implements AutoCloseable {
             .setCleanDataDirectory(false)
             .setPort(port)
             .setRegisterShutdownHook(false)
+            .setPGStartupWait(java.time.Duration.ofSeconds(30))
             .setServerConfig("wal_level", "logical")
             .setServerConfig("max_replication_slots", "32")
             .setServerConfig("max_wal_senders", "32")
@@ -164,10 +165,19 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /**
-   * Stops the server (a fast shutdown: sessions are disconnected) and starts it again on the same
-   * data directory and port. Returns once it accepts connections.
+   * Stops the server (replication connections are cut, then a fast shutdown disconnects the other
+   * sessions) and starts it again on the same data directory and port. Returns once it accepts
+   * connections.
    */
   public synchronized void restart() {
+    // A shutdown waits for every walsender's client to confirm the end of WAL; a test whose only
+    // thread is here cannot. Cut replication connections first, as a network failure would.
+    try (Connection c = connect("postgres");
+        Statement s = c.createStatement()) {
+      s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+    } catch (SQLException e) {
+      throw new IllegalStateException("server not reachable before restart", e);
+    }
     stopServer();
     try {
       startServer();

@@ -1,0 +1,146 @@
+package dev.driftless.postgres;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.spi.CheckpointStore;
+import dev.driftless.core.spi.SourceContext;
+import dev.driftless.core.stores.InMemoryCheckpointStore;
+import dev.driftless.testinfra.postgres.PostgresServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/** Shared helpers of the integration tests: one server per JVM, one database per test class. */
+final class PgTesting {
+
+  private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+  private PgTesting() {}
+
+  static PostgresServer server() {
+    return PostgresServer.shared();
+  }
+
+  /** A fresh database whose name starts with {@code prefix}. */
+  static String newDatabase(String prefix) throws Exception {
+    String name = prefix + "_" + ProcessHandle.current().pid() + "_" + SEQUENCE.incrementAndGet();
+    server().createDatabase(name);
+    return name;
+  }
+
+  static void exec(String db, String... statements) throws Exception {
+    try (Connection c = server().connect(db);
+        Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    }
+  }
+
+  static String query(String db, String sql) throws Exception {
+    try (Connection c = server().connect(db);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? String.valueOf(rs.getString(1)) : "";
+    }
+  }
+
+  static PostgresSource.Builder source(String db, String slot, String publication) {
+    return PostgresSource.builder()
+        .jdbcUrl(server().jdbcUrl(db))
+        .user(PostgresServer.SUPERUSER)
+        .slotName(slot)
+        .publication(publication)
+        .statusInterval(Duration.ofMillis(500))
+        .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+  }
+
+  static SourceContext context(String name) {
+    CheckpointStore store = new InMemoryCheckpointStore();
+    return new SourceContext() {
+      @Override
+      public String pipelineName() {
+        return name;
+      }
+
+      @Override
+      public CheckpointStore checkpointStore() {
+        return store;
+      }
+    };
+  }
+
+  /** Waits for a condition with a deadline (no sleeping in tests: the condition is polled). */
+  static void until(Duration timeout, String what, ThrowingCondition condition) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.test()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+    }
+  }
+
+  @FunctionalInterface
+  interface ThrowingCondition {
+    boolean test() throws Exception;
+  }
+
+  /**
+   * Polls a source like a pipeline would, committing each batch's last position once "applied", and
+   * keeps every event and the newest event per key.
+   */
+  static final class Drain {
+    final PostgresSource source;
+    final List<ChangeEvent> events = new ArrayList<>();
+    final Map<DocumentKey, ChangeEvent> latest = new LinkedHashMap<>();
+    boolean commit = true;
+
+    Drain(PostgresSource source) {
+      this.source = source;
+    }
+
+    void pollOnce() throws Exception {
+      List<ChangeEvent> batch = source.poll(500, Duration.ofMillis(100));
+      for (ChangeEvent e : batch) {
+        events.add(e);
+        latest.put(e.key(), e);
+      }
+      if (commit && !batch.isEmpty()) {
+        source.commit(batch.get(batch.size() - 1).position());
+      }
+    }
+
+    /** Polls until {@code done} holds for the events so far. */
+    Drain until(Predicate<Drain> done) throws Exception {
+      PgTesting.until(
+          Duration.ofSeconds(60),
+          "events (got " + events.size() + ")",
+          () -> {
+            pollOnce();
+            return done.test(this);
+          });
+      return this;
+    }
+
+    boolean hasKey(String collection, String id) {
+      return latest.containsKey(DocumentKey.of(collection, id));
+    }
+
+    ChangeEvent last(String collection, String id) {
+      ChangeEvent e = latest.get(DocumentKey.of(collection, id));
+      if (e == null) {
+        throw new AssertionError("no event for " + collection + "/" + id + " in " + events);
+      }
+      return e;
+    }
+  }
+}
