@@ -51,7 +51,7 @@ final class BuiltInTypes {
     scalar("macaddr", 829, 1040, ScalarKind.TEXT);
     scalar("inet", 869, 1041, ScalarKind.TEXT);
     scalar("aclitem", 1033, 1034, ScalarKind.TEXT);
-    scalar("bpchar", 1042, 1014, ScalarKind.TEXT);
+    scalar("bpchar", 1042, 1014, ScalarKind.BPCHAR);
     scalar("varchar", 1043, 1015, ScalarKind.TEXT);
     scalar("date", 1082, 1182, ScalarKind.DATE);
     scalar("time", 1083, 1183, ScalarKind.TIME);

@@ -32,6 +32,11 @@ enum ScalarKind {
   BYTEA,
   /** json and jsonb to nested maps, lists and values. */
   JSON,
+  /**
+   * char(n): the text without its trailing blanks, which are insignificant for this type and which
+   * a cast to text also removes, so a value read with {@code ::text} and one from pgoutput agree.
+   */
+  BPCHAR,
   /** Everything else: the text as PostgreSQL printed it. */
   TEXT
 }

@@ -39,8 +39,17 @@ final class ScalarText {
       case INTERVAL -> IntervalText.toIso(text);
       case BYTEA -> bytea(text);
       case JSON -> DocumentJson.parseValue(text);
+      case BPCHAR -> stripTrailingBlanks(text);
       case TEXT -> text;
     };
+  }
+
+  private static String stripTrailingBlanks(String text) {
+    int end = text.length();
+    while (end > 0 && text.charAt(end - 1) == ' ') {
+      end--;
+    }
+    return text.substring(0, end);
   }
 
   private static Boolean bool(String text) {

@@ -111,6 +111,9 @@ class ValueDecoderTest {
     assertThat(decode(BOOL, "t")).isEqualTo(true);
     assertThat(decode(BOOL, "f")).isEqualTo(false);
     assertThat(decode(TEXT, "")).isEqualTo("");
+    assertThat(decode(1042, "ab   ")).isEqualTo("ab");
+    assertThat(decode(1042, " a b ")).isEqualTo(" a b");
+    assertThat(decode(1014, "{\"ab  \",\"   \"}")).isEqualTo(List.of("ab", ""));
     assertThat(decode(UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"))
         .isEqualTo("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
     assertThat(decode(MONEY, "$1,234.56")).isEqualTo("$1,234.56");
