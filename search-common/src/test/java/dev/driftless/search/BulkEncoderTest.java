@@ -1,0 +1,87 @@
+package dev.driftless.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.core.Document;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BulkEncoderTest {
+
+  private static List<JsonNode> lines(byte[] ndjson) throws Exception {
+    String text = new String(ndjson, StandardCharsets.UTF_8);
+    assertThat(text).endsWith("\n");
+    return text.lines()
+        .map(
+            l -> {
+              try {
+                return IndexMapping.JSON.readTree(l);
+              } catch (Exception e) {
+                throw new AssertionError("not JSON: " + l, e);
+              }
+            })
+        .toList();
+  }
+
+  @Test
+  void indexEntryCarriesTheExternalVersionAndMetadataAndEscapesTheId() throws Exception {
+    String id = "quote\" new\nline /slash \\ 日本 \uD83D\uDE80";
+    byte[] bytes =
+        BulkEncoder.index(
+            "orders", id, 42, Document.of("name", "x\ny", "n", 1L).withFingerprint(7));
+    List<JsonNode> lines = lines(bytes);
+    assertThat(lines).hasSize(2); // raw newlines inside values are escaped
+
+    JsonNode action = lines.get(0).get("index");
+    assertThat(action.get("_index").asText()).isEqualTo("orders");
+    assertThat(action.get("_id").asText()).isEqualTo(id);
+    assertThat(action.get("version").asLong()).isEqualTo(42);
+    assertThat(action.get("version_type").asText()).isEqualTo("external_gte");
+
+    JsonNode source = lines.get(1);
+    assertThat(source.get("name").asText()).isEqualTo("x\ny");
+    assertThat(source.get(MetadataFields.KEY).asText()).isEqualTo(id);
+    assertThat(source.get(MetadataFields.VERSION).asLong()).isEqualTo(42);
+    assertThat(source.get(MetadataFields.BUCKET).asLong()).isEqualTo(BucketScheme.bucket(id));
+    long f = BucketScheme.keyFingerprint(id, 7);
+    assertThat(source.get(MetadataFields.FP_LOW).asLong()).isEqualTo(BucketScheme.low(f));
+    assertThat(source.get(MetadataFields.FP_MID).asLong()).isEqualTo(BucketScheme.mid(f));
+    assertThat(source.get(MetadataFields.FP_HIGH).asLong()).isEqualTo(BucketScheme.high(f));
+    assertThat(source.has(MetadataFields.TOMBSTONE)).isFalse();
+  }
+
+  @Test
+  void documentsWithoutAFingerprintCarryNoFingerprintParts() throws Exception {
+    JsonNode source = lines(BulkEncoder.index("i", "k", 1, Document.of("a", 1L))).get(1);
+    assertThat(source.has(MetadataFields.FP_LOW)).isFalse();
+  }
+
+  @Test
+  void deleteIsOneVersionedActionLineAndTombstoneIsAVersionedDocument() throws Exception {
+    List<JsonNode> delete = lines(BulkEncoder.delete("i", "k", 9));
+    assertThat(delete).hasSize(1);
+    assertThat(delete.get(0).get("delete").get("version").asLong()).isEqualTo(9);
+    assertThat(delete.get(0).get("delete").get("version_type").asText()).isEqualTo("external_gte");
+
+    List<JsonNode> tomb = lines(BulkEncoder.tombstone("i", "k", 9, 1234));
+    assertThat(tomb.get(0).get("index").get("version").asLong()).isEqualTo(9);
+    assertThat(tomb.get(1).get(MetadataFields.TOMBSTONE).asBoolean()).isTrue();
+    assertThat(tomb.get(1).get(MetadataFields.DELETED_AT).asLong()).isEqualTo(1234);
+    assertThat(tomb.get(1).get(MetadataFields.VERSION).asLong()).isEqualTo(9);
+  }
+
+  @Test
+  void bodyConcatenatesEntriesAndKnowsItsLength() throws Exception {
+    byte[] a = BulkEncoder.delete("i", "a", 1);
+    byte[] b = BulkEncoder.delete("i", "b", 2);
+    BodyWriter body = BulkEncoder.body(List.of(a, b));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    body.writeTo(out);
+    assertThat(out.size()).isEqualTo(a.length + b.length).isEqualTo((int) body.contentLength());
+    assertThat(body.contentType()).isEqualTo(BodyWriter.NDJSON);
+    assertThat(lines(out.toByteArray())).hasSize(2);
+  }
+}

@@ -1,0 +1,201 @@
+package dev.driftless.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.DriftlessException;
+import dev.driftless.core.RetriableException;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.WriteResult;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Request shaping and whole-request outcomes of {@link SearchSink}, over an in-memory fake of our
+ * own {@link SearchTransport} that answers like an engine holding every index already.
+ */
+class SearchSinkTest {
+
+  /** Answers mapping reads with a valid mapping and bulk requests item by item. */
+  static final class FakeEngine implements SearchTransport {
+    final List<Integer> bulkSizes = new ArrayList<>();
+    final List<Long> bulkBytes = new ArrayList<>();
+    int failWholeRequestsWith = 0;
+    long limitBytes = Long.MAX_VALUE; // answers 413 above this
+
+    @Override
+    public synchronized TransportResponse perform(
+        String method, String path, Map<String, String> params, @Nullable BodyWriter body) {
+      if (path.endsWith("/_mapping")) {
+        String index = path.substring(1, path.indexOf('/', 1));
+        return ok("{\"" + index + "\":{\"mappings\":" + IndexMapping.merge(null).toJson() + "}}");
+      }
+      if (path.equals("/_nodes/http")) {
+        return new TransportResponse(403, new byte[0]); // no monitor privilege: limit unknown
+      }
+      if (path.equals("/_bulk") && body != null) {
+        if (failWholeRequestsWith != 0) {
+          return new TransportResponse(
+              failWholeRequestsWith, "{}".getBytes(StandardCharsets.UTF_8));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+          body.writeTo(out);
+        } catch (java.io.IOException e) {
+          throw new AssertionError(e);
+        }
+        if (out.size() > limitBytes) {
+          return new TransportResponse(413, new byte[0]);
+        }
+        StringBuilder items = new StringBuilder();
+        int n = 0;
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+          JsonNode node;
+          try {
+            node = IndexMapping.JSON.readTree(line);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          String action = node.fieldNames().next();
+          if (!action.equals("index") && !action.equals("delete")) {
+            continue; // a document line
+          }
+          items
+              .append(n++ == 0 ? "" : ",")
+              .append("{\"")
+              .append(action)
+              .append("\":{\"status\":201}}");
+        }
+        bulkSizes.add(n);
+        bulkBytes.add((long) out.size());
+        return ok("{\"errors\":false,\"items\":[" + items + "]}");
+      }
+      throw new AssertionError("unexpected request " + method + " " + path);
+    }
+
+    private static TransportResponse ok(String body) {
+      return new TransportResponse(200, body.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static ChangeEvent upsert(String id, Document doc) {
+    return ChangeEvent.upsert(
+        DocumentKey.of("c", id), Version.of(1), SourcePosition.ofOffset(1), doc, Instant.EPOCH);
+  }
+
+  @Test
+  void splitsBatchesByCountAndBytesAndSendsAnOversizedItemAlone() {
+    FakeEngine engine = new FakeEngine();
+    SearchSinkSettings settings =
+        SearchSinkSettings.builder().maxRequestItems(3).maxRequestBytes(4096).build();
+    List<ChangeEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      batch.add(upsert("k" + i, Document.of("n", (long) i)));
+    }
+    batch.add(upsert("big", Document.of("text", "x".repeat(10_000))));
+    batch.add(upsert("after", Document.of("n", 1L)));
+    try (SearchSink sink = new SearchSink(engine, settings)) {
+      assertThat(sink.write(batch)).hasSize(9).containsOnly(WriteResult.applied());
+    }
+    assertThat(engine.bulkSizes).containsExactly(3, 3, 1, 1, 1);
+    assertThat(engine.bulkBytes.get(3)).isGreaterThan(10_000);
+  }
+
+  @Test
+  void aWholeRequest413SplitsInHalvesUntilItFits() {
+    FakeEngine engine = new FakeEngine();
+    engine.limitBytes = 2_500;
+    List<ChangeEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      batch.add(upsert("k" + i, Document.of("text", "y".repeat(500))));
+    }
+    batch.add(upsert("alone-too-big", Document.of("text", "z".repeat(3_000))));
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      List<WriteResult> results = sink.write(batch);
+      assertThat(results.subList(0, 8)).containsOnly(WriteResult.applied());
+      assertThat(results.get(8))
+          .isInstanceOfSatisfying(
+              WriteResult.Rejected.class,
+              r -> assertThat(r.errorType()).isEqualTo("request_entity_too_large"));
+    }
+    assertThat(engine.bulkBytes).allSatisfy(b -> assertThat(b).isLessThanOrEqualTo(2_500));
+  }
+
+  @Test
+  void wholeRequestOutagesAreRetriableAndThrottlingIsFlagged() {
+    FakeEngine engine = new FakeEngine();
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      List<ChangeEvent> batch = List.of(upsert("a", Document.of("n", 1L)));
+      engine.failWholeRequestsWith = 429;
+      assertThatThrownBy(() -> sink.write(batch))
+          .isInstanceOfSatisfying(
+              RetriableException.class, e -> assertThat(e.throttled()).isTrue());
+      engine.failWholeRequestsWith = 503;
+      assertThatThrownBy(() -> sink.write(batch))
+          .isInstanceOfSatisfying(
+              RetriableException.class, e -> assertThat(e.throttled()).isFalse());
+      engine.failWholeRequestsWith = 401;
+      assertThatThrownBy(() -> sink.write(batch))
+          .isInstanceOf(DriftlessException.class)
+          .isNotInstanceOf(RetriableException.class)
+          .hasMessageContaining("credentials");
+    }
+  }
+
+  @Test
+  void reservedFieldsAndOverlongIdsAreRejectedWithoutBeingSent() {
+    FakeEngine engine = new FakeEngine();
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      List<WriteResult> results =
+          sink.write(
+              List.of(
+                  upsert("a", Document.of(MetadataFields.VERSION, 1L)),
+                  upsert("é".repeat(257), Document.of("n", 1L))));
+      assertThat(results)
+          .extracting(r -> ((WriteResult.Rejected) r).errorType())
+          .containsExactly("reserved_field", "id_too_long");
+    }
+    assertThat(engine.bulkSizes).isEmpty();
+  }
+
+  @Test
+  void twoCollectionsRoutedToOneIndexAreRefused() {
+    SearchSinkSettings settings =
+        SearchSinkSettings.builder().routing(IndexRouting.of(c -> "shared")).build();
+    try (SearchSink sink = new SearchSink(new FakeEngine(), settings)) {
+      sink.indexFor("a");
+      assertThatThrownBy(() -> sink.indexFor("b"))
+          .isInstanceOf(DriftlessException.class)
+          .hasMessageContaining("'a' and 'b'")
+          .hasMessageContaining("[shared]");
+    }
+  }
+
+  @Test
+  void builderNamesTheSettingItRefuses() {
+    assertThatThrownBy(() -> SearchSinkSettings.builder().maxRequestBytes(10))
+        .hasMessageContaining("maxRequestBytes");
+    assertThatThrownBy(() -> SearchSinkSettings.builder().maxRequestItems(0))
+        .hasMessageContaining("maxRequestItems");
+    assertThatThrownBy(
+            () ->
+                SearchSinkSettings.builder()
+                    .tombstonePurgeInterval(java.time.Duration.ofMinutes(1))
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("tombstonePurgeInterval");
+    assertThatThrownBy(() -> SearchSinkSettings.builder().indexSettings("nope"))
+        .hasMessageContaining("indexSettings");
+  }
+}
