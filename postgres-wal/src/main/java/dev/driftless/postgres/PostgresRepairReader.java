@@ -191,6 +191,8 @@ final class PostgresRepairReader implements RepairReader {
   private @Nullable Object decodeLenient(int typeOid, int typmod, @Nullable String text) {
     try {
       return decoder.decode(typeOid, typmod, text);
+    } catch (RetriableException e) {
+      throw e;
     } catch (RuntimeException e) {
       // Same rule as the stream: an undecodable value is kept as its text rather than losing the
       // row.

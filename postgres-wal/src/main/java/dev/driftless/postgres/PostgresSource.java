@@ -10,6 +10,8 @@ import dev.driftless.core.Version;
 import dev.driftless.core.spi.ChangeSource;
 import dev.driftless.core.spi.RepairReader;
 import dev.driftless.core.spi.SourceContext;
+import dev.driftless.postgres.types.TypeRegistry;
+import dev.driftless.postgres.types.ValueDecoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -149,12 +151,31 @@ public final class PostgresSource implements ChangeSource {
   private long nextStatusRefreshNanos;
   private long nextHeartbeatNanos;
 
+  private final ColumnValueDecoder values;
+
   private PostgresSource(Settings settings) {
     this.settings = settings;
     this.currentBackoff = settings.reconnectBackoffMin();
+    ColumnValueDecoder configured = settings.decoder();
+    this.values = configured != null ? configured : typesDecoder(this::openRegularConnection);
     this.repairReader =
-        new PostgresRepairReader(
-            this::openRegularConnection, settings.decoder(), Clock.systemUTC());
+        new PostgresRepairReader(this::openRegularConnection, values, Clock.systemUTC());
+  }
+
+  /** The types package's decoder, looking user types up in the source database's catalog. */
+  private static ColumnValueDecoder typesDecoder(TypeRegistry.CatalogConnector catalog) {
+    ValueDecoder values = new ValueDecoder(TypeRegistry.connecting(catalog));
+    return new ColumnValueDecoder() {
+      @Override
+      public @Nullable Object decode(int typeOid, int typmod, @Nullable String text) {
+        return values.decode(typeOid, typmod, text);
+      }
+
+      @Override
+      public void invalidate(int typeOid) {
+        values.registry().invalidate(typeOid);
+      }
+    };
   }
 
   /** A builder; see each setter for its default. */
@@ -803,7 +824,7 @@ public final class PostgresSource implements ChangeSource {
         relations.put(r.oid(), entry);
       }
     } else if (m instanceof PgOutputMessage.Type t) {
-      settings.decoder().invalidate(t.oid());
+      values.invalidate(t.oid());
     } else if (m instanceof PgOutputMessage.Origin || m instanceof PgOutputMessage.LogicalMessage) {
       // Nothing to index: origins name where a change came from, messages carry no rows.
     } else if (m instanceof PgOutputMessage.StreamStart st) {
@@ -1132,7 +1153,9 @@ public final class PostgresSource implements ChangeSource {
 
   private @Nullable Object decode(PgOutputMessage.Column col, String text) {
     try {
-      return settings.decoder().decode(col.typeOid(), col.typmod(), text);
+      return values.decode(col.typeOid(), col.typmod(), text);
+    } catch (RetriableException e) {
+      throw e; // the type catalog is unreachable: an outage; the change is received again
     } catch (RuntimeException e) {
       // Never lose the row for one value: keep PostgreSQL's text, which is what it stored.
       status.merge("undecodableValues", 1L, (a, b) -> (Long) a + (Long) b);
@@ -1189,7 +1212,7 @@ public final class PostgresSource implements ChangeSource {
       Duration reconnectBackoffMax,
       Path spillDirectory,
       TruncateMode truncateMode,
-      ColumnValueDecoder decoder) {}
+      @Nullable ColumnValueDecoder decoder) {}
 
   /**
    * Configures a {@link PostgresSource}. Each setter checks its argument at once ({@link
@@ -1219,7 +1242,7 @@ public final class PostgresSource implements ChangeSource {
     private Duration reconnectBackoffMax = Duration.ofSeconds(10);
     private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private TruncateMode truncateMode = TruncateMode.MARKER;
-    private ColumnValueDecoder decoder = ColumnValueDecoder.TEXT;
+    private @Nullable ColumnValueDecoder decoder;
 
     private Builder() {}
 
