@@ -1,0 +1,53 @@
+package dev.driftless.benchmarks;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Entry point: runs the benchmarks named by {@code -Dbench} (see {@link BenchSettings}) one after
+ * the other, each with its own servers, writes each report as soon as it is done and prints a
+ * summary. Exits non-zero if a benchmark failed (a wrong count or a server error), never because a
+ * target ratio was missed: missed targets are facts for the report, not build failures.
+ */
+public final class Benchmarks {
+
+  private Benchmarks() {}
+
+  public static void main(String[] args) throws Exception {
+    BenchSettings settings = BenchSettings.fromSystemProperties();
+    System.out.println(
+        "benchmarks "
+            + settings.benchmarks()
+            + ", rows="
+            + settings.rows()
+            + ", rounds="
+            + settings.rounds()
+            + ", load average "
+            + MachineFacts.loadAverage());
+    List<String> summaries = new ArrayList<>();
+    boolean failed = false;
+    for (String name : settings.benchmarks()) {
+      try {
+        Report report =
+            switch (name) {
+              case "sink" -> new SinkBenchmark(settings).run();
+              case "pgdecode" -> new PgDecodeBenchmark(settings).run();
+              default -> throw new IllegalArgumentException("unknown benchmark " + name);
+            };
+        for (Path p : report.write(settings.reports())) {
+          System.out.println("wrote " + p.toAbsolutePath().normalize());
+        }
+        summaries.add(report.summary());
+      } catch (Exception e) {
+        failed = true;
+        System.err.println("benchmark " + name + " failed:");
+        e.printStackTrace();
+      }
+    }
+    System.out.println();
+    summaries.forEach(System.out::print);
+    // Servers' and clients' non-daemon threads must not keep the JVM alive after the reports.
+    System.exit(failed ? 1 : 0);
+  }
+}

@@ -1,0 +1,66 @@
+package dev.driftless.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Facts about the machine and JVM a report was measured on. */
+final class MachineFacts {
+
+  private MachineFacts() {}
+
+  static Map<String, Object> collect() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Runtime rt = Runtime.getRuntime();
+    m.put("cores (JVM)", rt.availableProcessors());
+    m.put("cpu", firstValue(Path.of("/proc/cpuinfo"), "model name"));
+    m.put("memory", firstValue(Path.of("/proc/meminfo"), "MemTotal"));
+    m.put("max heap", String.format(Locale.ROOT, "%.1f GiB", rt.maxMemory() / 1073741824.0));
+    m.put(
+        "java",
+        System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.runtime.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")");
+    m.put(
+        "os",
+        System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + " "
+            + System.getProperty("os.arch"));
+    m.put("load average at start", loadAverage());
+    return m;
+  }
+
+  /** The 1, 5 and 15 minute load averages from {@code /proc/loadavg}, or "unknown". */
+  static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static String firstValue(Path file, String key) {
+    try {
+      List<String> lines = Files.readAllLines(file);
+      for (String line : lines) {
+        int colon = line.indexOf(':');
+        if (colon > 0 && line.substring(0, colon).trim().equals(key)) {
+          return line.substring(colon + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      // Not Linux: leave the fact out rather than fail the benchmark.
+    }
+    return "unknown";
+  }
+}

