@@ -117,9 +117,14 @@ public final class InMemoryChangeSource implements ChangeSource {
             if (newest.isPresent()) {
               current.add(newest.get());
             } else {
+              // Absent: a delete at the log's current horizon, newer than every change the log
+              // has seen, like a database read's snapshot version.
               current.add(
                   ChangeEvent.delete(
-                      key, Version.MIN, SourcePosition.ofOffset(0), java.time.Instant.EPOCH));
+                      key,
+                      Version.of(log.size()),
+                      SourcePosition.ofOffset(0),
+                      java.time.Instant.EPOCH));
             }
           }
           return current;

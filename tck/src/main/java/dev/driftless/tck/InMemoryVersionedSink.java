@@ -143,6 +143,21 @@ public final class InMemoryVersionedSink implements VersionedSink {
     return applied[0] ? WriteResult.applied() : WriteResult.stale();
   }
 
+  /**
+   * Overwrites what the sink holds for {@code key}, bypassing versions: corrupts the "index" behind
+   * the pipeline's back, for reconciliation tests.
+   */
+  public void corrupt(DocumentKey key, StoredDocument stored) {
+    documents.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(stored, "stored"));
+  }
+
+  /**
+   * Forgets {@code key} entirely, bypassing versions (a lost document, for reconciliation tests).
+   */
+  public void forget(DocumentKey key) {
+    documents.remove(Objects.requireNonNull(key, "key"));
+  }
+
   /** What the sink holds for {@code key}: a document, a deleted marker, or nothing. */
   public Optional<StoredDocument> get(DocumentKey key) {
     return Optional.ofNullable(documents.get(Objects.requireNonNull(key, "key")));
