@@ -47,7 +47,7 @@ class ThrottledClusterIT {
   @Test
   void concurrentBulkWritesAreThrottledRetriedAndConverge() throws Exception {
     int writers = 4;
-    int batchesPerWriter = 6;
+    int batchesPerWriter = 3;
     int batchSize = 200;
     Map<String, Long> expected = new HashMap<>();
     List<List<ChangeEvent>> perWriter = new ArrayList<>();

@@ -78,7 +78,7 @@ final class Writes {
           throw new AssertionError(pending.size() + " items still unsettled after " + timeout);
         }
         LockSupport.parkNanos(Duration.ofMillis(pauseMillis).toNanos());
-        pauseMillis = Math.min(pauseMillis * 2, 1000);
+        pauseMillis = Math.min(pauseMillis * 2, 250);
       }
     }
     return settled;
