@@ -1,0 +1,582 @@
+package dev.driftless.postgres.reconcile;
+
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.DriftlessException;
+import dev.driftless.core.Fingerprints;
+import dev.driftless.core.RetriableException;
+import dev.driftless.core.spi.FingerprintReader;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The PostgreSQL side of reconciliation: computes, in SQL, the numbers {@link Fingerprints}
+ * defines, so that {@link dev.driftless.core.Reconciler} can compare a table with its index without
+ * reading the table over the wire.
+ *
+ * <h2>What is computed</h2>
+ *
+ * <ul>
+ *   <li>The <b>key id</b> of a row is what the replication source uses for {@code
+ *       DocumentKey.id()}: a single key column's text, or the key columns' texts escaped and joined
+ *       as {@link DocumentKey#composite} does. Rows whose key id would be NULL or empty are skipped
+ *       (the replication source cannot key them either).
+ *   <li>The <b>row fingerprint</b> covers the {@linkplain TableMapping mapped} columns in column
+ *       order, each rendered as its type's output function prints it — the text logical replication
+ *       sends — as {@link Fingerprints#row} defines. With a {@linkplain
+ *       TableMapping.Builder#versionColumn version column} it is instead the first 8 bytes of the
+ *       MD5 of that column's text ({@code "~"} for NULL), i.e. {@code Fingerprints.keyHash(text)}:
+ *       then only a change of the version column is detected, and the index side must store the
+ *       same number.
+ *   <li>{@link #summarize} is one scan of the table; {@link #list} is one scan returning the
+ *       range's keys, fetched {@linkplain Builder#fetchSize in pages}. Neither uses an index on the
+ *       bucket (text output is not immutable, so it cannot be indexed), but in version-column mode
+ *       an index holding the key and version columns lets both be index-only scans.
+ * </ul>
+ *
+ * <h2>Session settings</h2>
+ *
+ * Text output depends on settings, so each call sets, for its own transaction only ({@code SET
+ * LOCAL}): {@code TimeZone = 'UTC'}, {@code DateStyle = 'ISO, MDY'}, {@code IntervalStyle =
+ * 'postgres'}, {@code extra_float_digits = 1} (shortest exact output since PostgreSQL 12, the same
+ * text as pgJDBC's default of 3), {@code bytea_output = 'hex'}. <b>The replication connection must
+ * render with the same settings</b>, or every row whose text depends on them (a {@code
+ * timestamptz}, an {@code interval}) reads as stale. The database must be {@code UTF8}-encoded
+ * (checked): MD5 is taken over the text's bytes.
+ *
+ * <h2>Guarantees</h2>
+ *
+ * Each call runs in its own {@code REPEATABLE READ READ ONLY} transaction on a connection borrowed
+ * for that call (from the {@link DataSource}, or opened from the JDBC URL and closed after), so it
+ * works on a hot-standby replica and writes nothing; the catalog is read at each call, so a column
+ * added to the table is covered at once. Thread-safe; every call blocks on I/O. Connection
+ * failures, timeouts, serialization failures and standby conflicts are thrown as {@link
+ * RetriableException}; anything else (a missing table or column, no privilege) as {@link
+ * DriftlessException} naming the table.
+ */
+public final class PostgresFingerprintReader implements FingerprintReader {
+
+  /** The most sub-ranges one summary may have: keeps the sub-range arithmetic exact in bigint. */
+  public static final int MAX_SPLITS = 1 << 20;
+
+  private static final String SESSION =
+      "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY';"
+          + " SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1;"
+          + " SET LOCAL bytea_output = 'hex'";
+
+  private static final String TABLE_SQL =
+      "SELECT c.oid, c.relreplident, has_table_privilege(c.oid, 'SELECT'),"
+          + " current_setting('server_encoding')"
+          + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+          + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+
+  // attgenerated: PostgreSQL 12+; logical replication leaves generated columns out by default.
+  private static final String COLUMNS_SQL =
+      "SELECT attname, attgenerated <> '' FROM pg_attribute"
+          + " WHERE attrelid = ? AND attnum > 0 AND NOT attisdropped ORDER BY attnum";
+
+  private static final String KEY_SQL =
+      "SELECT a.attname FROM pg_index i"
+          + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+          + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+          + " WHERE i.indrelid = ? AND (CASE WHEN ? THEN i.indisreplident ELSE i.indisprimary END)"
+          + " ORDER BY k.ord";
+
+  private static final int ROW_OVERHEAD_BYTES = 7;
+  private static final int FIELD_OVERHEAD_BYTES = 4;
+
+  private final ConnectionSource connections;
+  private final Map<String, TableMapping> tables;
+  private final int fetchSize;
+  private final Duration statementTimeout;
+  private final AtomicLong bytes = new AtomicLong();
+
+  private PostgresFingerprintReader(Builder b, ConnectionSource connections) {
+    this.connections = connections;
+    this.tables = Map.copyOf(b.tables);
+    this.fetchSize = b.fetchSize;
+    this.statementTimeout = b.statementTimeout;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The collections this reader maps, each to its table. */
+  public Map<String, TableMapping> tables() {
+    return tables;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement, one scan of the table.
+   *
+   * @throws IllegalArgumentException if the collection is not mapped or {@code splits} is not in
+   *     {@code [1, MAX_SPLITS]}
+   */
+  @Override
+  public List<BucketSummary> summarize(String collection, BucketRange range, int splits) {
+    Objects.requireNonNull(range, "range");
+    if (splits < 1 || splits > MAX_SPLITS) {
+      throw new IllegalArgumentException(
+          "splits must be in [1, " + MAX_SPLITS + "], was " + splits);
+    }
+    TableMapping mapping = mapping(collection);
+    return inTransaction(
+        mapping,
+        (c, shape) -> {
+          String sql =
+              FingerprintSql.summarize(
+                  mapping.schema(),
+                  mapping.table(),
+                  shape.keyColumns(),
+                  shape.projected(),
+                  shape.fingerprint(),
+                  range.from(),
+                  range.to(),
+                  splits);
+          List<BucketSummary> out = new ArrayList<>();
+          try (Statement s = c.createStatement()) {
+            count(sql);
+            try (ResultSet rs = s.executeQuery(sql)) {
+              while (rs.next()) {
+                int i = rs.getInt(1);
+                out.add(
+                    new BucketSummary(
+                        new BucketRange(
+                            Fingerprints.boundary(range.from(), range.to(), splits, i),
+                            Fingerprints.boundary(range.from(), range.to(), splits, i + 1)),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        rs.getLong(4),
+                        rs.getLong(5)));
+                bytes.addAndGet(ROW_OVERHEAD_BYTES + 5L * (FIELD_OVERHEAD_BYTES + Long.BYTES));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Keys come ordered by their UTF-8 bytes ({@code COLLATE "C"}), the order of the index's
+   * keyword sort. The fingerprint is the row fingerprint; no version is known.
+   */
+  @Override
+  public List<KeyFingerprint> list(String collection, BucketRange range) {
+    Objects.requireNonNull(range, "range");
+    TableMapping mapping = mapping(collection);
+    return inTransaction(
+        mapping,
+        (c, shape) -> {
+          String sql =
+              FingerprintSql.list(
+                  mapping.schema(),
+                  mapping.table(),
+                  shape.keyColumns(),
+                  shape.projected(),
+                  shape.fingerprint(),
+                  range.from(),
+                  range.to());
+          List<KeyFingerprint> out = new ArrayList<>();
+          try (Statement s = c.createStatement()) {
+            // Outside autocommit pgJDBC fetches through a portal, fetchSize rows at a time.
+            s.setFetchSize(fetchSize);
+            count(sql);
+            try (ResultSet rs = s.executeQuery(sql)) {
+              while (rs.next()) {
+                String id = rs.getString(1);
+                long fingerprint = rs.getLong(2);
+                out.add(
+                    new KeyFingerprint(
+                        new DocumentKey(collection, id), fingerprint, OptionalLong.empty()));
+                bytes.addAndGet(
+                    ROW_OVERHEAD_BYTES
+                        + 2L * FIELD_OVERHEAD_BYTES
+                        + id.getBytes(StandardCharsets.UTF_8).length
+                        + Long.BYTES);
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  /**
+   * Approximate bytes moved: the UTF-8 length of every statement sent plus, per result row, its
+   * fields and the protocol's framing. Catalog look-ups count as the statements they are.
+   */
+  @Override
+  public long bytesRead() {
+    return bytes.get();
+  }
+
+  private TableMapping mapping(String collection) {
+    Objects.requireNonNull(collection, "collection");
+    TableMapping m = tables.get(collection);
+    if (m == null) {
+      throw new IllegalArgumentException(
+          "collection '" + collection + "' is not mapped to a table; mapped: " + tables.keySet());
+    }
+    return m;
+  }
+
+  private void count(String sql) {
+    bytes.addAndGet(sql.getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  /** The work of one call, given the connection inside its transaction and the table's shape. */
+  private interface Work<T> {
+    T run(Connection c, Shape shape) throws SQLException;
+  }
+
+  /**
+   * What the catalog says at the time of the call.
+   *
+   * @param keyColumns key columns in key order
+   * @param projected the columns the fingerprint reads
+   * @param fingerprint the row fingerprint expression
+   */
+  private record Shape(List<String> keyColumns, List<String> projected, String fingerprint) {}
+
+  private <T> T inTransaction(TableMapping mapping, Work<T> work) {
+    String what = mapping.schema() + "." + mapping.table();
+    Connection c;
+    try {
+      c = connections.open();
+    } catch (SQLException e) {
+      throw failure("connecting to read " + what, e);
+    }
+    try {
+      boolean autoCommit = c.getAutoCommit();
+      try {
+        if (!autoCommit) {
+          c.rollback(); // start from a fresh transaction, whatever the connection was doing
+        }
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          String begin = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+          s.execute(begin);
+          s.execute(SESSION);
+          count(begin + SESSION);
+          if (!statementTimeout.isZero()) {
+            String timeout =
+                "SET LOCAL statement_timeout = " + statementTimeout.toMillis(); // a long: safe
+            s.execute(timeout);
+            count(timeout);
+          }
+        }
+        return work.run(c, shape(c, mapping));
+      } finally {
+        try {
+          // Read-only: nothing to keep; a pooled connection goes back as it came.
+          c.rollback();
+          c.setAutoCommit(autoCommit);
+        } catch (SQLException ignored) {
+          // The connection is closed below; a broken one is the pool's to discard.
+        }
+      }
+    } catch (SQLException e) {
+      throw failure("reading " + what, e);
+    } finally {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // Nothing was written; a failed close loses nothing.
+      }
+    }
+  }
+
+  private Shape shape(Connection c, TableMapping mapping) throws SQLException {
+    String what = mapping.schema() + "." + mapping.table();
+    long oid;
+    char identity;
+    try (PreparedStatement ps = c.prepareStatement(TABLE_SQL)) {
+      ps.setString(1, mapping.schema());
+      ps.setString(2, mapping.table());
+      count(TABLE_SQL);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new DriftlessException(
+              "table " + what + " (collection " + mapping.collection() + ") does not exist");
+        }
+        oid = rs.getLong(1);
+        identity = rs.getString(2).charAt(0);
+        if (!rs.getBoolean(3)) {
+          throw new DriftlessException(
+              "the connected role may not read "
+                  + what
+                  + ": GRANT SELECT ON "
+                  + FingerprintSql.quote(mapping.schema())
+                  + "."
+                  + FingerprintSql.quote(mapping.table())
+                  + " TO <role>");
+        }
+        String encoding = rs.getString(4);
+        if (!"UTF8".equals(encoding)) {
+          throw new DriftlessException(
+              "the database's encoding is "
+                  + encoding
+                  + "; fingerprints hash UTF-8 text, so reconciliation needs a UTF8 database");
+        }
+      }
+    }
+    // Every column, and whether logical replication publishes it.
+    Map<String, Boolean> published = new LinkedHashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(COLUMNS_SQL)) {
+      ps.setLong(1, oid);
+      count(COLUMNS_SQL);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          published.put(rs.getString(1), !rs.getBoolean(2));
+        }
+      }
+    }
+    List<String> key = mapping.keyColumns();
+    if (key.isEmpty()) {
+      key = indexColumns(c, oid, identity == 'i');
+      if (key.isEmpty()) {
+        throw new DriftlessException(
+            "table "
+                + what
+                + " has neither a primary key nor a replica identity index: configure keyColumns"
+                + " for collection "
+                + mapping.collection());
+      }
+    }
+    for (String k : key) {
+      requireColumn(published, k, "keyColumns", mapping);
+    }
+    List<String> projected = new ArrayList<>();
+    String fingerprint;
+    String version = mapping.versionColumn().orElse(null);
+    if (version != null) {
+      requireColumn(published, version, "versionColumn", mapping);
+      projected.add(version);
+      fingerprint = FingerprintSql.versionFingerprint(version);
+    } else {
+      Set<String> wanted = new LinkedHashSet<>(mapping.columns());
+      for (String w : wanted) {
+        requireColumn(published, w, "columns", mapping);
+      }
+      for (Map.Entry<String, Boolean> col : published.entrySet()) {
+        boolean take =
+            wanted.isEmpty() ? col.getValue() : wanted.contains(col.getKey()); // attnum order
+        if (take) {
+          projected.add(col.getKey());
+        }
+      }
+      if (projected.isEmpty()) {
+        throw new DriftlessException("table " + what + " publishes no column to fingerprint");
+      }
+      fingerprint = FingerprintSql.rowFingerprint(projected);
+    }
+    return new Shape(key, projected, fingerprint);
+  }
+
+  private List<String> indexColumns(Connection c, long oid, boolean replicaIdentityIndex)
+      throws SQLException {
+    List<String> columns = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(KEY_SQL)) {
+      ps.setLong(1, oid);
+      ps.setBoolean(2, replicaIdentityIndex);
+      count(KEY_SQL);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          columns.add(rs.getString(1));
+        }
+      }
+    }
+    return columns;
+  }
+
+  private static void requireColumn(
+      Map<String, Boolean> columns, String column, String setting, TableMapping mapping) {
+    if (!columns.containsKey(column)) {
+      throw new DriftlessException(
+          setting
+              + " of collection "
+              + mapping.collection()
+              + " names column "
+              + column
+              + ", which table "
+              + mapping.schema()
+              + "."
+              + mapping.table()
+              + " does not have (it has "
+              + columns.keySet()
+              + ")");
+    }
+  }
+
+  private static DriftlessException failure(String doing, SQLException e) {
+    String state = e.getSQLState();
+    String message = doing + " failed: " + e.getMessage() + " (SQLSTATE " + state + ")";
+    if (state != null
+        && (state.startsWith("08") // connection exception
+            || state.startsWith("40") // serialization failure, deadlock, standby conflict
+            || state.startsWith("53") // insufficient resources
+            || state.startsWith("57P") // shutdown, cannot connect now
+            || state.equals("57014"))) { // statement timeout, cancel
+      return new RetriableException(message, e);
+    }
+    return new DriftlessException(message, e);
+  }
+
+  /** Where connections come from. */
+  private interface ConnectionSource {
+    Connection open() throws SQLException;
+  }
+
+  /**
+   * Configures a {@link PostgresFingerprintReader}. Setters check their argument at once ({@link
+   * NullPointerException} naming it, {@link IllegalArgumentException} for a bad value); {@link
+   * #build()} checks the combination ({@link IllegalStateException}). Not thread-safe.
+   */
+  public static final class Builder {
+    private @Nullable DataSource dataSource;
+    private @Nullable String jdbcUrl;
+    private @Nullable String user;
+    private @Nullable String password;
+    private final Map<String, TableMapping> tables = new HashMap<>();
+    private int fetchSize = 10_000;
+    private Duration statementTimeout = Duration.ZERO;
+
+    private Builder() {}
+
+    /**
+     * Where connections come from: one is borrowed per call and closed (returned) after. Either
+     * this or {@link #jdbcUrl}. A connection to a hot-standby replica is fine.
+     */
+    public Builder dataSource(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /**
+     * A {@code jdbc:postgresql:} URL to open one connection per call with. Either this or {@link
+     * #dataSource}.
+     */
+    public Builder jdbcUrl(String jdbcUrl) {
+      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql:");
+      }
+      this.jdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    /** The user for {@link #jdbcUrl}. */
+    public Builder user(String user) {
+      Objects.requireNonNull(user, "user");
+      if (user.isEmpty()) {
+        throw new IllegalArgumentException("user must not be empty");
+      }
+      this.user = user;
+      return this;
+    }
+
+    /** The password for {@link #jdbcUrl}. */
+    public Builder password(String password) {
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /**
+     * Maps a collection to its table. At least one is required.
+     *
+     * @throws IllegalArgumentException if the collection is mapped already
+     */
+    public Builder table(TableMapping mapping) {
+      Objects.requireNonNull(mapping, "mapping");
+      if (tables.containsKey(mapping.collection())) {
+        throw new IllegalArgumentException(
+            "collection " + mapping.collection() + " is mapped twice");
+      }
+      tables.put(mapping.collection(), mapping);
+      return this;
+    }
+
+    /** Maps {@code schema.table} with defaults, as {@link TableMapping#of} does. */
+    public Builder table(String schema, String table) {
+      return table(TableMapping.of(schema, table));
+    }
+
+    /** Rows fetched per round trip while listing, 1 to 1,000,000. Default 10,000. */
+    public Builder fetchSize(int rows) {
+      if (rows < 1 || rows > 1_000_000) {
+        throw new IllegalArgumentException("fetchSize must be in [1, 1000000], was " + rows);
+      }
+      this.fetchSize = rows;
+      return this;
+    }
+
+    /**
+     * The longest one statement may run, 0 (no limit, the default) to 24 h; a statement that runs
+     * longer fails with a {@link RetriableException}.
+     */
+    public Builder statementTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "statementTimeout");
+      if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(24)) > 0) {
+        throw new IllegalArgumentException("statementTimeout must be in [0, 24h], was " + timeout);
+      }
+      this.statementTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException if neither or both of dataSource and jdbcUrl are set, if user
+     *     or password are set without jdbcUrl, or if no table is mapped
+     */
+    public PostgresFingerprintReader build() {
+      if ((dataSource == null) == (jdbcUrl == null)) {
+        throw new IllegalStateException("set exactly one of dataSource and jdbcUrl");
+      }
+      if (dataSource != null && (user != null || password != null)) {
+        throw new IllegalStateException(
+            "user and password go with jdbcUrl; a dataSource carries its own credentials");
+      }
+      if (tables.isEmpty()) {
+        throw new IllegalStateException("map at least one table");
+      }
+      DataSource ds = dataSource;
+      ConnectionSource source;
+      if (ds != null) {
+        source = ds::getConnection;
+      } else {
+        String url = Objects.requireNonNull(jdbcUrl);
+        Properties props = new Properties();
+        if (user != null) {
+          props.setProperty("user", user);
+        }
+        if (password != null) {
+          props.setProperty("password", password);
+        }
+        props.setProperty("ApplicationName", "driftless-reconcile");
+        source = () -> DriverManager.getConnection(url, props);
+      }
+      return new PostgresFingerprintReader(this, source);
+    }
+  }
+}
