@@ -1,6 +1,5 @@
 package dev.driftless.postgres.types;
 
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -13,10 +12,6 @@ import java.util.regex.Pattern;
  */
 final class IntervalText {
 
-  private static final Pattern UNIT = Pattern.compile("([-+]?\\d+) (years?|mons?|days?)");
-  private static final Pattern TIME =
-      Pattern.compile("([-+])?(\\d+):(\\d{2}):(\\d{2})(?:\\.(\\d+))?");
-
   private static final Pattern ISO =
       Pattern.compile(
           "P(?=.)(-?\\d+Y)?(-?\\d+M)?(-?\\d+D)?(T(?=.)(-?\\d+H)?(-?\\d+M)?(-?\\d+(\\.\\d+)?S)?)?");
@@ -24,53 +19,101 @@ final class IntervalText {
   private IntervalText() {}
 
   static String toIso(String text) {
-    if (ISO.matcher(text).matches()) {
-      return text; // a walsender whose IntervalStyle is iso_8601 already prints the target form
+    if (text.startsWith("P")) {
+      if (ISO.matcher(text).matches()) {
+        return text; // a walsender whose IntervalStyle is iso_8601 already prints the target form
+      }
+      throw malformed();
     }
     long years = 0;
     long months = 0;
     long days = 0;
-    String[] tokens = text.split(" ", -1);
-    int i = 0;
     int seen = 0;
-    while (i + 1 < tokens.length && !tokens[i].contains(":")) {
-      Matcher m = UNIT.matcher(tokens[i] + " " + tokens[i + 1]);
-      if (!m.matches()) {
-        throw new IllegalArgumentException("not an interval (IntervalStyle postgres)");
-      }
-      long value = Long.parseLong(m.group(1));
-      int unit = m.group(2).startsWith("year") ? 1 : m.group(2).startsWith("mon") ? 2 : 3;
-      if (unit <= seen) {
-        throw new IllegalArgumentException("interval fields out of order");
-      }
-      seen = unit;
-      switch (unit) {
-        case 1 -> years = value;
-        case 2 -> months = value;
-        default -> days = value;
-      }
-      i += 2;
-    }
     boolean negativeTime = false;
+    boolean timeSeen = false;
     long hours = 0;
     long minutes = 0;
     long seconds = 0;
     String fraction = "";
-    if (i < tokens.length) {
-      Matcher m = TIME.matcher(tokens[i]);
-      if (i != tokens.length - 1 || !m.matches()) {
-        throw new IllegalArgumentException("not an interval (IntervalStyle postgres)");
+    int n = text.length();
+    int pos = 0;
+    while (pos < n) {
+      if (timeSeen) {
+        throw malformed();
       }
-      negativeTime = "-".equals(m.group(1));
-      hours = Long.parseLong(m.group(2));
-      minutes = Long.parseLong(m.group(3));
-      seconds = Long.parseLong(m.group(4));
-      fraction = m.group(5) == null ? "" : stripZeros(m.group(5));
-      if (minutes > 59 || seconds > 59) {
-        throw new IllegalArgumentException("interval time field out of range");
+      boolean negative = false;
+      char c = text.charAt(pos);
+      if (c == '-' || c == '+') {
+        negative = c == '-';
+        pos++;
       }
-    } else if (seen == 0) {
-      throw new IllegalArgumentException("not an interval (IntervalStyle postgres)");
+      int digitsStart = pos;
+      long value = 0;
+      while (pos < n && isDigit(text.charAt(pos)) && pos - digitsStart < 18) {
+        value = value * 10 + (text.charAt(pos++) - '0');
+      }
+      if (pos == digitsStart || (pos < n && isDigit(text.charAt(pos)))) {
+        throw malformed();
+      }
+      if (pos < n && text.charAt(pos) == ':') {
+        // [-+]H+:MM:SS[.ffffff], always last
+        timeSeen = true;
+        negativeTime = negative;
+        hours = value;
+        minutes = twoDigits(text, pos + 1);
+        if (pos + 3 >= n || text.charAt(pos + 3) != ':') {
+          throw malformed();
+        }
+        seconds = twoDigits(text, pos + 4);
+        pos += 6;
+        if (pos < n && text.charAt(pos) == '.') {
+          int fractionStart = ++pos;
+          while (pos < n && isDigit(text.charAt(pos))) {
+            pos++;
+          }
+          if (pos == fractionStart) {
+            throw malformed();
+          }
+          fraction = stripZeros(text.substring(fractionStart, pos));
+        }
+        if (minutes > 59 || seconds > 59) {
+          throw new IllegalArgumentException("interval time field out of range");
+        }
+        continue;
+      }
+      if (pos >= n || text.charAt(pos) != ' ') {
+        throw malformed();
+      }
+      int wordStart = ++pos;
+      while (pos < n && text.charAt(pos) != ' ') {
+        pos++;
+      }
+      int unit =
+          switch (text.substring(wordStart, pos)) {
+            case "year", "years" -> 1;
+            case "mon", "mons" -> 2;
+            case "day", "days" -> 3;
+            default -> throw malformed();
+          };
+      if (unit <= seen) {
+        throw new IllegalArgumentException("interval fields out of order");
+      }
+      seen = unit;
+      long signed = negative ? -value : value;
+      switch (unit) {
+        case 1 -> years = signed;
+        case 2 -> months = signed;
+        default -> days = signed;
+      }
+      if (pos < n) {
+        pos++; // the blank before the next field
+        if (pos == n) {
+          throw malformed();
+        }
+      }
+    }
+    if (!timeSeen && seen == 0) {
+      throw malformed();
     }
 
     boolean hasTime = hours != 0 || minutes != 0 || seconds != 0 || !fraction.isEmpty();
@@ -105,6 +148,21 @@ final class IntervalText {
     if (value != 0) {
       iso.append(value).append(unit);
     }
+  }
+
+  private static IllegalArgumentException malformed() {
+    return new IllegalArgumentException("not an interval (IntervalStyle postgres)");
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static int twoDigits(String text, int at) {
+    if (at + 2 > text.length() || !isDigit(text.charAt(at)) || !isDigit(text.charAt(at + 1))) {
+      throw malformed();
+    }
+    return (text.charAt(at) - '0') * 10 + (text.charAt(at + 1) - '0');
   }
 
   private static String stripZeros(String digits) {

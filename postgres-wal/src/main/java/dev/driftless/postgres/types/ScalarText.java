@@ -25,8 +25,8 @@ final class ScalarText {
   static @Nullable Object decode(ScalarKind kind, String text) {
     return switch (kind) {
       case BOOL -> bool(text);
-      case INT -> Integer.valueOf(integer(text).intValueExact());
-      case LONG -> Long.valueOf(integer(text).longValueExact());
+      case INT -> Integer.valueOf(parseInt(text));
+      case LONG -> Long.valueOf(parseLong(text));
       case BIG_INTEGER -> integer(text);
       case NUMERIC -> numeric(text);
       case FLOAT4 -> Float.valueOf(Float.parseFloat(floating(text)));
@@ -58,6 +58,25 @@ final class ScalarText {
       case "f", "false" -> Boolean.FALSE;
       default -> throw new IllegalArgumentException("expected 't' or 'f'");
     };
+  }
+
+  private static int parseInt(String text) {
+    long value = parseLong(text);
+    if (value != (int) value) {
+      throw new IllegalArgumentException("out of range for a 32-bit integer");
+    }
+    return (int) value;
+  }
+
+  private static long parseLong(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      // Long.parseLong accepts exactly the digits-with-optional-sign form PostgreSQL prints.
+      throw new IllegalArgumentException(
+          INTEGER.matcher(text).matches() ? "out of range for a 64-bit integer" : "not an integer",
+          e);
+    }
   }
 
   private static BigInteger integer(String text) {

@@ -479,6 +479,14 @@ class PostgresTypesIT {
     registry.invalidate(arrayOid);
     assertThat(decoder.decode(arrayOid, -1, "{\"(5,w,2)\"}"))
         .isEqualTo(List.of(linked("a", 5, "b", "w", "amount", new BigDecimal("2"))));
+
+    // Dropped attributes are not printed by PostgreSQL and not expected by the decoder.
+    execute("ALTER TYPE evolving DROP ATTRIBUTE b");
+    registry.invalidate(oid);
+    assertThat(decoder.decode(oid, -1, "(6,3)"))
+        .isEqualTo(linked("a", 6, "amount", new BigDecimal("3")));
+    assertThat(decodedRow(decoder, "evolving_t", 1).get("v"))
+        .isEqualTo(linked("a", 3, "amount", new BigDecimal("1.5")));
   }
 
   @Test

@@ -174,6 +174,11 @@ class ValueDecoderTest {
         .isEqualTo("1899-12-31T23:40:28Z");
     assertThat(decode(TIMESTAMPTZ, "0001-01-01 00:00:00-03 BC")).isEqualTo("0000-01-01T03:00:00Z");
     assertThat(decode(TIMESTAMPTZ, "-infinity")).isEqualTo("-infinity");
+    assertThat(decode(TIMESTAMPTZ, "2024-12-31 23:30:00-01")).isEqualTo("2025-01-01T00:30:00Z");
+    assertThat(decode(TIMESTAMPTZ, "2024-03-01 00:30:00+01")).isEqualTo("2024-02-29T23:30:00Z");
+    assertThat(decode(TIMESTAMPTZ, "294276-12-31 23:59:59.999999+00"))
+        .isEqualTo("+294276-12-31T23:59:59.999999Z");
+    assertThat(decode(TIMESTAMPTZ, "4714-11-24 00:00:00+00 BC")).isEqualTo("-4713-11-24T00:00:00Z");
   }
 
   @Test
@@ -330,6 +335,19 @@ class ValueDecoderTest {
     assertThatThrownBy(() -> decode(NUMERIC, "1,5")).hasMessageContaining("numeric");
     assertThatThrownBy(() -> decode(DATE, "15.01.2024")).hasMessageContaining("DateStyle ISO");
     assertThatThrownBy(() -> decode(DATE, "2023-02-29")).hasMessageContaining("date");
+    assertThatThrownBy(() -> decode(DATE, "2021-02-29")).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> decode(DATE, "0002-02-29 BC")).hasMessageContaining("out of range");
+    assertThat(decode(DATE, "0001-02-29 BC")).isEqualTo("0000-02-29");
+    assertThat(decode(DATE, "2000-02-29")).isEqualTo("2000-02-29");
+    assertThatThrownBy(() -> decode(DATE, "1900-02-29")).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> decode(DATE, "2024-04-31")).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> decode(DATE, "2024-13-01")).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> decode(DATE, "2024-01-01 AD")).hasMessageContaining("unexpected");
+    assertThatThrownBy(() -> decode(TIMESTAMPTZ, "2024-01-01 00:00:00"))
+        .hasMessageContaining("offset");
+    assertThatThrownBy(() -> decode(TIME, "12:60:00")).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> decode(TIME, "24:00:00.1")).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> decode(TIME, "12:00:00.")).hasMessageContaining("fractional");
     assertThatThrownBy(() -> decode(TIMESTAMP, "2024-01-01 24:00:00"))
         .hasMessageContaining("out of range");
     assertThatThrownBy(() -> decode(INTERVAL, "1-2 3 4:05:06"))
