@@ -72,7 +72,8 @@ public final class TypeRegistry {
    * A registry that looks types up on {@code connection}, a normal (non-replication) JDBC
    * connection to the source database. The connection is borrowed: the caller keeps it open as long
    * as the registry is used, and closes it afterwards. Nothing is queried before the first unknown
-   * oid is decoded.
+   * oid is decoded. Use an auto-commit connection: otherwise the lookups run inside the caller's
+   * transaction, and a transaction left open holds back vacuum.
    */
   public static TypeRegistry load(Connection connection) {
     Objects.requireNonNull(connection, "connection");
