@@ -95,9 +95,16 @@ final class FingerprintSql {
       if (i > 0) {
         rendering.append(" || ',' || ");
       }
-      String t = text(columns.get(i));
-      rendering.append("coalesce(octet_length(").append(t).append(") || ':' || ").append(t);
-      rendering.append(", '~')");
+      String q = quote(columns.get(i));
+      String t = "format('%s', " + q + ")";
+      rendering
+          .append("CASE WHEN num_nulls(")
+          .append(q)
+          .append(") = 0 THEN octet_length(")
+          .append(t)
+          .append(") || ':' || ")
+          .append(t)
+          .append(" ELSE '~' END");
     }
     return first8Bytes("md5(" + rendering + ")");
   }

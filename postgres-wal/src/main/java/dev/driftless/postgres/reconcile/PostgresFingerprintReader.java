@@ -82,23 +82,22 @@ public final class PostgresFingerprintReader implements FingerprintReader {
           + " SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1;"
           + " SET LOCAL bytea_output = 'hex'";
 
-  private static final String TABLE_SQL =
-      "SELECT c.oid, c.relreplident, has_table_privilege(c.oid, 'SELECT'),"
-          + " current_setting('server_encoding')"
+  // One round trip: the table, its columns in attnum order (attgenerated: PostgreSQL 12+; logical
+  // replication leaves generated columns out by default) and the key the source uses (the replica
+  // identity index under REPLICA IDENTITY USING INDEX, else the primary key, in index order).
+  private static final String CATALOG_SQL =
+      "SELECT has_table_privilege(c.oid, 'SELECT'), current_setting('server_encoding'),"
+          + " ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid"
+          + "  AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
+          + " ARRAY(SELECT a.attgenerated = '' FROM pg_attribute a WHERE a.attrelid = c.oid"
+          + "  AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
+          + " ARRAY(SELECT a.attname::text FROM pg_index i"
+          + "  CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+          + "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+          + "  WHERE i.indrelid = c.oid AND (CASE WHEN c.relreplident = 'i'"
+          + "   THEN i.indisreplident ELSE i.indisprimary END) ORDER BY k.ord)"
           + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
-
-  // attgenerated: PostgreSQL 12+; logical replication leaves generated columns out by default.
-  private static final String COLUMNS_SQL =
-      "SELECT attname, attgenerated <> '' FROM pg_attribute"
-          + " WHERE attrelid = ? AND attnum > 0 AND NOT attisdropped ORDER BY attnum";
-
-  private static final String KEY_SQL =
-      "SELECT a.attname FROM pg_index i"
-          + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-          + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-          + " WHERE i.indrelid = ? AND (CASE WHEN ? THEN i.indisreplident ELSE i.indisprimary END)"
-          + " ORDER BY k.ord";
 
   private static final int ROW_OVERHEAD_BYTES = 7;
   private static final int FIELD_OVERHEAD_BYTES = 4;
@@ -310,20 +309,19 @@ public final class PostgresFingerprintReader implements FingerprintReader {
 
   private Shape shape(Connection c, TableMapping mapping) throws SQLException {
     String what = mapping.schema() + "." + mapping.table();
-    long oid;
-    char identity;
-    try (PreparedStatement ps = c.prepareStatement(TABLE_SQL)) {
+    // Every column, and whether logical replication publishes it.
+    Map<String, Boolean> published = new LinkedHashMap<>();
+    List<String> key = mapping.keyColumns();
+    try (PreparedStatement ps = c.prepareStatement(CATALOG_SQL)) {
       ps.setString(1, mapping.schema());
       ps.setString(2, mapping.table());
-      count(TABLE_SQL);
+      count(CATALOG_SQL);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new DriftlessException(
               "table " + what + " (collection " + mapping.collection() + ") does not exist");
         }
-        oid = rs.getLong(1);
-        identity = rs.getString(2).charAt(0);
-        if (!rs.getBoolean(3)) {
+        if (!rs.getBoolean(1)) {
           throw new DriftlessException(
               "the connected role may not read "
                   + what
@@ -333,37 +331,31 @@ public final class PostgresFingerprintReader implements FingerprintReader {
                   + FingerprintSql.quote(mapping.table())
                   + " TO <role>");
         }
-        String encoding = rs.getString(4);
+        String encoding = rs.getString(2);
         if (!"UTF8".equals(encoding)) {
           throw new DriftlessException(
               "the database's encoding is "
                   + encoding
                   + "; fingerprints hash UTF-8 text, so reconciliation needs a UTF8 database");
         }
-      }
-    }
-    // Every column, and whether logical replication publishes it.
-    Map<String, Boolean> published = new LinkedHashMap<>();
-    try (PreparedStatement ps = c.prepareStatement(COLUMNS_SQL)) {
-      ps.setLong(1, oid);
-      count(COLUMNS_SQL);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          published.put(rs.getString(1), !rs.getBoolean(2));
+        String[] names = (String[]) rs.getArray(3).getArray();
+        Boolean[] publishedFlags = (Boolean[]) rs.getArray(4).getArray();
+        for (int i = 0; i < names.length; i++) {
+          published.put(names[i], publishedFlags[i]);
         }
+        if (key.isEmpty()) {
+          key = List.of((String[]) rs.getArray(5).getArray());
+        }
+        bytes.addAndGet(ROW_OVERHEAD_BYTES + 5L * FIELD_OVERHEAD_BYTES + 32L * names.length);
       }
     }
-    List<String> key = mapping.keyColumns();
     if (key.isEmpty()) {
-      key = indexColumns(c, oid, identity == 'i');
-      if (key.isEmpty()) {
-        throw new DriftlessException(
-            "table "
-                + what
-                + " has neither a primary key nor a replica identity index: configure keyColumns"
-                + " for collection "
-                + mapping.collection());
-      }
+      throw new DriftlessException(
+          "table "
+              + what
+              + " has neither a primary key nor a replica identity index: configure keyColumns"
+              + " for collection "
+              + mapping.collection());
     }
     for (String k : key) {
       requireColumn(published, k, "keyColumns", mapping);
@@ -393,22 +385,6 @@ public final class PostgresFingerprintReader implements FingerprintReader {
       fingerprint = FingerprintSql.rowFingerprint(projected);
     }
     return new Shape(key, projected, fingerprint);
-  }
-
-  private List<String> indexColumns(Connection c, long oid, boolean replicaIdentityIndex)
-      throws SQLException {
-    List<String> columns = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(KEY_SQL)) {
-      ps.setLong(1, oid);
-      ps.setBoolean(2, replicaIdentityIndex);
-      count(KEY_SQL);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          columns.add(rs.getString(1));
-        }
-      }
-    }
-    return columns;
   }
 
   private static void requireColumn(
