@@ -142,6 +142,19 @@ class ValueDecoderTest {
   }
 
   @Test
+  void jsonNumbersBeyondTheParserLimitArePoison() {
+    String thousandDigits = "9".repeat(1000);
+    assertThat(decode(JSONB, "[" + thousandDigits + "]"))
+        .isEqualTo(List.of(new BigInteger(thousandDigits)));
+    assertThatThrownBy(() -> decode(JSONB, "[" + thousandDigits + "9]"))
+        .isInstanceOf(ValueDecodingException.class)
+        .hasMessageContaining("jsonb");
+    // A numeric column has no such limit.
+    assertThat(decode(NUMERIC, thousandDigits + "9"))
+        .isEqualTo(new BigDecimal(thousandDigits + "9"));
+  }
+
+  @Test
   void datesAreIsoWithAstronomicalYears() {
     assertThat(decode(DATE, "2024-02-29")).isEqualTo("2024-02-29");
     assertThat(decode(DATE, "0044-03-15 BC")).isEqualTo("-0043-03-15");
