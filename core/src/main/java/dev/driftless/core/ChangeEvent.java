@@ -10,7 +10,8 @@ import java.util.Objects;
  * <p>An event may arrive late, twice or out of order; its {@link #version()} lets the index keep
  * the newest state whatever the arrival order.
  */
-public sealed interface ChangeEvent permits ChangeEvent.Upsert, ChangeEvent.Delete {
+public sealed interface ChangeEvent
+    permits ChangeEvent.Upsert, ChangeEvent.Delete, ChangeEvent.Truncate {
 
   DocumentKey key();
 
@@ -39,6 +40,12 @@ public sealed interface ChangeEvent permits ChangeEvent.Upsert, ChangeEvent.Dele
   static Delete delete(
       DocumentKey key, Version version, SourcePosition position, Instant committedAt) {
     return new Delete(key, version, position, committedAt);
+  }
+
+  /** Every row of {@code collection} was removed (SQL {@code TRUNCATE}). */
+  static Truncate truncate(
+      String collection, Version version, SourcePosition position, Instant committedAt) {
+    return new Truncate(collection, version, position, committedAt);
   }
 
   /**
@@ -96,6 +103,46 @@ public sealed interface ChangeEvent permits ChangeEvent.Upsert, ChangeEvent.Dele
     @Override
     public long estimatedSizeBytes() {
       return 64L + key.collection().length() + key.id().length();
+    }
+  }
+
+  /**
+   * Every row of a collection was removed at once (SQL {@code TRUNCATE}). A sink removes every
+   * document of the collection whose version is lower than this event's, and keeps newer ones.
+   *
+   * <p>The pipeline treats it as a barrier: every event received before it is settled before it is
+   * written, and no later event is written until it is settled. Its {@link #key()} is the
+   * collection's reserved key {@code (collection, "*")}, which routing maps like any other key.
+   *
+   * @param collection the truncated collection
+   * @param version the source's version of the truncation
+   * @param position the source position of the truncation
+   * @param committedAt the source's commit time
+   */
+  record Truncate(String collection, Version version, SourcePosition position, Instant committedAt)
+      implements ChangeEvent {
+
+    /** The id of the reserved key that stands for a whole collection. */
+    public static final String ALL_KEYS = "*";
+
+    public Truncate {
+      Objects.requireNonNull(collection, "collection");
+      Objects.requireNonNull(version, "version");
+      Objects.requireNonNull(position, "position");
+      Objects.requireNonNull(committedAt, "committedAt");
+      if (collection.isBlank()) {
+        throw new IllegalArgumentException("collection must not be blank");
+      }
+    }
+
+    @Override
+    public DocumentKey key() {
+      return DocumentKey.of(collection, ALL_KEYS);
+    }
+
+    @Override
+    public long estimatedSizeBytes() {
+      return 64L + collection.length();
     }
   }
 }

@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param key the event's key
  * @param version the event's version
  * @param position the event's source position, as {@link SourcePosition#asString()}
- * @param operation {@code "upsert"} or {@code "delete"}
+ * @param operation {@code "upsert"}, {@code "delete"} or {@code "truncate"}
  * @param payload the document the event carried, when there was one
  * @param errorType a short machine-readable class of the error, e.g. the engine's error type or an
  *     exception class name
@@ -66,13 +66,20 @@ public record DeadLetter(
         event.key(),
         event.version(),
         event.position().asString(),
-        event instanceof ChangeEvent.Upsert ? "upsert" : "delete",
+        operation(event),
         payload,
         errorType,
         errorMessage,
         attempts,
         at,
         at);
+  }
+
+  private static String operation(ChangeEvent event) {
+    if (event instanceof ChangeEvent.Upsert) {
+      return "upsert";
+    }
+    return event instanceof ChangeEvent.Truncate ? "truncate" : "delete";
   }
 
   /** This dead letter after one more failed attempt. */

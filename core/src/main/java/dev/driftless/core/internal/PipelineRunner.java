@@ -511,7 +511,18 @@ public final class PipelineRunner implements AutoCloseable {
               "source returned " + events.size() + " events, more than the " + room + " asked for");
         }
         for (ChangeEvent event : events) {
-          accept(event, true, null);
+          if (event instanceof ChangeEvent.Truncate) {
+            // A barrier: everything before it settles first, nothing after it is written before.
+            if (!awaitDrained()) {
+              break;
+            }
+            accept(event, true, null);
+            if (!awaitDrained()) {
+              break;
+            }
+          } else {
+            accept(event, true, null);
+          }
         }
       }
     } catch (InterruptedException e) {
@@ -525,6 +536,36 @@ public final class PipelineRunner implements AutoCloseable {
         changed.signalAll();
       } finally {
         lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Waits until nothing is in flight, keeping the source alive meanwhile; false if the pipeline
+   * stopped first.
+   */
+  private boolean awaitDrained() throws Exception {
+    long lastKeepAlive = System.nanoTime();
+    while (true) {
+      lock.lock();
+      try {
+        if (state != State.RUNNING) {
+          return false;
+        }
+        if (inFlightEvents == 0) {
+          return true;
+        }
+        changed.await(KEEP_ALIVE_NANOS, TimeUnit.NANOSECONDS);
+      } finally {
+        lock.unlock();
+      }
+      if (System.nanoTime() - lastKeepAlive >= KEEP_ALIVE_NANOS) {
+        withSourceRetry(
+            () -> {
+              settings.source().keepAlive();
+              return Boolean.TRUE;
+            });
+        lastKeepAlive = System.nanoTime();
       }
     }
   }
@@ -677,8 +718,12 @@ public final class PipelineRunner implements AutoCloseable {
       }
       return ChangeEvent.upsert(routed, raw.version(), raw.position(), mapped, raw.committedAt());
     }
-    return routed.equals(raw.key())
-        ? raw
+    if (routed.equals(raw.key())) {
+      return raw;
+    }
+    return raw instanceof ChangeEvent.Truncate
+        ? ChangeEvent.truncate(
+            routed.collection(), raw.version(), raw.position(), raw.committedAt())
         : ChangeEvent.delete(routed, raw.version(), raw.position(), raw.committedAt());
   }
 

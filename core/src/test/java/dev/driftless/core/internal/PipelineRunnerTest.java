@@ -45,6 +45,7 @@ class PipelineRunnerTest {
   static class MapSink implements VersionedSink {
     final Map<DocumentKey, ChangeEvent> index = new ConcurrentHashMap<>();
     final AtomicInteger writes = new AtomicInteger();
+    final List<ChangeEvent> log = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile int failuresLeft;
 
     @Override
@@ -56,6 +57,17 @@ class PipelineRunnerTest {
       }
       List<WriteResult> out = new ArrayList<>();
       for (ChangeEvent e : batch) {
+        log.add(e);
+        if (e instanceof ChangeEvent.Truncate t) {
+          index
+              .entrySet()
+              .removeIf(
+                  held ->
+                      held.getKey().collection().equals(t.collection())
+                          && held.getValue().version().compareTo(t.version()) < 0);
+          out.add(WriteResult.applied());
+          continue;
+        }
         if (e instanceof ChangeEvent.Upsert u && u.document().has("poison")) {
           out.add(WriteResult.rejected("mapper_parsing_exception", "bad field"));
           continue;
@@ -287,6 +299,30 @@ class PipelineRunnerTest {
       assertThat(sink.index.get(DocumentKey.of("t", "missing")).version().value()).isEqualTo(4);
       assertThat(dls.list(10)).extracting(l -> l.key().id()).containsExactly("bad");
       assertThat(p.status().committedPosition()).isEqualTo("0");
+    }
+  }
+
+  @Test
+  void truncateIsABarrierAndKeepsNewerDocuments() throws Exception {
+    List<ChangeEvent> events = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      events.add(upsert("k" + i, 1, i));
+    }
+    ChangeEvent truncate =
+        ChangeEvent.truncate("t", Version.of(2), SourcePosition.ofOffset(40), Instant.EPOCH);
+    events.add(truncate);
+    events.add(upsert("after", 3, 41));
+    ListSource source = new ListSource(events);
+    MapSink sink = new MapSink();
+    try (Pipeline p =
+        builder(source, sink, new InMemoryDeadLetterStore()).batchSize(7).build().start()) {
+      assertThat(awaitReceived(p, 42)).isTrue();
+      assertThat(p.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(sink.index).containsOnlyKeys(DocumentKey.of("t", "after"));
+      int at = sink.log.indexOf(truncate);
+      assertThat(at).as("truncate written after every earlier event").isEqualTo(40);
+      assertThat(sink.log.get(41).key().id()).isEqualTo("after");
+      assertThat(p.status().committedPosition()).isEqualTo("41");
     }
   }
 
