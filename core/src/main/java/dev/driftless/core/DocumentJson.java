@@ -28,7 +28,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DocumentJson {
 
-  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+  // Documents may legitimately hold strings far beyond Jackson's default 20M-character guard
+  // (a 100 MB text column); the engines and the database bound sizes, not this codec.
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                  .maxStringLength(Integer.MAX_VALUE)
+                  .maxNumberLength(200_000) // PostgreSQL numeric: up to 147,455 digits
+                  .build())
+          .build();
 
   private DocumentJson() {}
 

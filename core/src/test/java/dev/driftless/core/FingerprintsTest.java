@@ -44,4 +44,40 @@ class FingerprintsTest {
         .isEqualTo(Fingerprints.BUCKET_COUNT);
     assertThat(Fingerprints.boundary(10, 13, 4, 1)).isEqualTo(10);
   }
+
+  @Test
+  void keyHashIsTheFirstEightBytesOfMd5() {
+    // MD5("abc") = 900150983cd24fb0 d6963f7d28e17f72
+    assertThat(Fingerprints.keyHash("abc")).isEqualTo(0x900150983cd24fb0L);
+    assertThat(Fingerprints.bucket("abc")).isEqualTo(0x90015098L);
+  }
+
+  @Test
+  void partsAreTwentyOneBitsAndJoinBack() {
+    java.util.Random r = new java.util.Random(1);
+    for (int i = 0; i < 10_000; i++) {
+      long f = r.nextLong();
+      assertThat(Fingerprints.low(f)).isBetween(0L, (1L << 21) - 1);
+      assertThat(Fingerprints.mid(f)).isBetween(0L, (1L << 21) - 1);
+      assertThat(Fingerprints.high(f)).isBetween(0L, (1L << 22) - 1);
+      assertThat(Fingerprints.join(Fingerprints.low(f), Fingerprints.mid(f), Fingerprints.high(f)))
+          .isEqualTo(f);
+    }
+  }
+
+  @Test
+  void splitsCoverTheRangeWithoutGapsOrOverlap() {
+    long from = 5;
+    long to = Fingerprints.BUCKET_COUNT;
+    long previous = from;
+    for (int i = 1; i <= 7; i++) {
+      long boundary = Fingerprints.boundary(from, to, 7, i);
+      assertThat(boundary).isGreaterThanOrEqualTo(previous);
+      previous = boundary;
+    }
+    assertThat(previous).isEqualTo(to);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fingerprints.boundary(0, 10, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("splits");
+  }
 }

@@ -83,6 +83,13 @@ class ValuesTest {
   }
 
   @Test
+  void jsonParsesStringsBeyondJacksonsDefaultLimit() {
+    String big = "x".repeat(21_000_000);
+    assertThat(DocumentJson.parse(DocumentJson.toBytes(Document.of("s", big))).get("s"))
+        .isEqualTo(big);
+  }
+
+  @Test
   void eventsValidateTheirFields() {
     assertThatThrownBy(
             () ->

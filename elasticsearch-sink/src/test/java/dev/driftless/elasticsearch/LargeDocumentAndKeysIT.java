@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.WriteResult;
-import dev.driftless.search.BucketScheme;
 import dev.driftless.search.StoredDocument;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -110,7 +110,7 @@ class LargeDocumentAndKeysIT {
       sink.refresh(collection);
       FingerprintReader reader = sink.fingerprintReader();
       List<FingerprintReader.KeyFingerprint> listed =
-          reader.list(collection, new FingerprintReader.BucketRange(0, BucketScheme.BUCKET_COUNT));
+          reader.list(collection, new FingerprintReader.BucketRange(0, Fingerprints.BUCKET_COUNT));
       Set<String> listedIds = new HashSet<>();
       for (FingerprintReader.KeyFingerprint kf : listed) {
         listedIds.add(kf.key().id());
@@ -121,7 +121,7 @@ class LargeDocumentAndKeysIT {
       assertThat(listedIds).containsExactlyInAnyOrderElementsOf(ids);
       List<FingerprintReader.BucketSummary> summary =
           reader.summarize(
-              collection, new FingerprintReader.BucketRange(0, BucketScheme.BUCKET_COUNT), 1);
+              collection, new FingerprintReader.BucketRange(0, Fingerprints.BUCKET_COUNT), 1);
       assertThat(summary).hasSize(1);
       assertThat(summary.get(0).count()).isEqualTo(ids.size());
     }

@@ -10,12 +10,12 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.BucketSummary;
 import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.WriteResult;
-import dev.driftless.search.BucketScheme;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.search.StoredDocument;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
@@ -297,9 +297,9 @@ class OpenSearchSinkIT {
 
       for (BucketRange range :
           List.of(
-              new BucketRange(0, BucketScheme.BUCKET_COUNT),
+              new BucketRange(0, Fingerprints.BUCKET_COUNT),
               new BucketRange(1L << 31, (1L << 31) + (1L << 28)))) {
-        int splits = range.to() == BucketScheme.BUCKET_COUNT ? 16 : 7;
+        int splits = range.to() == Fingerprints.BUCKET_COUNT ? 16 : 7;
         List<BucketSummary> actual = sink.fingerprintReader().summarize("recon", range, splits);
         assertThat(actual).isEqualTo(bruteForce(live, range, splits));
       }
@@ -308,7 +308,7 @@ class OpenSearchSinkIT {
       List<KeyFingerprint> listed = sink.fingerprintReader().list("recon", slice);
       List<KeyFingerprint> expected = new ArrayList<>();
       live.entrySet().stream()
-          .filter(e -> inRange(BucketScheme.bucket(e.getKey()), slice))
+          .filter(e -> inRange(Fingerprints.bucket(e.getKey()), slice))
           .sorted(
               Map.Entry.comparingByKey(
                   Comparator.comparing(
@@ -324,7 +324,7 @@ class OpenSearchSinkIT {
       assertThat(listed).isEqualTo(expected);
 
       List<KeyFingerprint> all =
-          sink.fingerprintReader().list("recon", new BucketRange(0, BucketScheme.BUCKET_COUNT));
+          sink.fingerprintReader().list("recon", new BucketRange(0, Fingerprints.BUCKET_COUNT));
       assertThat(all).extracting(k -> k.key().id()).containsAll(tricky);
     }
   }
@@ -337,16 +337,19 @@ class OpenSearchSinkIT {
       Map<String, long[]> live, BucketRange range, int splits) {
     List<BucketSummary> out = new ArrayList<>();
     for (int i = 0; i < splits; i++) {
-      long[] sub = BucketScheme.split(range.from(), range.to(), splits, i);
+      long[] sub = {
+        Fingerprints.boundary(range.from(), range.to(), splits, i),
+        Fingerprints.boundary(range.from(), range.to(), splits, i + 1)
+      };
       BucketRange r = new BucketRange(sub[0], sub[1]);
       long count = 0, lo = 0, mid = 0, hi = 0;
       for (Map.Entry<String, long[]> e : live.entrySet()) {
-        if (inRange(BucketScheme.bucket(e.getKey()), r)) {
-          long f = BucketScheme.keyFingerprint(e.getKey(), e.getValue()[0]);
+        if (inRange(Fingerprints.bucket(e.getKey()), r)) {
+          long f = Fingerprints.perKey(e.getKey(), e.getValue()[0]);
           count++;
-          lo += BucketScheme.low(f);
-          mid += BucketScheme.mid(f);
-          hi += BucketScheme.high(f);
+          lo += Fingerprints.low(f);
+          mid += Fingerprints.mid(f);
+          hi += Fingerprints.high(f);
         }
       }
       if (count > 0) {

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
 import dev.driftless.core.spi.WriteResult;
-import dev.driftless.search.BucketScheme;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import java.time.Duration;
@@ -101,7 +101,7 @@ class ThrottledClusterIT {
 
       sink.refresh("load");
       List<KeyFingerprint> listed =
-          sink.fingerprintReader().list("load", new BucketRange(0, BucketScheme.BUCKET_COUNT));
+          sink.fingerprintReader().list("load", new BucketRange(0, Fingerprints.BUCKET_COUNT));
       Map<String, Long> held = new HashMap<>();
       for (KeyFingerprint k : listed) {
         held.put(k.key().id(), k.version().orElseThrow());

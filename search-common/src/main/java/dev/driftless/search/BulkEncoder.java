@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentJson;
+import dev.driftless.core.Fingerprints;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,12 +41,12 @@ public final class BulkEncoder {
       Map<String, @Nullable Object> meta = new LinkedHashMap<>();
       meta.put(MetadataFields.KEY, id);
       meta.put(MetadataFields.VERSION, version);
-      meta.put(MetadataFields.BUCKET, BucketScheme.bucket(id));
+      meta.put(MetadataFields.BUCKET, Fingerprints.bucket(id));
       if (document.fingerprint().isPresent()) {
-        long f = BucketScheme.keyFingerprint(id, document.fingerprint().getAsLong());
-        meta.put(MetadataFields.FP_LOW, BucketScheme.low(f));
-        meta.put(MetadataFields.FP_MID, BucketScheme.mid(f));
-        meta.put(MetadataFields.FP_HIGH, BucketScheme.high(f));
+        long f = Fingerprints.perKey(id, document.fingerprint().getAsLong());
+        meta.put(MetadataFields.FP_LOW, Fingerprints.low(f));
+        meta.put(MetadataFields.FP_MID, Fingerprints.mid(f));
+        meta.put(MetadataFields.FP_HIGH, Fingerprints.high(f));
       }
       DocumentJson.write(document, meta, out);
       out.write('\n');
@@ -74,7 +75,7 @@ public final class BulkEncoder {
       Map<String, @Nullable Object> meta = new LinkedHashMap<>();
       meta.put(MetadataFields.KEY, id);
       meta.put(MetadataFields.VERSION, version);
-      meta.put(MetadataFields.BUCKET, BucketScheme.bucket(id));
+      meta.put(MetadataFields.BUCKET, Fingerprints.bucket(id));
       meta.put(MetadataFields.TOMBSTONE, Boolean.TRUE);
       meta.put(MetadataFields.DELETED_AT, deletedAtMillis);
       DocumentJson.write(Document.empty(), meta, out);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.spi.FingerprintReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,9 +19,10 @@ import java.util.function.Function;
  * {@link SearchSink} writes. Tombstones are left out: they stand for absent keys.
  *
  * <p>{@link #summarize} runs one search with {@code size: 0}: a {@code range} aggregation over
- * {@value MetadataFields#BUCKET} with one range per split (as {@link BucketScheme#split}) and
- * {@code sum} sub-aggregations of the three fingerprint parts. Bucket numbers are below 2^32 and
- * parts below 2^22, so the engines' double arithmetic is exact.
+ * {@value MetadataFields#BUCKET} with one range per split (as {@link
+ * dev.driftless.core.Fingerprints#boundary}) and {@code sum} sub-aggregations of the three
+ * fingerprint parts. Bucket numbers are below 2^32 and parts below 2^22, so the engines' double
+ * arithmetic is exact.
  *
  * <p>{@link #list} pages with {@code search_after} on {@value MetadataFields#KEY}, fetching only
  * the key, version and fingerprint parts ({@code _source} filtering). The key is unique, so a key
@@ -78,7 +80,10 @@ public final class IndexFingerprintReader implements FingerprintReader {
     ArrayNode ranges = rangeAgg.putArray("ranges");
     List<BucketRange> asked = new ArrayList<>();
     for (int i = 0; i < splits; i++) {
-      long[] sub = BucketScheme.split(range.from(), range.to(), splits, i);
+      long[] sub = {
+        Fingerprints.boundary(range.from(), range.to(), splits, i),
+        Fingerprints.boundary(range.from(), range.to(), splits, i + 1)
+      };
       if (sub[0] == sub[1]) {
         continue;
       }
@@ -144,11 +149,11 @@ public final class IndexFingerprintReader implements FingerprintReader {
         long rowFingerprint = 0;
         if (s.has(MetadataFields.FP_LOW)) {
           long f =
-              BucketScheme.join(
+              Fingerprints.join(
                   s.path(MetadataFields.FP_LOW).asLong(),
                   s.path(MetadataFields.FP_MID).asLong(),
                   s.path(MetadataFields.FP_HIGH).asLong());
-          rowFingerprint = f ^ BucketScheme.keyHash(id);
+          rowFingerprint = f ^ Fingerprints.keyHash(id);
         }
         JsonNode v = s.get(MetadataFields.VERSION);
         out.add(

@@ -15,9 +15,9 @@ import java.util.Set;
  *       aggregatable, unlike {@code _id}</td></tr>
  *   <tr><td>{@value #VERSION}</td><td>long</td><td>the source version, equal to the engine's
  *       external {@code _version}</td></tr>
- *   <tr><td>{@value #BUCKET}</td><td>long</td><td>{@link BucketScheme#bucket}</td></tr>
+ *   <tr><td>{@value #BUCKET}</td><td>long</td><td>{@link dev.driftless.core.Fingerprints#bucket}</td></tr>
  *   <tr><td>{@value #FP_LOW}, {@value #FP_MID}, {@value #FP_HIGH}</td><td>long</td><td>the three
- *       parts of {@link BucketScheme#keyFingerprint}</td></tr>
+ *       parts of {@link dev.driftless.core.Fingerprints#keyFingerprint}</td></tr>
  *   <tr><td>{@value #TOMBSTONE}</td><td>boolean</td><td>true on a tombstone (tombstone mode
  *       only)</td></tr>
  *   <tr><td>{@value #DELETED_AT}</td><td>date (epoch millis)</td><td>when a tombstone was written;

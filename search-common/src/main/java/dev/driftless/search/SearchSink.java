@@ -6,6 +6,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.FingerprintReader;
@@ -479,11 +480,11 @@ public final class SearchSink implements VersionedSink {
     Document document = Document.of(fields);
     if (source.has(MetadataFields.FP_LOW)) {
       long f =
-          BucketScheme.join(
+          Fingerprints.join(
               source.path(MetadataFields.FP_LOW).asLong(),
               source.path(MetadataFields.FP_MID).asLong(),
               source.path(MetadataFields.FP_HIGH).asLong());
-      document = document.withFingerprint(f ^ BucketScheme.keyHash(key.id()));
+      document = document.withFingerprint(f ^ Fingerprints.keyHash(key.id()));
     }
     boolean tombstone = source.path(MetadataFields.TOMBSTONE).asBoolean(false);
     return Optional.of(new StoredDocument(key, Version.of(version), document, tombstone));

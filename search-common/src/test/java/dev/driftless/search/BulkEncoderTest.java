@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.Document;
+import dev.driftless.core.Fingerprints;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -45,11 +46,11 @@ class BulkEncoderTest {
     assertThat(source.get("name").asText()).isEqualTo("x\ny");
     assertThat(source.get(MetadataFields.KEY).asText()).isEqualTo(id);
     assertThat(source.get(MetadataFields.VERSION).asLong()).isEqualTo(42);
-    assertThat(source.get(MetadataFields.BUCKET).asLong()).isEqualTo(BucketScheme.bucket(id));
-    long f = BucketScheme.keyFingerprint(id, 7);
-    assertThat(source.get(MetadataFields.FP_LOW).asLong()).isEqualTo(BucketScheme.low(f));
-    assertThat(source.get(MetadataFields.FP_MID).asLong()).isEqualTo(BucketScheme.mid(f));
-    assertThat(source.get(MetadataFields.FP_HIGH).asLong()).isEqualTo(BucketScheme.high(f));
+    assertThat(source.get(MetadataFields.BUCKET).asLong()).isEqualTo(Fingerprints.bucket(id));
+    long f = Fingerprints.perKey(id, 7);
+    assertThat(source.get(MetadataFields.FP_LOW).asLong()).isEqualTo(Fingerprints.low(f));
+    assertThat(source.get(MetadataFields.FP_MID).asLong()).isEqualTo(Fingerprints.mid(f));
+    assertThat(source.get(MetadataFields.FP_HIGH).asLong()).isEqualTo(Fingerprints.high(f));
     assertThat(source.has(MetadataFields.TOMBSTONE)).isFalse();
   }
 
