@@ -3,6 +3,7 @@ package dev.driftless.postgres.reconcile;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,11 +11,13 @@ import org.jspecify.annotations.Nullable;
  * {@link PostgresFingerprintReader}. Every name is quoted here, and numbers are rendered from
  * {@code long}s: no configured text reaches a statement unquoted.
  *
- * <p>A value's text is {@code format('%s', v)}, which prints what the type's output function prints
- * — the text logical replication sends. {@code v::text} is not always that: {@code boolean}, {@code
- * char(n)}, {@code inet} and {@code cidr} have casts to text that print {@code true}, strip
- * padding, or add a {@code /32}. A NULL is told apart with {@code num_nulls(v)}, which looks at the
- * value itself; {@code v IS NULL} would also be true for a composite whose fields are all NULL.
+ * <p>A value's text must be what the type's output function prints — the text logical replication
+ * sends. {@code v::text} is that for most types (an I/O conversion cast), but not for those with a
+ * function cast to text: {@code boolean} ({@code true} instead of {@code t}), {@code char(n)}
+ * (padding stripped), {@code inet} and {@code cidr} ({@code /32} added), and a domain over them.
+ * For those the text is {@code format('%s', v)}, which calls the output function but is several
+ * times slower. A NULL is then told apart with {@code num_nulls(v)}, which looks at the value
+ * itself; {@code v IS NULL} would also be true for a composite whose fields are all NULL.
  */
 final class FingerprintSql {
 
@@ -52,9 +55,16 @@ final class FingerprintSql {
     return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
-  /** The text form of a column: its output function's text, NULL for NULL. */
-  static String text(String column) {
+  /**
+   * The text form of a column, NULL for NULL: {@code v::text} where that cast is an I/O conversion
+   * or binary-coercible ({@code plainCast}), else {@code format('%s', v)}, which is several times
+   * slower.
+   */
+  static String text(String column, boolean plainCast) {
     String q = quote(column);
+    if (plainCast) {
+      return q + "::text";
+    }
     return "(CASE WHEN num_nulls(" + q + ") = 0 THEN format('%s', " + q + ") END)";
   }
 
@@ -63,58 +73,57 @@ final class FingerprintSql {
    * dev.driftless.core.DocumentKey#composite} does. NULL when a part is NULL or the id is empty:
    * such a row has no valid key, and the replication source cannot key it either.
    */
-  static String keyId(List<String> keyColumns) {
+  static String keyId(List<String> keyColumns, Set<String> plainCast) {
     if (keyColumns.isEmpty()) {
       throw new IllegalArgumentException("no key columns");
     }
     if (keyColumns.size() == 1) {
-      return "nullif(" + text(keyColumns.get(0)) + ", '')";
+      String k = keyColumns.get(0);
+      return "nullif(" + text(k, plainCast.contains(k)) + ", '')";
     }
     StringBuilder sql = new StringBuilder("nullif(");
     for (int i = 0; i < keyColumns.size(); i++) {
       if (i > 0) {
         sql.append(" || ',' || ");
       }
+      String k = keyColumns.get(i);
       // E'' strings mean the same whatever standard_conforming_strings says.
       sql.append("replace(replace(")
-          .append(text(keyColumns.get(i)))
+          .append(text(k, plainCast.contains(k)))
           .append(", E'\\\\', E'\\\\\\\\'), ',', E'\\\\,')");
     }
     return sql.append(", '')").toString();
   }
 
-  /** The row fingerprint (definition 1) of {@code columns}, in the order given. */
-  static String rowFingerprint(List<String> columns) {
-    if (columns.isEmpty()) {
+  /**
+   * The row fingerprint (definition 1) over the texts {@link #inner} computed for {@code count}
+   * columns, in that order.
+   */
+  static String rowFingerprint(int count) {
+    if (count < 1) {
       throw new IllegalArgumentException("no columns");
     }
     // || rather than concat_ws: a function takes at most 100 arguments, a table up to 1,600
     // columns.
     StringBuilder rendering = new StringBuilder();
-    for (int i = 0; i < columns.size(); i++) {
+    for (int i = 0; i < count; i++) {
       if (i > 0) {
         rendering.append(" || ',' || ");
       }
-      String q = quote(columns.get(i));
-      String t = "format('%s', " + q + ")";
-      rendering
-          .append("CASE WHEN num_nulls(")
-          .append(q)
-          .append(") = 0 THEN octet_length(")
-          .append(t)
-          .append(") || ':' || ")
-          .append(t)
-          .append(" ELSE '~' END");
+      String t = textColumn(i);
+      rendering.append("coalesce(octet_length(").append(t).append(") || ':' || ").append(t);
+      rendering.append(", '~')");
     }
     return first8Bytes("md5(" + rendering + ")");
   }
 
   /**
-   * The row fingerprint in version-column mode: the first 8 bytes of the MD5 of the column's text
-   * ({@code "~"} for NULL), i.e. {@link dev.driftless.core.Fingerprints#keyHash} of that text.
+   * The row fingerprint in version-column mode, over the text {@link #inner} computed for the
+   * version column: the first 8 bytes of the MD5 of that text ({@code "~"} for NULL), i.e. {@link
+   * dev.driftless.core.Fingerprints#keyHash} of it.
    */
-  static String versionFingerprint(String versionColumn) {
-    return first8Bytes("md5(coalesce(" + text(versionColumn) + ", '~'))");
+  static String versionFingerprint() {
+    return first8Bytes("md5(coalesce(" + textColumn(0) + ", '~'))");
   }
 
   /** The bucket (definition 3) of the row whose key id's MD5 hex is {@code md5}. */
@@ -136,7 +145,7 @@ final class FingerprintSql {
    * 1)}, for boundaries {@code from + floor(w * i / n)} ({@code w = to - from}). {@code floor(w * i
    * / n) <= d} holds exactly when {@code w * i < n * (d + 1)}, so the largest such {@code i} is
    * {@code floor((n * (d + 1) - 1) / w)}, with {@code d = b - from}. Exact in {@code bigint}:
-   * {@code n <= 2^31} and {@code d < 2^32}.
+   * {@code n <= 2^20} and {@code d < 2^32}.
    */
   static String subRange(String bucket, long from, long to, int splits) {
     return "(("
@@ -156,23 +165,45 @@ final class FingerprintSql {
   }
 
   /**
-   * One scan of {@code table}: per non-empty sub-range of {@code [from, to)} split in {@code
-   * splits}, its index, the row count and the three part sums. Only {@code projected} columns are
-   * read (besides the key), so an index holding them allows an index-only scan.
+   * What to read of a table and how.
    *
-   * @param projected the columns {@code fingerprint} reads
-   * @param fingerprint the row fingerprint expression over {@code projected}
+   * @param schema the table's schema
+   * @param table the table
+   * @param keyColumns key columns in key order
+   * @param projected the columns the fingerprint covers, in rendering order
+   * @param plainCast the columns whose {@code ::text} is their output function's text
+   * @param versionMode whether {@code projected} is the one version column
    */
-  static String summarize(
+  record Query(
       String schema,
       String table,
       List<String> keyColumns,
       List<String> projected,
-      String fingerprint,
-      long from,
-      long to,
-      int splits) {
+      Set<String> plainCast,
+      boolean versionMode) {
+    Query {
+      keyColumns = List.copyOf(keyColumns);
+      projected = List.copyOf(projected);
+      plainCast = Set.copyOf(plainCast);
+      if (versionMode && projected.size() != 1) {
+        throw new IllegalArgumentException("version mode reads one column");
+      }
+    }
+
+    String fingerprint() {
+      return versionMode ? versionFingerprint() : rowFingerprint(projected.size());
+    }
+  }
+
+  /**
+   * One scan of the table: per non-empty sub-range of {@code [from, to)} split in {@code splits},
+   * its index, the row count and the three part sums. Only the key and projected columns are read,
+   * so an index holding them allows an index-only scan.
+   */
+  static String summarize(Query q, long from, long to, int splits) {
     String b = bucket(MD5);
+    // Both inner levels are fenced (OFFSET 0): otherwise the planner copies f's expression into
+    // each of the three sums and computes the row fingerprint three times.
     return "SELECT "
         + subRange(b, from, to, splits)
         + " AS sub, count(*) AS n,"
@@ -183,32 +214,25 @@ final class FingerprintSql {
         + ", "
         + keyHash(MD5)
         + " # "
-        + fingerprint
+        + q.fingerprint()
         + " AS f FROM ("
-        + inner(schema, table, keyColumns, projected, false)
+        + inner(q, false)
         + ") AS r WHERE "
         + inRange(b, from, to)
-        + ") AS k GROUP BY 1 ORDER BY 1";
+        + " OFFSET 0) AS k GROUP BY 1 ORDER BY 1";
   }
 
   /**
-   * Every key of {@code table} whose bucket lies in {@code [from, to)}, with its row fingerprint,
+   * Every key of the table whose bucket lies in {@code [from, to)}, with its row fingerprint,
    * ordered by key id byte-wise (code point order, as the index's keyword sort).
    */
-  static String list(
-      String schema,
-      String table,
-      List<String> keyColumns,
-      List<String> projected,
-      String fingerprint,
-      long from,
-      long to) {
+  static String list(Query q, long from, long to) {
     return "SELECT "
         + ID
         + ", "
-        + fingerprint
+        + q.fingerprint()
         + " FROM ("
-        + inner(schema, table, keyColumns, projected, true)
+        + inner(q, true)
         + ") AS r WHERE "
         + inRange(bucket(MD5), from, to)
         + " ORDER BY "
@@ -217,16 +241,17 @@ final class FingerprintSql {
   }
 
   /**
-   * The projected columns and the key id's MD5, computed once per row: {@code OFFSET 0} keeps the
-   * planner from copying the MD5 expression into each place that uses it.
+   * Each projected column's text and the key id's MD5, computed once per row: {@code OFFSET 0}
+   * keeps the planner from copying these expressions into each place that uses them.
    */
-  private static String inner(
-      String schema, String table, List<String> keyColumns, List<String> projected, boolean id) {
+  private static String inner(Query q, boolean id) {
     StringBuilder sql = new StringBuilder("SELECT ");
-    for (String c : projected) {
-      sql.append(quote(c)).append(", ");
+    for (int i = 0; i < q.projected().size(); i++) {
+      String c = q.projected().get(i);
+      sql.append(text(c, q.plainCast().contains(c))).append(" AS ").append(textColumn(i));
+      sql.append(", ");
     }
-    String keyId = keyId(keyColumns);
+    String keyId = keyId(q.keyColumns(), q.plainCast());
     if (id) {
       sql.append(keyId).append(" AS ").append(ID).append(", ");
     }
@@ -235,11 +260,15 @@ final class FingerprintSql {
         .append(") AS ")
         .append(MD5)
         .append(" FROM ")
-        .append(quote(schema))
+        .append(quote(q.schema()))
         .append('.')
-        .append(quote(table))
+        .append(quote(q.table()))
         .append(" OFFSET 0")
         .toString();
+  }
+
+  private static String textColumn(int i) {
+    return "\"_driftless_t" + i + "\"";
   }
 
   private static String inRange(String bucket, long from, long to) {

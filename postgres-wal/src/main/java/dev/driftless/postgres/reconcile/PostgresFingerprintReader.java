@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -91,6 +92,12 @@ public final class PostgresFingerprintReader implements FingerprintReader {
           + "  AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
           + " ARRAY(SELECT a.attgenerated = '' FROM pg_attribute a WHERE a.attrelid = c.oid"
           + "  AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
+          // Whether v::text prints what the output function prints: no domain (a domain's cast is
+          // its base type's) and no cast to text by a function (boolean, char(n), inet, ...).
+          + " ARRAY(SELECT t.typtype <> 'd' AND NOT EXISTS (SELECT 1 FROM pg_cast pc"
+          + "  WHERE pc.castsource = a.atttypid AND pc.casttarget = 'text'::regtype"
+          + "  AND pc.castmethod = 'f') FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+          + "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
           + " ARRAY(SELECT a.attname::text FROM pg_index i"
           + "  CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
           + "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
@@ -142,17 +149,8 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     TableMapping mapping = mapping(collection);
     return inTransaction(
         mapping,
-        (c, shape) -> {
-          String sql =
-              FingerprintSql.summarize(
-                  mapping.schema(),
-                  mapping.table(),
-                  shape.keyColumns(),
-                  shape.projected(),
-                  shape.fingerprint(),
-                  range.from(),
-                  range.to(),
-                  splits);
+        (c, query) -> {
+          String sql = FingerprintSql.summarize(query, range.from(), range.to(), splits);
           List<BucketSummary> out = new ArrayList<>();
           try (Statement s = c.createStatement()) {
             count(sql);
@@ -188,16 +186,8 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     TableMapping mapping = mapping(collection);
     return inTransaction(
         mapping,
-        (c, shape) -> {
-          String sql =
-              FingerprintSql.list(
-                  mapping.schema(),
-                  mapping.table(),
-                  shape.keyColumns(),
-                  shape.projected(),
-                  shape.fingerprint(),
-                  range.from(),
-                  range.to());
+        (c, query) -> {
+          String sql = FingerprintSql.list(query, range.from(), range.to());
           List<KeyFingerprint> out = new ArrayList<>();
           try (Statement s = c.createStatement()) {
             // Outside autocommit pgJDBC fetches through a portal, fetchSize rows at a time.
@@ -245,19 +235,10 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     bytes.addAndGet(sql.getBytes(StandardCharsets.UTF_8).length);
   }
 
-  /** The work of one call, given the connection inside its transaction and the table's shape. */
+  /** The work of one call, given the connection inside its transaction and what to read. */
   private interface Work<T> {
-    T run(Connection c, Shape shape) throws SQLException;
+    T run(Connection c, FingerprintSql.Query query) throws SQLException;
   }
-
-  /**
-   * What the catalog says at the time of the call.
-   *
-   * @param keyColumns key columns in key order
-   * @param projected the columns the fingerprint reads
-   * @param fingerprint the row fingerprint expression
-   */
-  private record Shape(List<String> keyColumns, List<String> projected, String fingerprint) {}
 
   private <T> T inTransaction(TableMapping mapping, Work<T> work) {
     String what = mapping.schema() + "." + mapping.table();
@@ -286,7 +267,7 @@ public final class PostgresFingerprintReader implements FingerprintReader {
             count(timeout);
           }
         }
-        return work.run(c, shape(c, mapping));
+        return work.run(c, query(c, mapping));
       } finally {
         try {
           // Read-only: nothing to keep; a pooled connection goes back as it came.
@@ -307,10 +288,11 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     }
   }
 
-  private Shape shape(Connection c, TableMapping mapping) throws SQLException {
+  private FingerprintSql.Query query(Connection c, TableMapping mapping) throws SQLException {
     String what = mapping.schema() + "." + mapping.table();
     // Every column, and whether logical replication publishes it.
     Map<String, Boolean> published = new LinkedHashMap<>();
+    Set<String> plainCast = new HashSet<>();
     List<String> key = mapping.keyColumns();
     try (PreparedStatement ps = c.prepareStatement(CATALOG_SQL)) {
       ps.setString(1, mapping.schema());
@@ -343,10 +325,16 @@ public final class PostgresFingerprintReader implements FingerprintReader {
         for (int i = 0; i < names.length; i++) {
           published.put(names[i], publishedFlags[i]);
         }
-        if (key.isEmpty()) {
-          key = List.of((String[]) rs.getArray(5).getArray());
+        Boolean[] plainFlags = (Boolean[]) rs.getArray(5).getArray();
+        for (int i = 0; i < names.length; i++) {
+          if (plainFlags[i]) {
+            plainCast.add(names[i]);
+          }
         }
-        bytes.addAndGet(ROW_OVERHEAD_BYTES + 5L * FIELD_OVERHEAD_BYTES + 32L * names.length);
+        if (key.isEmpty()) {
+          key = List.of((String[]) rs.getArray(6).getArray());
+        }
+        bytes.addAndGet(ROW_OVERHEAD_BYTES + 6L * FIELD_OVERHEAD_BYTES + 32L * names.length);
       }
     }
     if (key.isEmpty()) {
@@ -361,12 +349,10 @@ public final class PostgresFingerprintReader implements FingerprintReader {
       requireColumn(published, k, "keyColumns", mapping);
     }
     List<String> projected = new ArrayList<>();
-    String fingerprint;
     String version = mapping.versionColumn().orElse(null);
     if (version != null) {
       requireColumn(published, version, "versionColumn", mapping);
       projected.add(version);
-      fingerprint = FingerprintSql.versionFingerprint(version);
     } else {
       Set<String> wanted = new LinkedHashSet<>(mapping.columns());
       for (String w : wanted) {
@@ -382,9 +368,9 @@ public final class PostgresFingerprintReader implements FingerprintReader {
       if (projected.isEmpty()) {
         throw new DriftlessException("table " + what + " publishes no column to fingerprint");
       }
-      fingerprint = FingerprintSql.rowFingerprint(projected);
     }
-    return new Shape(key, projected, fingerprint);
+    return new FingerprintSql.Query(
+        mapping.schema(), mapping.table(), key, projected, plainCast, version != null);
   }
 
   private static void requireColumn(

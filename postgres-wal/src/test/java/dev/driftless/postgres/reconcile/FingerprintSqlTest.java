@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.driftless.core.Fingerprints;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FingerprintSqlTest {
@@ -41,7 +42,10 @@ class FingerprintSqlTest {
         .isEqualTo("\"x\"\"; DROP TABLE t; --\"");
     String sql =
         FingerprintSql.list(
-            "s\"", "t\"; DROP TABLE x; --", List.of("id"), List.of("a\""), "0", 0, 10);
+            new FingerprintSql.Query(
+                "s\"", "t\"; DROP TABLE x; --", List.of("id"), List.of("a\""), Set.of(), false),
+            0,
+            10);
     assertThat(sql).contains("\"s\"\"\".\"t\"\"; DROP TABLE x; --\"").contains("\"a\"\"\"");
   }
 
@@ -66,12 +70,13 @@ class FingerprintSqlTest {
 
   @Test
   void compositeKeysEscapeWithEStringsAndJoinWithCommas() {
-    String sql = FingerprintSql.keyId(List.of("a", "b"));
+    String sql = FingerprintSql.keyId(List.of("a", "b"), Set.of("a"));
     assertThat(sql)
         .contains("replace(replace(")
         .contains("E'\\\\', E'\\\\\\\\'")
         .contains("',', E'\\\\,'")
         .contains(" || ',' || ");
-    assertThat(FingerprintSql.keyId(List.of("a"))).doesNotContain("replace");
+    assertThat(sql).contains("\"a\"::text").contains("format('%s', \"b\")");
+    assertThat(FingerprintSql.keyId(List.of("a"), Set.of())).doesNotContain("replace");
   }
 }

@@ -63,9 +63,12 @@ class PostgresFingerprintReaderIT {
         "CREATE TABLE singles (id bigint PRIMARY KEY, name text, score float8)",
         "INSERT INTO singles SELECT g, 'name ' || g, g * 1.1 FROM generate_series(1, 3000) g",
         // Types whose cast to text differs from their output function (what replication sends).
+        "DROP DOMAIN IF EXISTS flag",
+        "CREATE DOMAIN flag AS boolean",
         "CREATE TABLE casts (id char(4) PRIMARY KEY, b boolean, ip inet, net cidr, c char(5),"
-            + " v varchar(3))",
-        "INSERT INTO casts VALUES ('ab', true, '10.1.2.3', '10.0.0.0/8', 'x', 'yz')",
+            + " v varchar(3), fl flag, ba boolean[])",
+        "INSERT INTO casts VALUES ('ab', true, '10.1.2.3', '10.0.0.0/8', 'x', 'yz', false,"
+            + " '{t,f}')",
         "CREATE TABLE \"Odd \"\"Name\"\", x\" (\"Key; DROP\" int PRIMARY KEY, \"Sel ect\" text)",
         "INSERT INTO \"Odd \"\"Name\"\", x\" VALUES (1, 'one'), (2, 'two')",
         "CREATE TABLE generated_cols (id int PRIMARY KEY, a int,"
@@ -118,10 +121,12 @@ class PostgresFingerprintReaderIT {
   void valuesRenderAsTheirOutputFunctionPrintsThemNotAsTheirCastToText() throws Exception {
     List<KeyFingerprint> keys = reader.list("casts", ALL);
     assertThat(keys).hasSize(1);
-    // char(n) keeps its padding, boolean prints t, inet drops the /32 of a host.
+    // char(n) keeps its padding, boolean (also under a domain) prints t, inet drops a host's /32.
     assertThat(keys.get(0).key().id()).isEqualTo("ab  ");
     assertThat(keys.get(0).fingerprint())
-        .isEqualTo(Fingerprints.row(List.of("ab  ", "t", "10.1.2.3", "10.0.0.0/8", "x    ", "yz")));
+        .isEqualTo(
+            Fingerprints.row(
+                List.of("ab  ", "t", "10.1.2.3", "10.0.0.0/8", "x    ", "yz", "f", "{t,f}")));
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -89,13 +90,16 @@ class VersionColumnIT {
 
   @Test
   void queriesCanBeIndexOnly() throws Exception {
-    List<String> projected = List.of("row_version");
-    String fingerprint = FingerprintSql.versionFingerprint("row_version");
-    String summarize =
-        FingerprintSql.summarize(
-            "public", "docs", List.of("id"), projected, fingerprint, 0, 1L << 32, 64);
-    String list =
-        FingerprintSql.list("public", "docs", List.of("id"), projected, fingerprint, 0, 1L << 20);
+    FingerprintSql.Query query =
+        new FingerprintSql.Query(
+            "public",
+            "docs",
+            List.of("id"),
+            List.of("row_version"),
+            Set.of("id", "row_version"),
+            true);
+    String summarize = FingerprintSql.summarize(query, 0, 1L << 32, 64);
+    String list = FingerprintSql.list(query, 0, 1L << 20);
     try (Connection c = ReconcileDatabase.server().connect(ReconcileDatabase.NAME);
         Statement s = c.createStatement()) {
       s.execute("SET enable_seqscan = off");
