@@ -108,7 +108,9 @@ public sealed interface ChangeEvent
 
   /**
    * Every row of a collection was removed at once (SQL {@code TRUNCATE}). A sink removes every
-   * document of the collection whose version is lower than this event's, and keeps newer ones.
+   * document of the collection whose version is at most this event's, and keeps newer ones. "At
+   * most": changes made earlier in the same transaction share the truncation's version and are
+   * removed too, while the same transaction's later changes are written after it.
    *
    * <p>The pipeline treats it as a barrier: every event received before it is settled before it is
    * written, and no later event is written until it is settled. Its {@link #key()} is the

@@ -87,21 +87,16 @@ public final class PostgresSource implements ChangeSource {
   /** What the source does when a replicated table is truncated. */
   public enum TruncateMode {
     /**
-     * Emit one {@link ChangeEvent.Delete} per truncated table whose key id is {@link
-     * #TRUNCATE_MARKER_ID}, versioned with the TRUNCATE's commit LSN: a sink that recognises it
-     * (see {@link #isTruncateMarker}) removes every document of that collection older than the
-     * marker's version; any other sink deletes a document that does not exist, and the collection's
-     * stale documents are left for reconciliation to find.
+     * Emit one {@link ChangeEvent.Truncate} per truncated table, versioned with the TRUNCATE's
+     * commit LSN: the pipeline writes it as a barrier and the sink removes every document of that
+     * collection up to that version, keeping what later transactions wrote.
      */
-    MARKER,
+    REMOVE_DOCUMENTS,
     /** Stop with an error that names the table: an operator resyncs the collection. */
     FAIL,
     /** Ignore it: the documents stay until reconciliation removes them. */
     IGNORE
   }
-
-  /** The key id of the TRUNCATE marker events of {@link TruncateMode#MARKER}. */
-  public static final String TRUNCATE_MARKER_ID = "__driftless_truncate__";
 
   private static final System.Logger LOG = System.getLogger(PostgresSource.class.getName());
   private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
@@ -181,11 +176,6 @@ public final class PostgresSource implements ChangeSource {
   /** A builder; see each setter for its default. */
   public static Builder builder() {
     return new Builder();
-  }
-
-  /** Whether {@code event} is a TRUNCATE marker of {@link TruncateMode#MARKER}. */
-  public static boolean isTruncateMarker(ChangeEvent event) {
-    return event instanceof ChangeEvent.Delete d && TRUNCATE_MARKER_ID.equals(d.key().id());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1030,15 +1020,12 @@ public final class PostgresSource implements ChangeSource {
                     + ") and truncateMode is FAIL: resync collection '"
                     + entry.collection()
                     + "' and restart");
-        case MARKER -> {
+        case REMOVE_DOCUMENTS -> {
           LsnPosition pos = nextPosition(current);
           if (pos != null) {
             emit(
-                ChangeEvent.delete(
-                    DocumentKey.of(entry.collection(), TRUNCATE_MARKER_ID),
-                    Version.of(current.commitLsn),
-                    pos,
-                    current.commitTime),
+                ChangeEvent.truncate(
+                    entry.collection(), Version.of(current.commitLsn), pos, current.commitTime),
                 current);
           }
         }
@@ -1241,7 +1228,7 @@ public final class PostgresSource implements ChangeSource {
     private Duration reconnectBackoffMin = Duration.ofMillis(100);
     private Duration reconnectBackoffMax = Duration.ofSeconds(10);
     private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
-    private TruncateMode truncateMode = TruncateMode.MARKER;
+    private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
     private @Nullable ColumnValueDecoder decoder;
 
     private Builder() {}
@@ -1439,7 +1426,9 @@ public final class PostgresSource implements ChangeSource {
       return this;
     }
 
-    /** What a TRUNCATE of a replicated table does. Default {@link TruncateMode#MARKER}. */
+    /**
+     * What a TRUNCATE of a replicated table does. Default {@link TruncateMode#REMOVE_DOCUMENTS}.
+     */
     public Builder truncateMode(TruncateMode mode) {
       this.truncateMode = Objects.requireNonNull(mode, "truncateMode");
       return this;

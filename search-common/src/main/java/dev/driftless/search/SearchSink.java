@@ -143,6 +143,10 @@ public final class SearchSink implements VersionedSink {
     for (int i = 0; i < batch.size(); i++) {
       ChangeEvent event = batch.get(i);
       String index = indexFor(event.key().collection());
+      if (event instanceof ChangeEvent.Truncate truncate) {
+        results[i] = truncate(truncate, index);
+        continue;
+      }
       WriteResult local = precheck(event);
       if (local != null) {
         results[i] = local;
@@ -535,6 +539,42 @@ public final class SearchSink implements VersionedSink {
     if (!r.isSuccess()) {
       throw ResultClassifier.failure("refreshing [" + index + "]", r);
     }
+  }
+
+  /**
+   * Removes every document of the index whose version is at most the truncation's, with {@code
+   * _delete_by_query} (documents written after the truncation carry higher versions and stay). The
+   * pipeline writes a truncation alone, after everything before it settled.
+   */
+  private WriteResult truncate(ChangeEvent.Truncate truncate, String index) {
+    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    body.putObject("query")
+        .putObject("range")
+        .putObject(MetadataFields.VERSION)
+        .put("lte", truncate.version().value());
+    TransportResponse r =
+        transport.perform(
+            "POST",
+            "/" + SearchTransport.pathSegment(index) + "/_delete_by_query",
+            Map.of("conflicts", "proceed", "refresh", "true"),
+            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+    if (r.status() == 404) {
+      return WriteResult.applied(); // nothing was ever indexed
+    }
+    if (!r.isSuccess()) {
+      throw ResultClassifier.failure("truncating [" + index + "]", r);
+    }
+    JsonNode root = ResultClassifier.parseQuietly(r.body());
+    if (root != null && root.path("failures").size() > 0) {
+      throw new dev.driftless.core.RetriableException(
+          "truncating [" + index + "] left failures: " + root.path("failures").get(0));
+    }
+    LOG.info(
+        "truncated [{}] up to version {}: {} documents deleted",
+        index,
+        truncate.version(),
+        root == null ? "?" : root.path("deleted").asText());
+    return WriteResult.applied();
   }
 
   /**

@@ -122,6 +122,15 @@ public final class InMemoryVersionedSink implements VersionedSink {
   }
 
   private WriteResult apply(ChangeEvent event) {
+    if (event instanceof ChangeEvent.Truncate truncate) {
+      documents
+          .entrySet()
+          .removeIf(
+              e ->
+                  e.getKey().collection().equals(truncate.collection())
+                      && e.getValue().version().compareTo(truncate.version()) <= 0);
+      return WriteResult.applied();
+    }
     if (event instanceof ChangeEvent.Upsert upsert && poison.test(upsert.document())) {
       return WriteResult.rejected(
           POISON_ERROR_TYPE, "document of " + event.key() + " is marked as poison");

@@ -358,6 +358,29 @@ public abstract class VersionedSinkContract {
     awaitAbsent(poisoned);
   }
 
+  /** S1.13: a truncation removes the collection's documents up to its version, keeps newer ones. */
+  @Test
+  void rule_S1_13_truncateRemovesDocumentsUpToItsVersionAndKeepsNewerOnes() throws Exception {
+    DocumentKey older = key("older");
+    DocumentKey sameVersion = key("same-version");
+    DocumentKey newer = key("newer");
+    writeOne(upsert(older, 10, doc("n", 1L)));
+    writeOne(upsert(sameVersion, 2_000_000_000L, doc("n", 2L)));
+    Document kept = doc("n", 3L);
+    writeOne(upsert(newer, 4_000_000_000L, kept));
+    awaitHolds(newer, 4_000_000_000L, kept);
+    ChangeEvent truncate =
+        ChangeEvent.truncate(
+            collection(),
+            Version.of(2_000_000_000L),
+            SourcePosition.ofOffset(0),
+            java.time.Instant.EPOCH);
+    assertThat(writeOne(truncate)).isEqualTo(WriteResult.applied());
+    awaitAbsent(older);
+    awaitAbsent(sameVersion);
+    awaitHolds(newer, 4_000_000_000L, kept);
+  }
+
   @Test
   void rule_S1_10_emptyBatchReturnsNoResults() throws Exception {
     assertThat(sink().write(List.of())).isEmpty();

@@ -28,6 +28,9 @@ import java.util.List;
  *       429 and rejected execution); the pipeline retries the batch. Nothing else may be thrown for
  *       such failures, and a sink never reports them as {@link WriteResult.Rejected}.
  *   <li>Writing the same batch twice leaves the index as writing it once (idempotence).
+ *   <li>A {@link ChangeEvent.Truncate} (always alone in its batch) removes every document of its
+ *       collection whose version is at most the truncate's, and keeps newer ones. A sink that
+ *       cannot do that answers {@link WriteResult.Rejected}.
  * </ol>
  */
 public interface VersionedSink extends AutoCloseable {
