@@ -36,7 +36,62 @@ final class MachineFacts {
             + " "
             + System.getProperty("os.arch"));
     m.put("load average at start", loadAverage());
+    m.put("driftless build", build());
     return m;
+  }
+
+  /**
+   * The commit the benchmark runs on, and which library modules had uncommitted changes (the
+   * reactor build compiles the working tree, so those changes are part of what was measured).
+   */
+  static String build() {
+    String head = git("rev-parse", "--short", "HEAD");
+    String dirty =
+        git(
+            "status",
+            "--porcelain",
+            "--",
+            "core/src/main",
+            "search-common/src/main",
+            "opensearch-sink/src/main",
+            "postgres-wal/src/main");
+    if (head.isEmpty()) {
+      return "unknown (not run from a git checkout)";
+    }
+    java.util.Set<String> modules = new java.util.TreeSet<>();
+    for (String line : dirty.split("\n")) {
+      String path = line.length() > 3 ? line.substring(3).trim() : "";
+      int slash = path.indexOf('/');
+      if (slash > 0) {
+        modules.add(path.substring(0, slash));
+      }
+    }
+    return modules.isEmpty()
+        ? "commit " + head + ", clean"
+        : "commit " + head + " plus uncommitted changes in " + String.join(", ", modules);
+  }
+
+  private static String git(String... args) {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add("git");
+    cmd.add("-C");
+    // The exec plugin runs in benchmarks/; the repository root is its parent.
+    Path here = Path.of("").toAbsolutePath();
+    Path parent = here.getParent();
+    cmd.add((here.endsWith("benchmarks") && parent != null ? parent : here).toString());
+    cmd.addAll(java.util.List.of(args));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+              .trim();
+      return p.waitFor() == 0 ? out : "";
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
   }
 
   /** The 1, 5 and 15 minute load averages from {@code /proc/loadavg}, or "unknown". */

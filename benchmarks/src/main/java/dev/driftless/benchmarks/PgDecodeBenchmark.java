@@ -56,6 +56,7 @@ final class PgDecodeBenchmark {
   private static final String DEBEZIUM_VERSION = "3.6.1.Final";
 
   private final BenchSettings settings;
+  private @Nullable String valueTypes;
 
   PgDecodeBenchmark(BenchSettings settings) {
     this.settings = settings;
@@ -161,13 +162,20 @@ final class PgDecodeBenchmark {
         }
       }
     }
+    String types = valueTypes;
+    boolean typed = types != null && types.matches(".*=(Long|Integer|BigDecimal|Boolean).*");
     report.note(
         "What each JVM contender builds per change: Debezium a Kafka Connect record with typed"
-            + " values (numeric as BigDecimal, timestamptz as an ISO string) and a before/after"
-            + " envelope; Driftless a ChangeEvent whose Document values are the types listed in"
-            + " the driftless-poll run's details. If those are all String, this PostgresSource"
-            + " build keeps PostgreSQL's text form (its default column decoder) and does less"
-            + " work per value than Debezium.");
+            + " values (numeric as BigDecimal, timestamptz as an ISO string) in a before/after"
+            + " envelope; Driftless a ChangeEvent whose Document holds "
+            + (types == null ? "(no sample)" : types)
+            + (typed
+                ? ", i.e. typed values too."
+                : ", i.e. PostgreSQL's text: less work per value than Debezium does."));
+    report.note(
+        "driftless-pipeline writes into a sink that does nothing, so its gap to driftless-poll is"
+            + " the pipeline runner's own cost per event at default settings (batchSize 500,"
+            + " parallelism 4, maxInFlightEvents 10,000, linger 5 ms).");
     report.note(
         "PostgreSQL runs as a separate process on the same 2 cores: while a contender reads, the"
             + " server's walsender decodes the WAL (the larger share of the work for"
@@ -346,7 +354,7 @@ final class PgDecodeBenchmark {
         .build();
   }
 
-  private static Run poll(PgWorkload db, String slot, int round, int expected) throws Exception {
+  private Run poll(PgWorkload db, String slot, int round, int expected) throws Exception {
     long count = 0;
     long first = 0;
     @Nullable ChangeEvent sample = null;
@@ -373,7 +381,8 @@ final class PgDecodeBenchmark {
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("events", count);
       if (sample instanceof ChangeEvent.Upsert u) {
-        details.put("value types", valueTypes(u));
+        valueTypes = valueTypes(u);
+        details.put("value types", valueTypes);
       }
       return new Run(POLL, round, expected, end - start, end - first, details);
     }
