@@ -18,10 +18,12 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>row fingerprint</b>: the first 8 bytes (big-endian, signed) of the MD5 of the row's
  *       <em>rendering</em>: for each published column in column order, {@code "~"} for NULL or
  *       {@code <UTF-8 byte length of text> ":" <text>} otherwise, joined by {@code ","}, where text
- *       is the column's text form (what the type's output function prints, session time zone UTC).
- *       The length prefix makes the rendering unambiguous. In PostgreSQL: {@code ('x' ||
- *       substr(md5(concat_ws(',', coalesce(octet_length(c1::text) || ':' || c1::text, '~'), ...)),
- *       1, 16))::bit(64)::bigint}.
+ *       is what the type's output function prints (what pgoutput sends; not always {@code ::text},
+ *       which differs for boolean, char(n) and inet) under fixed session settings (time zone UTC,
+ *       ISO dates, see the PostgreSQL module's {@code TextRendering}). The length prefix makes the
+ *       rendering unambiguous. In PostgreSQL, per column {@code CASE WHEN num_nulls(c) = 1 THEN '~'
+ *       ELSE octet_length(format('%s', c)) || ':' || format('%s', c) END}, joined with {@code
+ *       concat_ws(',', ...)}, then {@code ('x' || substr(md5(...), 1, 16))::bit(64)::bigint}.
  *   <li><b>key hash</b>: the first 8 bytes of {@code MD5(UTF-8 bytes of DocumentKey.id())}, as a
  *       big-endian signed {@code long}. In PostgreSQL: {@code ('x' || substr(md5(id), 1,
  *       16))::bit(64)::bigint}.

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param duration how long it took
  * @param sourceRows rows the source holds (from the top-level summaries)
  * @param indexDocuments documents the index holds (from the top-level summaries)
- * @param summaryRequests summary requests made to each side
+ * @param summaryRequests summary requests made to the two sides together
  * @param bucketRangesCompared bucket ranges whose summaries were compared
  * @param bucketRangesMismatched of those, the ones whose summaries differed
  * @param sourceRowsListed rows listed key by key on the source side

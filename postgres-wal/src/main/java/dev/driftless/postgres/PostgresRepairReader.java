@@ -3,6 +3,7 @@ package dev.driftless.postgres;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.RepairReader;
@@ -11,9 +12,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -115,8 +116,7 @@ final class PostgresRepairReader implements RepairReader {
       StringBuilder sql = new StringBuilder("SELECT ");
       for (int i = 0; i < columns.size(); i++) {
         sql.append(i > 0 ? ", " : "")
-            .append(TableShape.quote(columns.get(i).name()))
-            .append("::text");
+            .append(TextRendering.outputText(TableShape.quote(columns.get(i).name())));
       }
       sql.append(" FROM ").append(shape.sqlName()).append(" WHERE (");
       for (int k = 0; k < keyIndexes.length; k++) {
@@ -165,7 +165,9 @@ final class PostgresRepairReader implements RepairReader {
             for (int k : keyIndexes) {
               keyText.add(String.valueOf(texts[k]));
             }
-            found.put(DocumentKey.composite("x", keyText).id(), Document.of(fields));
+            found.put(
+                DocumentKey.composite("x", keyText).id(),
+                Document.of(fields).withFingerprint(Fingerprints.row(Arrays.asList(texts))));
           }
         }
       }
@@ -259,9 +261,7 @@ final class PostgresRepairReader implements RepairReader {
       } catch (SQLException e) {
         throw new RetriableException("could not connect for a repair read: " + e.getMessage(), e);
       }
-      try (Statement s = c.createStatement()) {
-        s.execute("SET TIME ZONE 'UTC'");
-      }
+      TextRendering.apply(c);
       connection = c;
     }
     return c;

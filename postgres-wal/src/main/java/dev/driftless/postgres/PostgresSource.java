@@ -4,6 +4,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
@@ -488,6 +489,8 @@ public final class PostgresSource implements ChangeSource {
     props.setProperty("preferQueryMode", "simple");
     Connection conn = DriverManager.getConnection(settings.jdbcUrl(), props);
     try {
+      // pgoutput prints values with this session's settings; fingerprints need them fixed.
+      TextRendering.apply(conn);
       PGConnection pg = conn.unwrap(PGConnection.class);
       if (settings.temporarySlot()) {
         if (temporarySlotCreated) {
@@ -1126,6 +1129,7 @@ public final class PostgresSource implements ChangeSource {
       PgOutputMessage.TupleData tuple,
       PgOutputMessage.@Nullable TupleData old) {
     Map<String, @Nullable Object> fields = new LinkedHashMap<>(relation.columns().size() * 2);
+    List<@Nullable String> texts = new ArrayList<>(relation.columns().size());
     for (int i = 0; i < relation.columns().size() && i < tuple.size(); i++) {
       PgOutputMessage.Column col = relation.columns().get(i);
       char kind = tuple.kinds()[i];
@@ -1133,9 +1137,11 @@ public final class PostgresSource implements ChangeSource {
       if (kind == 'u' && old != null) {
         text = old.values()[i];
       }
+      texts.add(text);
       fields.put(col.name(), text == null ? null : decode(col, text));
     }
-    return Document.of(fields);
+    // The row fingerprint reconciliation compares with the database (Fingerprints, definition 1).
+    return Document.of(fields).withFingerprint(Fingerprints.row(texts));
   }
 
   private @Nullable Object decode(PgOutputMessage.Column col, String text) {

@@ -38,9 +38,14 @@ public final class InMemoryFingerprintReader implements FingerprintReader {
     return new InMemoryFingerprintReader(sink::liveDocuments);
   }
 
-  /** The row fingerprint this reader gives a document. */
+  /**
+   * The row fingerprint this reader gives a document: the one its source computed and the sink
+   * stored, as a real index keeps it, or else {@code Fingerprints.row([its JSON])}.
+   */
   public static long rowFingerprint(Document document) {
-    return Fingerprints.row(List.of(DocumentJson.toJson(document)));
+    return document
+        .fingerprint()
+        .orElseGet(() -> Fingerprints.row(List.of(DocumentJson.toJson(document))));
   }
 
   @Override
@@ -49,7 +54,7 @@ public final class InMemoryFingerprintReader implements FingerprintReader {
     long[] low = new long[splits];
     long[] mid = new long[splits];
     long[] high = new long[splits];
-    for (Map.Entry<String, Long> e : fingerprints(collection).entrySet()) {
+    for (Map.Entry<String, Long> e : rowFingerprints(collection).entrySet()) {
       long bucket = Fingerprints.bucket(e.getKey());
       if (bucket < range.from() || bucket >= range.to()) {
         continue;
@@ -58,7 +63,7 @@ public final class InMemoryFingerprintReader implements FingerprintReader {
       while (Fingerprints.boundary(range.from(), range.to(), splits, i + 1) <= bucket) {
         i++;
       }
-      long f = e.getValue();
+      long f = Fingerprints.perKey(e.getKey(), e.getValue());
       count[i]++;
       low[i] += Fingerprints.low(f);
       mid[i] += Fingerprints.mid(f);
@@ -80,7 +85,7 @@ public final class InMemoryFingerprintReader implements FingerprintReader {
   @Override
   public List<KeyFingerprint> list(String collection, BucketRange range) {
     List<KeyFingerprint> out = new ArrayList<>();
-    for (Map.Entry<String, Long> e : fingerprints(collection).entrySet()) {
+    for (Map.Entry<String, Long> e : rowFingerprints(collection).entrySet()) {
       long bucket = Fingerprints.bucket(e.getKey());
       if (bucket >= range.from() && bucket < range.to()) {
         out.add(
@@ -91,15 +96,15 @@ public final class InMemoryFingerprintReader implements FingerprintReader {
     return out;
   }
 
-  /** Per-key fingerprints of the collection's live documents, by key id. */
-  private Map<String, Long> fingerprints(String collection) {
+  /** Row fingerprints of the collection's live documents, by key id (in code-point order). */
+  private Map<String, Long> rowFingerprints(String collection) {
     Map<String, Long> out = new TreeMap<>();
     documents
         .get()
         .forEach(
             (key, document) -> {
               if (key.collection().equals(collection)) {
-                out.put(key.id(), Fingerprints.perKey(key.id(), rowFingerprint(document)));
+                out.put(key.id(), rowFingerprint(document));
               }
             });
     return out;

@@ -26,8 +26,10 @@ public interface FingerprintReader {
   List<BucketSummary> summarize(String collection, BucketRange range, int splits) throws Exception;
 
   /**
-   * Every key of {@code collection} whose bucket lies in {@code range}, with its fingerprint,
-   * ordered by key id.
+   * Every key of {@code collection} whose bucket lies in {@code range}, with its <em>row</em>
+   * fingerprint ({@link dev.driftless.core.Fingerprints}, definition 1; not the per-key fingerprint
+   * that summaries sum), ordered by key id in code-point order (UTF-8 byte order, PostgreSQL's
+   * {@code COLLATE "C"}).
    */
   List<KeyFingerprint> list(String collection, BucketRange range) throws Exception;
 
@@ -79,7 +81,7 @@ public interface FingerprintReader {
   }
 
   /**
-   * One key's fingerprint and, where the side knows it, its version.
+   * One key's row fingerprint and, where the side knows it, its version.
    *
    * @param key the key
    * @param fingerprint the row fingerprint

@@ -78,10 +78,9 @@ public final class PostgresFingerprintReader implements FingerprintReader {
   /** The most sub-ranges one summary may have: keeps the sub-range arithmetic exact in bigint. */
   public static final int MAX_SPLITS = 1 << 20;
 
+  // The settings the replication stream renders text with, for this transaction only.
   private static final String SESSION =
-      "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY';"
-          + " SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1;"
-          + " SET LOCAL bytea_output = 'hex'";
+      dev.driftless.postgres.TextRendering.SETTINGS.replace("SET ", "SET LOCAL ");
 
   // One round trip: the table, its columns in attnum order (attgenerated: PostgreSQL 12+; logical
   // replication leaves generated columns out by default) and the key the source uses (the replica
