@@ -542,11 +542,21 @@ public final class SearchSink implements VersionedSink {
   }
 
   /**
-   * Removes every document of the index whose version is at most the truncation's, with {@code
-   * _delete_by_query} (documents written after the truncation carry higher versions and stay). The
-   * pipeline writes a truncation alone, after everything before it settled.
+   * Removes every document of the index whose version is at most the truncation's: a refresh, then
+   * {@code _delete_by_query} (documents written after the truncation carry higher versions and
+   * stay). The pipeline writes a truncation alone, after everything before it settled.
    */
   private WriteResult truncate(ChangeEvent.Truncate truncate, String index) {
+    // _delete_by_query finds documents by search: make every acknowledged write searchable first.
+    TransportResponse refreshed =
+        transport.perform(
+            "POST", "/" + SearchTransport.pathSegment(index) + "/_refresh", Map.of(), null);
+    if (refreshed.status() == 404) {
+      return WriteResult.applied(); // nothing was ever indexed
+    }
+    if (!refreshed.isSuccess()) {
+      throw ResultClassifier.failure("refreshing [" + index + "] before truncating it", refreshed);
+    }
     ObjectNode body = IndexMapping.JSON.createObjectNode();
     body.putObject("query")
         .putObject("range")
