@@ -109,4 +109,59 @@ class ThrottledClusterIT {
       assertThat(held).isEqualTo(expected);
     }
   }
+
+  /**
+   * The same node driven through the real pipeline (I7, I5, I1): the runner sees the engine's 429s
+   * as throttling, lowers its concurrency, dead-letters nothing, and the index converges.
+   */
+  @Test
+  void thePipelineSlowsDownAndConverges() throws Exception {
+    dev.driftless.tck.InMemoryChangeLog log = dev.driftless.tck.InMemoryChangeLog.create();
+    for (int i = 0; i < 3_000; i++) {
+      log.upsert(DocumentKey.of("piped", "k" + (i % 1_000)), Document.of("n", (long) i));
+    }
+    dev.driftless.core.stores.InMemoryDeadLetterStore deadLetters =
+        new dev.driftless.core.stores.InMemoryDeadLetterStore();
+    OpenSearchSink sink =
+        OpenSearchSink.builder()
+            .urls(NODE.httpUrl())
+            .routing(IndexRouting.prefixed("throttled-"))
+            .indexSettings("{\"number_of_shards\": 2, \"number_of_replicas\": 0}")
+            .build();
+    int lowestLimit;
+    try (dev.driftless.core.Pipeline pipeline =
+        dev.driftless.core.Pipeline.builder()
+            .source(new dev.driftless.tck.InMemoryChangeSource(log))
+            .sink(sink)
+            .deadLetterStore(deadLetters)
+            .parallelism(8)
+            .batchSize(100)
+            .retry(
+                new dev.driftless.core.RetrySettings(
+                    Duration.ofMillis(20), Duration.ofMillis(500), 2.0, 0.2))
+            .build()
+            .start()) {
+      lowestLimit = 8;
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (pipeline.status().eventsSettled() < 3_000 && System.nanoTime() < deadline) {
+        lowestLimit = Math.min(lowestLimit, pipeline.status().concurrencyLimit());
+        pipeline.awaitIdle(Duration.ofMillis(20));
+      }
+      assertThat(pipeline.awaitIdle(Duration.ofSeconds(60))).isTrue();
+      assertThat(pipeline.status().retries()).as("retried throttled writes").isPositive();
+      assertThat(pipeline.status().eventsDeadLettered()).isZero();
+      sink.refresh("piped");
+      List<KeyFingerprint> listed =
+          sink.fingerprintReader().list("piped", new BucketRange(0, Fingerprints.BUCKET_COUNT));
+      Map<String, Long> held = new HashMap<>();
+      for (KeyFingerprint k : listed) {
+        held.put(k.key().id(), k.version().orElseThrow());
+      }
+      Map<String, Long> expected = new HashMap<>();
+      log.latestByKey().forEach((key, e) -> expected.put(key.id(), e.version().value()));
+      assertThat(held).isEqualTo(expected);
+    }
+    assertThat(deadLetters.count()).isZero();
+    assertThat(lowestLimit).as("the adaptive limit came down under throttling").isLessThan(8);
+  }
 }
