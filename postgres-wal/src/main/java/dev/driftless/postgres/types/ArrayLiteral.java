@@ -11,15 +11,13 @@ import org.jspecify.annotations.Nullable;
  * for null elements, and an optional dimension decoration such as {@code [2:3]=} for non-default
  * lower bounds, which is dropped: the result is a nested list indexed from zero.
  */
-final class ArrayLiteral {
+final class ArrayLiteral extends LiteralCursor {
 
-  private final String text;
   private final char delimiter;
   private final Function<String, @Nullable Object> element;
-  private int pos;
 
   private ArrayLiteral(String text, char delimiter, Function<String, @Nullable Object> element) {
-    this.text = text;
+    super(text, "array");
     this.delimiter = delimiter;
     this.element = element;
   }
@@ -115,35 +113,5 @@ final class ArrayLiteral {
       throw error("empty unquoted element");
     }
     return raw.equalsIgnoreCase("NULL") ? null : element.apply(raw);
-  }
-
-  private void skipSpaces() {
-    while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-      pos++;
-    }
-  }
-
-  private void expect(char c) {
-    if (next() != c) {
-      pos--;
-      throw error("expected '" + c + "'");
-    }
-  }
-
-  private char peek() {
-    if (pos >= text.length()) {
-      throw error("unexpected end of the array");
-    }
-    return text.charAt(pos);
-  }
-
-  private char next() {
-    char c = peek();
-    pos++;
-    return c;
-  }
-
-  private IllegalArgumentException error(String problem) {
-    return new IllegalArgumentException(problem + " at position " + pos);
   }
 }

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * empty}) and multiranges ({@code multirange_out}: <code>{[1,3),[5,7)}</code>). A missing bound is
  * unbounded (null); bounds are quoted and escaped like row fields.
  */
-final class RangeLiteral {
+final class RangeLiteral extends LiteralCursor {
 
   /** One parsed range; bounds are raw text, null when unbounded. */
   record Parts(
@@ -21,11 +21,8 @@ final class RangeLiteral {
 
   private static final Parts EMPTY = new Parts(true, null, null, false, false);
 
-  private final String text;
-  private int pos;
-
   private RangeLiteral(String text) {
-    this.text = text;
+    super(text, "range");
   }
 
   /**
@@ -120,35 +117,5 @@ final class RangeLiteral {
         value.append(c);
       }
     }
-  }
-
-  private void skipSpaces() {
-    while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-      pos++;
-    }
-  }
-
-  private void expect(char c) {
-    if (next() != c) {
-      pos--;
-      throw error("expected '" + c + "'");
-    }
-  }
-
-  private char peek() {
-    if (pos >= text.length()) {
-      throw error("unexpected end of the range");
-    }
-    return text.charAt(pos);
-  }
-
-  private char next() {
-    char c = peek();
-    pos++;
-    return c;
-  }
-
-  private IllegalArgumentException error(String problem) {
-    return new IllegalArgumentException(problem + " at position " + pos);
   }
 }
