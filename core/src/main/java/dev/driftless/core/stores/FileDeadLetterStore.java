@@ -20,7 +20,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +50,10 @@ public final class FileDeadLetterStore implements DeadLetterStore {
       PosixFilePermissions.fromString("rw-------");
 
   private final Path file;
-  private final Map<String, DeadLetter> letters = new LinkedHashMap<>();
+
+  /** What the file holds, replayed on open; the file is the durable log of its changes. */
+  private final InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
+
   private FileChannel channel;
   private long linesInFile;
   private boolean closed;
@@ -86,34 +88,24 @@ public final class FileDeadLetterStore implements DeadLetterStore {
     Objects.requireNonNull(letter, "letter");
     ensureOpen();
     append(encode(letter));
-    letters.put(letter.id(), letter); // a replaced letter keeps its place (first put)
+    letters.put(letter); // a replaced letter keeps its place (first put)
   }
 
   @Override
   public synchronized List<DeadLetter> list(int max) {
-    if (max < 0) {
-      throw new IllegalArgumentException("max must not be negative, was " + max);
-    }
-    List<DeadLetter> out = new ArrayList<>(Math.min(max, letters.size()));
-    for (DeadLetter letter : letters.values()) {
-      if (out.size() >= max) {
-        break;
-      }
-      out.add(letter);
-    }
-    return out;
+    return letters.list(max);
   }
 
   @Override
   public synchronized Optional<DeadLetter> get(String id) {
-    return Optional.ofNullable(letters.get(Objects.requireNonNull(id, "id")));
+    return letters.get(id);
   }
 
   @Override
   public synchronized boolean remove(String id) throws IOException {
     Objects.requireNonNull(id, "id");
     ensureOpen();
-    if (!letters.containsKey(id)) {
+    if (letters.get(id).isEmpty()) {
       return false;
     }
     Map<String, @Nullable Object> line = new LinkedHashMap<>();
@@ -121,7 +113,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
     line.put("id", id);
     append(line);
     letters.remove(id);
-    if (linesInFile > 64 && linesInFile > 4L * letters.size()) {
+    if (linesInFile > 64 && linesInFile > 4L * letters.count()) {
       compact();
     }
     return true;
@@ -129,7 +121,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
 
   @Override
   public synchronized long count() {
-    return letters.size();
+    return letters.count();
   }
 
   @Override
@@ -200,7 +192,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
       if ("remove".equals(op)) {
         letters.remove(id);
       } else if ("put".equals(op)) {
-        letters.put(id, decode(line));
+        letters.put(decode(line));
       } else {
         throw new IOException("dead-letter file " + file + " line " + (i + 1) + ": unknown op");
       }
@@ -215,7 +207,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
             tmp,
             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
             PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
-      for (DeadLetter letter : letters.values()) {
+      for (DeadLetter letter : letters.list(Integer.MAX_VALUE)) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         DocumentJson.writeValue(encode(letter), bytes);
         bytes.write('\n');
@@ -229,7 +221,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
     channel.close();
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     channel = openForAppend(file);
-    linesInFile = letters.size();
+    linesInFile = letters.count();
   }
 
   private static Map<String, @Nullable Object> encode(DeadLetter letter) {
