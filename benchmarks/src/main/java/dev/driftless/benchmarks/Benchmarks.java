@@ -1,5 +1,6 @@
 package dev.driftless.benchmarks;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,10 @@ public final class Benchmarks {
   private Benchmarks() {}
 
   public static void main(String[] args) throws Exception {
+    // The in-process OpenSearch node redirects System.out and System.err into its logging, which
+    // it shuts down when it closes: keep the real streams and put them back after each benchmark.
+    PrintStream out = System.out;
+    PrintStream err = System.err;
     BenchSettings settings = BenchSettings.fromSystemProperties();
     System.out.println(
         "benchmarks "
@@ -41,8 +46,12 @@ public final class Benchmarks {
         summaries.add(report.summary());
       } catch (Exception e) {
         failed = true;
-        System.err.println("benchmark " + name + " failed:");
-        e.printStackTrace();
+        System.setErr(err);
+        err.println("benchmark " + name + " failed:");
+        e.printStackTrace(err);
+      } finally {
+        System.setOut(out);
+        System.setErr(err);
       }
     }
     System.out.println();
