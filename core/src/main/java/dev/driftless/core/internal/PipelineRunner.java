@@ -78,7 +78,12 @@ public final class PipelineRunner implements AutoCloseable {
   private final PipelineSettings settings;
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
+
+  /** Signalled on every change of state, settlement or capacity. */
   private final Condition changed = lock.newCondition();
+
+  /** Signalled when the dispatcher may have a batch to form; only it waits here. */
+  private final Condition dispatchable = lock.newCondition();
 
   // Guarded by lock.
   private final Map<DocumentKey, KeyQueue> keys = new HashMap<>();
@@ -92,6 +97,10 @@ public final class PipelineRunner implements AutoCloseable {
   private long peakInFlightEvents;
   private long peakInFlightBytes;
   private int activeBatches;
+
+  /** Events waiting in key queues (ready or behind an in-flight write of their key). */
+  private long pendingEvents;
+
   private long oldestReadySinceNanos;
   private @Nullable SourcePosition settledPosition;
   private long settledStreamEvents;
@@ -249,7 +258,7 @@ public final class PipelineRunner implements AutoCloseable {
         return;
       }
       state = State.STOPPED;
-      changed.signalAll();
+      wakeAllLocked();
     } finally {
       lock.unlock();
     }
@@ -275,7 +284,7 @@ public final class PipelineRunner implements AutoCloseable {
       if (state == State.RUNNING) {
         state = State.DRAINING;
       }
-      changed.signalAll();
+      wakeAllLocked();
     } finally {
       lock.unlock();
     }
@@ -311,7 +320,7 @@ public final class PipelineRunner implements AutoCloseable {
       if (state == State.DRAINING) {
         state = State.STOPPED;
       }
-      changed.signalAll();
+      wakeAllLocked();
     } finally {
       lock.unlock();
     }
@@ -371,7 +380,7 @@ public final class PipelineRunner implements AutoCloseable {
         return;
       }
       state = State.FAILED;
-      changed.signalAll();
+      wakeAllLocked();
     } finally {
       lock.unlock();
     }
@@ -533,7 +542,7 @@ public final class PipelineRunner implements AutoCloseable {
       lock.lock();
       try {
         pollStopped = true;
-        changed.signalAll();
+        wakeAllLocked();
       } finally {
         lock.unlock();
       }
@@ -574,9 +583,15 @@ public final class PipelineRunner implements AutoCloseable {
     return Math.max(TimeUnit.MILLISECONDS.toNanos(1), settings.commitInterval().toNanos());
   }
 
+  /**
+   * How many events to poll now: none while the bytes are at their bound, and none until there is
+   * room for a worthwhile poll (half the in-flight bound, or a batch), so that a full pipeline does
+   * not poll one event per settled event.
+   */
   private int roomLocked() {
     long events = settings.maxInFlightEvents() - inFlightEvents;
-    if (events <= 0 || inFlightBytes >= settings.maxInFlightBytes()) {
+    long worthwhile = Math.max(1, Math.min(settings.batchSize(), settings.maxInFlightEvents() / 2));
+    if (events < worthwhile || inFlightBytes >= settings.maxInFlightBytes()) {
       return 0;
     }
     return (int) Math.min(events, settings.batchSize());
@@ -683,10 +698,12 @@ public final class PipelineRunner implements AutoCloseable {
       if (mapError == null) {
         KeyQueue queue = keys.computeIfAbsent(mapped.key(), KeyQueue::new);
         queue.pending.add(entry);
+        pendingEvents++;
         if (!queue.inFlight && ready.add(queue) && ready.size() == 1) {
           oldestReadySinceNanos = System.nanoTime();
         }
-        changed.signalAll();
+        // Only the dispatcher can act on a new event: waking every waiter per event is costly.
+        dispatchable.signal();
       }
     } finally {
       lock.unlock();
@@ -744,9 +761,9 @@ public final class PipelineRunner implements AutoCloseable {
               if (lingerLeft <= 0) {
                 break;
               }
-              changed.awaitNanos(lingerLeft);
+              dispatchable.awaitNanos(lingerLeft);
             } else {
-              changed.await();
+              dispatchable.await();
             }
           }
           batch = formBatchLocked();
@@ -776,12 +793,8 @@ public final class PipelineRunner implements AutoCloseable {
     if (state != State.RUNNING || pollStopped) {
       return 0;
     }
-    int pendingEvents = 0;
-    for (KeyQueue q : ready) {
-      pendingEvents += q.pending.size();
-      if (pendingEvents >= limit.batchSize(settings.batchSize())) {
-        return 0;
-      }
+    if (pendingEvents >= limit.batchSize(settings.batchSize())) {
+      return 0;
     }
     return settings.linger().toNanos() - (System.nanoTime() - oldestReadySinceNanos);
   }
@@ -814,6 +827,7 @@ public final class PipelineRunner implements AutoCloseable {
           superseded.add(e);
         }
       }
+      pendingEvents -= queue.pending.size();
       queue.pending.clear();
       Long written = queue.lastWrittenVersion;
       if (written != null && newest.event.version().value() < written) {
@@ -851,7 +865,7 @@ public final class PipelineRunner implements AutoCloseable {
         if (!throttled) {
           limit.onSuccess();
         }
-        changed.signalAll();
+        wakeAllLocked();
       } finally {
         lock.unlock();
       }
@@ -1066,7 +1080,13 @@ public final class PipelineRunner implements AutoCloseable {
     } else {
       keys.remove(queue.key);
     }
+    dispatchable.signal();
+  }
+
+  /** Wakes every waiter: state, settlement, capacity or dispatchability changed. */
+  private void wakeAllLocked() {
     changed.signalAll();
+    dispatchable.signalAll();
   }
 
   // ---------------------------------------------------------------- settling and committing
@@ -1098,7 +1118,7 @@ public final class PipelineRunner implements AutoCloseable {
       settledPosition = head.event.position();
       settledStreamEvents++;
     }
-    changed.signalAll();
+    changed.signalAll(); // settling frees room and may make the pipeline idle; it forms no batch
   }
 
   /** Commits the settled position to the source, if it moved. */
@@ -1129,7 +1149,7 @@ public final class PipelineRunner implements AutoCloseable {
     try {
       committedPosition = position;
       committedStreamEvents = Math.max(committedStreamEvents, events);
-      changed.signalAll();
+      wakeAllLocked();
     } finally {
       lock.unlock();
     }
