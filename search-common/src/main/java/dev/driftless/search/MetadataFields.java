@@ -17,7 +17,7 @@ import java.util.Set;
  *       external {@code _version}</td></tr>
  *   <tr><td>{@value #BUCKET}</td><td>long</td><td>{@link dev.driftless.core.Fingerprints#bucket}</td></tr>
  *   <tr><td>{@value #FP_LOW}, {@value #FP_MID}, {@value #FP_HIGH}</td><td>long</td><td>the three
- *       parts of {@link dev.driftless.core.Fingerprints#keyFingerprint}</td></tr>
+ *       parts of {@link dev.driftless.core.Fingerprints#perKey}; doc values only (summed, never searched), so they cost no inverted index</td></tr>
  *   <tr><td>{@value #TOMBSTONE}</td><td>boolean</td><td>true on a tombstone (tombstone mode
  *       only)</td></tr>
  *   <tr><td>{@value #DELETED_AT}</td><td>date (epoch millis)</td><td>when a tombstone was written;
@@ -64,6 +64,11 @@ public final class MetadataFields {
     }
     if (field.equals(DELETED_AT)) {
       return Map.of("type", type, "format", "epoch_millis");
+    }
+    if (field.equals(FP_LOW) || field.equals(FP_MID) || field.equals(FP_HIGH)) {
+      // Only ever summed by aggregations, which read doc values: an inverted index would be pure
+      // indexing cost on every write.
+      return Map.of("type", type, "index", false);
     }
     return Map.of("type", type);
   }
