@@ -28,29 +28,57 @@ import org.jspecify.annotations.Nullable;
 /**
  * Re-reads current rows by key on a connection of its own (never the replication connection).
  *
- * <p>Version rule (first version): each read first takes {@code pg_current_wal_lsn()} in one
- * statement, then reads the rows in the next statement (a newer snapshot). Every change the rows do
- * not show committed after that snapshot, so its commit LSN is above the version, except in one
- * narrow race: a transaction whose commit record was written before the LSN was read but which was
- * not yet visible when the rows were read. Its change would then be older than the repair's version
- * and refused by the index until the key changes again. The backfill work replaces this with the
- * snapshot-xid rule of DESIGN §5, which closes the race.
+ * <p>Version rule: each read is one {@code REPEATABLE READ READ ONLY} transaction whose first
+ * statement returns its snapshot and, read after the snapshot, the WAL LSN {@code L} ({@link
+ * #SNAPSHOT_AND_LSN}). Every transaction the snapshot saw wrote its commit record below {@code L}.
+ * Every transaction it did not see commits at or after {@code L}, except one whose commit record
+ * was written before {@code L} but which was not yet visible (the commit-visibility race). Repair
+ * rows are not injected into the stream (the pipeline writes them directly), so instead of dropping
+ * racing keys the reader refuses a racy snapshot: a second connection takes a fresh snapshot after
+ * {@code L} and looks for a transaction the read did not see (in its in-progress list or at/after
+ * its {@code xmax}) that has since committed; if there is one, the read is retried with a new
+ * snapshot. A read that passes has no racing transaction, and its rows get version {@code L-1}: at
+ * least every commit LSN it saw (those are below {@code L} and 8-byte aligned, so at most {@code
+ * L-8}), below every commit LSN it did not see (at least {@code L}). So a repair write can neither
+ * undo a change the index holds (I3) nor hide one still to come: the later change has the higher
+ * version.
  *
- * <p>Thread-safe (calls are serialised on the one connection); blocks on I/O. Connection failures
- * are thrown as {@link RetriableException}, after which the next call reconnects.
+ * <p>Thread-safe (calls are serialised on the one connection); blocks on I/O. Works on a standby
+ * (read-only transactions, no writes). Connection failures are thrown as {@link
+ * RetriableException}, after which the next call reconnects.
  */
 final class PostgresRepairReader implements RepairReader {
+
+  /**
+   * The snapshot of the current transaction, then the LSN every commit it saw lies below: the WAL
+   * insert position on a primary (not the write position, which an asynchronous commit may be ahead
+   * of), the replay position on a standby. In one statement, so the snapshot (fixed when the
+   * transaction's first statement starts) is taken before the LSN is read.
+   */
+  static final String SNAPSHOT_AND_LSN =
+      "SELECT pg_current_snapshot()::text, (CASE WHEN pg_is_in_recovery()"
+          + " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text";
+
+  private static final int MAX_ATTEMPTS = 50;
 
   private final Callable<Connection> connector;
   private final ColumnValueDecoder decoder;
   private final Clock clock;
   private volatile Map<String, TableShape> shapesByCollection = Map.of();
   private @Nullable Connection connection;
+  private @Nullable Connection checkConnection;
+  private final java.util.concurrent.atomic.AtomicLong raceRetries =
+      new java.util.concurrent.atomic.AtomicLong();
 
   PostgresRepairReader(Callable<Connection> connector, ColumnValueDecoder decoder, Clock clock) {
     this.connector = connector;
     this.decoder = decoder;
     this.clock = clock;
+  }
+
+  /** How many reads were retried because their snapshot could have raced a commit. */
+  long raceRetries() {
+    return raceRetries.get();
   }
 
   void tables(Collection<TableShape> shapes) {
@@ -93,26 +121,7 @@ final class PostgresRepairReader implements RepairReader {
     try {
       Connection c = connection();
       List<ColumnInfo> columns = columns(c, shape);
-      Map<String, Integer> indexByName = new HashMap<>();
-      for (int i = 0; i < columns.size(); i++) {
-        indexByName.put(columns.get(i).name(), i);
-      }
-      int[] keyIndexes = new int[shape.keyColumns().size()];
-      for (int k = 0; k < keyIndexes.length; k++) {
-        Integer idx = indexByName.get(shape.keyColumns().get(k));
-        if (idx == null) {
-          throw new IllegalStateException(
-              "key column "
-                  + shape.keyColumns().get(k)
-                  + " of "
-                  + shape.qualifiedName()
-                  + " is gone");
-        }
-        keyIndexes[k] = idx;
-      }
-      long lsn =
-          LsnPosition.parseLsn(ReplicationSetup.single(c, "SELECT pg_current_wal_lsn()::text"));
-      Version version = Version.of(lsn);
+      int[] keyIndexes = keyIndexes(shape, columns);
       StringBuilder sql = new StringBuilder("SELECT ");
       for (int i = 0; i < columns.size(); i++) {
         sql.append(i > 0 ? ", " : "")
@@ -147,30 +156,70 @@ final class PostgresRepairReader implements RepairReader {
         }
       }
       Map<String, Document> found = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-        for (int k = 0; k < keyIndexes.length; k++) {
-          Array array = c.createArrayOf("text", parts[k]);
-          ps.setArray(k + 1, array);
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            Map<String, @Nullable Object> fields = new LinkedHashMap<>();
-            @Nullable String[] texts = new String[columns.size()];
-            for (int i = 0; i < columns.size(); i++) {
-              ColumnInfo col = columns.get(i);
-              texts[i] = rs.getString(i + 1);
-              fields.put(col.name(), decodeLenient(col.typeOid(), col.typmod(), texts[i]));
-            }
-            List<String> keyText = new ArrayList<>(keyIndexes.length);
-            for (int k : keyIndexes) {
-              keyText.add(String.valueOf(texts[k]));
-            }
-            found.put(
-                DocumentKey.composite("x", keyText).id(),
-                Document.of(fields).withFingerprint(Fingerprints.row(Arrays.asList(texts))));
+      long lsn = -1;
+      for (int attempt = 1; lsn < 0; attempt++) {
+        found.clear();
+        try {
+          TxSnapshot snapshot;
+          long readLsn;
+          try (PreparedStatement ps = c.prepareStatement(SNAPSHOT_AND_LSN);
+              ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            snapshot = TxSnapshot.parse(rs.getString(1));
+            readLsn = LsnPosition.parseLsn(rs.getString(2));
           }
+          if (!raceFree(snapshot)) {
+            c.rollback();
+            raceRetries.incrementAndGet();
+            if (attempt >= MAX_ATTEMPTS) {
+              throw new RetriableException(
+                  "repair read of "
+                      + shape.qualifiedName()
+                      + ": no snapshot free of the commit-visibility race in "
+                      + MAX_ATTEMPTS
+                      + " attempts",
+                  null);
+            }
+            continue;
+          }
+          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int k = 0; k < keyIndexes.length; k++) {
+              Array array = c.createArrayOf("text", parts[k]);
+              ps.setArray(k + 1, array);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                Map<String, @Nullable Object> fields = new LinkedHashMap<>();
+                @Nullable String[] texts = new String[columns.size()];
+                for (int i = 0; i < columns.size(); i++) {
+                  ColumnInfo col = columns.get(i);
+                  texts[i] = rs.getString(i + 1);
+                  fields.put(col.name(), decodeLenient(decoder, col, texts[i]));
+                }
+                List<String> keyText = new ArrayList<>(keyIndexes.length);
+                for (int k : keyIndexes) {
+                  keyText.add(String.valueOf(texts[k]));
+                }
+                found.put(
+                    DocumentKey.composite("x", keyText).id(),
+                    Document.of(fields).withFingerprint(Fingerprints.row(Arrays.asList(texts))));
+              }
+            }
+          }
+          c.commit();
+          lsn = readLsn;
+        } catch (SQLException | RuntimeException e) {
+          try {
+            c.rollback();
+          } catch (SQLException ignored) {
+            // the connection is closed below
+          }
+          throw e;
         }
       }
+      // Below every commit LSN the snapshot did not see, at or above every one it saw (see the
+      // class comment); never a commit LSN itself (commit records are 8-byte aligned).
+      Version version = Version.of(lsn - 1);
       List<ChangeEvent> events = new ArrayList<>(keys.size());
       for (DocumentKey key : keys) {
         Document doc = found.get(key.id());
@@ -190,9 +239,62 @@ final class PostgresRepairReader implements RepairReader {
     }
   }
 
-  private @Nullable Object decodeLenient(int typeOid, int typmod, @Nullable String text) {
+  /**
+   * Whether no transaction the snapshot did not see can have written its commit record before the
+   * LSN read with it: asked on a second connection, in a fresh snapshot taken after that LSN. A
+   * transaction the read did not see (in progress, or started after it) that is no longer running
+   * in the fresh snapshot and is committed may have committed before the LSN: then the read is
+   * retried. Conservative: one that committed just after the LSN also causes a retry.
+   */
+  private boolean raceFree(TxSnapshot snapshot) throws Exception {
+    Connection check = checkConnection();
+    try (PreparedStatement ps =
+        check.prepareStatement(
+            "SELECT count(*) FROM (SELECT x FROM unnest(?::xid8[]) x"
+                + " UNION ALL SELECT g::text::xid8 FROM generate_series(?::bigint,"
+                + " pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1) g) c"
+                + " WHERE pg_visible_in_snapshot(x, pg_current_snapshot())"
+                + " AND pg_xact_status(x) = 'committed'")) {
+      long[] xip = snapshot.inProgress();
+      String[] texts = new String[xip.length];
+      for (int i = 0; i < xip.length; i++) {
+        texts[i] = Long.toString(xip[i]);
+      }
+      ps.setArray(1, check.createArrayOf("text", texts));
+      ps.setLong(2, snapshot.xmax());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) == 0;
+      }
+    }
+  }
+
+  /** The columns of a table, in order, or an error if it is gone. */
+  static int[] keyIndexes(TableShape shape, List<ColumnInfo> columns) {
+    Map<String, Integer> indexByName = new HashMap<>();
+    for (int i = 0; i < columns.size(); i++) {
+      indexByName.put(columns.get(i).name(), i);
+    }
+    int[] keyIndexes = new int[shape.keyColumns().size()];
+    for (int k = 0; k < keyIndexes.length; k++) {
+      Integer idx = indexByName.get(shape.keyColumns().get(k));
+      if (idx == null) {
+        throw new IllegalStateException(
+            "key column "
+                + shape.keyColumns().get(k)
+                + " of "
+                + shape.qualifiedName()
+                + " is gone");
+      }
+      keyIndexes[k] = idx;
+    }
+    return keyIndexes;
+  }
+
+  static @Nullable Object decodeLenient(
+      ColumnValueDecoder decoder, ColumnInfo col, @Nullable String text) {
     try {
-      return decoder.decode(typeOid, typmod, text);
+      return decoder.decode(col.typeOid(), col.typmod(), text);
     } catch (RetriableException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -228,9 +330,9 @@ final class PostgresRepairReader implements RepairReader {
     return parts;
   }
 
-  private record ColumnInfo(String name, int typeOid, int typmod, String sqlType) {}
+  record ColumnInfo(String name, int typeOid, int typmod, String sqlType) {}
 
-  private static List<ColumnInfo> columns(Connection c, TableShape shape) throws SQLException {
+  static List<ColumnInfo> columns(Connection c, TableShape shape) throws SQLException {
     List<ColumnInfo> columns = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -262,12 +364,45 @@ final class PostgresRepairReader implements RepairReader {
         throw new RetriableException("could not connect for a repair read: " + e.getMessage(), e);
       }
       TextRendering.apply(c);
+      readOnlySnapshots(c);
       connection = c;
     }
     return c;
   }
 
+  /**
+   * Every transaction of {@code c} becomes REPEATABLE READ READ ONLY: what works on a standby, and
+   * what makes one snapshot serve the snapshot statement and the reads after it.
+   */
+  static void readOnlySnapshots(Connection c) throws SQLException {
+    c.setAutoCommit(false);
+    c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    c.setReadOnly(true);
+  }
+
+  private Connection checkConnection() throws Exception {
+    Connection c = checkConnection;
+    if (c == null || c.isClosed()) {
+      try {
+        c = connector.call();
+      } catch (SQLException e) {
+        throw new RetriableException("could not connect for a repair read: " + e.getMessage(), e);
+      }
+      checkConnection = c;
+    }
+    return c;
+  }
+
   synchronized void closeConnection() {
+    Connection check = checkConnection;
+    checkConnection = null;
+    if (check != null) {
+      try {
+        check.close();
+      } catch (SQLException ignored) {
+        // already broken
+      }
+    }
     Connection c = connection;
     connection = null;
     if (c != null) {

@@ -148,6 +148,8 @@ public final class PostgresSource implements ChangeSource {
   private long nextHeartbeatNanos;
 
   private final ColumnValueDecoder values;
+  private final @Nullable Backfill backfill;
+  private long nextNudgeNanos;
 
   private PostgresSource(Settings settings) {
     this.settings = settings;
@@ -156,6 +158,8 @@ public final class PostgresSource implements ChangeSource {
     this.values = configured != null ? configured : typesDecoder(this::openRegularConnection);
     this.repairReader =
         new PostgresRepairReader(this::openRegularConnection, values, Clock.systemUTC());
+    BackfillSettings b = settings.backfill();
+    this.backfill = b == null ? null : new Backfill(b, this::openRegularConnection, values);
   }
 
   /** The types package's decoder, looking user types up in the source database's catalog. */
@@ -241,6 +245,14 @@ public final class PostgresSource implements ChangeSource {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
+    Backfill b = backfill;
+    if (b != null) {
+      b.start(
+          shapes,
+          context.checkpointStore(),
+          "postgres-backfill/" + context.pipelineName() + "/" + settings.slotName(),
+          clock);
+    }
     refreshStatus();
   }
 
@@ -295,6 +307,10 @@ public final class PostgresSource implements ChangeSource {
     long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
     List<ChangeEvent> out = new ArrayList<>(Math.min(maxEvents, 1024));
     long idleParkNanos = TimeUnit.MICROSECONDS.toNanos(200);
+    Backfill b = backfill;
+    if (b != null) {
+      b.maybeRead(lastDecoded);
+    }
     while (true) {
       while (out.size() < maxEvents && !ready.isEmpty()) {
         out.add(ready.poll());
@@ -358,6 +374,10 @@ public final class PostgresSource implements ChangeSource {
     if (p.commitLsn() == 0) {
       return; // a repair read's position: confirms nothing
     }
+    Backfill b = backfill;
+    if (b != null) {
+      b.committed(p);
+    }
     LsnPosition committed = lastCommitted;
     if (committed != null && p.compareTo(committed) <= 0) {
       return;
@@ -398,6 +418,11 @@ public final class PostgresSource implements ChangeSource {
     long flushed = flushedLsn;
     long walEnd = serverWalEnd;
     details.put("slot", settings.slotName());
+    Backfill b = backfill;
+    if (b != null) {
+      details.putAll(b.status());
+    }
+    details.put("repairRaceRetries", repairReader.raceRetries());
     details.put("publication", settings.publication());
     details.put("protocolVersion", protocolVersion);
     details.put("connected", stream != null);
@@ -433,6 +458,9 @@ public final class PostgresSource implements ChangeSource {
     closeReplication(true);
     discardStreamingState();
     repairReader.closeConnection();
+    if (backfill != null) {
+      backfill.closeConnection();
+    }
     Connection c = admin;
     admin = null;
     try {
@@ -623,10 +651,15 @@ public final class PostgresSource implements ChangeSource {
     spills.clear();
     streamRelations.clear();
     currentStreamXid = -1;
+    Tx t = tx;
     tx = null;
+    if (t != null) {
+      decodedTx(t); // partly: what it touched so far still counts for the race rule
+    }
     Release r = release;
     release = null;
     if (r != null) {
+      decodedTx(r.tx());
       r.spill().close();
     }
     relations.clear();
@@ -709,6 +742,18 @@ public final class PostgresSource implements ChangeSource {
     if (received > serverWalEnd) {
       serverWalEnd = received;
     }
+    Backfill b = backfill;
+    if (b != null && b.waitingFor() >= 0) {
+      if (received >= b.waitingFor()) {
+        // The server has sent everything up to the chunk's LSN: every commit below it is decoded.
+        releaseBackfill(b.waitingFor());
+      } else if (b.wantsNudge() && System.nanoTime() >= nextNudgeNanos) {
+        // An idle server may not send a keepalive past the chunk's LSN for a while; a WAL-only
+        // message (no table is written) makes the stream pass it. Fails harmlessly on a standby.
+        nextNudgeNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        heartbeat();
+      }
+    }
     if (ready.isEmpty()
         && release == null
         && tx == null
@@ -776,13 +821,46 @@ public final class PostgresSource implements ChangeSource {
   private static final class Tx {
     final long commitLsn;
     final Instant commitTime;
+    final long xid;
     long sequence;
     @Nullable LsnPosition last;
+    // Keys of tables under backfill this transaction changed (the race rule needs them).
+    final Set<DocumentKey> touched = new java.util.HashSet<>();
+    final Set<String> truncated = new java.util.HashSet<>();
 
-    Tx(long commitLsn, Instant commitTime) {
+    Tx(long commitLsn, Instant commitTime, long xid) {
       this.commitLsn = commitLsn;
       this.commitTime = commitTime;
+      this.xid = xid;
     }
+  }
+
+  /** Tells the backfill what a decoded transaction changed. */
+  private void decodedTx(Tx t) {
+    Backfill b = backfill;
+    if (b != null && b.active()) {
+      b.decoded(t.xid, t.commitLsn, Set.copyOf(t.touched), Set.copyOf(t.truncated));
+    }
+  }
+
+  /**
+   * Emits the held backfill chunk if the stream has decoded every commit below {@code lsn} and is
+   * between transactions (so that the chunk's positions fall between theirs).
+   */
+  private void releaseBackfill(long lsn) {
+    Backfill b = backfill;
+    if (b == null || b.waitingFor() < 0 || b.waitingFor() > lsn || tx != null || release != null) {
+      return;
+    }
+    b.release(
+        e -> {
+          ready.add(e);
+          lastDecoded = (LsnPosition) e.position();
+        },
+        lastDecoded);
+    // The next chunk's read starts now rather than at the next poll: its wait for the stream
+    // overlaps the pipeline's work on this one.
+    b.maybeRead(lastDecoded);
   }
 
   private record Release(
@@ -804,10 +882,16 @@ public final class PostgresSource implements ChangeSource {
     boolean streamedChange = decoder.inStreamBlock();
     PgOutputMessage m = decoder.decode(message, null);
     if (m instanceof PgOutputMessage.Begin b) {
-      tx = new Tx(b.finalLsn(), b.commitTime());
+      // Commits come in LSN order: a transaction at or past the chunk's LSN means all below it
+      // are decoded; the chunk goes first.
+      releaseBackfill(b.finalLsn());
+      tx = new Tx(b.finalLsn(), b.commitTime(), b.xid());
     } else if (m instanceof PgOutputMessage.Commit c) {
       Tx t = tx;
       tx = null;
+      if (t != null) {
+        decodedTx(t);
+      }
       transactionEnd(t == null ? null : t.last, c.endLsn(), c.commitTime());
     } else if (m instanceof PgOutputMessage.Relation r) {
       RelationEntry entry = relationEntry(r.withoutXid());
@@ -818,7 +902,12 @@ public final class PostgresSource implements ChangeSource {
       }
     } else if (m instanceof PgOutputMessage.Type t) {
       values.invalidate(t.oid());
-    } else if (m instanceof PgOutputMessage.Origin || m instanceof PgOutputMessage.LogicalMessage) {
+    } else if (m instanceof PgOutputMessage.LogicalMessage lm) {
+      // Carries no rows; a non-transactional one (a heartbeat) tells how far the stream is.
+      if (!lm.transactional()) {
+        releaseBackfill(lm.lsn());
+      }
+    } else if (m instanceof PgOutputMessage.Origin) {
       // Nothing to index: origins name where a change came from, messages carry no rows.
     } else if (m instanceof PgOutputMessage.StreamStart st) {
       currentStreamXid = st.xid();
@@ -833,7 +922,8 @@ public final class PostgresSource implements ChangeSource {
       currentStreamXid = -1;
     } else if (m instanceof PgOutputMessage.StreamCommit sc) {
       SpillFile f = spills.remove(sc.xid());
-      Tx t = new Tx(sc.commitLsn(), sc.commitTime());
+      releaseBackfill(sc.commitLsn());
+      Tx t = new Tx(sc.commitLsn(), sc.commitTime(), sc.xid());
       // The server counts relations announced in a committed streamed transaction as announced
       // for the whole session, and does not repeat them for later transactions.
       Map<Integer, RelationEntry> announced = streamRelations.get(sc.xid());
@@ -1002,6 +1092,7 @@ public final class PostgresSource implements ChangeSource {
       release = null;
       r.spill().close();
       streamRelations.remove(r.xid());
+      decodedTx(r.tx());
       transactionEnd(r.tx().last, r.endLsn(), r.tx().commitTime);
     }
   }
@@ -1045,6 +1136,14 @@ public final class PostgresSource implements ChangeSource {
 
   private void emit(ChangeEvent event, Tx t) {
     LsnPosition pos = (LsnPosition) event.position();
+    Backfill b = backfill;
+    if (b != null && b.tracks(event.key().collection())) {
+      if (event instanceof ChangeEvent.Truncate) {
+        t.truncated.add(event.key().collection());
+      } else {
+        t.touched.add(event.key());
+      }
+    }
     ready.add(event);
     lastDecoded = pos;
     t.last = pos;
@@ -1205,7 +1304,8 @@ public final class PostgresSource implements ChangeSource {
       Duration reconnectBackoffMax,
       Path spillDirectory,
       TruncateMode truncateMode,
-      @Nullable ColumnValueDecoder decoder) {}
+      @Nullable ColumnValueDecoder decoder,
+      @Nullable BackfillSettings backfill) {}
 
   /**
    * Configures a {@link PostgresSource}. Each setter checks its argument at once ({@link
@@ -1236,8 +1336,20 @@ public final class PostgresSource implements ChangeSource {
     private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
     private @Nullable ColumnValueDecoder decoder;
+    private @Nullable BackfillSettings backfill;
 
     private Builder() {}
+
+    /**
+     * Copies the current rows of the given tables into the index while the stream runs (read-only:
+     * it works against a standby and writes nothing but, when the server is idle, a WAL-only
+     * logical message). Progress is kept in the pipeline's checkpoint store and survives restarts;
+     * once done it does not run again. Default none. See docs/postgres.md, "Backfill and repair".
+     */
+    public Builder backfill(BackfillSettings backfill) {
+      this.backfill = Objects.requireNonNull(backfill, "backfill");
+      return this;
+    }
 
     /**
      * The server's JDBC URL, {@code jdbc:postgresql://host:port/database} (query parameters such as
@@ -1473,6 +1585,15 @@ public final class PostgresSource implements ChangeSource {
       if (temporarySlot && dropSlotOnClose) {
         throw new IllegalStateException("dropSlotOnClose makes no sense with temporarySlot");
       }
+      BackfillSettings fill = backfill;
+      if (fill != null && !tables.isEmpty()) {
+        for (String t : fill.tables()) {
+          if (!tables.contains(t)) {
+            throw new IllegalStateException(
+                "backfill table " + t + " is not one of the replicated tables " + tables);
+          }
+        }
+      }
       if (temporarySlot && !createSlot) {
         throw new IllegalStateException(
             "a temporarySlot is always created: createSlot must be true");
@@ -1498,7 +1619,8 @@ public final class PostgresSource implements ChangeSource {
               reconnectBackoffMax,
               spillDirectory,
               truncateMode,
-              decoder));
+              decoder,
+              backfill));
     }
 
     private static String identifier(String value, String name) {

@@ -1,0 +1,547 @@
+package dev.driftless.postgres;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Fingerprints;
+import dev.driftless.core.RetriableException;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.CheckpointStore;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The backfill of {@link BackfillSettings}: reads key-ordered chunks on a connection of its own and
+ * hands them to the stream at the chunk's snapshot position (DESIGN §5).
+ *
+ * <p>Each chunk is one {@code REPEATABLE READ READ ONLY} transaction whose first statement returns
+ * the snapshot and, taken after it, the WAL insert (or, on a standby, replay) LSN {@code L}. Every
+ * transaction the snapshot saw wrote its commit record before {@code L}; every one it did not see
+ * commits at or after {@code L}, except a transaction whose commit record was written before {@code
+ * L} but which was not yet visible (the commit-visibility race). The rows get version {@code L-1}
+ * and positions {@code (L-1, n)}: commit records are 8-byte aligned and at least 24 bytes long, so
+ * no commit LSN equals {@code L-1}, and every change the read saw is below that version, every
+ * change it did not see above — except the racing ones, whose keys {@link #release} drops (the
+ * racing transaction's own events carry them).
+ *
+ * <p>Confined to the source's poll thread, except {@link #status}, which any thread may call.
+ */
+final class Backfill {
+
+  private static final System.Logger LOG = System.getLogger(Backfill.class.getName());
+  private static final Duration LOG_EVERY = Duration.ofSeconds(5);
+  private static final Duration NUDGE_AFTER = Duration.ofSeconds(1);
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+  private static final String DONE = "done";
+
+  /** Where the next chunk starts; persisted. {@code lastKey} null: at the table's start. */
+  record Progress(int tableIndex, @Nullable List<String> lastKey, long rowsDone) {}
+
+  private record Row(DocumentKey key, Document document) {}
+
+  private record Held(
+      TableShape shape,
+      String collection,
+      List<Row> rows,
+      TxSnapshot snapshot,
+      long lsn,
+      Progress after,
+      long heldSinceNanos) {}
+
+  private record Pending(LsnPosition last, Progress progress) {}
+
+  /** What one decoded transaction touched in the tables under backfill. */
+  private record Touch(long xid, long commitLsn, Set<DocumentKey> keys, Set<String> truncated) {}
+
+  private final BackfillSettings settings;
+  private final Callable<Connection> connector;
+  private final ColumnValueDecoder values;
+  private final Set<String> collections = new HashSet<>();
+  private List<TableShape> tables = List.of();
+  private @Nullable CheckpointStore store;
+  private String progressName = "";
+  private Clock clock = Clock.systemUTC();
+
+  private boolean done;
+  private Progress cursor = new Progress(0, null, 0);
+  private @Nullable Held held;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final ArrayDeque<Touch> touches = new ArrayDeque<>();
+  private @Nullable Connection connection;
+  private long nextReadNanos;
+  private long nextLogNanos;
+  private long startedNanos;
+  private long rowsThisRun;
+
+  // --- status, read from any thread ---
+  private volatile String state = "not started";
+  private volatile String currentTable = "";
+  private volatile long rowsDone;
+  private volatile long rowsTotal = -1;
+  private volatile long rowsDropped;
+  private volatile long chunksRead;
+  private volatile double rate;
+  private volatile long rowsThisRunStatus;
+
+  Backfill(BackfillSettings settings, Callable<Connection> connector, ColumnValueDecoder values) {
+    this.settings = settings;
+    this.connector = connector;
+    this.values = values;
+  }
+
+  /**
+   * Resolves the tables and loads persisted progress. {@code shapes} are the replicated tables by
+   * qualified name.
+   */
+  void start(
+      Map<String, TableShape> shapes, CheckpointStore store, String progressName, Clock clock)
+      throws Exception {
+    List<TableShape> resolved = new ArrayList<>();
+    for (String t : settings.tables()) {
+      TableShape shape = shapes.get(t);
+      if (shape == null) {
+        throw new IllegalStateException(
+            "backfill table " + t + " is not one the source replicates (tables/publication)");
+      }
+      resolved.add(shape);
+      collections.add(TableShape.collectionOf(shape.schema(), shape.table()));
+    }
+    this.tables = List.copyOf(resolved);
+    this.store = store;
+    this.progressName = progressName;
+    this.clock = clock;
+    Optional<String> saved = store.load(progressName);
+    if (saved.isPresent() && saved.get().equals(DONE)) {
+      done = true;
+      state = "done";
+      LOG.log(System.Logger.Level.INFO, "backfill {0} already done; not run again", progressName);
+      return;
+    }
+    cursor = saved.map(this::parse).orElse(new Progress(0, null, 0));
+    rowsDone = cursor.rowsDone();
+    state = "running";
+    startedNanos = System.nanoTime();
+    nextLogNanos = startedNanos + LOG_EVERY.toNanos();
+    LOG.log(
+        System.Logger.Level.INFO,
+        "backfill {0} {1} at table {2}{3}",
+        progressName,
+        saved.isPresent() ? "resumes" : "starts",
+        tables.get(Math.min(cursor.tableIndex(), tables.size() - 1)).qualifiedName(),
+        cursor.lastKey() == null ? "" : " after key " + cursor.lastKey());
+  }
+
+  boolean active() {
+    return !done && store != null;
+  }
+
+  /** Whether changes of {@code collection} must be remembered for the race rule. */
+  boolean tracks(String collection) {
+    return active() && collections.contains(collection);
+  }
+
+  /** A transaction was decoded (fully, or partly before a reconnect). */
+  void decoded(long xid, long commitLsn, Set<DocumentKey> keys, Set<String> truncated) {
+    if (active() && (!keys.isEmpty() || !truncated.isEmpty())) {
+      touches.add(new Touch(xid, commitLsn, keys, truncated));
+    }
+  }
+
+  /** The LSN the held chunk waits for, or -1. */
+  long waitingFor() {
+    Held h = held;
+    return h == null ? -1 : h.lsn();
+  }
+
+  /** Whether the held chunk has waited long enough that the source should make WAL move. */
+  boolean wantsNudge() {
+    Held h = held;
+    return h != null && System.nanoTime() - h.heldSinceNanos() > NUDGE_AFTER.toNanos();
+  }
+
+  /**
+   * Reads the next chunk if none is held and the throttle allows. Failures are logged and retried
+   * later: the stream goes on meanwhile.
+   */
+  void maybeRead(@Nullable LsnPosition lastDecoded) {
+    if (!active() || held != null || System.nanoTime() < nextReadNanos) {
+      return;
+    }
+    if (cursor.tableIndex() >= tables.size()) {
+      finishWhenSettled();
+      return;
+    }
+    long begin = System.nanoTime();
+    try {
+      Held h = read(tables.get(cursor.tableIndex()));
+      if (lastDecoded != null
+          && lastDecoded.commitLsn() != h.lsn() - 1
+          && lastDecoded.compareTo(new LsnPosition(h.lsn() - 1, 0)) >= 0) {
+        // Cannot happen for a stream that follows the server; never emit behind the stream.
+        LOG.log(System.Logger.Level.WARNING, "backfill chunk behind the stream; reading again");
+        return;
+      }
+      chunksRead++;
+      if (h.rows().isEmpty()) {
+        advance(null, h.after());
+      } else {
+        held = h;
+      }
+      if (settings.rowsPerSecond() > 0) {
+        nextReadNanos =
+            begin
+                + TimeUnit.SECONDS.toNanos(Math.max(1, h.rows().size())) / settings.rowsPerSecond();
+      }
+    } catch (Exception e) {
+      closeConnection();
+      nextReadNanos = System.nanoTime() + RETRY_AFTER.toNanos();
+      LOG.log(System.Logger.Level.WARNING, "backfill chunk read failed; retrying: " + e);
+    }
+  }
+
+  /**
+   * The stream has decoded every transaction with a commit LSN below the held chunk's: emits the
+   * chunk's rows that no racing transaction touched, through {@code emit}, at positions {@code
+   * (L-1, 0..)}.
+   */
+  void release(Consumer<ChangeEvent> emit, @Nullable LsnPosition lastDecoded) {
+    Held h = held;
+    if (h == null) {
+      return;
+    }
+    held = null;
+    Set<DocumentKey> racing = new HashSet<>();
+    boolean truncatedInRace = false;
+    for (Touch t : touches) {
+      if (Long.compareUnsigned(t.commitLsn(), h.lsn()) < 0 && !h.snapshot().sawCommitted(t.xid())) {
+        racing.addAll(t.keys());
+        truncatedInRace |= t.truncated().contains(h.collection());
+      }
+    }
+    touches.removeIf(t -> h.snapshot().belowXmin(t.xid()));
+    long version = h.lsn() - 1;
+    // No WAL since the previous chunk: same LSN, so its positions continue that chunk's.
+    long seq =
+        lastDecoded != null && lastDecoded.commitLsn() == version ? lastDecoded.sequence() + 1 : 0;
+    LsnPosition last = null;
+    long dropped = 0;
+    for (Row r : h.rows()) {
+      if (truncatedInRace || racing.contains(r.key())) {
+        dropped++;
+        continue;
+      }
+      last = new LsnPosition(version, seq++);
+      emit.accept(
+          ChangeEvent.upsert(r.key(), Version.of(version), last, r.document(), clock.instant()));
+    }
+    rowsDropped += dropped;
+    advance(last, h.after());
+  }
+
+  /** The pipeline settled everything at or before {@code position}. */
+  void committed(LsnPosition position) throws Exception {
+    Progress settled = null;
+    while (!pending.isEmpty() && pending.peek().last().compareTo(position) <= 0) {
+      settled = pending.poll().progress();
+    }
+    if (settled != null) {
+      save(settled);
+    }
+    if (pending.isEmpty() && held == null && cursor.tableIndex() >= tables.size()) {
+      finishWhenSettled();
+    }
+  }
+
+  private void advance(@Nullable LsnPosition last, Progress after) {
+    long n = after.rowsDone() - cursor.rowsDone();
+    cursor = after;
+    rowsDone = after.rowsDone();
+    rowsThisRun += n;
+    rowsThisRunStatus = rowsThisRun;
+    if (after.tableIndex() < tables.size()) {
+      currentTable = tables.get(after.tableIndex()).qualifiedName();
+    }
+    if (last != null) {
+      pending.add(new Pending(last, after));
+    } else if (!pending.isEmpty()) {
+      // Nothing new to settle: the progress becomes durable with the chunk before it.
+      pending.add(new Pending(pending.peekLast().last(), after));
+    } else {
+      try {
+        save(after);
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "could not save backfill progress: " + e);
+      }
+    }
+    long now = System.nanoTime();
+    double seconds = Math.max(1e-3, (now - startedNanos) / 1e9);
+    rate = rowsThisRun / seconds;
+    if (now >= nextLogNanos) {
+      nextLogNanos = now + LOG_EVERY.toNanos();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "backfill {0}: {1} of ~{2} rows, {3} rows/s, table {4}",
+          progressName,
+          rowsDone,
+          rowsTotal,
+          Math.round(rate),
+          currentTable);
+    }
+  }
+
+  private void finishWhenSettled() {
+    if (done || !pending.isEmpty() || held != null) {
+      return;
+    }
+    try {
+      save(null);
+      done = true;
+      state = "done";
+      touches.clear();
+      closeConnection();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "backfill {0} done: {1} rows, {2} left to the stream (race rule)",
+          progressName,
+          rowsDone,
+          rowsDropped);
+    } catch (Exception e) {
+      nextReadNanos = System.nanoTime() + RETRY_AFTER.toNanos();
+      LOG.log(System.Logger.Level.WARNING, "could not save backfill progress: " + e);
+    }
+  }
+
+  private void save(@Nullable Progress p) throws Exception {
+    CheckpointStore s = store;
+    if (s != null) {
+      s.save(progressName, p == null ? DONE : format(p));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reading
+
+  private Held read(TableShape shape) throws Exception {
+    Connection c = connection();
+    List<PostgresRepairReader.ColumnInfo> columns = PostgresRepairReader.columns(c, shape);
+    int[] keyIndexes = PostgresRepairReader.keyIndexes(shape, columns);
+    if (rowsTotal < 0) {
+      rowsTotal = estimateTotal(c);
+    }
+    currentTable = shape.qualifiedName();
+    List<String> after = cursor.lastKey();
+    StringBuilder keyList = new StringBuilder();
+    StringBuilder params = new StringBuilder();
+    for (int k = 0; k < keyIndexes.length; k++) {
+      PostgresRepairReader.ColumnInfo col = columns.get(keyIndexes[k]);
+      keyList.append(k > 0 ? ", " : "").append(TableShape.quote(col.name()));
+      params.append(k > 0 ? ", " : "").append("?::").append(col.sqlType());
+    }
+    StringBuilder sql = new StringBuilder("SELECT ");
+    for (int i = 0; i < columns.size(); i++) {
+      sql.append(i > 0 ? ", " : "")
+          .append(TextRendering.outputText(TableShape.quote(columns.get(i).name())));
+    }
+    sql.append(" FROM ").append(shape.sqlName());
+    if (after != null) {
+      // A row comparison, so that a composite key's chunks follow its index order.
+      sql.append(" WHERE (").append(keyList).append(") > (").append(params).append(')');
+    }
+    sql.append(" ORDER BY ").append(keyList).append(" LIMIT ").append(settings.chunkRows());
+    String collection = TableShape.collectionOf(shape.schema(), shape.table());
+    try {
+      TxSnapshot snapshot;
+      long lsn;
+      // The first statement fixes the transaction's snapshot; the LSN is read during it, after.
+      try (PreparedStatement ps = c.prepareStatement(PostgresRepairReader.SNAPSHOT_AND_LSN);
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        snapshot = TxSnapshot.parse(rs.getString(1));
+        lsn = LsnPosition.parseLsn(rs.getString(2));
+      }
+      List<Row> rows = new ArrayList<>();
+      List<String> lastKey = after;
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        if (after != null) {
+          for (int k = 0; k < keyIndexes.length; k++) {
+            ps.setString(k + 1, after.get(k));
+          }
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            @Nullable String[] texts = new String[columns.size()];
+            Map<String, @Nullable Object> fields = new LinkedHashMap<>();
+            for (int i = 0; i < columns.size(); i++) {
+              PostgresRepairReader.ColumnInfo col = columns.get(i);
+              texts[i] = rs.getString(i + 1);
+              fields.put(col.name(), PostgresRepairReader.decodeLenient(values, col, texts[i]));
+            }
+            List<String> keyText = new ArrayList<>(keyIndexes.length);
+            for (int k : keyIndexes) {
+              keyText.add(String.valueOf(texts[k]));
+            }
+            DocumentKey key =
+                keyText.size() == 1
+                    ? DocumentKey.of(collection, keyText.get(0))
+                    : DocumentKey.composite(collection, keyText);
+            rows.add(
+                new Row(
+                    key,
+                    Document.of(fields).withFingerprint(Fingerprints.row(Arrays.asList(texts)))));
+            lastKey = keyText;
+          }
+        }
+      }
+      c.commit();
+      Progress next =
+          rows.size() < settings.chunkRows()
+              ? new Progress(cursor.tableIndex() + 1, null, cursor.rowsDone() + rows.size())
+              : new Progress(cursor.tableIndex(), lastKey, cursor.rowsDone() + rows.size());
+      return new Held(shape, collection, List.copyOf(rows), snapshot, lsn, next, System.nanoTime());
+    } catch (SQLException e) {
+      try {
+        c.rollback();
+      } catch (SQLException ignored) {
+        // the connection is closed by the caller
+      }
+      throw e;
+    }
+  }
+
+  private long estimateTotal(Connection c) throws SQLException {
+    long total = 0;
+    for (TableShape shape : tables) {
+      long estimate;
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
+        ps.setString(1, shape.sqlName());
+        try (ResultSet rs = ps.executeQuery()) {
+          estimate = rs.next() ? rs.getLong(1) : -1;
+        }
+      }
+      if (estimate <= 0) {
+        // Never analysed (-1) or empty: count; fine for the tables that have no statistics yet.
+        estimate =
+            Long.parseLong(
+                ReplicationSetup.single(c, "SELECT count(*)::text FROM " + shape.sqlName()));
+      }
+      total += estimate;
+    }
+    return total;
+  }
+
+  private Connection connection() throws Exception {
+    Connection c = connection;
+    if (c == null || c.isClosed()) {
+      try {
+        c = connector.call();
+      } catch (SQLException e) {
+        throw new RetriableException("could not connect for the backfill: " + e.getMessage(), e);
+      }
+      TextRendering.apply(c);
+      PostgresRepairReader.readOnlySnapshots(c);
+      connection = c;
+    }
+    return c;
+  }
+
+  void closeConnection() {
+    Connection c = connection;
+    connection = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // a new one is opened for the next chunk
+      }
+    }
+  }
+
+  /** Forgets the held chunk (the stream reconnects and starts over from the slot). */
+  void dropHeld() {
+    held = null;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Progress text: "table\t<index>\t<qualified name>\t<rows done>" then one line per key part.
+
+  private String format(Progress p) {
+    StringBuilder b = new StringBuilder("table\t").append(p.tableIndex()).append('\t');
+    b.append(p.tableIndex() < tables.size() ? tables.get(p.tableIndex()).qualifiedName() : "-");
+    b.append('\t').append(p.rowsDone());
+    List<String> key = p.lastKey();
+    if (key != null) {
+      for (String part : key) {
+        b.append('\n').append(URLEncoder.encode(part, StandardCharsets.UTF_8));
+      }
+    }
+    return b.toString();
+  }
+
+  private Progress parse(String text) {
+    String[] lines = text.split("\n", -1);
+    String[] head = lines[0].split("\t", -1);
+    if (head.length != 4 || !head[0].equals("table")) {
+      throw new IllegalStateException(
+          "backfill progress '" + progressName + "' is not readable: " + lines[0]);
+    }
+    int index = Integer.parseInt(head[1]);
+    long rows = Long.parseLong(head[3]);
+    if (index < tables.size() && !tables.get(index).qualifiedName().equals(head[2])) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "backfill tables changed since the progress was saved; starting over");
+      return new Progress(0, null, 0);
+    }
+    if (lines.length == 1) {
+      return new Progress(index, null, rows);
+    }
+    List<String> key = new ArrayList<>();
+    for (int i = 1; i < lines.length; i++) {
+      key.add(URLDecoder.decode(lines[i], StandardCharsets.UTF_8));
+    }
+    return new Progress(index, key, rows);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Status
+
+  Map<String, Object> status() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("backfillState", state);
+    s.put("backfillTable", currentTable);
+    s.put("backfillRowsDone", rowsDone);
+    long total = rowsTotal;
+    s.put("backfillRowsTotalEstimate", total);
+    double r = rate;
+    s.put("backfillRowsPerSecond", Math.round(r));
+    long remaining = Math.max(0, total - rowsDone);
+    s.put(
+        "backfillEtaSeconds",
+        "done".equals(state) ? 0L : r > 0 && total >= 0 ? Math.round(remaining / r) : -1L);
+    s.put("backfillChunks", chunksRead);
+    s.put("backfillRowsLeftToStream", rowsDropped);
+    s.put("backfillRowsReadThisRun", rowsThisRunStatus);
+    return s;
+  }
+}
