@@ -70,6 +70,7 @@ public final class Demo {
                   .start();
           StatusLine status = StatusLine.every(Duration.ofSeconds(1), pipeline)) {
 
+        awaitStreaming(pipeline); // rows written before the slot exists would not be streamed
         section("seeding 5,000 products and 10,000 orders, then 15 s of live writes");
         shop.seed(5_000, 10_000);
         shop.setAttributes(42, "{\"weight_kg\": \"heavy\"}"); // the index mapping wants a number
@@ -150,6 +151,16 @@ public final class Demo {
             "pipeline did not catch up: " + pipeline.status().summary());
       }
       pipeline.awaitIdle(Duration.ofMillis(200));
+    }
+  }
+
+  private static void awaitStreaming(Pipeline pipeline) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (!Boolean.TRUE.equals(pipeline.status().source().get("connected"))) {
+      if (System.nanoTime() > deadline || pipeline.failure().isPresent()) {
+        throw new IllegalStateException("source did not connect: " + pipeline.status().summary());
+      }
+      pipeline.awaitIdle(Duration.ofMillis(100));
     }
   }
 

@@ -48,12 +48,21 @@ public final class IndexTampering {
         copy((Map<?, ?>) Objects.requireNonNull(hit.get("_source"))));
   }
 
-  /** Deletes a document, as an operator cleaning up by hand would. */
-  public void delete(String index, String id) throws IOException, InterruptedException {
+  /**
+   * Deletes a document, as an operator cleaning up by hand would.
+   *
+   * @return false if the pipeline wrote the document between this method's read and its delete (the
+   *     engine refused the delete), true if it was deleted
+   */
+  public boolean delete(String index, String id) throws IOException, InterruptedException {
     Snapshot now = require(index, id);
-    check(
-        send("DELETE", "/" + index + "/_doc/" + encode(id) + keepVersion(now), null),
-        "deleting " + id);
+    HttpResponse<String> r =
+        send("DELETE", "/" + index + "/_doc/" + encode(id) + keepVersion(now), null);
+    if (r.statusCode() == 409) {
+      return false;
+    }
+    check(r, "deleting " + id);
+    return true;
   }
 
   /** Puts an earlier snapshot back over the current document: a stale version. */
