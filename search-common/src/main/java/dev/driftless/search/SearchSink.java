@@ -636,6 +636,64 @@ public final class SearchSink implements VersionedSink {
     return root == null ? 0 : root.path("deleted").asLong(0);
   }
 
+  /**
+   * Points {@code alias} at {@code index} and at nothing else, atomically: one {@code _aliases}
+   * request removes the alias from every index that holds it and adds it to {@code index}, so a
+   * search on the alias sees the old index or the new one, never neither and never both. This is
+   * the switch of a blue/green re-index (see {@code docs/operations.md}): route a second pipeline
+   * to a new concrete index, let it catch up, switch the alias readers search, stop the first.
+   *
+   * <p>Routing guidance: pipelines write to concrete indices ({@link IndexRouting} gives {@code
+   * products_v1}, {@code products_v2}); only readers use the alias. An alias that points at one
+   * index can be written through, but then the switch would also move the old pipeline's writes.
+   *
+   * <p>Blocks on two requests (reading where the alias points, then the switch). An alias added to
+   * another index between the two by someone else stays there; the switch itself is atomic.
+   * Idempotent.
+   *
+   * @throws IllegalArgumentException if a name is not a valid index or alias name
+   * @throws DriftlessException if the engine refuses, e.g. {@code index} does not exist or {@code
+   *     alias} is the name of an index
+   * @throws dev.driftless.core.RetriableException if the engine cannot be reached
+   */
+  public void switchAlias(String alias, String index) {
+    IndexRouting.validateName(alias);
+    IndexRouting.validateName(index);
+    TransportResponse current =
+        transport.perform("GET", "/_alias/" + SearchTransport.pathSegment(alias), Map.of(), null);
+    if (!current.isSuccess() && current.status() != 404) {
+      throw ResultClassifier.failure("reading alias [" + alias + "]", current);
+    }
+    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    var actions = body.putArray("actions");
+    JsonNode holders = current.isSuccess() ? ResultClassifier.parseQuietly(current.body()) : null;
+    if (holders != null) {
+      holders
+          .fieldNames()
+          .forEachRemaining(
+              holder -> {
+                if (!holder.equals(index)) {
+                  ObjectNode remove = actions.addObject().putObject("remove");
+                  remove.put("index", holder);
+                  remove.put("alias", alias);
+                }
+              });
+    }
+    ObjectNode add = actions.addObject().putObject("add");
+    add.put("index", index);
+    add.put("alias", alias);
+    TransportResponse switched =
+        transport.perform(
+            "POST",
+            "/_aliases",
+            Map.of(),
+            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+    if (!switched.isSuccess()) {
+      throw ResultClassifier.failure("pointing alias [" + alias + "] at [" + index + "]", switched);
+    }
+    LOG.info("alias [{}] now points at [{}] only", alias, index);
+  }
+
   /** The index side of reconciliation for the collections this sink writes. */
   public FingerprintReader fingerprintReader() {
     return new IndexFingerprintReader(
