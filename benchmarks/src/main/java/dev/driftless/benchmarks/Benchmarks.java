@@ -20,6 +20,9 @@ public final class Benchmarks {
     // it shuts down when it closes: keep the real streams and put them back after each benchmark.
     PrintStream out = System.out;
     PrintStream err = System.err;
+    // Looking up a resource no jar has makes the class loader open every jar of the classpath now;
+    // an open jar stays readable if a concurrent build deletes or rewrites its file later.
+    ClassLoader.getSystemClassLoader().getResource("dev/driftless/benchmarks/no-such-resource");
     BenchSettings settings = BenchSettings.fromSystemProperties();
     System.out.println(
         "benchmarks "
