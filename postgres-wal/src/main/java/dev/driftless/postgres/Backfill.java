@@ -114,7 +114,11 @@ final class Backfill {
    * qualified name.
    */
   void start(
-      Map<String, TableShape> shapes, CheckpointStore store, String progressName, Clock clock)
+      Map<String, TableShape> shapes,
+      CheckpointStore store,
+      String progressName,
+      Clock clock,
+      boolean startOver)
       throws Exception {
     List<TableShape> resolved = new ArrayList<>();
     for (String t : settings.tables()) {
@@ -130,6 +134,10 @@ final class Backfill {
     this.store = store;
     this.progressName = progressName;
     this.clock = clock;
+    if (startOver) {
+      // Durable at once: a crash before the first chunk settles must not find an old "done".
+      store.save(progressName, format(new Progress(0, null, 0)));
+    }
     Optional<String> saved = store.load(progressName);
     if (saved.isPresent() && saved.get().equals(DONE)) {
       done = true;

@@ -148,7 +148,8 @@ public final class PostgresSource implements ChangeSource {
   private long nextHeartbeatNanos;
 
   private final ColumnValueDecoder values;
-  private final @Nullable Backfill backfill;
+  private volatile @Nullable Backfill backfill;
+  private @Nullable SourceContext context;
   private long nextNudgeNanos;
 
   private PostgresSource(Settings settings) {
@@ -197,6 +198,7 @@ public final class PostgresSource implements ChangeSource {
     }
     started = true;
     clock = context.clock();
+    boolean resync = false;
     Connection c;
     try {
       c = openRegularConnection();
@@ -219,7 +221,15 @@ public final class PostgresSource implements ChangeSource {
     if (!settings.temporarySlot()) {
       Optional<ReplicationSetup.SlotState> slot = ReplicationSetup.slot(c, settings.slotName());
       if (slot.isPresent()) {
-        ReplicationSetup.checkSlot(c, settings.slotName(), slot.get());
+        try {
+          ReplicationSetup.checkSlot(c, settings.slotName(), slot.get());
+        } catch (SlotInvalidatedException e) {
+          if (!settings.resyncOnSlotLoss()) {
+            throw e;
+          }
+          recreateSlot(c, e);
+          resync = true;
+        }
       } else if (settings.createSlot()) {
         ReplicationSetup.createSlot(c, settings.slotName());
       } else {
@@ -245,15 +255,79 @@ public final class PostgresSource implements ChangeSource {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
-    Backfill b = backfill;
-    if (b != null) {
-      b.start(
-          shapes,
-          context.checkpointStore(),
-          "postgres-backfill/" + context.pipelineName() + "/" + settings.slotName(),
-          clock);
+    this.context = context;
+    if (resync) {
+      startResyncBackfill();
+    } else {
+      Backfill b = backfill;
+      if (b != null) {
+        b.start(shapes, context.checkpointStore(), backfillName(context), clock, false);
+      }
     }
     refreshStatus();
+  }
+
+  private String backfillName(SourceContext ctx) {
+    return "postgres-backfill/" + ctx.pipelineName() + "/" + settings.slotName();
+  }
+
+  /** Drops the invalidated slot and creates it again, at the server's current WAL position. */
+  private void recreateSlot(Connection c, SlotInvalidatedException cause) throws SQLException {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "replication slot "
+            + settings.slotName()
+            + " was invalidated; resyncOnSlotLoss: recreating it and backfilling every table ("
+            + cause.getMessage()
+            + ")");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        ReplicationSetup.dropSlot(c, settings.slotName());
+        break;
+      } catch (SQLException e) {
+        // 55006: the walsender of the lost stream has not exited yet.
+        if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      }
+    }
+    ReplicationSetup.createSlot(c, settings.slotName());
+    status.merge("slotResyncs", 1L, (a, b) -> (Long) a + (Long) b);
+  }
+
+  /** A backfill of every replicated table from the start, replacing any earlier progress. */
+  private void startResyncBackfill() throws Exception {
+    SourceContext ctx = Objects.requireNonNull(context, "context");
+    Backfill old = backfill;
+    if (old != null) {
+      old.closeConnection();
+    }
+    BackfillSettings configured = settings.backfill();
+    BackfillSettings all =
+        new BackfillSettings(
+            List.copyOf(shapes.keySet()),
+            configured == null ? 1000 : configured.chunkRows(),
+            configured == null ? 0 : configured.rowsPerSecond());
+    Backfill b = new Backfill(all, this::openRegularConnection, values);
+    b.start(shapes, ctx.checkpointStore(), backfillName(ctx), clock, true);
+    backfill = b;
+  }
+
+  /**
+   * The slot was lost while running: changes are gone. Recreate it and backfill every table; the
+   * stream resumes at the new slot's start, above every position returned so far.
+   */
+  private void resyncAfterLoss(SlotInvalidatedException cause) throws Exception {
+    closeReplication(false);
+    discardStreamingState();
+    recreateSlot(adminConnection(), cause);
+    flushedLsn = 0;
+    lastEndSeen = 0;
+    boundaries.clear();
+    startResyncBackfill();
+    nextConnectAttemptNanos = 0;
   }
 
   private List<String> preparePublication(Connection c) throws SQLException {
@@ -299,6 +373,19 @@ public final class PostgresSource implements ChangeSource {
 
   @Override
   public List<ChangeEvent> poll(int maxEvents, Duration maxWait) throws Exception {
+    try {
+      return pollStream(maxEvents, maxWait);
+    } catch (SlotInvalidatedException e) {
+      if (!settings.resyncOnSlotLoss() || settings.temporarySlot() || closed) {
+        throw e;
+      }
+      // What this call collected came from the lost slot; the backfill covers it.
+      resyncAfterLoss(e);
+      return List.of();
+    }
+  }
+
+  private List<ChangeEvent> pollStream(int maxEvents, Duration maxWait) throws Exception {
     if (maxEvents < 1) {
       throw new IllegalArgumentException("maxEvents must be at least 1, was " + maxEvents);
     }
@@ -1305,7 +1392,8 @@ public final class PostgresSource implements ChangeSource {
       Path spillDirectory,
       TruncateMode truncateMode,
       @Nullable ColumnValueDecoder decoder,
-      @Nullable BackfillSettings backfill) {}
+      @Nullable BackfillSettings backfill,
+      boolean resyncOnSlotLoss) {}
 
   /**
    * Configures a {@link PostgresSource}. Each setter checks its argument at once ({@link
@@ -1337,8 +1425,21 @@ public final class PostgresSource implements ChangeSource {
     private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
     private @Nullable ColumnValueDecoder decoder;
     private @Nullable BackfillSettings backfill;
+    private boolean resyncOnSlotLoss;
 
     private Builder() {}
+
+    /**
+     * Whether an invalidated slot ({@code wal_status = 'lost'}, or gone) is dropped, created again
+     * and every replicated table backfilled (with the chunk size and throttle of {@link #backfill},
+     * else 1,000 rows unthrottled), instead of failing with {@link SlotInvalidatedException}. Rows
+     * deleted while changes were lost stay in the index until reconciliation removes them. Not with
+     * {@link #temporarySlot}. Default false.
+     */
+    public Builder resyncOnSlotLoss(boolean resync) {
+      this.resyncOnSlotLoss = resync;
+      return this;
+    }
 
     /**
      * Copies the current rows of the given tables into the index while the stream runs (read-only:
@@ -1594,6 +1695,9 @@ public final class PostgresSource implements ChangeSource {
           }
         }
       }
+      if (temporarySlot && resyncOnSlotLoss) {
+        throw new IllegalStateException("resyncOnSlotLoss makes no sense with temporarySlot");
+      }
       if (temporarySlot && !createSlot) {
         throw new IllegalStateException(
             "a temporarySlot is always created: createSlot must be true");
@@ -1620,7 +1724,8 @@ public final class PostgresSource implements ChangeSource {
               spillDirectory,
               truncateMode,
               decoder,
-              backfill));
+              backfill,
+              resyncOnSlotLoss));
     }
 
     private static String identifier(String value, String name) {

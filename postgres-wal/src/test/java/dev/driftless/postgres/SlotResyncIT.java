@@ -1,0 +1,89 @@
+package dev.driftless.postgres;
+
+import static dev.driftless.postgres.PgTesting.exec;
+import static dev.driftless.postgres.PgTesting.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.driftless.core.Document;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Pipeline;
+import dev.driftless.core.stores.InMemoryCheckpointStore;
+import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.InMemoryVersionedSink;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With {@code resyncOnSlotLoss(true)} a slot the server invalidated is recreated and every table
+ * backfilled instead of failing: the index converges on the table (I1) although the WAL in between
+ * is gone.
+ */
+class SlotResyncIT {
+
+  @Test
+  void aLostSlotIsRecreatedAndTheTablesBackfilled() throws Exception {
+    String db = PgTesting.newDatabase("resync");
+    exec(db, "CREATE TABLE r (id int PRIMARY KEY, v text)");
+    PostgresSource first =
+        PgTesting.source(db, "resync_it", "resync_pub").tables(List.of("r")).build();
+    first.start(PgTesting.context("resync"));
+    first.close(); // the slot stays, unread
+    try {
+      exec(db, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'", "SELECT pg_reload_conf()");
+      PgTesting.until(
+          Duration.ofSeconds(60),
+          "the slot's WAL to be removed",
+          () -> {
+            exec(
+                db,
+                "INSERT INTO r SELECT g, repeat('x', 1000) FROM generate_series(1, 2000) g"
+                    + " ON CONFLICT (id) DO UPDATE SET v = excluded.v || '.'",
+                "SELECT pg_switch_wal()",
+                "CHECKPOINT");
+            return "lost"
+                .equals(
+                    query(
+                        db,
+                        "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'resync_it'"));
+          });
+    } finally {
+      exec(db, "ALTER SYSTEM RESET max_slot_wal_keep_size", "SELECT pg_reload_conf()");
+    }
+    exec(db, "UPDATE r SET v = 'changed' WHERE id <= 10");
+    InMemoryVersionedSink sink = InMemoryVersionedSink.create();
+    PostgresSource second =
+        PgTesting.source(db, "resync_it", "resync_pub")
+            .tables(List.of("r"))
+            .dropSlotOnClose(true)
+            .resyncOnSlotLoss(true)
+            .build();
+    try (Pipeline pipeline =
+        Pipeline.builder()
+            .name("resync")
+            .source(second)
+            .sink(sink)
+            .checkpointStore(new InMemoryCheckpointStore())
+            .deadLetterStore(new InMemoryDeadLetterStore())
+            .build()) {
+      pipeline.start();
+      PgTesting.until(
+          Duration.ofSeconds(30),
+          "the resync backfill to finish",
+          () -> "done".equals(second.statusDetails().get("backfillState")));
+      exec(db, "INSERT INTO r VALUES (0, 'last')");
+      PgTesting.until(
+          Duration.ofSeconds(30),
+          "the last row in the sink",
+          () -> sink.get(DocumentKey.of("r", "0")).isPresent());
+      assertThat(pipeline.awaitIdle(Duration.ofSeconds(30))).isTrue();
+      assertThat(second.statusDetails().get("slotResyncs")).isEqualTo(1L);
+    }
+    Map<DocumentKey, Document> live = sink.liveDocuments();
+    assertThat(live).hasSize(2001);
+    assertThat(live.get(DocumentKey.of("r", "5")).get("v")).isEqualTo("changed");
+    assertThat(String.valueOf(live.get(DocumentKey.of("r", "500")).get("v"))).startsWith("xxx");
+    assertThat(sink.violations()).isEmpty();
+  }
+}
