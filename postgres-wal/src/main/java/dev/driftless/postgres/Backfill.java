@@ -50,7 +50,7 @@ final class Backfill {
 
   private static final System.Logger LOG = System.getLogger(Backfill.class.getName());
   private static final Duration LOG_EVERY = Duration.ofSeconds(5);
-  private static final Duration NUDGE_AFTER = Duration.ofSeconds(1);
+  private static final Duration NUDGE_AFTER = Duration.ofMillis(200);
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   private static final String DONE = "done";
 

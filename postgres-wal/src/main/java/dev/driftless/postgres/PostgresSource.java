@@ -837,7 +837,7 @@ public final class PostgresSource implements ChangeSource {
       } else if (b.wantsNudge() && System.nanoTime() >= nextNudgeNanos) {
         // An idle server may not send a keepalive past the chunk's LSN for a while; a WAL-only
         // message (no table is written) makes the stream pass it. Fails harmlessly on a standby.
-        nextNudgeNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        nextNudgeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         heartbeat();
       }
     }
