@@ -32,7 +32,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The backfill of {@link BackfillSettings}: reads key-ordered chunks on a connection of its own and
- * hands them to the stream at the chunk's snapshot position (DESIGN §5).
+ * hands them to the stream at the chunk's snapshot position (DESIGN §5). At most five chunks are in
+ * memory: up to four held, read ahead while they wait for the stream, and the one before them in
+ * the source's ready queue.
  *
  * <p>Each chunk is one {@code REPEATABLE READ READ ONLY} transaction whose first statement returns
  * the snapshot and, taken after it, the WAL insert (or, on a standby, replay) LSN {@code L}. Every
@@ -53,6 +55,9 @@ final class Backfill {
   private static final Duration NUDGE_AFTER = Duration.ofMillis(200);
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   private static final String DONE = "done";
+  // Chunks read ahead while earlier ones wait for the stream: the stream's lag, not the read,
+  // bounds a single chunk's turn-around, so a few in flight multiply throughput.
+  private static final int MAX_HELD = 4;
 
   /** Where the next chunk starts; persisted. {@code lastKey} null: at the table's start. */
   record Progress(int tableIndex, @Nullable List<String> lastKey, long rowsDone) {}
@@ -83,8 +88,16 @@ final class Backfill {
   private Clock clock = Clock.systemUTC();
 
   private boolean done;
+
+  /** Progress after the last released chunk. */
   private Progress cursor = new Progress(0, null, 0);
-  private @Nullable Held held;
+
+  /** Progress after the last chunk read (ahead of {@link #cursor} by the held chunks). */
+  private Progress readCursor = new Progress(0, null, 0);
+
+  /** Chunks read and not yet released, oldest first; their LSNs do not decrease. */
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final ArrayDeque<Touch> touches = new ArrayDeque<>();
   private @Nullable Connection connection;
@@ -146,6 +159,7 @@ final class Backfill {
       return;
     }
     cursor = saved.map(this::parse).orElse(new Progress(0, null, 0));
+    readCursor = cursor;
     rowsDone = cursor.rowsDone();
     state = "running";
     startedNanos = System.nanoTime();
@@ -175,15 +189,15 @@ final class Backfill {
     }
   }
 
-  /** The LSN the held chunk waits for, or -1. */
+  /** The LSN the oldest held chunk waits for, or -1. */
   long waitingFor() {
-    Held h = held;
+    Held h = held.peek();
     return h == null ? -1 : h.lsn();
   }
 
   /** Whether the held chunk has waited long enough that the source should make WAL move. */
   boolean wantsNudge() {
-    Held h = held;
+    Held h = held.peek();
     return h != null && System.nanoTime() - h.heldSinceNanos() > NUDGE_AFTER.toNanos();
   }
 
@@ -192,16 +206,16 @@ final class Backfill {
    * later: the stream goes on meanwhile.
    */
   void maybeRead(@Nullable LsnPosition lastDecoded) {
-    if (!active() || held != null || System.nanoTime() < nextReadNanos) {
+    if (!active() || held.size() >= MAX_HELD || System.nanoTime() < nextReadNanos) {
       return;
     }
-    if (cursor.tableIndex() >= tables.size()) {
+    if (readCursor.tableIndex() >= tables.size()) {
       finishWhenSettled();
       return;
     }
     long begin = System.nanoTime();
     try {
-      Held h = read(tables.get(cursor.tableIndex()));
+      Held h = read(tables.get(readCursor.tableIndex()));
       if (lastDecoded != null
           && lastDecoded.commitLsn() != h.lsn() - 1
           && lastDecoded.compareTo(new LsnPosition(h.lsn() - 1, 0)) >= 0) {
@@ -210,11 +224,9 @@ final class Backfill {
         return;
       }
       chunksRead++;
-      if (h.rows().isEmpty()) {
-        advance(null, h.after());
-      } else {
-        held = h;
-      }
+      // Even an empty chunk (a table's end) is held: its progress must follow the chunks before.
+      held.add(h);
+      readCursor = h.after();
       if (settings.rowsPerSecond() > 0) {
         nextReadNanos =
             begin
@@ -233,11 +245,10 @@ final class Backfill {
    * (L-1, 0..)}.
    */
   void release(Consumer<ChangeEvent> emit, @Nullable LsnPosition lastDecoded) {
-    Held h = held;
+    Held h = held.poll();
     if (h == null) {
       return;
     }
-    held = null;
     Set<DocumentKey> racing = new HashSet<>();
     boolean truncatedInRace = false;
     for (Touch t : touches) {
@@ -275,7 +286,7 @@ final class Backfill {
     if (settled != null) {
       save(settled);
     }
-    if (pending.isEmpty() && held == null && cursor.tableIndex() >= tables.size()) {
+    if (pending.isEmpty() && held.isEmpty() && cursor.tableIndex() >= tables.size()) {
       finishWhenSettled();
     }
   }
@@ -318,7 +329,7 @@ final class Backfill {
   }
 
   private void finishWhenSettled() {
-    if (done || !pending.isEmpty() || held != null) {
+    if (done || !pending.isEmpty() || !held.isEmpty()) {
       return;
     }
     try {
@@ -357,7 +368,7 @@ final class Backfill {
       rowsTotal = estimateTotal(c);
     }
     currentTable = shape.qualifiedName();
-    List<String> after = cursor.lastKey();
+    List<String> after = readCursor.lastKey();
     StringBuilder keyList = new StringBuilder();
     StringBuilder params = new StringBuilder();
     for (int k = 0; k < keyIndexes.length; k++) {
@@ -423,8 +434,8 @@ final class Backfill {
       c.commit();
       Progress next =
           rows.size() < settings.chunkRows()
-              ? new Progress(cursor.tableIndex() + 1, null, cursor.rowsDone() + rows.size())
-              : new Progress(cursor.tableIndex(), lastKey, cursor.rowsDone() + rows.size());
+              ? new Progress(readCursor.tableIndex() + 1, null, readCursor.rowsDone() + rows.size())
+              : new Progress(readCursor.tableIndex(), lastKey, readCursor.rowsDone() + rows.size());
       return new Held(shape, collection, List.copyOf(rows), snapshot, lsn, next, System.nanoTime());
     } catch (SQLException e) {
       try {
@@ -483,11 +494,6 @@ final class Backfill {
         // a new one is opened for the next chunk
       }
     }
-  }
-
-  /** Forgets the held chunk (the stream reconnects and starts over from the slot). */
-  void dropHeld() {
-    held = null;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -939,12 +939,14 @@ public final class PostgresSource implements ChangeSource {
     if (b == null || b.waitingFor() < 0 || b.waitingFor() > lsn || tx != null || release != null) {
       return;
     }
-    b.release(
-        e -> {
-          ready.add(e);
-          lastDecoded = (LsnPosition) e.position();
-        },
-        lastDecoded);
+    while (b.waitingFor() >= 0 && b.waitingFor() <= lsn) {
+      b.release(
+          e -> {
+            ready.add(e);
+            lastDecoded = (LsnPosition) e.position();
+          },
+          lastDecoded);
+    }
     // The next chunk's read starts now rather than at the next poll: its wait for the stream
     // overlaps the pipeline's work on this one.
     b.maybeRead(lastDecoded);
