@@ -5,6 +5,7 @@ import dev.driftless.core.Reconciler;
 import dev.driftless.core.ReconciliationReport;
 import dev.driftless.core.stores.FileDeadLetterStore;
 import dev.driftless.opensearch.OpenSearchSink;
+import dev.driftless.postgres.BackfillSettings;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
@@ -40,6 +41,9 @@ public final class Demo {
       System.setOut(console); // the embedded node routes System.out and err through its logger
       System.setErr(errors);
       shop.createSchema();
+      section("seeding 5,000 products and 10,000 orders");
+      shop.seed(5_000, 10_000);
+      shop.setAttributes(42, "{\"weight_kg\": \"heavy\"}"); // the index mapping wants a number
       String jdbcUrl = postgres.jdbcUrl("postgres");
       Path deadLetters = Files.createTempDirectory("driftless-demo").resolve("dead-letters.jsonl");
 
@@ -57,6 +61,7 @@ public final class Demo {
               .slotName("shop_search")
               .publication("shop_search")
               .tables(TABLES)
+              .backfill(BackfillSettings.builder().tables(TABLES).build()) // the rows already there
               .statusInterval(Duration.ofSeconds(1)) // confirm progress to the server every second
               .build();
 
@@ -70,10 +75,7 @@ public final class Demo {
                   .start();
           StatusLine status = StatusLine.every(Duration.ofSeconds(1), pipeline)) {
 
-        awaitStreaming(pipeline); // rows written before the slot exists would not be streamed
-        section("seeding 5,000 products and 10,000 orders, then 15 s of live writes");
-        shop.seed(5_000, 10_000);
-        shop.setAttributes(42, "{\"weight_kg\": \"heavy\"}"); // the index mapping wants a number
+        section("backfill, and 15 s of live writes meanwhile");
         long writes = shop.runWorkload(Duration.ofSeconds(15), 2_000);
         System.out.printf("workload done: %,d statements%n", writes);
         awaitCaughtUp(shop, pipeline);
@@ -141,26 +143,17 @@ public final class Demo {
     }
   }
 
-  /** Waits until the pipeline has settled everything committed so far, and made it searchable. */
+  /** Waits until the backfill is done and the pipeline settled everything committed so far. */
   private static void awaitCaughtUp(ShopDatabase shop, Pipeline pipeline) throws Exception {
     String lsn = shop.currentWalLsn();
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (!shop.slotConfirmed("shop_search", lsn)) {
+    while (!shop.slotConfirmed("shop_search", lsn)
+        || "running".equals(pipeline.status().source().get("backfillState"))) {
       if (System.nanoTime() > deadline || pipeline.failure().isPresent()) {
         throw new IllegalStateException(
             "pipeline did not catch up: " + pipeline.status().summary());
       }
       pipeline.awaitIdle(Duration.ofMillis(200));
-    }
-  }
-
-  private static void awaitStreaming(Pipeline pipeline) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (!Boolean.TRUE.equals(pipeline.status().source().get("connected"))) {
-      if (System.nanoTime() > deadline || pipeline.failure().isPresent()) {
-        throw new IllegalStateException("source did not connect: " + pipeline.status().summary());
-      }
-      pipeline.awaitIdle(Duration.ofMillis(100));
     }
   }
 

@@ -124,9 +124,12 @@ public final class ShopDatabase implements AutoCloseable {
             + "') ON CONFLICT (id) DO UPDATE SET attributes = EXCLUDED.attributes");
   }
 
-  /** The server's current WAL position: everything committed so far lies before it. */
+  /**
+   * The server's current WAL insert position: every commit so far lies before it. (Not {@code
+   * pg_current_wal_lsn()}, the write position, which an asynchronous commit can be ahead of.)
+   */
   public String currentWalLsn() throws SQLException {
-    return queryString("SELECT pg_current_wal_lsn()::text");
+    return queryString("SELECT pg_current_wal_insert_lsn()::text");
   }
 
   /** Whether {@code slot} has confirmed (settled) everything up to {@code lsn}. */

@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
  * letters and what the source reports. Close to stop.
  */
 public final class StatusLine implements AutoCloseable {
+  private static final java.util.Set<String> SHOWN =
+      java.util.Set.of(
+          "backfillState", "backfillRowsDone", "backfillRowsTotalEstimate", "replicationLagBytes");
   private final ScheduledExecutorService timer;
   private final long started = System.nanoTime();
   private long lastSettled;
@@ -58,7 +61,7 @@ public final class StatusLine implements AutoCloseable {
     new java.util.TreeMap<>(s.source())
         .forEach(
             (k, v) -> {
-              if (k.startsWith("backfill") || k.equals("replicationLagBytes")) {
+              if (SHOWN.contains(k)) {
                 sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v);
               }
             });

@@ -138,7 +138,7 @@ final class EndToEnd {
 
   /** Waits until {@code slot} confirmed everything committed so far (the pipeline settled it). */
   void awaitCaughtUp(String slot, Pipeline pipeline) throws Exception {
-    String lsn = scalar("SELECT pg_current_wal_lsn()::text");
+    String lsn = scalar("SELECT pg_current_wal_insert_lsn()::text");
     until(
         Duration.ofSeconds(90),
         "slot " + slot + " to confirm " + lsn + ": " + pipeline.status().summary(),
