@@ -81,7 +81,18 @@ import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
  * poll thread; {@link #statusDetails()} and the {@link #repairReader()} from any thread. A lost
  * connection (server restart, terminated walsender, network) is reconnected inside {@code poll}
  * with exponential backoff, resuming from the slot without loss. An invalidated slot fails with
- * {@link SlotInvalidatedException}: a full resync is needed.
+ * {@link SlotInvalidatedException}: a full resync is needed (done by the source itself with {@link
+ * Builder#resyncOnSlotLoss}).
+ *
+ * <h2>Backfill and repair</h2>
+ *
+ * <p>With {@link Builder#backfill} the source copies the current rows of tables while streaming:
+ * key-ordered chunks, each read in one read-only transaction with its snapshot and WAL LSN, held
+ * until the stream has passed that LSN, then emitted at it, minus keys of transactions the snapshot
+ * missed although they committed before it (their own events carry them). Progress is saved in the
+ * pipeline's checkpoint store once settled. The {@link #repairReader()} gives rows a version from
+ * the same snapshot rule and retries a snapshot that could have raced a commit. See
+ * docs/postgres.md, "Backfill and repair".
  */
 public final class PostgresSource implements ChangeSource {
 
