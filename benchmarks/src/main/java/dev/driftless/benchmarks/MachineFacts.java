@@ -82,9 +82,10 @@ final class MachineFacts {
     cmd.addAll(java.util.List.of(args));
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+      // Only trailing whitespace: porcelain lines start with a status column that may be blank.
       String out =
           new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-              .trim();
+              .stripTrailing();
       return p.waitFor() == 0 ? out : "";
     } catch (IOException e) {
       return "";

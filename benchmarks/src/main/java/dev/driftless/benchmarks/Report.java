@@ -200,6 +200,25 @@ final class Report {
       md.append("- `").append(c).append("`: ").append(descriptions.get(c)).append('\n');
     }
     md.append("\n## Notes\n\n");
+    for (String c : contenders) {
+      double min = Double.MAX_VALUE;
+      double max = 0;
+      for (Run r : runs) {
+        if (r.contender().equals(c)) {
+          min = Math.min(min, r.perSecond());
+          max = Math.max(max, r.perSecond());
+        }
+      }
+      if (max > 0 && max / min > 1.3) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "- Noise: the runs of `%s` differ by %.1f× (fastest / slowest); with the machine"
+                    + " this loaded, ratios of medians are indicative only.%n",
+                c,
+                max / min));
+      }
+    }
     for (String n : notes) {
       md.append("- ").append(n).append('\n');
     }
