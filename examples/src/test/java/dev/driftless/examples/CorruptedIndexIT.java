@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -106,10 +105,6 @@ class CorruptedIndexIT {
    * like any other phantom, and does not stop the other keys' repairs.
    */
   @Test
-  @Disabled(
-      "postgres-wal: PostgresRepairReader binds key ids to the key column's type, so one id that"
-          + " does not parse (\"x\" for an int key) fails the whole repair batch; a key that cannot"
-          + " exist should read as absent")
   void phantomWithAnImpossibleKeyIsDeleted() throws Exception {
     EndToEnd e2e = EndToEnd.create("impossible");
     e2e.exec("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int, note text)");

@@ -108,6 +108,52 @@ final class PostgresRepairReader implements RepairReader {
     return events;
   }
 
+  private static String[][] keyPartArrays(List<DocumentKey> keys, int keyColumns) {
+    String[][] parts = new String[keyColumns][keys.size()];
+    for (int i = 0; i < keys.size(); i++) {
+      List<String> p = keyParts(keys.get(i).id(), keyColumns);
+      for (int k = 0; k < keyColumns; k++) {
+        parts[k][i] = p.get(k);
+      }
+    }
+    return parts;
+  }
+
+  /** SQLSTATE class 22: a value that is not valid for its type. */
+  private static boolean isDataException(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && state.startsWith("22");
+  }
+
+  /** The keys whose every part casts to its column's type; one small statement per key. */
+  private static List<DocumentKey> castableKeys(
+      Connection c, List<ColumnInfo> columns, int[] keyIndexes, List<DocumentKey> keys)
+      throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT ");
+    for (int k = 0; k < keyIndexes.length; k++) {
+      sql.append(k > 0 ? ", " : "").append("?::").append(columns.get(keyIndexes[k]).sqlType());
+    }
+    List<DocumentKey> castable = new ArrayList<>(keys.size());
+    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      for (DocumentKey key : keys) {
+        List<String> p = keyParts(key.id(), keyIndexes.length);
+        for (int k = 0; k < keyIndexes.length; k++) {
+          ps.setString(k + 1, p.get(k));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          castable.add(key);
+        } catch (SQLException e) {
+          c.rollback();
+          if (!isDataException(e)) {
+            throw e;
+          }
+        }
+      }
+    }
+    c.rollback();
+    return castable;
+  }
+
   /** The current row of one key as a document, or empty when the row does not exist. */
   Optional<Document> readRow(TableShape shape, DocumentKey key) throws Exception {
     List<ChangeEvent> events = read(shape, List.of(key));
@@ -148,13 +194,8 @@ final class PostgresRepairReader implements RepairReader {
         sql.append(k > 0 ? ", " : "").append('k').append(k);
       }
       sql.append("))");
-      String[][] parts = new String[keyIndexes.length][keys.size()];
-      for (int i = 0; i < keys.size(); i++) {
-        List<String> p = keyParts(keys.get(i).id(), keyIndexes.length);
-        for (int k = 0; k < keyIndexes.length; k++) {
-          parts[k][i] = p.get(k);
-        }
-      }
+      List<DocumentKey> readable = keys;
+      String[][] parts = keyPartArrays(readable, keyIndexes.length);
       Map<String, Document> found = new HashMap<>();
       long lsn = -1;
       for (int attempt = 1; lsn < 0; attempt++) {
@@ -213,6 +254,17 @@ final class PostgresRepairReader implements RepairReader {
             c.rollback();
           } catch (SQLException ignored) {
             // the connection is closed below
+          }
+          if (e instanceof SQLException dataError
+              && isDataException(dataError)
+              && readable == keys
+              && !isConnectionProblem(dataError)) {
+            // A key id that is not a value of the key's type (say "x" for an int key, a phantom
+            // written behind the pipeline's back) cannot exist: leave such keys out and read the
+            // rest, so one impossible key does not stop the repair of the others.
+            readable = castableKeys(c, columns, keyIndexes, keys);
+            parts = keyPartArrays(readable, keyIndexes.length);
+            continue;
           }
           throw e;
         }
