@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final int SAMPLE_KEYS = 20;
+  private static final int READER_ATTEMPTS = 8;
 
   private final FingerprintReader source;
   private final FingerprintReader index;
@@ -242,14 +243,13 @@ public final class Reconciler {
   }
 
   private Map<BucketRange, BucketSummary> summaries(
-      FingerprintReader reader, String collection, BucketRange range, Counters c) {
+      FingerprintReader reader, String collection, BucketRange range, Counters c)
+      throws InterruptedException {
     c.summaryRequests++;
-    List<BucketSummary> list;
-    try {
-      list = reader.summarize(collection, range, splits);
-    } catch (Exception e) {
-      throw new DriftlessException("summarising " + collection + " " + range + " failed: " + e, e);
-    }
+    List<BucketSummary> list =
+        withRetry(
+            "summarising " + collection + " " + range,
+            () -> reader.summarize(collection, range, splits));
     Map<BucketRange, BucketSummary> byRange = new HashMap<>();
     for (BucketSummary s : list) {
       if (s.count() > 0) {
@@ -296,18 +296,48 @@ public final class Reconciler {
   }
 
   private static Map<String, Long> list(
-      FingerprintReader reader, String collection, BucketRange range) {
-    List<KeyFingerprint> keys;
-    try {
-      keys = reader.list(collection, range);
-    } catch (Exception e) {
-      throw new DriftlessException("listing " + collection + " " + range + " failed: " + e, e);
-    }
+      FingerprintReader reader, String collection, BucketRange range) throws InterruptedException {
+    List<KeyFingerprint> keys =
+        withRetry("listing " + collection + " " + range, () -> reader.list(collection, range));
     Map<String, Long> byId = new HashMap<>(keys.size() * 2);
     for (KeyFingerprint k : keys) {
       byId.put(k.key().id(), k.fingerprint());
     }
     return byId;
+  }
+
+  @FunctionalInterface
+  private interface ReaderCall<T> {
+    T call() throws Exception;
+  }
+
+  /**
+   * A reader call, retried on {@link RetriableException} (a restarting node, a dropped connection)
+   * with backoff from 100 ms up to {@link #READER_ATTEMPTS} attempts; other failures end the run.
+   */
+  private static <T> T withRetry(String what, ReaderCall<T> call) throws InterruptedException {
+    long delayMillis = 100;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return call.call();
+      } catch (RetriableException e) {
+        if (attempt >= READER_ATTEMPTS) {
+          throw new DriftlessException(what + " failed " + attempt + " times: " + e, e);
+        }
+        LOG.warn(
+            "{} failed (attempt {}), retrying in {} ms: {}",
+            what,
+            attempt,
+            delayMillis,
+            e.toString());
+        Thread.sleep(delayMillis);
+        delayMillis = Math.min(5_000, delayMillis * 2);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new DriftlessException(what + " failed: " + e, e);
+      }
+    }
   }
 
   private enum Difference {

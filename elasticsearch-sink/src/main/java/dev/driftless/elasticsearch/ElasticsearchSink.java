@@ -141,6 +141,14 @@ public final class ElasticsearchSink implements VersionedSink {
     delegate.refresh(collection);
   }
 
+  /**
+   * Points {@code alias} at {@code index} alone, atomically: the blue/green re-index switch; see
+   * {@link dev.driftless.search.SearchSink#switchAlias} and docs/operations.md.
+   */
+  public void switchAlias(String alias, String index) {
+    delegate.switchAlias(alias, index);
+  }
+
   /** The index {@code collection} is written to, checked or created on first use. */
   public String indexFor(String collection) {
     return delegate.indexFor(collection);

@@ -110,6 +110,14 @@ public final class OpenSearchSink implements VersionedSink {
     delegate.refresh(collection);
   }
 
+  /**
+   * Points {@code alias} at {@code index} alone, atomically: the blue/green re-index switch; see
+   * {@link dev.driftless.search.SearchSink#switchAlias} and docs/operations.md.
+   */
+  public void switchAlias(String alias, String index) {
+    delegate.switchAlias(alias, index);
+  }
+
   /** Deletes tombstones older than the horizon; see {@link SearchSink#purgeTombstones()}. */
   public long purgeTombstones() {
     return delegate.purgeTombstones();

@@ -225,4 +225,30 @@ class ReconcilerTest {
     assertThat(report.changedDuringComparison()).isEqualTo(1);
     assertThat(report.differences()).isZero();
   }
+
+  @Test
+  void transientReaderFailuresAreRetried() throws Exception {
+    Map<String, Long> rows = Map.of("a", 1L, "b", 2L);
+    int[] failures = {2};
+    MapReader flaky =
+        new MapReader(() -> rows) {
+          @Override
+          public List<BucketSummary> summarize(String collection, BucketRange range, int splits) {
+            if (failures[0]-- > 0) {
+              throw new dev.driftless.core.RetriableException("node restarting");
+            }
+            return super.summarize(collection, range, splits);
+          }
+        };
+    ReconciliationReport report =
+        Reconciler.builder()
+            .source(new MapReader(() -> rows))
+            .index(flaky)
+            .collection("t")
+            .verifyDelay(Duration.ZERO)
+            .build()
+            .run();
+    assertThat(report.inSync()).isTrue();
+    assertThat(failures[0]).isNegative();
+  }
 }
