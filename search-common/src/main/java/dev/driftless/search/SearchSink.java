@@ -3,6 +3,7 @@ package dev.driftless.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
@@ -347,7 +348,7 @@ public final class SearchSink implements VersionedSink {
       try {
         index = IndexRouting.validateName(settings.routing().indexFor(collection));
       } catch (IllegalArgumentException e) {
-        throw new DriftlessException(
+        throw new ConfigurationException(
             "routing gives an invalid index name for collection '"
                 + collection
                 + "': "
@@ -356,7 +357,7 @@ public final class SearchSink implements VersionedSink {
       }
       String owner = collectionByIndex.get(index);
       if (owner != null && !owner.equals(collection)) {
-        throw new DriftlessException(
+        throw new ConfigurationException(
             "routing sends collections '"
                 + owner
                 + "' and '"
@@ -394,16 +395,18 @@ public final class SearchSink implements VersionedSink {
         return;
       }
       if (!"resource_already_exists_exception".equals(ResultClassifier.errorType(created))) {
-        throw ResultClassifier.failure("creating index [" + index + "]", created);
+        throw configurationUnlessTransient(
+            ResultClassifier.failure("creating index [" + index + "]", created));
       }
       mapping = transport.perform("GET", path, Map.of(), null);
     }
     if (!mapping.isSuccess()) {
-      throw ResultClassifier.failure("reading the mapping of [" + index + "]", mapping);
+      throw configurationUnlessTransient(
+          ResultClassifier.failure("reading the mapping of [" + index + "]", mapping));
     }
     List<String> problems = IndexMapping.validate(mapping.body());
     if (!problems.isEmpty()) {
-      throw new DriftlessException(
+      throw new ConfigurationException(
           "refusing to write collection '"
               + collection
               + "' to existing index ["
@@ -413,6 +416,13 @@ public final class SearchSink implements VersionedSink {
               + ". Driftless never changes an existing mapping: add the fields with PUT"
               + " _mapping, or route the collection to a new index that Driftless creates.");
     }
+  }
+
+  /** A failure to set an index up: retried if transient, otherwise the pipeline must stop. */
+  private static DriftlessException configurationUnlessTransient(DriftlessException failure) {
+    return failure instanceof RetriableException
+        ? failure
+        : new ConfigurationException(failure.getMessage(), failure);
   }
 
   private void ensureLiveAlias(String index) {

@@ -1,6 +1,7 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
@@ -934,8 +935,8 @@ public final class PipelineRunner implements AutoCloseable {
     List<WriteResult> results;
     try {
       results = settings.sink().write(events);
-    } catch (RetriableException | InterruptedException e) {
-      throw e;
+    } catch (RetriableException | ConfigurationException | InterruptedException e) {
+      throw e; // retried, or the end of the pipeline: no single event is to blame
     } catch (Exception e) {
       if (remaining.size() == 1) {
         finish(remaining.get(0), WriteResult.rejected("sink:" + e.getClass().getName(), msg(e)));

@@ -327,6 +327,27 @@ class PipelineRunnerTest {
   }
 
   @Test
+  void aConfigurationErrorStopsThePipelineInsteadOfDeadLetteringEveryEvent() throws Exception {
+    List<ChangeEvent> events = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      events.add(upsert("k" + i, 1, i));
+    }
+    ListSource source = new ListSource(events);
+    InMemoryDeadLetterStore dls = new InMemoryDeadLetterStore();
+    VersionedSink misconfigured =
+        batch -> {
+          throw new dev.driftless.core.ConfigurationException("index [t] lacks driftless_version");
+        };
+    Pipeline p = builder(source, misconfigured, dls).build().start();
+    assertThat(p.awaitTermination(Duration.ofSeconds(10))).isTrue();
+    assertThat(p.status().state()).isEqualTo(PipelineStatus.State.FAILED);
+    assertThat(p.failure()).get().asString().contains("lacks driftless_version");
+    assertThat(dls.count()).isZero();
+    assertThat(source.commits).isEmpty();
+    p.close();
+  }
+
+  @Test
   void replayWithoutRepairCapabilityFailsClearly() throws Exception {
     ListSource source = new ListSource(List.of());
     try (Pipeline p =
