@@ -116,10 +116,18 @@ final class Backfill {
   private volatile double rate;
   private volatile long rowsThisRunStatus;
 
+  /** Run once when the backfill finishes (on the poll thread). */
+  private Runnable onDone = () -> {};
+
   Backfill(BackfillSettings settings, Callable<Connection> connector, ColumnValueDecoder values) {
     this.settings = settings;
     this.connector = connector;
     this.values = values;
+  }
+
+  /** Runs {@code listener} once when this backfill finishes. */
+  void onDone(Runnable listener) {
+    this.onDone = listener;
   }
 
   /**
@@ -338,6 +346,11 @@ final class Backfill {
       state = "done";
       touches.clear();
       closeConnection();
+      try {
+        onDone.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "backfill-done listener failed", e);
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "backfill {0} done: {1} rows, {2} left to the stream (race rule)",

@@ -322,6 +322,7 @@ public final class PostgresSource implements ChangeSource {
             configured == null ? 1000 : configured.chunkRows(),
             configured == null ? 0 : configured.rowsPerSecond());
     Backfill b = new Backfill(all, this::openRegularConnection, values);
+    b.onDone(settings.onResynced());
     b.start(shapes, ctx.checkpointStore(), backfillName(ctx), clock, true);
     backfill = b;
   }
@@ -1406,7 +1407,8 @@ public final class PostgresSource implements ChangeSource {
       TruncateMode truncateMode,
       @Nullable ColumnValueDecoder decoder,
       @Nullable BackfillSettings backfill,
-      boolean resyncOnSlotLoss) {}
+      boolean resyncOnSlotLoss,
+      Runnable onResynced) {}
 
   /**
    * Configures a {@link PostgresSource}. Each setter checks its argument at once ({@link
@@ -1439,6 +1441,7 @@ public final class PostgresSource implements ChangeSource {
     private @Nullable ColumnValueDecoder decoder;
     private @Nullable BackfillSettings backfill;
     private boolean resyncOnSlotLoss;
+    private Runnable onResynced = () -> {};
 
     private Builder() {}
 
@@ -1451,6 +1454,17 @@ public final class PostgresSource implements ChangeSource {
      */
     public Builder resyncOnSlotLoss(boolean resync) {
       this.resyncOnSlotLoss = resync;
+      return this;
+    }
+
+    /**
+     * Called once a resync backfill after slot loss ({@link #resyncOnSlotLoss}) has finished, so
+     * that the application starts a reconciliation run: rows deleted while changes were lost are
+     * phantoms in the index that only reconciliation finds. Runs on the pipeline's poll thread:
+     * hand the work off (for example {@code executor.submit(reconciler::run)}), never block.
+     */
+    public Builder onResynced(Runnable listener) {
+      this.onResynced = Objects.requireNonNull(listener, "onResynced");
       return this;
     }
 
@@ -1738,7 +1752,8 @@ public final class PostgresSource implements ChangeSource {
               truncateMode,
               decoder,
               backfill,
-              resyncOnSlotLoss));
+              resyncOnSlotLoss,
+              onResynced));
     }
 
     private static String identifier(String value, String name) {

@@ -53,11 +53,14 @@ class SlotResyncIT {
     }
     exec(db, "UPDATE r SET v = 'changed' WHERE id <= 10");
     InMemoryVersionedSink sink = InMemoryVersionedSink.create();
+    java.util.concurrent.atomic.AtomicBoolean resynced =
+        new java.util.concurrent.atomic.AtomicBoolean();
     PostgresSource second =
         PgTesting.source(db, "resync_it", "resync_pub")
             .tables(List.of("r"))
             .dropSlotOnClose(true)
             .resyncOnSlotLoss(true)
+            .onResynced(() -> resynced.set(true))
             .build();
     try (Pipeline pipeline =
         Pipeline.builder()
@@ -72,6 +75,8 @@ class SlotResyncIT {
           Duration.ofSeconds(30),
           "the resync backfill to finish",
           () -> "done".equals(second.statusDetails().get("backfillState")));
+      PgTesting.until(
+          Duration.ofSeconds(10), "the resync listener (starts reconciliation)", resynced::get);
       exec(db, "INSERT INTO r VALUES (0, 'last')");
       PgTesting.until(
           Duration.ofSeconds(30),
