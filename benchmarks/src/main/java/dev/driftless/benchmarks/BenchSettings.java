@@ -28,7 +28,7 @@ record BenchSettings(
     Path reports,
     @Nullable Path recvlogical) {
 
-  static final Set<String> KNOWN = Set.of("sink", "pgdecode");
+  static final Set<String> KNOWN = Set.of("sink", "pgdecode", "reconcile");
 
   static BenchSettings fromSystemProperties() {
     Set<String> which = new LinkedHashSet<>();
@@ -40,15 +40,17 @@ record BenchSettings(
       if (name.equals("all")) {
         which.add("sink");
         which.add("pgdecode");
+        which.add("reconcile");
       } else if (KNOWN.contains(name)) {
         which.add(name);
       } else {
         throw new IllegalArgumentException(
-            "bench: unknown benchmark '" + name + "'; choose from sink, pgdecode, all");
+            "bench: unknown benchmark '" + name + "'; choose from sink, pgdecode, reconcile, all");
       }
     }
     if (which.isEmpty()) {
-      throw new IllegalArgumentException("bench: name at least one of sink, pgdecode, all");
+      throw new IllegalArgumentException(
+          "bench: name at least one of sink, pgdecode, reconcile, all");
     }
     String recv = property("bench.pg.recvlogical", "").trim();
     return new BenchSettings(

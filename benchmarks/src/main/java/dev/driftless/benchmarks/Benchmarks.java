@@ -41,6 +41,7 @@ public final class Benchmarks {
             switch (name) {
               case "sink" -> new SinkBenchmark(settings).run();
               case "pgdecode" -> new PgDecodeBenchmark(settings).run();
+              case "reconcile" -> new ReconcileBenchmark(settings).run();
               default -> throw new IllegalArgumentException("unknown benchmark " + name);
             };
         for (Path p : report.write(settings.reports())) {
