@@ -422,7 +422,7 @@ public final class SearchSink implements VersionedSink {
   private static DriftlessException configurationUnlessTransient(DriftlessException failure) {
     return failure instanceof RetriableException
         ? failure
-        : new ConfigurationException(failure.getMessage(), failure);
+        : new ConfigurationException(String.valueOf(failure.getMessage()), failure);
   }
 
   private void ensureLiveAlias(String index) {
