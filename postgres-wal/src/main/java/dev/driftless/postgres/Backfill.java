@@ -498,15 +498,8 @@ final class Backfill {
   }
 
   void closeConnection() {
-    Connection c = connection;
+    ReplicationSetup.closeQuietly(connection); // a new one is opened for the next chunk
     connection = null;
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // a new one is opened for the next chunk
-      }
-    }
   }
 
   // ------------------------------------------------------------------------------------------

@@ -446,24 +446,10 @@ final class PostgresRepairReader implements RepairReader {
   }
 
   synchronized void closeConnection() {
-    Connection check = checkConnection;
+    ReplicationSetup.closeQuietly(checkConnection);
     checkConnection = null;
-    if (check != null) {
-      try {
-        check.close();
-      } catch (SQLException ignored) {
-        // already broken
-      }
-    }
-    Connection c = connection;
+    ReplicationSetup.closeQuietly(connection); // a new one is opened on the next read
     connection = null;
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // already broken; a new one is opened on the next read
-      }
-    }
   }
 
   static boolean isConnectionProblem(SQLException e) {

@@ -20,6 +20,17 @@ import org.jspecify.annotations.Nullable;
  */
 final class ReplicationSetup {
 
+  /** Closes a connection that may be broken already; failing to close it changes nothing. */
+  static void closeQuietly(@Nullable Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already broken
+      }
+    }
+  }
+
   /** What a slot looks like in {@code pg_replication_slots}. */
   record SlotState(
       String plugin,

@@ -103,6 +103,11 @@ public abstract class VersionedSinkContract {
 
   /** The context the suite starts each sink with. */
   protected SinkContext sinkContext() {
+    return defaultSinkContext();
+  }
+
+  /** A context as a pipeline named "tck" with the default batch bounds would give. */
+  static SinkContext defaultSinkContext() {
     return new SinkContext() {
       @Override
       public String pipelineName() {

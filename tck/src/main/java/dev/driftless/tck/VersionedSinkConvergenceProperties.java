@@ -84,22 +84,7 @@ public abstract class VersionedSinkConvergenceProperties {
 
   /** The context the property starts its sink with. */
   protected SinkContext sinkContext() {
-    return new SinkContext() {
-      @Override
-      public String pipelineName() {
-        return "tck";
-      }
-
-      @Override
-      public int maxBatchEvents() {
-        return 500;
-      }
-
-      @Override
-      public long maxBatchBytes() {
-        return 5L * 1024 * 1024;
-      }
-    };
+    return VersionedSinkContract.defaultSinkContext();
   }
 
   /**
