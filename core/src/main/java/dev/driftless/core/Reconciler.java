@@ -7,7 +7,6 @@ import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -30,15 +29,15 @@ import org.slf4j.LoggerFactory;
  * <p>One run compares one collection:
  *
  * <ol>
- *   <li>Both sides summarise the whole bucket space split into {@link Builder#splits} ranges: a
+ *   <li>Both sides summarise the whole bucket space split into ranges ({@link Builder#splits}): a
  *       count and exact sums of the per-key fingerprint parts per range.
- *   <li>A range whose summaries differ is split again, until it holds at most {@link
- *       Builder#listThreshold} keys on either side; then both sides list its keys with their
- *       fingerprints.
+ *   <li>The ranges whose summaries differ are split again, all of one level in one request per
+ *       side, until a range holds at most {@link Builder#listThreshold} keys on either side; then
+ *       both sides list the keys of all such leaf ranges, with their fingerprints, in one request.
  *   <li>Each differing key is classified: <em>missing</em> (only in the source), <em>phantom</em>
- *       (only in the index) or <em>stale</em> (fingerprints differ). The differing ranges are
- *       listed once more after {@link Builder#verifyDelay}: a key that then matches changed during
- *       the comparison and is left alone.
+ *       (only in the index) or <em>stale</em> (fingerprints differ). After {@link
+ *       Builder#verifyDelay} both sides read those keys again by point reads: a key that then
+ *       matches changed during the comparison and is left alone.
  *   <li>The rest is repaired through the pipeline ({@link Pipeline#repair}): the source re-reads
  *       each key and the pipeline writes it with the source's version, so a false positive costs
  *       one no-op write and a repair can never regress a key (I3).
@@ -51,6 +50,11 @@ public final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final int SAMPLE_KEYS = 20;
   private static final int READER_ATTEMPTS = 8;
+  private static final long KEYS_PER_FIRST_RANGE = 256;
+  private static final long MIN_FIRST_SPLITS = 16;
+  private static final int MAX_SPLITS = 1 << 16;
+  private static final long LIST_BATCH_KEYS = 100_000;
+  private static final int READ_BATCH_KEYS = 5_000;
 
   private final FingerprintReader source;
   private final FingerprintReader index;
@@ -99,17 +103,20 @@ public final class Reconciler {
               + " buckets");
     }
 
-    // 1-2: descend from the whole space into mismatching ranges.
+    // 1-2: descend from the whole space into mismatching ranges, one level at a time: every
+    // mismatching range of a level is summarised in one request per side.
     List<BucketRange> leaves = new ArrayList<>();
-    ArrayDeque<BucketRange> todo = new ArrayDeque<>();
-    todo.add(new BucketRange(0, space));
+    List<Long> leafKeys = new ArrayList<>();
+    List<BucketRange> level = List.of(new BucketRange(0, space));
+    int fanout = splits > 0 ? splits : firstSplits(space, c);
     boolean top = true;
-    while (!todo.isEmpty()) {
-      BucketRange range = todo.poll();
-      Map<BucketRange, BucketSummary> s = summaries(source, sourceCollection, range, c);
-      Map<BucketRange, BucketSummary> i = summaries(index, indexCollection, range, c);
+    while (!level.isEmpty()) {
+      Map<BucketRange, BucketSummary> s = summaries(source, sourceCollection, level, fanout, c);
+      Map<BucketRange, BucketSummary> i = summaries(index, indexCollection, level, fanout, c);
       Set<BucketRange> ranges = new LinkedHashSet<>(s.keySet());
       ranges.addAll(i.keySet());
+      List<BucketRange> next = new ArrayList<>();
+      List<Long> nextKeys = new ArrayList<>();
       for (BucketRange sub : ranges) {
         BucketSummary a = s.get(sub);
         BucketSummary b = i.get(sub);
@@ -123,22 +130,38 @@ public final class Reconciler {
         }
         c.rangesMismatched++;
         long keys = Math.max(a == null ? 0 : a.count(), b == null ? 0 : b.count());
-        if (keys <= listThreshold || sub.to() - sub.from() <= 1) {
+        if (keys <= listThreshold || sub.width() <= 1) {
           leaves.add(sub);
+          leafKeys.add(keys);
         } else {
-          todo.add(sub);
+          next.add(sub);
+          nextKeys.add(keys);
         }
       }
       top = false;
+      level = next;
+      fanout = nextSplits(nextKeys);
       throttle();
     }
 
-    // 3: list, classify, re-verify.
-    Map<String, Difference> candidates = diff(leaves, c);
+    // 3: list the leaves, classify, re-verify the differences by point reads.
+    Map<String, Difference> candidates = new TreeMap<>();
+    int from = 0;
+    while (from < leaves.size()) {
+      // Batches bound memory: a whole table missing from the index is listed in slices.
+      int to = from;
+      long keys = 0;
+      while (to < leaves.size() && (to == from || keys + leafKeys.get(to) <= LIST_BATCH_KEYS)) {
+        keys += leafKeys.get(to++);
+      }
+      candidates.putAll(diff(leaves.subList(from, to), c));
+      from = to;
+      throttle();
+    }
     if (!candidates.isEmpty() && !verifyDelay.isZero()) {
       Thread.sleep(verifyDelay.toMillis());
     }
-    Map<String, Difference> confirmed = candidates.isEmpty() ? candidates : diff(leaves, c);
+    Map<String, Difference> confirmed = verify(candidates.keySet(), c);
     List<String> sample = new ArrayList<>();
     List<DocumentKey> toRepair = new ArrayList<>();
     for (Map.Entry<String, Difference> e : candidates.entrySet()) {
@@ -242,14 +265,53 @@ public final class Reconciler {
     }
   }
 
+  /**
+   * The first level's split count: about {@link #KEYS_PER_FIRST_RANGE} of the index's documents per
+   * range (one aggregation tells how many there are), a power of two so that every level's ranges
+   * stay aligned.
+   */
+  private int firstSplits(long space, Counters c) throws InterruptedException {
+    c.summaryRequests++;
+    List<BucketSummary> all =
+        withRetry(
+            "counting " + indexCollection,
+            () -> index.summarize(indexCollection, new BucketRange(0, space), 1));
+    long count = 0;
+    for (BucketSummary s : all) {
+      count += s.count();
+    }
+    long wanted =
+        Math.max(MIN_FIRST_SPLITS, (count + KEYS_PER_FIRST_RANGE - 1) / KEYS_PER_FIRST_RANGE);
+    return (int) Math.min(Math.min(MAX_SPLITS, space), powerOfTwoAtLeast(wanted));
+  }
+
+  /**
+   * The next level's split count: enough that a typical (median) mismatching range splits into
+   * ranges of at most {@link Builder#listThreshold} keys, so most of them are listed next.
+   */
+  private int nextSplits(List<Long> keys) {
+    if (keys.isEmpty()) {
+      return 2;
+    }
+    List<Long> sorted = new ArrayList<>(keys);
+    sorted.sort(null);
+    long median = sorted.get(sorted.size() / 2);
+    long wanted = (median + listThreshold - 1) / listThreshold;
+    return (int) Math.max(2, Math.min(MAX_SPLITS, powerOfTwoAtLeast(wanted)));
+  }
+
+  private static long powerOfTwoAtLeast(long n) {
+    return n <= 1 ? 1 : Long.highestOneBit(n - 1) << 1;
+  }
+
   private Map<BucketRange, BucketSummary> summaries(
-      FingerprintReader reader, String collection, BucketRange range, Counters c)
+      FingerprintReader reader, String collection, List<BucketRange> ranges, int splits, Counters c)
       throws InterruptedException {
     c.summaryRequests++;
     List<BucketSummary> list =
         withRetry(
-            "summarising " + collection + " " + range,
-            () -> reader.summarize(collection, range, splits));
+            "summarising " + ranges.size() + " bucket ranges of " + collection,
+            () -> reader.summarize(collection, ranges, splits));
     Map<BucketRange, BucketSummary> byRange = new HashMap<>();
     for (BucketSummary s : list) {
       if (s.count() > 0) {
@@ -269,25 +331,53 @@ public final class Reconciler {
         && a.sumHigh() == b.sumHigh();
   }
 
+  /** Lists {@code ranges} on both sides (one call each) and classifies every differing key. */
   private Map<String, Difference> diff(List<BucketRange> ranges, Counters c)
       throws InterruptedException {
-    Map<String, Difference> out = new TreeMap<>();
-    for (BucketRange range : ranges) {
-      Map<String, Long> s = list(source, sourceCollection, range);
-      Map<String, Long> i = list(index, indexCollection, range);
+    List<BucketRange> batch = List.copyOf(ranges);
+    Map<String, Long> s =
+        byId(
+            withRetry(
+                "listing " + batch.size() + " bucket ranges of " + sourceCollection,
+                () -> source.list(sourceCollection, batch)));
+    Map<String, Long> i =
+        byId(
+            withRetry(
+                "listing " + batch.size() + " bucket ranges of " + indexCollection,
+                () -> index.list(indexCollection, batch)));
+    c.sourceListed += s.size();
+    c.indexListed += i.size();
+    return classify(s, i);
+  }
+
+  /**
+   * Reads the candidates again, by key, on both sides: what still differs, by class. A candidate
+   * missing from the answer changed during the comparison.
+   */
+  private Map<String, Difference> verify(Set<String> candidates, Counters c)
+      throws InterruptedException {
+    Map<String, Difference> out = new HashMap<>();
+    List<String> ids = new ArrayList<>(candidates);
+    for (int from = 0; from < ids.size(); from += READ_BATCH_KEYS) {
+      List<String> batch =
+          List.copyOf(ids.subList(from, Math.min(ids.size(), from + READ_BATCH_KEYS)));
+      Map<String, Long> s =
+          byId(
+              withRetry(
+                  "re-reading " + batch.size() + " keys of " + sourceCollection,
+                  () -> source.read(sourceCollection, batch)));
+      Map<String, Long> i =
+          byId(
+              withRetry(
+                  "re-reading " + batch.size() + " keys of " + indexCollection,
+                  () -> index.read(indexCollection, batch)));
       c.sourceListed += s.size();
       c.indexListed += i.size();
-      for (Map.Entry<String, Long> e : s.entrySet()) {
-        Long other = i.get(e.getKey());
-        if (other == null) {
-          out.put(e.getKey(), Difference.MISSING);
-        } else if (!other.equals(e.getValue())) {
-          out.put(e.getKey(), Difference.STALE);
-        }
-      }
-      for (String id : i.keySet()) {
-        if (!s.containsKey(id)) {
-          out.put(id, Difference.PHANTOM);
+      Map<String, Difference> found = classify(s, i);
+      for (String id : batch) {
+        Difference d = found.get(id);
+        if (d != null) {
+          out.put(id, d);
         }
       }
       throttle();
@@ -295,10 +385,25 @@ public final class Reconciler {
     return out;
   }
 
-  private static Map<String, Long> list(
-      FingerprintReader reader, String collection, BucketRange range) throws InterruptedException {
-    List<KeyFingerprint> keys =
-        withRetry("listing " + collection + " " + range, () -> reader.list(collection, range));
+  private static Map<String, Difference> classify(Map<String, Long> s, Map<String, Long> i) {
+    Map<String, Difference> out = new HashMap<>();
+    for (Map.Entry<String, Long> e : s.entrySet()) {
+      Long other = i.get(e.getKey());
+      if (other == null) {
+        out.put(e.getKey(), Difference.MISSING);
+      } else if (!other.equals(e.getValue())) {
+        out.put(e.getKey(), Difference.STALE);
+      }
+    }
+    for (String id : i.keySet()) {
+      if (!s.containsKey(id)) {
+        out.put(id, Difference.PHANTOM);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Long> byId(List<KeyFingerprint> keys) {
     Map<String, Long> byId = new HashMap<>(keys.size() * 2);
     for (KeyFingerprint k : keys) {
       byId.put(k.key().id(), k.fingerprint());
@@ -369,8 +474,8 @@ public final class Reconciler {
     private @Nullable Pipeline pipeline;
     private @Nullable String sourceCollection;
     private @Nullable String indexCollection;
-    private int splits = 64;
-    private int listThreshold = 1_000;
+    private int splits = 0;
+    private int listThreshold = 32;
     private Duration verifyDelay = Duration.ofSeconds(1);
     private Duration pause = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
@@ -412,10 +517,16 @@ public final class Reconciler {
       return this;
     }
 
-    /** How many ranges each summary request splits its range into, 2 to 1,024. Default 64. */
+    /**
+     * How many ranges the first level splits the whole bucket space into, 2 to 65,536. By default
+     * it is sized from the index's document count (one aggregation): about 256 documents per range,
+     * a power of two, at least 16. Deeper levels are always sized from the mismatching ranges' key
+     * counts and {@link #listThreshold}.
+     */
     public Builder splits(int splits) {
-      if (splits < 2 || splits > 1_024) {
-        throw new IllegalArgumentException("splits must be in [2, 1024], was " + splits);
+      if (splits < 2 || splits > MAX_SPLITS) {
+        throw new IllegalArgumentException(
+            "splits must be in [2, " + MAX_SPLITS + "], was " + splits);
       }
       this.splits = splits;
       return this;
@@ -423,7 +534,9 @@ public final class Reconciler {
 
     /**
      * The most keys a mismatching range may hold on either side before it is listed key by key
-     * rather than split further, 1 to 1,000,000. Default 1,000.
+     * rather than split further, 1 to 1,000,000. Default 32: listing a key moves about as many
+     * bytes as a quarter of a range summary, so small leaves keep a run with many differences
+     * cheap, at the price of one more summary level.
      */
     public Builder listThreshold(int keys) {
       if (keys < 1 || keys > 1_000_000) {

@@ -6,6 +6,7 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.Fingerprints;
 import dev.driftless.core.spi.FingerprintReader;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -91,6 +92,20 @@ public final class InMemoryFingerprintReader implements FingerprintReader {
         out.add(
             new KeyFingerprint(
                 DocumentKey.of(collection, e.getKey()), e.getValue(), OptionalLong.empty()));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<KeyFingerprint> read(String collection, Collection<String> ids) {
+    Map<String, Long> all = rowFingerprints(collection);
+    List<KeyFingerprint> out = new ArrayList<>();
+    for (String id : new java.util.LinkedHashSet<>(ids)) {
+      Long fingerprint = all.get(id);
+      if (fingerprint != null) {
+        out.add(
+            new KeyFingerprint(DocumentKey.of(collection, id), fingerprint, OptionalLong.empty()));
       }
     }
     return out;

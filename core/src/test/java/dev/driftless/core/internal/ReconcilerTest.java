@@ -31,6 +31,7 @@ class ReconcilerTest {
   static class MapReader implements FingerprintReader {
     final Supplier<Map<String, Long>> rows;
     long listed;
+    long read;
 
     MapReader(Supplier<Map<String, Long>> rows) {
       this.rows = rows;
@@ -86,6 +87,20 @@ class ReconcilerTest {
                 }
               });
       listed += out.size();
+      return out;
+    }
+
+    @Override
+    public List<KeyFingerprint> read(String collection, java.util.Collection<String> ids) {
+      Map<String, Long> now = rows.get();
+      List<KeyFingerprint> out = new ArrayList<>();
+      for (String id : ids) {
+        Long fp = now.get(id);
+        if (fp != null) {
+          out.add(new KeyFingerprint(DocumentKey.of(collection, id), fp, OptionalLong.empty()));
+        }
+      }
+      read += out.size();
       return out;
     }
   }
@@ -189,9 +204,13 @@ class ReconcilerTest {
       assertThat(report.repairFailed()).isZero();
       assertThat(report.sourceRows()).isEqualTo(20_000);
       assertThat(report.indexDocuments()).isEqualTo(20_000 - 5 + 3);
-      // Only mismatching ranges of at most listThreshold keys were listed, twice (the second
-      // listing re-verifies): bounded by the differences, not by the table.
-      assertThat(report.sourceRowsListed()).isLessThanOrEqualTo(15 * 100 * 2);
+      // Only mismatching ranges of at most listThreshold keys were listed, and the differences
+      // re-read by key: bounded by the differences, not by the table.
+      assertThat(report.sourceRowsListed()).isLessThanOrEqualTo(15 * 100 + 15);
+      assertThat(sourceReader.read).isEqualTo(12); // the missing and the stale keys
+      assertThat(indexReader.read).isEqualTo(10); // the stale keys and the phantoms
+      // One summary request per side per level: 16 ranges, then ~1,250-key ranges split in 16.
+      assertThat(report.summaryRequests()).isBetween(4L, 6L);
       assertThat(report.toJson()).contains("\"missing\":5");
 
       ReconciliationReport again = reconciler.run();
@@ -224,6 +243,52 @@ class ReconcilerTest {
             .run();
     assertThat(report.changedDuringComparison()).isEqualTo(1);
     assertThat(report.differences()).isZero();
+  }
+
+  @Test
+  void theFirstLevelIsSizedFromTheIndexAndSmallLeavesAreListed() throws Exception {
+    Map<String, Long> db = new java.util.HashMap<>();
+    for (int i = 0; i < 50_000; i++) {
+      db.put("k" + i, (long) i);
+    }
+    Map<String, Long> idx = new java.util.HashMap<>(db);
+    idx.put("k17", -1L);
+    idx.remove("k4242");
+    MapReader dbReader = new MapReader(() -> db);
+    MapReader indexReader = new MapReader(() -> idx);
+    ReconciliationReport report =
+        Reconciler.builder()
+            .source(dbReader)
+            .index(indexReader)
+            .collection("t")
+            .verifyDelay(Duration.ZERO)
+            .build()
+            .run();
+    assertThat(report.stale()).isEqualTo(1);
+    assertThat(report.missing()).isEqualTo(1);
+    // 50,000 documents: 256 first-level ranges (~195 keys); each mismatching one is split in 8
+    // (~24 keys), and a range that still holds more than 32 keys once more.
+    assertThat(report.bucketRangesCompared()).isBetween(256L + 2 * 8, 256L + 2 * 8 + 2 * 2);
+    // Leaves hold at most the default threshold of 32 keys (and the rare one a bit above).
+    assertThat(dbReader.listed).isLessThanOrEqualTo(2 * 64);
+  }
+
+  @Test
+  void overlappingRangesAreRefused() {
+    List<FingerprintReader.BucketRange> ranges =
+        List.of(
+            new FingerprintReader.BucketRange(10, 20), new FingerprintReader.BucketRange(0, 11));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> FingerprintReader.BucketRange.disjointSorted(ranges))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overlap");
+    assertThat(
+            FingerprintReader.BucketRange.disjointSorted(
+                List.of(
+                    new FingerprintReader.BucketRange(10, 20),
+                    new FingerprintReader.BucketRange(0, 10))))
+        .extracting(FingerprintReader.BucketRange::from)
+        .containsExactly(0L, 10L);
   }
 
   @Test
