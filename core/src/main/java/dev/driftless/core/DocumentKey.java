@@ -61,6 +61,38 @@ public record DocumentKey(String collection, String id) implements Comparable<Do
     return new DocumentKey(collection, id.toString());
   }
 
+  /**
+   * The parts this id was built from by {@link #composite}, for a key of {@code expected} parts:
+   * the id itself when {@code expected} is 1; otherwise the id split at unescaped commas and
+   * unescaped, which yields a list of another size when the id was not built from {@code expected}
+   * parts.
+   *
+   * @throws IllegalArgumentException if {@code expected} is less than 1
+   */
+  public List<String> parts(int expected) {
+    if (expected < 1) {
+      throw new IllegalArgumentException("expected must be at least 1, was " + expected);
+    }
+    if (expected == 1) {
+      return List.of(id);
+    }
+    List<String> parts = new java.util.ArrayList<>(expected);
+    StringBuilder current = new StringBuilder();
+    for (int i = 0; i < id.length(); i++) {
+      char ch = id.charAt(i);
+      if (ch == '\\' && i + 1 < id.length()) {
+        current.append(id.charAt(++i));
+      } else if (ch == ',') {
+        parts.add(current.toString());
+        current.setLength(0);
+      } else {
+        current.append(ch);
+      }
+    }
+    parts.add(current.toString());
+    return List.copyOf(parts);
+  }
+
   @Override
   public int compareTo(DocumentKey other) {
     int byCollection = collection.compareTo(other.collection);

@@ -358,23 +358,7 @@ final class PostgresRepairReader implements RepairReader {
 
   /** The parts of a key id built by {@link DocumentKey#composite}. */
   static List<String> keyParts(String id, int expected) {
-    if (expected == 1) {
-      return List.of(id);
-    }
-    List<String> parts = new ArrayList<>(expected);
-    StringBuilder current = new StringBuilder();
-    for (int i = 0; i < id.length(); i++) {
-      char ch = id.charAt(i);
-      if (ch == '\\' && i + 1 < id.length()) {
-        current.append(id.charAt(++i));
-      } else if (ch == ',') {
-        parts.add(current.toString());
-        current.setLength(0);
-      } else {
-        current.append(ch);
-      }
-    }
-    parts.add(current.toString());
+    List<String> parts = DocumentKey.of("key", id).parts(expected);
     if (parts.size() != expected) {
       throw new IllegalArgumentException(
           "key id '" + id + "' has " + parts.size() + " parts, the table's key has " + expected);

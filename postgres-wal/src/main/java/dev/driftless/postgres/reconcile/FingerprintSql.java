@@ -1,5 +1,6 @@
 package dev.driftless.postgres.reconcile;
 
+import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
@@ -61,7 +62,11 @@ final class FingerprintSql {
    * slower.
    */
   static String text(String column, boolean plainCast) {
-    String q = quote(column);
+    return textOf(quote(column), plainCast);
+  }
+
+  /** {@link #text} of an already quoted column name. */
+  private static String textOf(String q, boolean plainCast) {
     if (plainCast) {
       return q + "::text";
     }
@@ -96,7 +101,7 @@ final class FingerprintSql {
   }
 
   /**
-   * The row fingerprint (definition 1) over the texts {@link #inner} computed for {@code count}
+   * The row fingerprint (definition 1) over the texts {@link #texts} computed for {@code count}
    * columns, in that order.
    */
   static String rowFingerprint(int count) {
@@ -118,7 +123,7 @@ final class FingerprintSql {
   }
 
   /**
-   * The row fingerprint in version-column mode, over the text {@link #inner} computed for the
+   * The row fingerprint in version-column mode, over the text {@link #texts} computed for the
    * version column: the first 8 bytes of the MD5 of that text ({@code "~"} for NULL), i.e. {@link
    * dev.driftless.core.Fingerprints#keyHash} of it.
    */
@@ -147,16 +152,18 @@ final class FingerprintSql {
    * {@code floor((n * (d + 1) - 1) / w)}, with {@code d = b - from}. Exact in {@code bigint}:
    * {@code n <= 2^20} and {@code d < 2^32}.
    */
-  static String subRange(String bucket, long from, long to, int splits) {
+  static String subRange(String bucket, String from, String to, int splits) {
     return "(("
         + splits
         + "::bigint * ("
         + bucket
         + " - "
         + from
-        + "::bigint + 1) - 1) / "
-        + (to - from)
-        + "::bigint)";
+        + " + 1) - 1) / ("
+        + to
+        + " - "
+        + from
+        + "))";
   }
 
   /** {@link #subRange} computed in Java, for tests and for checking answers. */
@@ -170,6 +177,7 @@ final class FingerprintSql {
    * @param schema the table's schema
    * @param table the table
    * @param keyColumns key columns in key order
+   * @param keyTypes each key column's type as {@code format_type} prints it, in key order
    * @param projected the columns the fingerprint covers, in rendering order
    * @param plainCast the columns whose {@code ::text} is their output function's text
    * @param versionMode whether {@code projected} is the one version column
@@ -178,13 +186,18 @@ final class FingerprintSql {
       String schema,
       String table,
       List<String> keyColumns,
+      List<String> keyTypes,
       List<String> projected,
       Set<String> plainCast,
       boolean versionMode) {
     Query {
       keyColumns = List.copyOf(keyColumns);
+      keyTypes = List.copyOf(keyTypes);
       projected = List.copyOf(projected);
       plainCast = Set.copyOf(plainCast);
+      if (keyTypes.size() != keyColumns.size()) {
+        throw new IllegalArgumentException("one type per key column");
+      }
       if (versionMode && projected.size() != 1) {
         throw new IllegalArgumentException("version mode reads one column");
       }
@@ -196,82 +209,169 @@ final class FingerprintSql {
   }
 
   /**
-   * One scan of the table: per non-empty sub-range of {@code [from, to)} split in {@code splits},
-   * its index, the row count and the three part sums. Only the key and projected columns are read,
-   * so an index holding them allows an index-only scan.
+   * One scan of the table: per non-empty sub-range of each of {@code ranges} split in {@code
+   * splits}, the range's position in {@code ranges} (from 1), the sub-range's index, the row count
+   * and the three part sums. The range of a row's bucket is found by binary search ({@code
+   * width_bucket} over the ranges' starts), and only rows inside a range have their columns
+   * rendered and hashed; an index holding the key and projected columns allows an index-only scan.
+   *
+   * @param ranges disjoint, sorted by start
    */
-  static String summarize(Query q, long from, long to, int splits) {
-    String b = bucket(MD5);
-    // Both inner levels are fenced (OFFSET 0): otherwise the planner copies f's expression into
-    // each of the three sums and computes the row fingerprint three times.
-    return "SELECT "
-        + subRange(b, from, to, splits)
-        + " AS sub, count(*) AS n,"
+  static String summarize(Query q, List<BucketRange> ranges, int splits) {
+    String from = "(" + bounds(ranges, true) + ")[\"_driftless_p\"]";
+    String to = "(" + bounds(ranges, false) + ")[\"_driftless_p\"]";
+    String sub = subRange("\"_driftless_b\"", from, to, splits);
+    // Every level is fenced (OFFSET 0): otherwise the planner copies an expression into each
+    // place that uses it and computes MD5s and renderings several times per row.
+    return "SELECT \"_driftless_p\", \"_driftless_s\", count(*),"
         + " sum(f & 2097151)::bigint, sum((f >> 21) & 2097151)::bigint,"
-        + " sum((f >> 42) & 4194303)::bigint"
-        + " FROM (SELECT "
-        + MD5
-        + ", "
+        + " sum((f >> 42) & 4194303)::bigint FROM (SELECT \"_driftless_p\", \"_driftless_s\", "
         + keyHash(MD5)
         + " # "
         + q.fingerprint()
         + " AS f FROM ("
-        + inner(q, false)
-        + ") AS r WHERE "
-        + inRange(b, from, to)
-        + " OFFSET 0) AS k GROUP BY 1 ORDER BY 1";
+        + texts(q, "\"_driftless_p\", " + sub + " AS \"_driftless_s\", " + MD5)
+        + " FROM (SELECT *, width_bucket(\"_driftless_b\", "
+        + bounds(ranges, true)
+        + ") AS \"_driftless_p\" FROM ("
+        + bucketed(q, false)
+        + ") AS b OFFSET 0) AS p WHERE \"_driftless_p\" > 0 AND \"_driftless_b\" < "
+        + to
+        + " OFFSET 0) AS t OFFSET 0) AS k GROUP BY 1, 2 ORDER BY 1, 2";
   }
 
   /**
-   * Every key of the table whose bucket lies in {@code [from, to)}, with its row fingerprint,
-   * ordered by key id byte-wise (code point order, as the index's keyword sort).
+   * Every key of the table whose bucket lies in one of {@code ranges}, with its row fingerprint,
+   * ordered by key id byte-wise (code point order, as the index's keyword sort). One scan.
+   *
+   * @param ranges disjoint, sorted by start
    */
-  static String list(Query q, long from, long to) {
+  static String list(Query q, List<BucketRange> ranges) {
     return "SELECT "
         + ID
         + ", "
         + q.fingerprint()
         + " FROM ("
-        + inner(q, true)
-        + ") AS r WHERE "
-        + inRange(bucket(MD5), from, to)
-        + " ORDER BY "
+        + texts(q, ID)
+        + " FROM ("
+        + bucketed(q, true)
+        + ") AS b WHERE \"_driftless_b\" < ("
+        + bounds(ranges, false)
+        + ")[width_bucket(\"_driftless_b\", "
+        + bounds(ranges, true)
+        + ")] OFFSET 0) AS t ORDER BY "
         + ID
         + " COLLATE \"C\"";
   }
 
   /**
-   * Each projected column's text and the key id's MD5, computed once per row: {@code OFFSET 0}
-   * keeps the planner from copying these expressions into each place that uses them.
+   * The key id and row fingerprint of the rows whose key id is one of the ids bound as the last
+   * parameter ({@code text[]}). With {@code byKey}, the key columns are first matched against the
+   * ids' parts, bound before it as one {@code text[]} per key column and cast to the columns'
+   * types, so the table's key index finds the rows; that cast fails (SQLSTATE class 22) when an id
+   * is not a value of the key's type, and then the statement without {@code byKey} scans the table
+   * instead. The final comparison of the rendered key id with the ids keeps a cast that merely
+   * rounded or truncated from matching another row.
    */
-  private static String inner(Query q, boolean id) {
+  static String read(Query q, boolean byKey) {
+    StringBuilder where = new StringBuilder();
+    if (byKey) {
+      where.append(" WHERE (");
+      for (int k = 0; k < q.keyColumns().size(); k++) {
+        where.append(k > 0 ? ", " : "").append(quote(q.keyColumns().get(k)));
+      }
+      where.append(") IN (SELECT ");
+      for (int k = 0; k < q.keyColumns().size(); k++) {
+        where
+            .append(k > 0 ? ", " : "")
+            .append("u.k")
+            .append(k)
+            .append("::")
+            .append(q.keyTypes().get(k));
+      }
+      where.append(" FROM unnest(");
+      for (int k = 0; k < q.keyColumns().size(); k++) {
+        where.append(k > 0 ? ", " : "").append("?::text[]");
+      }
+      where.append(") AS u(");
+      for (int k = 0; k < q.keyColumns().size(); k++) {
+        where.append(k > 0 ? ", " : "").append('k').append(k);
+      }
+      where.append("))");
+    }
+    return "SELECT "
+        + ID
+        + ", "
+        + q.fingerprint()
+        + " FROM ("
+        + texts(q, ID)
+        + " FROM ("
+        + rows(q, true, where.toString())
+        + ") AS r WHERE "
+        + ID
+        + " = ANY(?::text[]) OFFSET 0) AS t";
+  }
+
+  /** A {@code bigint[]} literal of the ranges' starts ({@code from}) or ends. */
+  private static String bounds(List<BucketRange> ranges, boolean from) {
+    StringBuilder sql = new StringBuilder("'{");
+    for (int i = 0; i < ranges.size(); i++) {
+      sql.append(i > 0 ? "," : "").append(from ? ranges.get(i).from() : ranges.get(i).to());
+    }
+    return sql.append("}'::bigint[]").toString();
+  }
+
+  /**
+   * The projected columns (renamed {@code _driftless_c<i>}), the key id (with {@code id}) and its
+   * MD5: what a scan reads of each row, before anything is rendered.
+   */
+  private static String rows(Query q, boolean id, String where) {
     StringBuilder sql = new StringBuilder("SELECT ");
     for (int i = 0; i < q.projected().size(); i++) {
-      String c = q.projected().get(i);
-      sql.append(text(c, q.plainCast().contains(c))).append(" AS ").append(textColumn(i));
-      sql.append(", ");
+      sql.append(quote(q.projected().get(i))).append(" AS ").append(rawColumn(i)).append(", ");
     }
     String keyId = keyId(q.keyColumns(), q.plainCast());
     if (id) {
-      sql.append(keyId).append(" AS ").append(ID).append(", ");
+      sql.append(keyId).append(" AS ").append(ID);
+    } else {
+      sql.append("md5(").append(keyId).append(") AS ").append(MD5);
     }
-    return sql.append("md5(")
-        .append(keyId)
-        .append(") AS ")
-        .append(MD5)
-        .append(" FROM ")
+    return sql.append(" FROM ")
         .append(quote(q.schema()))
         .append('.')
         .append(quote(q.table()))
+        .append(where)
         .append(" OFFSET 0")
         .toString();
   }
 
-  private static String textColumn(int i) {
-    return "\"_driftless_t" + i + "\"";
+  /** {@link #rows} with each row's bucket ({@code _driftless_b}) added. */
+  private static String bucketed(Query q, boolean id) {
+    String rows = rows(q, id, "");
+    if (id) {
+      rows = "SELECT *, md5(" + ID + ") AS " + MD5 + " FROM (" + rows + ") AS i OFFSET 0";
+    }
+    return "SELECT *, " + bucket(MD5) + " AS \"_driftless_b\" FROM (" + rows + ") AS m OFFSET 0";
   }
 
-  private static String inRange(String bucket, long from, long to) {
-    return bucket + " >= " + from + "::bigint AND " + bucket + " < " + to + "::bigint";
+  /** {@code SELECT <carry>, <each projected column's text>} (the FROM clause is the caller's). */
+  private static String texts(Query q, String carry) {
+    StringBuilder sql = new StringBuilder("SELECT ").append(carry);
+    for (int i = 0; i < q.projected().size(); i++) {
+      String c = q.projected().get(i);
+      sql.append(", ")
+          .append(textOf(rawColumn(i), q.plainCast().contains(c)))
+          .append(" AS ")
+          .append(textColumn(i));
+    }
+    return sql.toString();
+  }
+
+  private static String rawColumn(int i) {
+    return "\"_driftless_c" + i + "\"";
+  }
+
+  private static String textColumn(int i) {
+    return "\"_driftless_t" + i + "\"";
   }
 }

@@ -11,9 +11,11 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -47,10 +49,11 @@ import org.jspecify.annotations.Nullable;
  *       MD5 of that column's text ({@code "~"} for NULL), i.e. {@code Fingerprints.keyHash(text)}:
  *       then only a change of the version column is detected, and the index side must store the
  *       same number.
- *   <li>{@link #summarize} is one scan of the table; {@link #list} is one scan returning the
- *       range's keys, fetched {@linkplain Builder#fetchSize in pages}. Neither uses an index on the
- *       bucket (text output is not immutable, so it cannot be indexed), but in version-column mode
- *       an index holding the key and version columns lets both be index-only scans.
+ *   <li>{@link #summarize} is one scan of the table however many ranges it is asked for; {@link
+ *       #list} is one scan returning the ranges' keys, fetched {@linkplain Builder#fetchSize in
+ *       pages}. Neither uses an index on the bucket (text output is not immutable, so it cannot be
+ *       indexed), but in version-column mode an index holding the key and version columns lets both
+ *       be index-only scans. {@link #read} finds its keys through the table's key index.
  * </ul>
  *
  * <h2>Session settings</h2>
@@ -97,6 +100,8 @@ public final class PostgresFingerprintReader implements FingerprintReader {
           + "  WHERE pc.castsource = a.atttypid AND pc.casttarget = 'text'::regtype"
           + "  AND pc.castmethod = 'f') FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
           + "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
+          + " ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+          + "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
           + " ARRAY(SELECT a.attname::text FROM pg_index i"
           + "  CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
           + "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
@@ -141,31 +146,51 @@ public final class PostgresFingerprintReader implements FingerprintReader {
   @Override
   public List<BucketSummary> summarize(String collection, BucketRange range, int splits) {
     Objects.requireNonNull(range, "range");
+    return summarize(collection, List.of(range), splits);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement, one scan of the table however many ranges there are: each row's range is
+   * found by binary search over the ranges' starts, and only rows inside a range are rendered and
+   * hashed.
+   *
+   * @throws IllegalArgumentException if the collection is not mapped, {@code splits} is not in
+   *     {@code [1, MAX_SPLITS]} or two ranges overlap
+   */
+  @Override
+  public List<BucketSummary> summarize(String collection, List<BucketRange> ranges, int splits) {
     if (splits < 1 || splits > MAX_SPLITS) {
       throw new IllegalArgumentException(
           "splits must be in [1, " + MAX_SPLITS + "], was " + splits);
     }
+    List<BucketRange> sorted = BucketRange.disjointSorted(ranges);
     TableMapping mapping = mapping(collection);
+    if (sorted.isEmpty()) {
+      return List.of();
+    }
     return inTransaction(
         mapping,
         (c, query) -> {
-          String sql = FingerprintSql.summarize(query, range.from(), range.to(), splits);
+          String sql = FingerprintSql.summarize(query, sorted, splits);
           List<BucketSummary> out = new ArrayList<>();
           try (Statement s = c.createStatement()) {
             count(sql);
             try (ResultSet rs = s.executeQuery(sql)) {
               while (rs.next()) {
-                int i = rs.getInt(1);
+                BucketRange range = sorted.get(rs.getInt(1) - 1);
+                int i = rs.getInt(2);
                 out.add(
                     new BucketSummary(
                         new BucketRange(
                             Fingerprints.boundary(range.from(), range.to(), splits, i),
                             Fingerprints.boundary(range.from(), range.to(), splits, i + 1)),
-                        rs.getLong(2),
                         rs.getLong(3),
                         rs.getLong(4),
-                        rs.getLong(5)));
-                bytes.addAndGet(ROW_OVERHEAD_BYTES + 5L * (FIELD_OVERHEAD_BYTES + Long.BYTES));
+                        rs.getLong(5),
+                        rs.getLong(6)));
+                bytes.addAndGet(ROW_OVERHEAD_BYTES + 6L * FIELD_OVERHEAD_BYTES + 2L * 4 + 4L * 8);
               }
             }
           }
@@ -182,33 +207,130 @@ public final class PostgresFingerprintReader implements FingerprintReader {
   @Override
   public List<KeyFingerprint> list(String collection, BucketRange range) {
     Objects.requireNonNull(range, "range");
+    return list(collection, List.of(range));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement, one scan of the table however many ranges there are. Keys come ordered by
+   * their UTF-8 bytes ({@code COLLATE "C"}); the fingerprint is the row fingerprint; no version is
+   * known.
+   */
+  @Override
+  public List<KeyFingerprint> list(String collection, List<BucketRange> ranges) {
+    List<BucketRange> sorted = BucketRange.disjointSorted(ranges);
     TableMapping mapping = mapping(collection);
+    if (sorted.isEmpty()) {
+      return List.of();
+    }
     return inTransaction(
         mapping,
         (c, query) -> {
-          String sql = FingerprintSql.list(query, range.from(), range.to());
-          List<KeyFingerprint> out = new ArrayList<>();
+          String sql = FingerprintSql.list(query, sorted);
           try (Statement s = c.createStatement()) {
             // Outside autocommit pgJDBC fetches through a portal, fetchSize rows at a time.
             s.setFetchSize(fetchSize);
             count(sql);
             try (ResultSet rs = s.executeQuery(sql)) {
-              while (rs.next()) {
-                String id = rs.getString(1);
-                long fingerprint = rs.getLong(2);
-                out.add(
-                    new KeyFingerprint(
-                        new DocumentKey(collection, id), fingerprint, OptionalLong.empty()));
-                bytes.addAndGet(
-                    ROW_OVERHEAD_BYTES
-                        + 2L * FIELD_OVERHEAD_BYTES
-                        + id.getBytes(StandardCharsets.UTF_8).length
-                        + Long.BYTES);
-              }
+              return keys(collection, rs);
             }
           }
-          return out;
         });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement: the ids' parts are cast to the key columns' types so that the table's key
+   * index finds the rows. If an id is not a value of the key's type (a phantom id like {@code "x"}
+   * for an integer key: such a row cannot exist), the cast fails and the statement is run again
+   * without it, scanning the table.
+   */
+  @Override
+  public List<KeyFingerprint> read(String collection, Collection<String> ids) {
+    List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
+    TableMapping mapping = mapping(collection);
+    if (unique.isEmpty()) {
+      return List.of();
+    }
+    return inTransaction(
+        mapping,
+        (c, query) -> {
+          int keyColumns = query.keyColumns().size();
+          List<String[]> parts = new ArrayList<>();
+          for (int k = 0; k < keyColumns; k++) {
+            parts.add(new String[unique.size()]);
+          }
+          boolean byKey = true;
+          for (int i = 0; i < unique.size() && byKey; i++) {
+            List<String> p = DocumentKey.of(collection, unique.get(i)).parts(keyColumns);
+            if (p.size() != keyColumns) {
+              byKey = false; // an id of another shape matches no row; let the scan say so
+              break;
+            }
+            for (int k = 0; k < keyColumns; k++) {
+              parts.get(k)[i] = p.get(k);
+            }
+          }
+          if (byKey) {
+            Savepoint beforeCast = c.setSavepoint();
+            try {
+              return read(c, FingerprintSql.read(query, true), collection, parts, unique);
+            } catch (SQLException e) {
+              String state = e.getSQLState();
+              if (state == null || !state.startsWith("22")) {
+                throw e;
+              }
+              c.rollback(beforeCast);
+            }
+          }
+          return read(c, FingerprintSql.read(query, false), collection, List.of(), unique);
+        });
+  }
+
+  private List<KeyFingerprint> read(
+      Connection c, String sql, String collection, List<String[]> parts, List<String> ids)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setFetchSize(fetchSize);
+      int p = 1;
+      for (String[] part : parts) {
+        ps.setArray(p++, c.createArrayOf("text", part));
+        countTexts(part);
+      }
+      String[] all = ids.toArray(new String[0]);
+      ps.setArray(p, c.createArrayOf("text", all));
+      countTexts(all);
+      count(sql);
+      try (ResultSet rs = ps.executeQuery()) {
+        return keys(collection, rs);
+      }
+    }
+  }
+
+  private List<KeyFingerprint> keys(String collection, ResultSet rs) throws SQLException {
+    List<KeyFingerprint> out = new ArrayList<>();
+    while (rs.next()) {
+      String id = rs.getString(1);
+      long fingerprint = rs.getLong(2);
+      out.add(
+          new KeyFingerprint(new DocumentKey(collection, id), fingerprint, OptionalLong.empty()));
+      bytes.addAndGet(
+          ROW_OVERHEAD_BYTES
+              + 2L * FIELD_OVERHEAD_BYTES
+              + id.getBytes(StandardCharsets.UTF_8).length
+              + Long.BYTES);
+    }
+    return out;
+  }
+
+  private void countTexts(String[] texts) {
+    long n = 0;
+    for (String t : texts) {
+      n += FIELD_OVERHEAD_BYTES + t.getBytes(StandardCharsets.UTF_8).length;
+    }
+    bytes.addAndGet(n);
   }
 
   /**
@@ -292,6 +414,7 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     // Every column, and whether logical replication publishes it.
     Map<String, Boolean> published = new LinkedHashMap<>();
     Set<String> plainCast = new HashSet<>();
+    Map<String, String> typeOf = new HashMap<>();
     List<String> key = mapping.keyColumns();
     try (PreparedStatement ps = c.prepareStatement(CATALOG_SQL)) {
       ps.setString(1, mapping.schema());
@@ -330,10 +453,14 @@ public final class PostgresFingerprintReader implements FingerprintReader {
             plainCast.add(names[i]);
           }
         }
-        if (key.isEmpty()) {
-          key = List.of((String[]) rs.getArray(6).getArray());
+        String[] types = (String[]) rs.getArray(6).getArray();
+        for (int i = 0; i < names.length; i++) {
+          typeOf.put(names[i], types[i]);
         }
-        bytes.addAndGet(ROW_OVERHEAD_BYTES + 6L * FIELD_OVERHEAD_BYTES + 32L * names.length);
+        if (key.isEmpty()) {
+          key = List.of((String[]) rs.getArray(7).getArray());
+        }
+        bytes.addAndGet(ROW_OVERHEAD_BYTES + 7L * FIELD_OVERHEAD_BYTES + 48L * names.length);
       }
     }
     if (key.isEmpty()) {
@@ -368,8 +495,12 @@ public final class PostgresFingerprintReader implements FingerprintReader {
         throw new DriftlessException("table " + what + " publishes no column to fingerprint");
       }
     }
+    List<String> keyTypes = new ArrayList<>();
+    for (String k : key) {
+      keyTypes.add(Objects.requireNonNull(typeOf.get(k), k));
+    }
     return new FingerprintSql.Query(
-        mapping.schema(), mapping.table(), key, projected, plainCast, version != null);
+        mapping.schema(), mapping.table(), key, keyTypes, projected, plainCast, version != null);
   }
 
   private static void requireColumn(

@@ -43,9 +43,14 @@ class FingerprintSqlTest {
     String sql =
         FingerprintSql.list(
             new FingerprintSql.Query(
-                "s\"", "t\"; DROP TABLE x; --", List.of("id"), List.of("a\""), Set.of(), false),
-            0,
-            10);
+                "s\"",
+                "t\"; DROP TABLE x; --",
+                List.of("id"),
+                List.of("bigint"),
+                List.of("a\""),
+                Set.of(),
+                false),
+            List.of(new dev.driftless.core.spi.FingerprintReader.BucketRange(0, 10)));
     assertThat(sql).contains("\"s\"\"\".\"t\"\"; DROP TABLE x; --\"").contains("\"a\"\"\"");
   }
 

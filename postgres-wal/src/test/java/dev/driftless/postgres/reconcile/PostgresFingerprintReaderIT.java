@@ -190,6 +190,79 @@ class PostgresFingerprintReaderIT {
   }
 
   @Test
+  void batchesOfRangesAnswerAsTheRangesOneByOne() throws Exception {
+    for (String collection : List.of("singles", "mixed")) {
+      List<KeyFingerprint> keys = reader.list(collection, ALL);
+      // A key's own bucket, between the other ranges below.
+      long first =
+          keys.stream()
+              .mapToLong(k -> Fingerprints.bucket(k.key().id()))
+              .filter(b -> b >= 1L << 29 && b < 3L << 30)
+              .findFirst()
+              .orElseThrow();
+      // Disjoint, unsorted, of different widths, one touching the next, one empty, one at the top.
+      List<BucketRange> ranges =
+          List.of(
+              new BucketRange(3L << 30, 1L << 32),
+              new BucketRange(0, 1L << 28),
+              new BucketRange(1L << 28, 1L << 29),
+              new BucketRange(first, first + 1),
+              new BucketRange(Fingerprints.BUCKET_COUNT, 1L << 40));
+      for (int splits : List.of(1, 8, 1000)) {
+        List<BucketSummary> expected = new ArrayList<>();
+        List<KeyFingerprint> listed = new ArrayList<>();
+        for (BucketRange r : BucketRange.disjointSorted(ranges)) {
+          expected.addAll(bruteForce(keys, r, splits));
+          listed.addAll(reader.list(collection, r));
+        }
+        assertThat(reader.summarize(collection, ranges, splits))
+            .as("%s / %d", collection, splits)
+            .containsExactlyInAnyOrderElementsOf(expected);
+        listed.sort(KeyFingerprint.BY_ID);
+        assertThat(reader.list(collection, ranges)).isEqualTo(listed);
+      }
+    }
+    assertThatThrownBy(
+            () -> reader.list("singles", List.of(new BucketRange(0, 10), new BucketRange(5, 20))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overlap");
+  }
+
+  @Test
+  void pointReadsReturnTheListedFingerprintsOfKeysThatExist() throws Exception {
+    Map<String, Long> singles = byId(reader.list("singles", ALL));
+    // Found through the key index; "0" and "3001" do not exist; "007" casts to an existing key
+    // (7) whose id is "7", so it is not that key.
+    assertThat(byId(reader.read("singles", List.of("7", "2999", "0", "3001", "007", "7"))))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("7", singles.get("7"), "2999", singles.get("2999")));
+    // An id that is no bigint at all (a phantom written behind the pipeline's back): the read
+    // falls back to a scan and still finds the others.
+    assertThat(byId(reader.read("singles", List.of("12", "ghost-1", "99999999999999999999"))))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("12", singles.get("12")));
+    // Composite keys with escaped commas and backslashes; an id of the wrong shape matches none.
+    Map<String, Long> mixed = byId(reader.list("mixed", ALL));
+    List<String> wanted =
+        List.of(
+            DocumentKey.composite("mixed", List.of("a,b", "2")).id(),
+            DocumentKey.composite("mixed", List.of("back\\,both,\\", "4")).id(),
+            DocumentKey.composite("mixed", List.of("gen", "17")).id());
+    List<String> asked = new ArrayList<>(wanted);
+    asked.add("no-comma");
+    asked.add(DocumentKey.composite("mixed", List.of("gen", "x")).id());
+    Map<String, Long> expected = new LinkedHashMap<>();
+    for (String id : wanted) {
+      assertThat(mixed).containsKey(id);
+      expected.put(id, mixed.get(id));
+    }
+    assertThat(byId(reader.read("mixed", asked))).containsExactlyInAnyOrderEntriesOf(expected);
+    assertThat(reader.read("singles", List.of())).isEmpty();
+    // Types whose text is not their cast: a char(4) key.
+    assertThat(byId(reader.read("casts", List.of("ab", "ab  "))))
+        .isEqualTo(byId(reader.list("casts", ALL)));
+  }
+
+  @Test
   void oddNamesAreQuoted() throws Exception {
     assertThat(reader.list("Odd \"Name\", x", ALL))
         .extracting(k -> k.key().id(), KeyFingerprint::fingerprint)
