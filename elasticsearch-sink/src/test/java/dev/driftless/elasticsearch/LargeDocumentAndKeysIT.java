@@ -124,6 +124,20 @@ class LargeDocumentAndKeysIT {
               collection, new FingerprintReader.BucketRange(0, Fingerprints.BUCKET_COUNT), 1);
       assertThat(summary).hasSize(1);
       assertThat(summary.get(0).count()).isEqualTo(ids.size());
+      // Point reads and batched ranges (the Reconciler's requests) on Elasticsearch 7.10 as well.
+      List<String> asked = new ArrayList<>(ids);
+      asked.add("never written");
+      assertThat(reader.read(collection, asked)).containsExactlyInAnyOrderElementsOf(listed);
+      List<FingerprintReader.BucketRange> halves =
+          List.of(
+              new FingerprintReader.BucketRange(1L << 31, 1L << 32),
+              new FingerprintReader.BucketRange(0, 1L << 31));
+      assertThat(reader.list(collection, halves)).isEqualTo(listed);
+      long total = 0;
+      for (FingerprintReader.BucketSummary s : reader.summarize(collection, halves, 4)) {
+        total += s.count();
+      }
+      assertThat(total).isEqualTo(ids.size());
     }
   }
 

@@ -11,6 +11,7 @@ import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
+import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.BucketSummary;
 import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
@@ -191,6 +192,15 @@ class OpenSearchSinkIT {
       assertThat(sink.readTargetFor("users")).isEqualTo("tomb-users-live");
       assertThat(count("tomb-users")).isEqualTo(2);
       assertThat(count("tomb-users-live")).isEqualTo(1);
+      // Reconciliation sees a tombstone as an absent key.
+      sink.refresh("users");
+      assertThat(sink.fingerprintReader().read("users", List.of("gone", "kept")))
+          .extracting(k -> k.key().id())
+          .containsExactly("kept");
+      assertThat(
+              sink.fingerprintReader().list("users", new BucketRange(0, Fingerprints.BUCKET_COUNT)))
+          .extracting(k -> k.key().id())
+          .containsExactly("kept");
 
       assertThat(settle(sink, List.of(upsert(gone, 3, Document.of("n", 3L))), SETTLE))
           .containsOnly(WriteResult.stale());
@@ -326,6 +336,49 @@ class OpenSearchSinkIT {
       List<KeyFingerprint> all =
           sink.fingerprintReader().list("recon", new BucketRange(0, Fingerprints.BUCKET_COUNT));
       assertThat(all).extracting(k -> k.key().id()).containsAll(tricky);
+
+      // Many ranges in one request: aligned power-of-two sub-ranges (a histogram) and odd ones (a
+      // range aggregation) answer as the ranges one by one; so do listings.
+      FingerprintReader reader = sink.fingerprintReader();
+      List<BucketRange> ranges =
+          List.of(
+              new BucketRange(3L << 30, 1L << 32),
+              new BucketRange(0, 1L << 28),
+              new BucketRange(1L << 28, 1L << 29),
+              new BucketRange(5L << 28, (5L << 28) + 12345));
+      for (int splits : List.of(1, 8, 7)) {
+        List<BucketSummary> expectedSummaries = new ArrayList<>();
+        for (BucketRange r : ranges) {
+          expectedSummaries.addAll(bruteForce(live, r, splits));
+        }
+        assertThat(reader.summarize("recon", ranges, splits))
+            .as("splits %d", splits)
+            .containsExactlyInAnyOrderElementsOf(expectedSummaries);
+      }
+      List<KeyFingerprint> listedOneByOne = new ArrayList<>();
+      for (BucketRange r : ranges) {
+        listedOneByOne.addAll(reader.list("recon", r));
+      }
+      listedOneByOne.sort(KeyFingerprint.BY_ID);
+      assertThat(reader.list("recon", ranges)).isEqualTo(listedOneByOne);
+
+      // Point reads: present keys (tricky ones too) come back as listed; deleted and unknown ids
+      // do not.
+      Map<String, KeyFingerprint> byId = new HashMap<>();
+      all.forEach(k -> byId.put(k.key().id(), k));
+      List<String> asked = new ArrayList<>(tricky);
+      asked.add("row-0"); // deleted
+      asked.add("never-written");
+      asked.add("row-1");
+      long before = reader.bytesRead();
+      List<KeyFingerprint> read = reader.read("recon", asked);
+      assertThat(reader.bytesRead()).isGreaterThan(before);
+      List<KeyFingerprint> expectedRead = new ArrayList<>();
+      for (String id : tricky) {
+        expectedRead.add(byId.get(id));
+      }
+      expectedRead.add(byId.get("row-1"));
+      assertThat(read).containsExactlyInAnyOrderElementsOf(expectedRead);
     }
   }
 

@@ -4,38 +4,58 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
+import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.FingerprintReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The index side of reconciliation, over the {@linkplain MetadataFields metadata fields} that
  * {@link SearchSink} writes. Tombstones are left out: they stand for absent keys.
  *
- * <p>{@link #summarize} runs one search with {@code size: 0}: a {@code range} aggregation over
- * {@value MetadataFields#BUCKET} with one range per split (as {@link
- * dev.driftless.core.Fingerprints#boundary}) and {@code sum} sub-aggregations of the three
- * fingerprint parts. Bucket numbers are below 2^32 and parts below 2^22, so the engines' double
- * arithmetic is exact.
+ * <h2>Requests</h2>
  *
- * <p>{@link #list} pages with {@code search_after} on {@value MetadataFields#KEY}, fetching only
- * the key, version and fingerprint parts ({@code _source} filtering). The key is unique, so a key
- * not written during the listing is returned exactly once even without a point-in-time (which ES
- * 7.10 OSS lacks); a key written meanwhile may show either state, which reconciliation re-verifies
- * by point reads anyway. Keys come in the engines' keyword order: by UTF-8 bytes, i.e. by code
- * point — compare with the database side in that order (PostgreSQL {@code COLLATE "C"}).
+ * <ul>
+ *   <li>{@link #summarize} is one search with {@code size: 0} per up to {@value
+ *       #MAX_BUCKETS_PER_REQUEST} sub-ranges (the engines cap the buckets of one answer): filtered
+ *       to the asked ranges, a {@code histogram} over {@value MetadataFields#BUCKET} when every
+ *       sub-range is the same power-of-two width and aligned to it (as the Reconciler's levels
+ *       are), else a {@code range} aggregation naming each sub-range; with {@code sum}
+ *       sub-aggregations of the three fingerprint parts. Bucket numbers are below 2^32 and parts
+ *       below 2^22, so the engines' double arithmetic is exact.
+ *   <li>{@link #list} pages with {@code search_after} on {@value MetadataFields#KEY}, fetching only
+ *       the key, version and fingerprint parts from doc values. The key is unique, so a key not
+ *       written during the listing is returned exactly once even without a point-in-time (which ES
+ *       7.10 OSS lacks); a key written meanwhile may show either state, which reconciliation
+ *       re-verifies by point reads anyway.
+ *   <li>{@link #read} is one {@code terms} query on {@value MetadataFields#KEY} per up to {@value
+ *       #MAX_IDS_PER_REQUEST} ids.
+ * </ul>
+ *
+ * Many ranges go into one request as a {@code bool} filter of at most {@value
+ * #MAX_RANGES_PER_REQUEST} range clauses (adjacent ranges merged), below the engines' default
+ * clause limit of 1,024. Answers are trimmed with {@code filter_path}.
  *
  * <p>Only what is visible to search is read (the refresh interval applies). Thread-safe; blocks on
- * I/O; transient failures are thrown as {@link dev.driftless.core.RetriableException}. A missing
- * index reads as empty.
+ * I/O; transient failures are thrown as {@link RetriableException}. A missing index reads as empty.
  */
 public final class IndexFingerprintReader implements FingerprintReader {
+
+  static final int MAX_BUCKETS_PER_REQUEST = 10_000;
+  static final int MAX_RANGES_PER_REQUEST = 500;
+  static final int MAX_IDS_PER_REQUEST = 10_000;
 
   private static final String[] LIST_FIELDS = {
     MetadataFields.KEY,
@@ -44,10 +64,15 @@ public final class IndexFingerprintReader implements FingerprintReader {
     MetadataFields.FP_MID,
     MetadataFields.FP_HIGH
   };
+  private static final Map<String, String> AGGREGATIONS_ONLY =
+      Map.of("filter_path", "aggregations.b.buckets,error,status");
+  private static final Map<String, String> HITS_ONLY =
+      Map.of("filter_path", "hits.hits.fields,error,status");
 
   private final SearchTransport transport;
   private final Function<String, String> indexOf;
   private final int pageSize;
+  private final AtomicLong bytes = new AtomicLong();
 
   /**
    * A reader over {@code transport}.
@@ -67,129 +92,278 @@ public final class IndexFingerprintReader implements FingerprintReader {
 
   @Override
   public List<BucketSummary> summarize(String collection, BucketRange range, int splits) {
+    Objects.requireNonNull(range, "range");
+    return summarize(collection, List.of(range), splits);
+  }
+
+  @Override
+  public List<BucketSummary> summarize(String collection, List<BucketRange> ranges, int splits) {
     if (splits < 1) {
       throw new IllegalArgumentException("splits must be positive, was " + splits);
+    }
+    List<BucketRange> subs = new ArrayList<>();
+    for (BucketRange range : BucketRange.disjointSorted(ranges)) {
+      for (int i = 0; i < splits; i++) {
+        long from = Fingerprints.boundary(range.from(), range.to(), splits, i);
+        long to = Fingerprints.boundary(range.from(), range.to(), splits, i + 1);
+        if (from < to) {
+          subs.add(new BucketRange(from, to));
+        }
+      }
+    }
+    List<BucketSummary> out = new ArrayList<>();
+    int start = 0;
+    while (start < subs.size()) {
+      // A chunk ends at the bucket cap, or where one more range clause would pass the clause cap.
+      int end = start + 1;
+      int spans = 1;
+      while (end < subs.size() && end - start < MAX_BUCKETS_PER_REQUEST) {
+        boolean adjacent = subs.get(end).from() == subs.get(end - 1).to();
+        if (!adjacent && spans == MAX_RANGES_PER_REQUEST) {
+          break;
+        }
+        spans += adjacent ? 0 : 1;
+        end++;
+      }
+      summarizeChunk(collection, subs.subList(start, end), out);
+      start = end;
+    }
+    return out;
+  }
+
+  private void summarizeChunk(String collection, List<BucketRange> subs, List<BucketSummary> out) {
+    long width = subs.get(0).width();
+    boolean aligned = Long.bitCount(width) == 1;
+    for (BucketRange sub : subs) {
+      aligned &= sub.width() == width && sub.from() % width == 0;
     }
     ObjectNode body = IndexMapping.JSON.createObjectNode();
     body.put("size", 0);
     body.put("track_total_hits", false);
-    body.set("query", query(range));
+    body.set("query", query(spans(subs)));
     ObjectNode agg = body.putObject("aggs").putObject("b");
-    ObjectNode rangeAgg = agg.putObject("range");
-    rangeAgg.put("field", MetadataFields.BUCKET);
-    ArrayNode ranges = rangeAgg.putArray("ranges");
-    List<BucketRange> asked = new ArrayList<>();
-    for (int i = 0; i < splits; i++) {
-      long[] sub = {
-        Fingerprints.boundary(range.from(), range.to(), splits, i),
-        Fingerprints.boundary(range.from(), range.to(), splits, i + 1)
-      };
-      if (sub[0] == sub[1]) {
-        continue;
+    if (aligned) {
+      agg.putObject("histogram")
+          .put("field", MetadataFields.BUCKET)
+          .put("interval", width)
+          .put("min_doc_count", 1);
+    } else {
+      ObjectNode rangeAgg = agg.putObject("range");
+      rangeAgg.put("field", MetadataFields.BUCKET);
+      ArrayNode asked = rangeAgg.putArray("ranges");
+      for (BucketRange sub : subs) {
+        asked.addObject().put("from", sub.from()).put("to", sub.to());
       }
-      asked.add(new BucketRange(sub[0], sub[1]));
-      ranges.addObject().put("from", sub[0]).put("to", sub[1]);
     }
     ObjectNode sums = agg.putObject("aggs");
     sums.putObject("lo").putObject("sum").put("field", MetadataFields.FP_LOW);
     sums.putObject("mid").putObject("sum").put("field", MetadataFields.FP_MID);
     sums.putObject("hi").putObject("sum").put("field", MetadataFields.FP_HIGH);
-    JsonNode root = search(collection, body);
+    JsonNode root = search(collection, body, AGGREGATIONS_ONLY);
     if (root == null) {
-      return List.of();
+      return;
     }
     JsonNode buckets = root.path("aggregations").path("b").path("buckets");
-    if (!buckets.isArray() || buckets.size() != asked.size()) {
-      throw new dev.driftless.core.DriftlessException(
-          "unexpected range aggregation answer: " + root.path("aggregations"));
+    if (buckets.isMissingNode()) {
+      return; // filter_path drops an empty list
     }
-    List<BucketSummary> out = new ArrayList<>();
-    for (int i = 0; i < asked.size(); i++) {
+    if (!buckets.isArray() || (!aligned && buckets.size() != subs.size())) {
+      throw new DriftlessException("unexpected aggregation answer: " + root);
+    }
+    Map<Long, BucketRange> byStart = new HashMap<>();
+    if (aligned) {
+      for (BucketRange sub : subs) {
+        byStart.put(sub.from(), sub);
+      }
+    }
+    for (int i = 0; i < buckets.size(); i++) {
       JsonNode b = buckets.get(i);
       long count = b.path("doc_count").asLong();
       if (count == 0) {
         continue;
       }
+      BucketRange sub = aligned ? byStart.get(exact(b.path("key"))) : subs.get(i);
+      if (sub == null) {
+        throw new DriftlessException("histogram bucket outside the asked ranges: " + b);
+      }
       out.add(
           new BucketSummary(
-              asked.get(i),
+              sub,
               count,
               exact(b.path("lo").path("value")),
               exact(b.path("mid").path("value")),
               exact(b.path("hi").path("value"))));
     }
-    return out;
   }
 
   @Override
   public List<KeyFingerprint> list(String collection, BucketRange range) {
+    Objects.requireNonNull(range, "range");
+    return list(collection, List.of(range));
+  }
+
+  @Override
+  public List<KeyFingerprint> list(String collection, List<BucketRange> ranges) {
+    List<BucketRange> spans = spans(BucketRange.disjointSorted(ranges));
     List<KeyFingerprint> out = new ArrayList<>();
+    for (int from = 0; from < spans.size(); from += MAX_RANGES_PER_REQUEST) {
+      List<BucketRange> chunk =
+          spans.subList(from, Math.min(spans.size(), from + MAX_RANGES_PER_REQUEST));
+      listChunk(collection, chunk, out);
+    }
+    if (spans.size() > MAX_RANGES_PER_REQUEST) {
+      out.sort(KeyFingerprint.BY_ID);
+    }
+    return out;
+  }
+
+  private void listChunk(String collection, List<BucketRange> spans, List<KeyFingerprint> out) {
     String after = null;
     while (true) {
-      ObjectNode body = IndexMapping.JSON.createObjectNode();
-      body.put("size", pageSize);
-      body.put("track_total_hits", false);
-      body.set("query", query(range));
+      ObjectNode body = fetch(query(spans), pageSize);
       body.putArray("sort").addObject().put(MetadataFields.KEY, "asc");
-      ArrayNode source = body.putArray("_source");
-      for (String f : LIST_FIELDS) {
-        source.add(f);
-      }
       if (after != null) {
         body.putArray("search_after").add(after);
       }
-      JsonNode root = search(collection, body);
+      JsonNode root = search(collection, body, HITS_ONLY);
       if (root == null) {
-        return out;
+        return;
       }
       JsonNode hits = root.path("hits").path("hits");
       for (JsonNode hit : hits) {
-        JsonNode s = hit.path("_source");
-        String id = s.path(MetadataFields.KEY).asText();
-        long rowFingerprint = 0;
-        if (s.has(MetadataFields.FP_LOW)) {
-          long f =
-              Fingerprints.join(
-                  s.path(MetadataFields.FP_LOW).asLong(),
-                  s.path(MetadataFields.FP_MID).asLong(),
-                  s.path(MetadataFields.FP_HIGH).asLong());
-          rowFingerprint = f ^ Fingerprints.keyHash(id);
-        }
-        JsonNode v = s.get(MetadataFields.VERSION);
-        out.add(
-            new KeyFingerprint(
-                new DocumentKey(collection, id),
-                rowFingerprint,
-                v == null ? OptionalLong.empty() : OptionalLong.of(v.asLong())));
-        after = id;
+        KeyFingerprint k = keyFingerprint(collection, hit);
+        out.add(k);
+        after = k.key().id();
       }
       if (hits.size() < pageSize) {
-        return out;
+        return;
       }
     }
   }
 
-  private static ObjectNode query(BucketRange range) {
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One {@code terms} query on {@value MetadataFields#KEY} per up to {@value
+   * #MAX_IDS_PER_REQUEST} ids; tombstones are left out.
+   */
+  @Override
+  public List<KeyFingerprint> read(String collection, Collection<String> ids) {
+    List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
+    List<KeyFingerprint> out = new ArrayList<>();
+    for (int from = 0; from < unique.size(); from += MAX_IDS_PER_REQUEST) {
+      List<String> chunk =
+          unique.subList(from, Math.min(unique.size(), from + MAX_IDS_PER_REQUEST));
+      ObjectNode query = IndexMapping.JSON.createObjectNode();
+      ObjectNode bool = query.putObject("bool");
+      ArrayNode terms =
+          bool.putArray("filter").addObject().putObject("terms").putArray(MetadataFields.KEY);
+      chunk.forEach(terms::add);
+      bool.putArray("must_not").addObject().putObject("term").put(MetadataFields.TOMBSTONE, true);
+      JsonNode root = search(collection, fetch(query, chunk.size()), HITS_ONLY);
+      if (root == null) {
+        return out;
+      }
+      for (JsonNode hit : root.path("hits").path("hits")) {
+        out.add(keyFingerprint(collection, hit));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Bytes of the request and response bodies this reader exchanged, as the client sees them (after
+   * any decompression by the HTTP client; the wire may carry fewer).
+   */
+  @Override
+  public long bytesRead() {
+    return bytes.get();
+  }
+
+  /** A search for {@code size} hits of {@code query}, with the listed fields from doc values. */
+  private static ObjectNode fetch(ObjectNode query, int size) {
+    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    body.put("size", size);
+    body.put("track_total_hits", false);
+    body.set("query", query);
+    body.put("_source", false);
+    ArrayNode fields = body.putArray("docvalue_fields");
+    for (String f : LIST_FIELDS) {
+      fields.add(f);
+    }
+    return body;
+  }
+
+  private static KeyFingerprint keyFingerprint(String collection, JsonNode hit) {
+    JsonNode fields = hit.path("fields");
+    String id = fields.path(MetadataFields.KEY).path(0).asText();
+    long rowFingerprint = 0;
+    if (fields.has(MetadataFields.FP_LOW)) {
+      long f =
+          Fingerprints.join(
+              fields.path(MetadataFields.FP_LOW).path(0).asLong(),
+              fields.path(MetadataFields.FP_MID).path(0).asLong(),
+              fields.path(MetadataFields.FP_HIGH).path(0).asLong());
+      rowFingerprint = f ^ Fingerprints.keyHash(id);
+    }
+    JsonNode v = fields.path(MetadataFields.VERSION).path(0);
+    return new KeyFingerprint(
+        new DocumentKey(collection, id),
+        rowFingerprint,
+        v.isMissingNode() ? OptionalLong.empty() : OptionalLong.of(v.asLong()));
+  }
+
+  /** Sorted, disjoint ranges with adjacent ones merged. */
+  private static List<BucketRange> spans(List<BucketRange> sorted) {
+    List<BucketRange> spans = new ArrayList<>();
+    for (BucketRange r : sorted) {
+      int last = spans.size() - 1;
+      if (last >= 0 && spans.get(last).to() == r.from()) {
+        spans.set(last, new BucketRange(spans.get(last).from(), r.to()));
+      } else {
+        spans.add(r);
+      }
+    }
+    return spans;
+  }
+
+  private static ObjectNode query(List<BucketRange> spans) {
     ObjectNode query = IndexMapping.JSON.createObjectNode();
     ObjectNode bool = query.putObject("bool");
-    bool.putArray("filter")
-        .addObject()
-        .putObject("range")
-        .putObject(MetadataFields.BUCKET)
-        .put("gte", range.from())
-        .put("lt", range.to());
+    ArrayNode filter = bool.putArray("filter");
+    if (spans.size() == 1) {
+      range(filter.addObject(), spans.get(0));
+    } else {
+      ObjectNode any = filter.addObject().putObject("bool");
+      any.put("minimum_should_match", 1);
+      ArrayNode should = any.putArray("should");
+      for (BucketRange span : spans) {
+        range(should.addObject(), span);
+      }
+    }
     bool.putArray("must_not").addObject().putObject("term").put(MetadataFields.TOMBSTONE, true);
     return query;
   }
 
-  private @org.jspecify.annotations.Nullable JsonNode search(String collection, ObjectNode body) {
+  private static void range(ObjectNode clause, BucketRange r) {
+    clause
+        .putObject("range")
+        .putObject(MetadataFields.BUCKET)
+        .put("gte", r.from())
+        .put("lt", r.to());
+  }
+
+  private @Nullable JsonNode search(
+      String collection, ObjectNode body, Map<String, String> params) {
     String index = indexOf.apply(collection);
+    byte[] request = body.toString().getBytes(StandardCharsets.UTF_8);
     TransportResponse r =
         transport.perform(
             "POST",
             "/" + SearchTransport.pathSegment(index) + "/_search",
-            Map.of(),
-            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+            params,
+            BodyWriter.json(request));
+    bytes.addAndGet(request.length + r.body().length);
     if (r.status() == 404 && "index_not_found_exception".equals(ResultClassifier.errorType(r))) {
       return null;
     }
@@ -198,7 +372,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
     }
     JsonNode root = ResultClassifier.parseQuietly(r.body());
     if (root == null) {
-      throw new dev.driftless.core.RetriableException("empty search response from [" + index + "]");
+      throw new RetriableException("empty search response from [" + index + "]");
     }
     return root;
   }
@@ -207,7 +381,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
     double d = value.asDouble(0);
     long l = (long) d;
     if (l != d || d >= 0x1p53) {
-      throw new dev.driftless.core.DriftlessException(
+      throw new DriftlessException(
           "fingerprint sum " + value + " is not exact; summarise smaller ranges");
     }
     return l;
