@@ -116,6 +116,17 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
+   * Registers {@code listener} to be called each time the source reports a full resync ({@link
+   * dev.driftless.core.spi.SourceContext#resynced}): it lost its place in the change log and
+   * re-read every row, so deletions in the gap may have left phantoms in the index. {@link
+   * Reconciler#schedule} registers itself here to run at once. The listener runs on a source thread
+   * and must not block: hand work to an executor. Close the returned handle to remove it.
+   */
+  public AutoCloseable onSourceResynced(Runnable listener) {
+    return runner.onSourceResynced(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
    * Stops polling, drains what is in flight (up to the drain timeout), commits the settled
    * position, and closes the source and the sink. Idempotent.
    */

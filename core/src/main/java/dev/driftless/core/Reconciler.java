@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -215,8 +214,10 @@ public final class Reconciler {
 
   /**
    * Runs {@link #run()} every {@code interval} on a daemon thread, the first run after one
-   * interval; each report goes to {@code onReport}. Failures are logged and the schedule goes on.
-   * Close the returned handle to stop.
+   * interval; each report goes to {@code onReport}. With a {@linkplain Builder#pipeline pipeline},
+   * a run also starts at once whenever the pipeline's source reports a full resync ({@link
+   * Pipeline#onSourceResynced}), to remove what the gap left behind. Failures are logged and the
+   * schedule goes on. Close the returned handle to stop.
    */
   public AutoCloseable schedule(
       Duration interval, java.util.function.Consumer<ReconciliationReport> onReport) {
@@ -232,22 +233,29 @@ public final class Reconciler {
               t.setDaemon(true);
               return t;
             });
-    AtomicReference<@Nullable Throwable> last = new AtomicReference<>();
-    timer.scheduleWithFixedDelay(
+    Runnable task =
         () -> {
           try {
             onReport.accept(run());
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           } catch (RuntimeException e) {
-            last.set(e);
             LOG.warn("Scheduled reconciliation of {} failed", sourceCollection, e);
           }
-        },
-        interval.toMillis(),
-        interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+        };
+    timer.scheduleWithFixedDelay(
+        task, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    Pipeline p = pipeline;
+    AutoCloseable listening =
+        p == null
+            ? () -> {}
+            : p.onSourceResynced(
+                () -> {
+                  LOG.info("The source of {} resynced: reconciling now", sourceCollection);
+                  timer.execute(task);
+                });
     return () -> {
+      listening.close();
       timer.shutdownNow();
       timer.awaitTermination(10, TimeUnit.SECONDS);
     };

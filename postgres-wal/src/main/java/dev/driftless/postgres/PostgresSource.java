@@ -322,7 +322,11 @@ public final class PostgresSource implements ChangeSource {
             configured == null ? 1000 : configured.chunkRows(),
             configured == null ? 0 : configured.rowsPerSecond());
     Backfill b = new Backfill(all, this::openRegularConnection, values);
-    b.onDone(settings.onResynced());
+    b.onDone(
+        () -> {
+          settings.onResynced().run();
+          ctx.resynced();
+        });
     b.start(shapes, ctx.checkpointStore(), backfillName(ctx), clock, true);
     backfill = b;
   }

@@ -78,6 +78,8 @@ public final class PipelineRunner implements AutoCloseable {
 
   private final PipelineSettings settings;
   private final Clock clock;
+  private final java.util.List<Runnable> resyncListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ReentrantLock lock = new ReentrantLock();
 
   /** Signalled on every change of state, settlement or capacity. */
@@ -182,6 +184,11 @@ public final class PipelineRunner implements AutoCloseable {
                 public Clock clock() {
                   return clock;
                 }
+
+                @Override
+                public void resynced() {
+                  notifyResynced();
+                }
               });
     } catch (Exception e) {
       fail(new DriftlessException("pipeline " + settings.name() + " failed to start: " + e, e));
@@ -229,6 +236,26 @@ public final class PipelineRunner implements AutoCloseable {
    * Waits until every event received so far is settled and the settled position is committed, or
    * the pipeline stopped. Note that events the source has not yet returned are not "received".
    */
+  /** Adds a listener for {@link SourceContext#resynced}; the returned handle removes it. */
+  public AutoCloseable onSourceResynced(Runnable listener) {
+    resyncListeners.add(listener);
+    return () -> resyncListeners.remove(listener);
+  }
+
+  private void notifyResynced() {
+    LOG.info(
+        "Pipeline {}: the source resynced from scratch; telling {} listener(s)",
+        settings.name(),
+        resyncListeners.size());
+    for (Runnable listener : resyncListeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        LOG.warn("A resync listener of pipeline {} failed", settings.name(), e);
+      }
+    }
+  }
+
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     lock.lock();

@@ -18,4 +18,13 @@ public interface SourceContext {
   default Clock clock() {
     return Clock.systemUTC();
   }
+
+  /**
+   * Tells the pipeline that the source lost its place in the change log and has re-read every row
+   * from scratch (a full resync, such as a backfill after an invalidated replication slot), so
+   * changes in the gap — deletions above all — may be missing from the index. The pipeline tells
+   * its {@linkplain dev.driftless.core.Pipeline#onSourceResynced listeners}, which start a
+   * reconciliation run. Call it once the resync's rows are all emitted; it does not block.
+   */
+  default void resynced() {}
 }
