@@ -343,16 +343,23 @@ public final class Reconciler {
   private Map<String, Difference> diff(List<BucketRange> ranges, Counters c)
       throws InterruptedException {
     List<BucketRange> batch = List.copyOf(ranges);
+    return compare(
+        "listing " + batch.size() + " bucket ranges of ", (r, coll) -> r.list(coll, batch), c);
+  }
+
+  /** What a side answers about some keys: a listing or point reads. */
+  @FunctionalInterface
+  private interface KeyQuery {
+    List<KeyFingerprint> ask(FingerprintReader reader, String collection) throws Exception;
+  }
+
+  /** Asks both sides the same (retrying), counts what they read, and classifies the differences. */
+  private Map<String, Difference> compare(String doing, KeyQuery query, Counters c)
+      throws InterruptedException {
     Map<String, Long> s =
-        byId(
-            withRetry(
-                "listing " + batch.size() + " bucket ranges of " + sourceCollection,
-                () -> source.list(sourceCollection, batch)));
+        byId(withRetry(doing + sourceCollection, () -> query.ask(source, sourceCollection)));
     Map<String, Long> i =
-        byId(
-            withRetry(
-                "listing " + batch.size() + " bucket ranges of " + indexCollection,
-                () -> index.list(indexCollection, batch)));
+        byId(withRetry(doing + indexCollection, () -> query.ask(index, indexCollection)));
     c.sourceListed += s.size();
     c.indexListed += i.size();
     return classify(s, i);
@@ -369,19 +376,8 @@ public final class Reconciler {
     for (int from = 0; from < ids.size(); from += READ_BATCH_KEYS) {
       List<String> batch =
           List.copyOf(ids.subList(from, Math.min(ids.size(), from + READ_BATCH_KEYS)));
-      Map<String, Long> s =
-          byId(
-              withRetry(
-                  "re-reading " + batch.size() + " keys of " + sourceCollection,
-                  () -> source.read(sourceCollection, batch)));
-      Map<String, Long> i =
-          byId(
-              withRetry(
-                  "re-reading " + batch.size() + " keys of " + indexCollection,
-                  () -> index.read(indexCollection, batch)));
-      c.sourceListed += s.size();
-      c.indexListed += i.size();
-      Map<String, Difference> found = classify(s, i);
+      Map<String, Difference> found =
+          compare("re-reading " + batch.size() + " keys of ", (r, coll) -> r.read(coll, batch), c);
       for (String id : batch) {
         Difference d = found.get(id);
         if (d != null) {

@@ -247,19 +247,15 @@ final class FingerprintSql {
    * @param ranges disjoint, sorted by start
    */
   static String list(Query q, List<BucketRange> ranges) {
-    return "SELECT "
-        + ID
-        + ", "
-        + q.fingerprint()
-        + " FROM ("
-        + texts(q, ID)
-        + " FROM ("
-        + bucketed(q, true)
-        + ") AS b WHERE \"_driftless_b\" < ("
-        + bounds(ranges, false)
-        + ")[width_bucket(\"_driftless_b\", "
-        + bounds(ranges, true)
-        + ")] OFFSET 0) AS t ORDER BY "
+    return fingerprinted(
+            q,
+            bucketed(q, true),
+            "\"_driftless_b\" < ("
+                + bounds(ranges, false)
+                + ")[width_bucket(\"_driftless_b\", "
+                + bounds(ranges, true)
+                + ")]")
+        + " ORDER BY "
         + ID
         + " COLLATE \"C\"";
   }
@@ -299,6 +295,14 @@ final class FingerprintSql {
       }
       where.append("))");
     }
+    return fingerprinted(q, rows(q, true, where.toString()), ID + " = ANY(?::text[])");
+  }
+
+  /**
+   * The key id and row fingerprint of the rows {@code rows} (which carries the key id) yields that
+   * satisfy {@code condition}; only those are rendered and hashed.
+   */
+  private static String fingerprinted(Query q, String rows, String condition) {
     return "SELECT "
         + ID
         + ", "
@@ -306,10 +310,10 @@ final class FingerprintSql {
         + " FROM ("
         + texts(q, ID)
         + " FROM ("
-        + rows(q, true, where.toString())
+        + rows
         + ") AS r WHERE "
-        + ID
-        + " = ANY(?::text[]) OFFSET 0) AS t";
+        + condition
+        + " OFFSET 0) AS t";
   }
 
   /** A {@code bigint[]} literal of the ranges' starts ({@code from}) or ends. */
