@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * @param summaryRequests summary requests made to the two sides together
  * @param bucketRangesCompared bucket ranges whose summaries were compared
  * @param bucketRangesMismatched of those, the ones whose summaries differed
- * @param sourceRowsListed rows listed key by key on the source side
- * @param indexDocumentsListed documents listed key by key on the index side
+ * @param sourceRowsListed rows read key by key on the source side: listed, and re-read to verify
+ * @param indexDocumentsListed documents read key by key on the index side: listed, and re-read
  * @param bytesRead bytes the two readers reported moving, or -1 when a reader does not count
  * @param missing keys in the source but not in the index
  * @param stale keys whose index fingerprint differs from the source's
