@@ -392,13 +392,18 @@ public final class PostgresSource implements ChangeSource {
     try {
       return pollStream(maxEvents, maxWait);
     } catch (SlotInvalidatedException e) {
-      if (!settings.resyncOnSlotLoss() || settings.temporarySlot() || closed) {
-        throw e;
-      }
       // What this call collected came from the lost slot; the backfill covers it.
-      resyncAfterLoss(e);
+      resyncOrThrow(e);
       return List.of();
     }
+  }
+
+  /** Resyncs after a loss found while running if so configured, else rethrows it. */
+  private void resyncOrThrow(SlotInvalidatedException e) throws Exception {
+    if (!settings.resyncOnSlotLoss() || settings.temporarySlot() || closed) {
+      throw e;
+    }
+    resyncAfterLoss(e);
   }
 
   private List<ChangeEvent> pollStream(int maxEvents, Duration maxWait) throws Exception {
@@ -499,7 +504,13 @@ public final class PostgresSource implements ChangeSource {
     PGReplicationStream s = stream;
     if (s == null) {
       if (System.nanoTime() >= nextConnectAttemptNanos) {
-        tryReconnect();
+        try {
+          tryReconnect();
+        } catch (SlotInvalidatedException e) {
+          // A stalled index is when a slot is most likely lost: the pipeline is full and calls
+          // only this, so the loss must be handled here as in poll, not only thrown.
+          resyncOrThrow(e);
+        }
       }
       return;
     }
