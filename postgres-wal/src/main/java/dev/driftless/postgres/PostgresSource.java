@@ -125,6 +125,8 @@ public final class PostgresSource implements ChangeSource {
   private boolean started;
   private volatile boolean closed;
   private int protocolVersion = 1;
+  // PostgreSQL 17 can flush a logical message at once; before that it waits for the WAL writer.
+  private String heartbeatSql = "SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '')";
   private PgOutputDecoder decoder = new PgOutputDecoder(1);
   private @Nullable Connection admin;
   private @Nullable Connection replicationConnection;
@@ -221,6 +223,9 @@ public final class PostgresSource implements ChangeSource {
     ReplicationSetup.checkRole(c);
     int versionNum = ReplicationSetup.serverVersionNum(c);
     int highest = versionNum >= 160000 ? 4 : versionNum >= 150000 ? 3 : 2;
+    if (versionNum >= 170000) {
+      heartbeatSql = "SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '', true)";
+    }
     protocolVersion =
         settings.protocolVersion() == 0 ? highest : Math.min(settings.protocolVersion(), highest);
     decoder = new PgOutputDecoder(protocolVersion);
@@ -923,7 +928,7 @@ public final class PostgresSource implements ChangeSource {
 
   private void heartbeat() {
     try (Statement s = adminConnection().createStatement()) {
-      s.execute("SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '')");
+      s.execute(heartbeatSql);
     } catch (SQLException e) {
       closeAdmin();
     }
