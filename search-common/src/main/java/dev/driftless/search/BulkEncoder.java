@@ -10,15 +10,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Encodes change events as {@code _bulk} NDJSON lines with Jackson's streaming generator: an action
- * line carrying {@code version} and {@code version_type=external_gte}, and for an index action the
- * document followed by the {@linkplain MetadataFields metadata fields}.
+ * Encodes change events as {@code _bulk} NDJSON lines (JSON written as Jackson's streaming
+ * generator writes it): an action line carrying {@code version} and {@code
+ * version_type=external_gte}, and for an index action the document followed by the {@linkplain
+ * MetadataFields metadata fields}.
  *
  * <p>Each event is encoded once into its own byte array, so that a request can be sized by bytes
  * before it is sent and a too-large request can be split without encoding again.
@@ -28,6 +30,11 @@ import org.jspecify.annotations.Nullable;
 public final class BulkEncoder {
 
   private static final JsonFactory FACTORY = JsonFactory.builder().build();
+  private static final byte[] INDEX_ACTION_START = ascii("{\"index\":{\"_index\":");
+  private static final byte[] DELETE_ACTION_START = ascii("{\"delete\":{\"_index\":");
+  private static final byte[] ID_FIELD = ascii(",\"_id\":");
+  private static final byte[] VERSION_FIELD = ascii(",\"version\":");
+  private static final byte[] ACTION_END = ascii(",\"version_type\":\"external_gte\"}}\n");
 
   private BulkEncoder() {}
 
@@ -38,12 +45,14 @@ public final class BulkEncoder {
             256 + (int) Math.min(Integer.MAX_VALUE / 2, document.estimatedSizeBytes()));
     try {
       writeAction(out, "index", index, id, version);
-      Map<String, @Nullable Object> meta = new LinkedHashMap<>();
+      Map<String, @Nullable Object> meta = new LinkedHashMap<>(8);
+      // One MD5 per document: the bucket and the per-key fingerprint share the key hash.
+      long keyHash = Fingerprints.keyHash(id);
       meta.put(MetadataFields.KEY, id);
       meta.put(MetadataFields.VERSION, version);
-      meta.put(MetadataFields.BUCKET, Fingerprints.bucket(id));
+      meta.put(MetadataFields.BUCKET, Fingerprints.bucketOf(keyHash));
       if (document.fingerprint().isPresent()) {
-        long f = Fingerprints.perKey(id, document.fingerprint().getAsLong());
+        long f = Fingerprints.perKeyOf(keyHash, document.fingerprint().getAsLong());
         meta.put(MetadataFields.FP_LOW, Fingerprints.low(f));
         meta.put(MetadataFields.FP_MID, Fingerprints.mid(f));
         meta.put(MetadataFields.FP_HIGH, Fingerprints.high(f));
@@ -126,17 +135,36 @@ public final class BulkEncoder {
 
   private static void writeAction(
       OutputStream out, String action, String index, String id, long version) throws IOException {
-    try (JsonGenerator gen = FACTORY.createGenerator(out)) {
-      gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-      gen.writeStartObject();
-      gen.writeObjectFieldStart(action);
-      gen.writeStringField("_index", index);
-      gen.writeStringField("_id", id);
-      gen.writeNumberField("version", version);
-      gen.writeStringField("version_type", "external_gte");
-      gen.writeEndObject();
-      gen.writeEndObject();
+    // Written directly rather than through a generator per line: the action line has a fixed shape,
+    // and only the index name and the id are variable. The bytes are the generator's own.
+    out.write(action.equals("index") ? INDEX_ACTION_START : DELETE_ACTION_START);
+    writeString(out, index);
+    out.write(ID_FIELD);
+    writeString(out, id);
+    out.write(VERSION_FIELD);
+    out.write(Long.toString(version).getBytes(StandardCharsets.US_ASCII));
+    out.write(ACTION_END);
+  }
+
+  /** A JSON string literal, as Jackson's generator writes it. */
+  private static void writeString(OutputStream out, String s) throws IOException {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        // Escapes, non-ASCII and surrogates: let the generator decide, byte for byte as before.
+        try (JsonGenerator gen = FACTORY.createGenerator(out)) {
+          gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+          gen.writeString(s);
+        }
+        return;
+      }
     }
-    out.write('\n');
+    out.write('"');
+    out.write(s.getBytes(StandardCharsets.US_ASCII));
+    out.write('"');
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -70,6 +70,17 @@ public final class SearchSink implements VersionedSink {
   /** The engines' limit on {@code _id}, in UTF-8 bytes. */
   public static final int MAX_ID_BYTES = 512;
 
+  /**
+   * Asks the engine to answer a {@code _bulk} request with only what {@link #settleItems} and
+   * {@link ResultClassifier} read: each item's status and error, and a whole-request error. The
+   * full answer repeats index, id, version, shard counts, sequence number and primary term for
+   * every item (about 200 bytes each), which the engine would serialise and the sink parse for
+   * nothing. {@code filter_path} is a generic REST parameter of every Elasticsearch and OpenSearch
+   * version we support.
+   */
+  static final Map<String, String> BULK_PARAMS =
+      Map.of("filter_path", "errors,items.*.status,items.*.error,error,status");
+
   private final SearchTransport transport;
   private final SearchSinkSettings settings;
   private final Map<String, String> indexByCollection = new ConcurrentHashMap<>();
@@ -231,7 +242,9 @@ public final class SearchSink implements VersionedSink {
   }
 
   private static @Nullable WriteResult precheck(ChangeEvent event) {
-    int idBytes = event.key().id().getBytes(StandardCharsets.UTF_8).length;
+    String id = event.key().id();
+    // A char is at most 3 UTF-8 bytes (a surrogate pair is 4 for 2 chars): short ids need no count.
+    int idBytes = id.length() * 3 <= MAX_ID_BYTES ? 0 : id.getBytes(StandardCharsets.UTF_8).length;
     if (idBytes > MAX_ID_BYTES) {
       return WriteResult.rejected(
           "id_too_long",
@@ -259,7 +272,7 @@ public final class SearchSink implements VersionedSink {
       bodies.add(item.bytes);
     }
     TransportResponse response =
-        transport.perform("POST", "/_bulk", Map.of(), BulkEncoder.body(bodies));
+        transport.perform("POST", "/_bulk", BULK_PARAMS, BulkEncoder.body(bodies));
     if (response.isSuccess()) {
       settleItems(chunk, response, results);
       return;

@@ -1,5 +1,6 @@
 package dev.driftless.search;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -84,5 +85,50 @@ class BulkEncoderTest {
     assertThat(out.size()).isEqualTo(a.length + b.length).isEqualTo((int) body.contentLength());
     assertThat(body.contentType()).isEqualTo(BodyWriter.NDJSON);
     assertThat(lines(out.toByteArray())).hasSize(2);
+  }
+
+  /**
+   * The action line as a Jackson generator writes it: what the encoder wrote before it was
+   * hand-written.
+   */
+  private static String generatorAction(String action, String index, String id, long version)
+      throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (com.fasterxml.jackson.core.JsonGenerator gen =
+        new com.fasterxml.jackson.core.JsonFactory().createGenerator(out)) {
+      gen.writeStartObject();
+      gen.writeObjectFieldStart(action);
+      gen.writeStringField("_index", index);
+      gen.writeStringField("_id", id);
+      gen.writeNumberField("version", version);
+      gen.writeStringField("version_type", "external_gte");
+      gen.writeEndObject();
+      gen.writeEndObject();
+    }
+    return out.toString(StandardCharsets.UTF_8) + "\n";
+  }
+
+  @Test
+  void actionLinesAreByteForByteWhatAJsonGeneratorWrites() throws Exception {
+    List<String> ids =
+        List.of(
+            "plain-42",
+            "",
+            "quote\" back\\slash",
+            "tab\tnew\nline\u0001\u007f",
+            "日本 \uD83D\uDE80",
+            "lone \uD800 high",
+            "lone low \uDC00",
+            "</script>/?&=#%");
+    for (String id : ids) {
+      byte[] delete = BulkEncoder.delete("idx-1", id, Long.MAX_VALUE);
+      assertThat(new String(delete, StandardCharsets.UTF_8))
+          .as("delete of %s", id)
+          .isEqualTo(generatorAction("delete", "idx-1", id, Long.MAX_VALUE));
+      String index = new String(BulkEncoder.index("i\u00e9", id, 0, Document.of("a", 1L)), UTF_8);
+      assertThat(index.substring(0, index.indexOf('\n') + 1))
+          .as("index of %s", id)
+          .isEqualTo(generatorAction("index", "i\u00e9", id, 0));
+    }
   }
 }
