@@ -30,16 +30,22 @@ import org.jspecify.annotations.Nullable;
 public final class BulkEncoder {
 
   private static final JsonFactory FACTORY = JsonFactory.builder().build();
-  private static final byte[] INDEX_ACTION_START = ascii("{\"index\":{\"_index\":");
-  private static final byte[] DELETE_ACTION_START = ascii("{\"delete\":{\"_index\":");
-  private static final byte[] ID_FIELD = ascii(",\"_id\":");
+  private static final byte[] INDEX_ACTION_START = ascii("{\"index\":{");
+  private static final byte[] DELETE_ACTION_START = ascii("{\"delete\":{");
+  private static final byte[] INDEX_FIELD = ascii("\"_index\":");
+  private static final byte[] ID_FIELD = ascii("\"_id\":");
   private static final byte[] VERSION_FIELD = ascii(",\"version\":");
   private static final byte[] ACTION_END = ascii(",\"version_type\":\"external_gte\"}}\n");
 
   private BulkEncoder() {}
 
-  /** The NDJSON lines (each ending in {@code \n}) that index {@code document} at a version. */
-  public static byte[] index(String index, String id, long version, Document document) {
+  /**
+   * The NDJSON lines (each ending in {@code \n}) that index {@code document} at a version.
+   *
+   * @param index the index named in the action line, or {@code null} to leave {@code _index} out
+   *     (the request's path then names it: {@code POST /<index>/_bulk})
+   */
+  public static byte[] index(@Nullable String index, String id, long version, Document document) {
     ByteArrayOutputStream out =
         new ByteArrayOutputStream(
             256 + (int) Math.min(Integer.MAX_VALUE / 2, document.estimatedSizeBytes()));
@@ -65,8 +71,8 @@ public final class BulkEncoder {
     return out.toByteArray();
   }
 
-  /** The NDJSON line of a versioned delete. */
-  public static byte[] delete(String index, String id, long version) {
+  /** The NDJSON line of a versioned delete; {@code index} as in {@link #index}. */
+  public static byte[] delete(@Nullable String index, String id, long version) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
     try {
       writeAction(out, "delete", index, id, version);
@@ -76,8 +82,12 @@ public final class BulkEncoder {
     return out.toByteArray();
   }
 
-  /** The NDJSON lines that index a tombstone for a deleted key at a version. */
-  public static byte[] tombstone(String index, String id, long version, long deletedAtMillis) {
+  /**
+   * The NDJSON lines that index a tombstone for a deleted key at a version; {@code index} as in
+   * {@link #index}.
+   */
+  public static byte[] tombstone(
+      @Nullable String index, String id, long version, long deletedAtMillis) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try {
       writeAction(out, "index", index, id, version);
@@ -95,8 +105,12 @@ public final class BulkEncoder {
     return out.toByteArray();
   }
 
-  /** Encodes one event for {@code index}; deletes become tombstones when asked. */
-  public static byte[] encode(ChangeEvent event, String index, boolean tombstones, long nowMillis) {
+  /**
+   * Encodes one event for {@code index} ({@code null}: the request's path names the index); deletes
+   * become tombstones when asked.
+   */
+  public static byte[] encode(
+      ChangeEvent event, @Nullable String index, boolean tombstones, long nowMillis) {
     String id = event.key().id();
     long version = event.version().value();
     if (event instanceof ChangeEvent.Upsert upsert) {
@@ -134,11 +148,16 @@ public final class BulkEncoder {
   }
 
   private static void writeAction(
-      OutputStream out, String action, String index, String id, long version) throws IOException {
+      OutputStream out, String action, @Nullable String index, String id, long version)
+      throws IOException {
     // Written directly rather than through a generator per line: the action line has a fixed shape,
     // and only the index name and the id are variable. The bytes are the generator's own.
     out.write(action.equals("index") ? INDEX_ACTION_START : DELETE_ACTION_START);
-    writeString(out, index);
+    if (index != null) {
+      out.write(INDEX_FIELD);
+      writeString(out, index);
+      out.write(',');
+    }
     out.write(ID_FIELD);
     writeString(out, id);
     out.write(VERSION_FIELD);

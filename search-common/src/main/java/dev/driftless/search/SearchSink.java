@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Writes</h2>
  *
- * <p>Each batch is encoded once as NDJSON ({@link BulkEncoder}) and sent as one or more {@code
- * _bulk} requests of at most {@link SearchSinkSettings#maxRequestItems()} items and {@link
- * SearchSinkSettings#maxRequestBytes()} bytes (an item larger than that goes alone). Every action
+ * <p>Each batch is encoded once as NDJSON ({@link BulkEncoder}) and sent, index by index, as one or
+ * more {@code POST /<index>/_bulk} requests of at most {@link SearchSinkSettings#maxRequestItems()}
+ * items and {@link SearchSinkSettings#maxRequestBytes()} bytes (an item larger than that goes
+ * alone), answered with only each item's status and error ({@code filter_path}). Every action
  * carries the event's version with {@code version_type=external_gte}, so the engine itself refuses
  * older versions. Results follow {@link ResultClassifier}. A document using a {@linkplain
  * MetadataFields metadata field} name, or an id longer than the engines' 512-byte limit, is
@@ -150,7 +151,7 @@ public final class SearchSink implements VersionedSink {
       throw new IllegalStateException("sink is closed");
     }
     @Nullable WriteResult[] results = new WriteResult[batch.size()];
-    List<Item> items = new ArrayList<>(batch.size());
+    Map<String, List<Item>> items = new LinkedHashMap<>();
     long now = settings.clock().millis();
     for (int i = 0; i < batch.size(); i++) {
       ChangeEvent event = batch.get(i);
@@ -164,13 +165,33 @@ public final class SearchSink implements VersionedSink {
         results[i] = local;
         continue;
       }
-      items.add(
-          new Item(
-              i,
-              event instanceof ChangeEvent.Delete && !settings.tombstones(),
-              BulkEncoder.encode(event, index, settings.tombstones(), now)));
+      // The action lines leave _index out: each request goes to POST /<index>/_bulk, which saves
+      // the engine parsing the index name once per document (and works where
+      // rest.action.multi.allow_explicit_index is false).
+      items
+          .computeIfAbsent(index, k -> new ArrayList<>())
+          .add(
+              new Item(
+                  i,
+                  event instanceof ChangeEvent.Delete && !settings.tombstones(),
+                  BulkEncoder.encode(event, null, settings.tombstones(), now)));
     }
     long limit = requestByteLimit();
+    // A key always maps to one index, so sending each index's items in their own requests keeps
+    // every key's order.
+    for (Map.Entry<String, List<Item>> perIndex : items.entrySet()) {
+      sendAll(perIndex.getKey(), perIndex.getValue(), limit, results);
+    }
+    List<WriteResult> out = new ArrayList<>(results.length);
+    for (WriteResult r : results) {
+      out.add(Objects.requireNonNull(r, "every item has a result"));
+    }
+    return out;
+  }
+
+  /** Sends the items of one index in requests cut by count and bytes. */
+  private void sendAll(
+      String index, List<Item> items, long limit, @Nullable WriteResult[] results) {
     List<Item> chunk = new ArrayList<>();
     long chunkBytes = 0;
     for (Item item : items) {
@@ -190,7 +211,7 @@ public final class SearchSink implements VersionedSink {
       if (!chunk.isEmpty()
           && (chunk.size() >= settings.maxRequestItems()
               || chunkBytes + item.bytes.length > limit)) {
-        send(chunk, results);
+        send(index, chunk, results);
         chunk = new ArrayList<>();
         chunkBytes = 0;
       }
@@ -198,13 +219,8 @@ public final class SearchSink implements VersionedSink {
       chunkBytes += item.bytes.length;
     }
     if (!chunk.isEmpty()) {
-      send(chunk, results);
+      send(index, chunk, results);
     }
-    List<WriteResult> out = new ArrayList<>(results.length);
-    for (WriteResult r : results) {
-      out.add(Objects.requireNonNull(r, "every item has a result"));
-    }
-    return out;
   }
 
   /**
@@ -266,13 +282,17 @@ public final class SearchSink implements VersionedSink {
     return null;
   }
 
-  private void send(List<Item> chunk, @Nullable WriteResult[] results) {
+  private void send(String index, List<Item> chunk, @Nullable WriteResult[] results) {
     List<byte[]> bodies = new ArrayList<>(chunk.size());
     for (Item item : chunk) {
       bodies.add(item.bytes);
     }
     TransportResponse response =
-        transport.perform("POST", "/_bulk", BULK_PARAMS, BulkEncoder.body(bodies));
+        transport.perform(
+            "POST",
+            "/" + SearchTransport.pathSegment(index) + "/_bulk",
+            BULK_PARAMS,
+            BulkEncoder.body(bodies));
     if (response.isSuccess()) {
       settleItems(chunk, response, results);
       return;
@@ -300,8 +320,8 @@ public final class SearchSink implements VersionedSink {
           return;
         }
         int half = chunk.size() / 2;
-        send(chunk.subList(0, half), results);
-        send(chunk.subList(half, chunk.size()), results);
+        send(index, chunk.subList(0, half), results);
+        send(index, chunk.subList(half, chunk.size()), results);
       }
     }
   }

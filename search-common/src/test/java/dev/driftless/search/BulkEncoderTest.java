@@ -9,6 +9,7 @@ import dev.driftless.core.Fingerprints;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class BulkEncoderTest {
@@ -91,14 +92,16 @@ class BulkEncoderTest {
    * The action line as a Jackson generator writes it: what the encoder wrote before it was
    * hand-written.
    */
-  private static String generatorAction(String action, String index, String id, long version)
-      throws Exception {
+  private static String generatorAction(
+      String action, @Nullable String index, String id, long version) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (com.fasterxml.jackson.core.JsonGenerator gen =
         new com.fasterxml.jackson.core.JsonFactory().createGenerator(out)) {
       gen.writeStartObject();
       gen.writeObjectFieldStart(action);
-      gen.writeStringField("_index", index);
+      if (index != null) {
+        gen.writeStringField("_index", index);
+      }
       gen.writeStringField("_id", id);
       gen.writeNumberField("version", version);
       gen.writeStringField("version_type", "external_gte");
@@ -129,6 +132,9 @@ class BulkEncoderTest {
       assertThat(index.substring(0, index.indexOf('\n') + 1))
           .as("index of %s", id)
           .isEqualTo(generatorAction("index", "i\u00e9", id, 0));
+      assertThat(new String(BulkEncoder.delete(null, id, 3), UTF_8))
+          .as("delete of %s without _index", id)
+          .isEqualTo(generatorAction("delete", null, id, 3));
     }
   }
 }

@@ -44,7 +44,7 @@ class SearchSinkTest {
       if (path.equals("/_nodes/http")) {
         return new TransportResponse(403, new byte[0]); // no monitor privilege: limit unknown
       }
-      if (path.equals("/_bulk") && body != null) {
+      if (path.endsWith("/_bulk") && body != null) {
         if (failWholeRequestsWith != 0) {
           return new TransportResponse(
               failWholeRequestsWith, "{}".getBytes(StandardCharsets.UTF_8));
