@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +118,80 @@ public final class BulkEncoder {
       return index(index, id, version, upsert.document());
     }
     return tombstones ? tombstone(index, id, version, nowMillis) : delete(index, id, version);
+  }
+
+  /**
+   * The {@code "_index":"<index>",} member that {@link #body(List, List)} puts into an action line
+   * encoded without {@code _index}.
+   */
+  public static byte[] indexField(String index) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(index.length() + 16);
+    try {
+      out.write(INDEX_FIELD);
+      writeString(out, index);
+      out.write(',');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * A {@code _bulk} body of items encoded without {@code _index} (for {@code POST /_bulk}), each
+   * action line given its own index: {@code indexFields.get(i)}, made by {@link #indexField}, is
+   * written right after the opening of item {@code i}'s action line.
+   */
+  public static BodyWriter body(List<byte[]> items, List<byte[]> indexFields) {
+    if (items.size() != indexFields.size()) {
+      throw new IllegalArgumentException(
+          items.size() + " items but " + indexFields.size() + " index fields");
+    }
+    long length = 0;
+    for (int i = 0; i < items.size(); i++) {
+      actionOpening(items.get(i));
+      length += items.get(i).length + indexFields.get(i).length;
+    }
+    long total = length;
+    List<byte[]> copy = List.copyOf(items);
+    List<byte[]> fields = List.copyOf(indexFields);
+    return new BodyWriter() {
+      @Override
+      public void writeTo(OutputStream out) throws IOException {
+        for (int i = 0; i < copy.size(); i++) {
+          byte[] item = copy.get(i);
+          int open = actionOpening(item);
+          out.write(item, 0, open);
+          out.write(fields.get(i));
+          out.write(item, open, item.length - open);
+        }
+      }
+
+      @Override
+      public String contentType() {
+        return NDJSON;
+      }
+
+      @Override
+      public long contentLength() {
+        return total;
+      }
+    };
+  }
+
+  /** The length of {@code {"index":{} or {@code {"delete":{} that starts an encoded item. */
+  private static int actionOpening(byte[] item) {
+    if (startsWith(item, INDEX_ACTION_START)) {
+      return INDEX_ACTION_START.length;
+    }
+    if (startsWith(item, DELETE_ACTION_START)) {
+      return DELETE_ACTION_START.length;
+    }
+    throw new IllegalArgumentException("not an item encoded by BulkEncoder");
+  }
+
+  private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    return bytes.length >= prefix.length
+        && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /** A {@code _bulk} body made of already encoded items, written one after the other. */

@@ -38,14 +38,15 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Writes</h2>
  *
- * <p>Each batch is encoded once as NDJSON ({@link BulkEncoder}) and sent, index by index, as one or
- * more {@code POST /<index>/_bulk} requests of at most {@link SearchSinkSettings#maxRequestItems()}
- * items and {@link SearchSinkSettings#maxRequestBytes()} bytes (an item larger than that goes
- * alone), answered with only each item's status and error ({@code filter_path}). Every action
- * carries the event's version with {@code version_type=external_gte}, so the engine itself refuses
- * older versions. Results follow {@link ResultClassifier}. A document using a {@linkplain
- * MetadataFields metadata field} name, or an id longer than the engines' 512-byte limit, is
- * Rejected without being sent.
+ * <p>Each batch is encoded once as NDJSON ({@link BulkEncoder}) and sent in order as one or more
+ * {@code _bulk} requests of at most {@link SearchSinkSettings#maxRequestItems()} items and {@link
+ * SearchSinkSettings#maxRequestBytes()} bytes (an item larger than that goes alone): {@code POST
+ * /<index>/_bulk} when every item of the request goes to one index, otherwise {@code POST /_bulk}
+ * with {@code _index} in each action line. The engine answers with only each item's status and
+ * error ({@code filter_path}). Every action carries the event's version with {@code
+ * version_type=external_gte}, so the engine itself refuses older versions. Results follow {@link
+ * ResultClassifier}. A document using a {@linkplain MetadataFields metadata field} name, or an id
+ * longer than the engines' 512-byte limit, is Rejected without being sent.
  *
  * <h2>Indices</h2>
  *
@@ -151,7 +152,8 @@ public final class SearchSink implements VersionedSink {
       throw new IllegalStateException("sink is closed");
     }
     @Nullable WriteResult[] results = new WriteResult[batch.size()];
-    Map<String, List<Item>> items = new LinkedHashMap<>();
+    List<Item> items = new ArrayList<>(batch.size());
+    Map<String, byte[]> indexFields = new HashMap<>();
     long now = settings.clock().millis();
     for (int i = 0; i < batch.size(); i++) {
       ChangeEvent event = batch.get(i);
@@ -165,62 +167,53 @@ public final class SearchSink implements VersionedSink {
         results[i] = local;
         continue;
       }
-      // The action lines leave _index out: each request goes to POST /<index>/_bulk, which saves
-      // the engine parsing the index name once per document (and works where
-      // rest.action.multi.allow_explicit_index is false).
-      items
-          .computeIfAbsent(index, k -> new ArrayList<>())
-          .add(
-              new Item(
-                  i,
-                  event instanceof ChangeEvent.Delete && !settings.tombstones(),
-                  BulkEncoder.encode(event, null, settings.tombstones(), now)));
+      // Action lines are encoded without _index: a request whose items all go to one index is
+      // sent to POST /<index>/_bulk, which spares the engine parsing the index name once per
+      // document; a request mixing indices gets "_index" put back into each action line.
+      items.add(
+          new Item(
+              i,
+              event instanceof ChangeEvent.Delete && !settings.tombstones(),
+              BulkEncoder.encode(event, null, settings.tombstones(), now),
+              index,
+              indexFields.computeIfAbsent(index, BulkEncoder::indexField)));
     }
     long limit = requestByteLimit();
-    // A key always maps to one index, so sending each index's items in their own requests keeps
-    // every key's order.
-    for (Map.Entry<String, List<Item>> perIndex : items.entrySet()) {
-      sendAll(perIndex.getKey(), perIndex.getValue(), limit, results);
-    }
-    List<WriteResult> out = new ArrayList<>(results.length);
-    for (WriteResult r : results) {
-      out.add(Objects.requireNonNull(r, "every item has a result"));
-    }
-    return out;
-  }
-
-  /** Sends the items of one index in requests cut by count and bytes. */
-  private void sendAll(
-      String index, List<Item> items, long limit, @Nullable WriteResult[] results) {
     List<Item> chunk = new ArrayList<>();
     long chunkBytes = 0;
     for (Item item : items) {
-      if (engineMaxContentLength > 0 && item.bytes.length > engineMaxContentLength) {
+      // Sized as if the request mixed indices: an upper bound of what is sent.
+      long size = (long) item.bytes.length + item.indexField.length;
+      if (engineMaxContentLength > 0 && size > engineMaxContentLength) {
         // The engine would cut the connection mid-upload (seen as an outage, retried forever):
         // such an item can never be written, so it is poison.
         results[item.index] =
             WriteResult.rejected(
                 "request_entity_too_large",
                 "the document's bulk entry is "
-                    + item.bytes.length
+                    + size
                     + " bytes, over the engine's http.max_content_length of "
                     + engineMaxContentLength
                     + " bytes");
         continue;
       }
       if (!chunk.isEmpty()
-          && (chunk.size() >= settings.maxRequestItems()
-              || chunkBytes + item.bytes.length > limit)) {
-        send(index, chunk, results);
+          && (chunk.size() >= settings.maxRequestItems() || chunkBytes + size > limit)) {
+        send(chunk, results);
         chunk = new ArrayList<>();
         chunkBytes = 0;
       }
       chunk.add(item);
-      chunkBytes += item.bytes.length;
+      chunkBytes += size;
     }
     if (!chunk.isEmpty()) {
-      send(index, chunk, results);
+      send(chunk, results);
     }
+    List<WriteResult> out = new ArrayList<>(results.length);
+    for (WriteResult r : results) {
+      out.add(Objects.requireNonNull(r, "every item has a result"));
+    }
+    return out;
   }
 
   /**
@@ -282,17 +275,30 @@ public final class SearchSink implements VersionedSink {
     return null;
   }
 
-  private void send(String index, List<Item> chunk, @Nullable WriteResult[] results) {
+  private void send(List<Item> chunk, @Nullable WriteResult[] results) {
     List<byte[]> bodies = new ArrayList<>(chunk.size());
+    String target = chunk.get(0).target;
+    boolean oneIndex = true;
     for (Item item : chunk) {
       bodies.add(item.bytes);
+      oneIndex &= item.target.equals(target);
     }
-    TransportResponse response =
-        transport.perform(
-            "POST",
-            "/" + SearchTransport.pathSegment(index) + "/_bulk",
-            BULK_PARAMS,
-            BulkEncoder.body(bodies));
+    TransportResponse response;
+    if (oneIndex) {
+      response =
+          transport.perform(
+              "POST",
+              "/" + SearchTransport.pathSegment(target) + "/_bulk",
+              BULK_PARAMS,
+              BulkEncoder.body(bodies));
+    } else {
+      List<byte[]> indexFields = new ArrayList<>(chunk.size());
+      for (Item item : chunk) {
+        indexFields.add(item.indexField);
+      }
+      response =
+          transport.perform("POST", "/_bulk", BULK_PARAMS, BulkEncoder.body(bodies, indexFields));
+    }
     if (response.isSuccess()) {
       settleItems(chunk, response, results);
       return;
@@ -320,8 +326,8 @@ public final class SearchSink implements VersionedSink {
           return;
         }
         int half = chunk.size() / 2;
-        send(index, chunk.subList(0, half), results);
-        send(index, chunk.subList(half, chunk.size()), results);
+        send(chunk.subList(0, half), results);
+        send(chunk.subList(half, chunk.size()), results);
       }
     }
   }
@@ -763,13 +769,19 @@ public final class SearchSink implements VersionedSink {
     transport.close();
   }
 
-  private record Item(int index, boolean delete, byte[] bytes) {
+  /**
+   * One encoded event: {@code bytes} without {@code _index}, {@code target} the index it goes to,
+   * {@code indexField} the {@code "_index"} member to put back when a request mixes indices.
+   */
+  private record Item(int index, boolean delete, byte[] bytes, String target, byte[] indexField) {
     @Override
     public boolean equals(@Nullable Object o) {
       return o instanceof Item other
           && index == other.index
           && delete == other.delete
-          && Arrays.equals(bytes, other.bytes);
+          && target.equals(other.target)
+          && Arrays.equals(bytes, other.bytes)
+          && Arrays.equals(indexField, other.indexField);
     }
 
     @Override

@@ -137,4 +137,27 @@ class BulkEncoderTest {
           .isEqualTo(generatorAction("delete", null, id, 3));
     }
   }
+
+  @Test
+  void aMixedIndexBodyPutsEachItemsIndexBackIntoItsActionLine() throws Exception {
+    Document doc = Document.of("a", 1L);
+    byte[] upsert = BulkEncoder.index(null, "k1", 5, doc);
+    byte[] delete = BulkEncoder.delete(null, "k2", 6);
+    byte[] tomb = BulkEncoder.tombstone(null, "k3", 7, 99);
+    BodyWriter body =
+        BulkEncoder.body(
+            List.of(upsert, delete, tomb),
+            List.of(
+                BulkEncoder.indexField("one"),
+                BulkEncoder.indexField("tw\"o"),
+                BulkEncoder.indexField("three")));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    body.writeTo(out);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.write(BulkEncoder.index("one", "k1", 5, doc));
+    expected.write(BulkEncoder.delete("tw\"o", "k2", 6));
+    expected.write(BulkEncoder.tombstone("three", "k3", 7, 99));
+    assertThat(out.toString(UTF_8)).isEqualTo(expected.toString(UTF_8));
+    assertThat(body.contentLength()).isEqualTo(out.size());
+  }
 }
