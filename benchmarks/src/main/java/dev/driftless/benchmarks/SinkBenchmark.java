@@ -110,9 +110,10 @@ final class SinkBenchmark {
             + " being measured.");
     report.note(
         "`cpu s` in the runs is the CPU time of the whole benchmark JVM (client and node) during"
-            + " the timed load; `docs per cpu s` divides the documents by it. It is far less"
-            + " sensitive than docs/s to other work on the machine, so it shows what each"
-            + " contender costs when the wall-clock rates are noisy.");
+            + " the timed load; `docs per cpu s` divides the documents by it. It moves less than"
+            + " docs/s when other work takes cores away from the run (though it still rises then,"
+            + " and in the first run after the warm-up), so compare it across contenders of the"
+            + " same round when the wall-clock rates are noisy.");
     report.note(
         "Each run loads a fresh index (deleted after the run, after checking that it holds every"
             + " document), so no run indexes into a bigger index than another.");
