@@ -109,6 +109,12 @@ final class SinkBenchmark {
             + " an external version per item; `raw-bulk` documents carry neither. That is the cost"
             + " being measured.");
     report.note(
+        "`cpu s` in the runs is the CPU time of the whole benchmark JVM (client and node) during"
+            + " the timed load; `docs per cpu s` divides the documents by it. It moves less than"
+            + " docs/s when other work takes cores away from the run (though it still rises then,"
+            + " and in the first run after the warm-up), so compare it across contenders of the"
+            + " same round when the wall-clock rates are noisy.");
+    report.note(
         "Each run loads a fresh index (deleted after the run, after checking that it holds every"
             + " document), so no run indexes into a bigger index than another.");
     return report;
@@ -125,6 +131,7 @@ final class SinkBenchmark {
     String index = prefix + Corpus.COLLECTION;
     Map<String, Object> details = new LinkedHashMap<>();
     long nanos;
+    long cpuBefore;
     switch (contender) {
       case RAW -> {
         admin.create(
@@ -132,6 +139,7 @@ final class SinkBenchmark {
         RawBulkLoader loader =
             new RawBulkLoader(http, admin.baseUrl(), settings.bulk(), settings.concurrency());
         long start = System.nanoTime();
+        cpuBefore = processCpuNanos();
         long bytes = loader.load(index, events);
         nanos = System.nanoTime() - start;
         details.put("bytes sent", bytes);
@@ -141,6 +149,7 @@ final class SinkBenchmark {
           sink.start(context());
           sink.indexFor(Corpus.COLLECTION);
           long start = System.nanoTime();
+          cpuBefore = processCpuNanos();
           AtomicInteger cursor = new AtomicInteger();
           AtomicLong notApplied = new AtomicLong();
           Workers.run(
@@ -183,6 +192,7 @@ final class SinkBenchmark {
         PipelineStatus status;
         try {
           long start = System.nanoTime();
+          cpuBefore = processCpuNanos();
           pipeline.start();
           long deadline = start + TimeUnit.MINUTES.toNanos(30);
           while (true) {
@@ -208,6 +218,13 @@ final class SinkBenchmark {
       }
       default -> throw new IllegalArgumentException("unknown contender " + contender);
     }
+    long cpu = processCpuNanos() - cpuBefore;
+    if (cpuBefore >= 0 && cpu >= 0) {
+      // CPU of the whole JVM (client and node) during the timed load: unlike docs/s, it hardly
+      // moves when other work on the machine takes cores away from the run.
+      details.put("cpu s", String.format(Locale.ROOT, "%.1f", cpu / 1e9));
+      details.put("docs per cpu s", Math.round(events.size() / (cpu / 1e9)));
+    }
     long count = admin.refreshAndCount(index);
     if (count != events.size()) {
       throw new IllegalStateException(
@@ -222,6 +239,15 @@ final class SinkBenchmark {
     details.put("store bytes", admin.storeBytes(index));
     admin.delete(index);
     return new Run(contender, round, events.size(), nanos, 0, details);
+  }
+
+  /** CPU time of this JVM so far, or -1 when the JVM does not tell. */
+  private static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
   }
 
   private OpenSearchSink sink(String url, String prefix) {
@@ -261,9 +287,7 @@ final class SinkBenchmark {
     long driftless = 0;
     for (ChangeEvent e : sample) {
       ChangeEvent.Upsert u = (ChangeEvent.Upsert) e;
-      driftless +=
-          BulkEncoder.index("bench-x-items", u.key().id(), u.version().value(), u.document())
-              .length;
+      driftless += BulkEncoder.index(null, u.key().id(), u.version().value(), u.document()).length;
     }
     report.parameter(
         "NDJSON bytes per document (action + source)",

@@ -73,12 +73,28 @@ public final class Fingerprints {
 
   /** The bucket (definition 3) of a key id, in {@code [0, 2^32)}. */
   public static long bucket(String id) {
-    return keyHash(id) >>> 32;
+    return bucketOf(keyHash(id));
+  }
+
+  /**
+   * The bucket (definition 3) of the key whose {@linkplain #keyHash key hash} is given, for callers
+   * that also need the per-key fingerprint and should hash the id once.
+   */
+  public static long bucketOf(long keyHash) {
+    return keyHash >>> 32;
   }
 
   /** The per-key fingerprint (definition 4). */
   public static long perKey(String id, long rowFingerprint) {
-    return keyHash(id) ^ rowFingerprint;
+    return perKeyOf(keyHash(id), rowFingerprint);
+  }
+
+  /**
+   * The per-key fingerprint (definition 4) of the key whose {@linkplain #keyHash key hash} is
+   * given.
+   */
+  public static long perKeyOf(long keyHash, long rowFingerprint) {
+    return keyHash ^ rowFingerprint;
   }
 
   /** Bits 0..20 of a per-key fingerprint. */

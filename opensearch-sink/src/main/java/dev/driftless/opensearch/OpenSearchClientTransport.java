@@ -6,7 +6,9 @@ import dev.driftless.search.SearchTransport;
 import dev.driftless.search.TransportResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,8 +24,8 @@ import org.opensearch.client.transport.OpenSearchTransport;
  * {@link SearchTransport} over opensearch-java's generic client, which sends any request and
  * returns every status without throwing. Thread-safe (the client is).
  *
- * <p>The generic client takes a body as bytes or a stream; the bulk body is written once into a
- * buffer of its known length and handed over as bytes.
+ * <p>The generic client takes a body as bytes or a stream; the bulk body is written once into an
+ * array of its known length and handed over as those bytes.
  */
 final class OpenSearchClientTransport implements SearchTransport {
 
@@ -44,15 +46,7 @@ final class OpenSearchClientTransport implements SearchTransport {
       String method, String path, Map<String, String> params, @Nullable BodyWriter body) {
     Body requestBody = null;
     if (body != null) {
-      long length = body.contentLength();
-      ByteArrayOutputStream buffer =
-          new ByteArrayOutputStream(length > 0 && length < Integer.MAX_VALUE ? (int) length : 1024);
-      try {
-        body.writeTo(buffer);
-      } catch (IOException e) {
-        throw new UncheckedIOException("writing the request body", e);
-      }
-      requestBody = Body.from(buffer.toByteArray(), body.contentType());
+      requestBody = Body.from(bytesOf(body), body.contentType());
     }
     try (Response response =
         generic.execute(Requests.create(method, path, List.of(), params, requestBody))) {
@@ -61,6 +55,61 @@ final class OpenSearchClientTransport implements SearchTransport {
     } catch (IOException e) {
       throw new RetriableException(
           method + " " + path + " failed without a response: " + e, e, false);
+    }
+  }
+
+  /**
+   * The body's bytes. A bulk body knows its length, so it is written straight into an array of that
+   * size: one copy of a request that may be megabytes, instead of a growing buffer and its copy.
+   */
+  static byte[] bytesOf(BodyWriter body) {
+    long length = body.contentLength();
+    try {
+      if (length >= 0 && length <= Integer.MAX_VALUE - 16) {
+        ExactBuffer exact = new ExactBuffer((int) length);
+        body.writeTo(exact);
+        return exact.bytes();
+      }
+      ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
+      body.writeTo(buffer);
+      return buffer.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the request body", e);
+    }
+  }
+
+  /** An output stream into an array of the announced length; it refuses to write past it. */
+  private static final class ExactBuffer extends OutputStream {
+    private final byte[] bytes;
+    private int size;
+
+    ExactBuffer(int length) {
+      this.bytes = new byte[length];
+    }
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      Objects.checkFromIndexSize(off, len, b.length);
+      ensure(len);
+      System.arraycopy(b, off, bytes, size, len);
+      size += len;
+    }
+
+    private void ensure(int more) {
+      if (more > bytes.length - size) {
+        throw new IllegalStateException(
+            "request body is longer than its announced length of " + bytes.length + " bytes");
+      }
+    }
+
+    byte[] bytes() {
+      return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
     }
   }
 

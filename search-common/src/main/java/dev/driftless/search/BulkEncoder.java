@@ -10,15 +10,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Encodes change events as {@code _bulk} NDJSON lines with Jackson's streaming generator: an action
- * line carrying {@code version} and {@code version_type=external_gte}, and for an index action the
- * document followed by the {@linkplain MetadataFields metadata fields}.
+ * Encodes change events as {@code _bulk} NDJSON lines (JSON written as Jackson's streaming
+ * generator writes it): an action line carrying {@code version} and {@code
+ * version_type=external_gte}, and for an index action the document followed by the {@linkplain
+ * MetadataFields metadata fields}.
  *
  * <p>Each event is encoded once into its own byte array, so that a request can be sized by bytes
  * before it is sent and a too-large request can be split without encoding again.
@@ -28,22 +31,35 @@ import org.jspecify.annotations.Nullable;
 public final class BulkEncoder {
 
   private static final JsonFactory FACTORY = JsonFactory.builder().build();
+  private static final byte[] INDEX_ACTION_START = ascii("{\"index\":{");
+  private static final byte[] DELETE_ACTION_START = ascii("{\"delete\":{");
+  private static final byte[] INDEX_FIELD = ascii("\"_index\":");
+  private static final byte[] ID_FIELD = ascii("\"_id\":");
+  private static final byte[] VERSION_FIELD = ascii(",\"version\":");
+  private static final byte[] ACTION_END = ascii(",\"version_type\":\"external_gte\"}}\n");
 
   private BulkEncoder() {}
 
-  /** The NDJSON lines (each ending in {@code \n}) that index {@code document} at a version. */
-  public static byte[] index(String index, String id, long version, Document document) {
+  /**
+   * The NDJSON lines (each ending in {@code \n}) that index {@code document} at a version.
+   *
+   * @param index the index named in the action line, or {@code null} to leave {@code _index} out
+   *     (the request's path then names it: {@code POST /<index>/_bulk})
+   */
+  public static byte[] index(@Nullable String index, String id, long version, Document document) {
     ByteArrayOutputStream out =
         new ByteArrayOutputStream(
             256 + (int) Math.min(Integer.MAX_VALUE / 2, document.estimatedSizeBytes()));
     try {
       writeAction(out, "index", index, id, version);
-      Map<String, @Nullable Object> meta = new LinkedHashMap<>();
+      Map<String, @Nullable Object> meta = new LinkedHashMap<>(8);
+      // One MD5 per document: the bucket and the per-key fingerprint share the key hash.
+      long keyHash = Fingerprints.keyHash(id);
       meta.put(MetadataFields.KEY, id);
       meta.put(MetadataFields.VERSION, version);
-      meta.put(MetadataFields.BUCKET, Fingerprints.bucket(id));
+      meta.put(MetadataFields.BUCKET, Fingerprints.bucketOf(keyHash));
       if (document.fingerprint().isPresent()) {
-        long f = Fingerprints.perKey(id, document.fingerprint().getAsLong());
+        long f = Fingerprints.perKeyOf(keyHash, document.fingerprint().getAsLong());
         meta.put(MetadataFields.FP_LOW, Fingerprints.low(f));
         meta.put(MetadataFields.FP_MID, Fingerprints.mid(f));
         meta.put(MetadataFields.FP_HIGH, Fingerprints.high(f));
@@ -56,8 +72,8 @@ public final class BulkEncoder {
     return out.toByteArray();
   }
 
-  /** The NDJSON line of a versioned delete. */
-  public static byte[] delete(String index, String id, long version) {
+  /** The NDJSON line of a versioned delete; {@code index} as in {@link #index}. */
+  public static byte[] delete(@Nullable String index, String id, long version) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
     try {
       writeAction(out, "delete", index, id, version);
@@ -67,8 +83,12 @@ public final class BulkEncoder {
     return out.toByteArray();
   }
 
-  /** The NDJSON lines that index a tombstone for a deleted key at a version. */
-  public static byte[] tombstone(String index, String id, long version, long deletedAtMillis) {
+  /**
+   * The NDJSON lines that index a tombstone for a deleted key at a version; {@code index} as in
+   * {@link #index}.
+   */
+  public static byte[] tombstone(
+      @Nullable String index, String id, long version, long deletedAtMillis) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try {
       writeAction(out, "index", index, id, version);
@@ -86,14 +106,92 @@ public final class BulkEncoder {
     return out.toByteArray();
   }
 
-  /** Encodes one event for {@code index}; deletes become tombstones when asked. */
-  public static byte[] encode(ChangeEvent event, String index, boolean tombstones, long nowMillis) {
+  /**
+   * Encodes one event for {@code index} ({@code null}: the request's path names the index); deletes
+   * become tombstones when asked.
+   */
+  public static byte[] encode(
+      ChangeEvent event, @Nullable String index, boolean tombstones, long nowMillis) {
     String id = event.key().id();
     long version = event.version().value();
     if (event instanceof ChangeEvent.Upsert upsert) {
       return index(index, id, version, upsert.document());
     }
     return tombstones ? tombstone(index, id, version, nowMillis) : delete(index, id, version);
+  }
+
+  /**
+   * The {@code "_index":"<index>",} member that {@link #body(List, List)} puts into an action line
+   * encoded without {@code _index}.
+   */
+  public static byte[] indexField(String index) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(index.length() + 16);
+    try {
+      out.write(INDEX_FIELD);
+      writeString(out, index);
+      out.write(',');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * A {@code _bulk} body of items encoded without {@code _index} (for {@code POST /_bulk}), each
+   * action line given its own index: {@code indexFields.get(i)}, made by {@link #indexField}, is
+   * written right after the opening of item {@code i}'s action line.
+   */
+  public static BodyWriter body(List<byte[]> items, List<byte[]> indexFields) {
+    if (items.size() != indexFields.size()) {
+      throw new IllegalArgumentException(
+          items.size() + " items but " + indexFields.size() + " index fields");
+    }
+    long length = 0;
+    for (int i = 0; i < items.size(); i++) {
+      actionOpening(items.get(i));
+      length += items.get(i).length + indexFields.get(i).length;
+    }
+    long total = length;
+    List<byte[]> copy = List.copyOf(items);
+    List<byte[]> fields = List.copyOf(indexFields);
+    return new BodyWriter() {
+      @Override
+      public void writeTo(OutputStream out) throws IOException {
+        for (int i = 0; i < copy.size(); i++) {
+          byte[] item = copy.get(i);
+          int open = actionOpening(item);
+          out.write(item, 0, open);
+          out.write(fields.get(i));
+          out.write(item, open, item.length - open);
+        }
+      }
+
+      @Override
+      public String contentType() {
+        return NDJSON;
+      }
+
+      @Override
+      public long contentLength() {
+        return total;
+      }
+    };
+  }
+
+  /** The length of {@code {"index":{} or {@code {"delete":{} that starts an encoded item. */
+  private static int actionOpening(byte[] item) {
+    if (startsWith(item, INDEX_ACTION_START)) {
+      return INDEX_ACTION_START.length;
+    }
+    if (startsWith(item, DELETE_ACTION_START)) {
+      return DELETE_ACTION_START.length;
+    }
+    throw new IllegalArgumentException("not an item encoded by BulkEncoder");
+  }
+
+  private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    return bytes.length >= prefix.length
+        && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /** A {@code _bulk} body made of already encoded items, written one after the other. */
@@ -125,18 +223,42 @@ public final class BulkEncoder {
   }
 
   private static void writeAction(
-      OutputStream out, String action, String index, String id, long version) throws IOException {
-    try (JsonGenerator gen = FACTORY.createGenerator(out)) {
-      gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-      gen.writeStartObject();
-      gen.writeObjectFieldStart(action);
-      gen.writeStringField("_index", index);
-      gen.writeStringField("_id", id);
-      gen.writeNumberField("version", version);
-      gen.writeStringField("version_type", "external_gte");
-      gen.writeEndObject();
-      gen.writeEndObject();
+      OutputStream out, String action, @Nullable String index, String id, long version)
+      throws IOException {
+    // Written directly rather than through a generator per line: the action line has a fixed shape,
+    // and only the index name and the id are variable. The bytes are the generator's own.
+    out.write(action.equals("index") ? INDEX_ACTION_START : DELETE_ACTION_START);
+    if (index != null) {
+      out.write(INDEX_FIELD);
+      writeString(out, index);
+      out.write(',');
     }
-    out.write('\n');
+    out.write(ID_FIELD);
+    writeString(out, id);
+    out.write(VERSION_FIELD);
+    out.write(Long.toString(version).getBytes(StandardCharsets.US_ASCII));
+    out.write(ACTION_END);
+  }
+
+  /** A JSON string literal, as Jackson's generator writes it. */
+  private static void writeString(OutputStream out, String s) throws IOException {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        // Escapes, non-ASCII and surrogates: let the generator decide, byte for byte as before.
+        try (JsonGenerator gen = FACTORY.createGenerator(out)) {
+          gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+          gen.writeString(s);
+        }
+        return;
+      }
+    }
+    out.write('"');
+    out.write(s.getBytes(StandardCharsets.US_ASCII));
+    out.write('"');
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -38,13 +38,15 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Writes</h2>
  *
- * <p>Each batch is encoded once as NDJSON ({@link BulkEncoder}) and sent as one or more {@code
- * _bulk} requests of at most {@link SearchSinkSettings#maxRequestItems()} items and {@link
- * SearchSinkSettings#maxRequestBytes()} bytes (an item larger than that goes alone). Every action
- * carries the event's version with {@code version_type=external_gte}, so the engine itself refuses
- * older versions. Results follow {@link ResultClassifier}. A document using a {@linkplain
- * MetadataFields metadata field} name, or an id longer than the engines' 512-byte limit, is
- * Rejected without being sent.
+ * <p>Each batch is encoded once as NDJSON ({@link BulkEncoder}) and sent in order as one or more
+ * {@code _bulk} requests of at most {@link SearchSinkSettings#maxRequestItems()} items and {@link
+ * SearchSinkSettings#maxRequestBytes()} bytes (an item larger than that goes alone): {@code POST
+ * /<index>/_bulk} when every item of the request goes to one index, otherwise {@code POST /_bulk}
+ * with {@code _index} in each action line. The engine answers with only each item's status and
+ * error ({@code filter_path}). Every action carries the event's version with {@code
+ * version_type=external_gte}, so the engine itself refuses older versions. Results follow {@link
+ * ResultClassifier}. A document using a {@linkplain MetadataFields metadata field} name, or an id
+ * longer than the engines' 512-byte limit, is Rejected without being sent.
  *
  * <h2>Indices</h2>
  *
@@ -69,6 +71,17 @@ public final class SearchSink implements VersionedSink {
 
   /** The engines' limit on {@code _id}, in UTF-8 bytes. */
   public static final int MAX_ID_BYTES = 512;
+
+  /**
+   * Asks the engine to answer a {@code _bulk} request with only what {@link #settleItems} and
+   * {@link ResultClassifier} read: each item's status and error, and a whole-request error. The
+   * full answer repeats index, id, version, shard counts, sequence number and primary term for
+   * every item (about 200 bytes each), which the engine would serialise and the sink parse for
+   * nothing. {@code filter_path} is a generic REST parameter of every Elasticsearch and OpenSearch
+   * version we support.
+   */
+  static final Map<String, String> BULK_PARAMS =
+      Map.of("filter_path", "errors,items.*.status,items.*.error,error,status");
 
   private final SearchTransport transport;
   private final SearchSinkSettings settings;
@@ -140,6 +153,7 @@ public final class SearchSink implements VersionedSink {
     }
     @Nullable WriteResult[] results = new WriteResult[batch.size()];
     List<Item> items = new ArrayList<>(batch.size());
+    Map<String, byte[]> indexFields = new HashMap<>();
     long now = settings.clock().millis();
     for (int i = 0; i < batch.size(); i++) {
       ChangeEvent event = batch.get(i);
@@ -153,38 +167,44 @@ public final class SearchSink implements VersionedSink {
         results[i] = local;
         continue;
       }
+      // Action lines are encoded without _index: a request whose items all go to one index is
+      // sent to POST /<index>/_bulk, which spares the engine parsing the index name once per
+      // document; a request mixing indices gets "_index" put back into each action line.
       items.add(
           new Item(
               i,
               event instanceof ChangeEvent.Delete && !settings.tombstones(),
-              BulkEncoder.encode(event, index, settings.tombstones(), now)));
+              BulkEncoder.encode(event, null, settings.tombstones(), now),
+              index,
+              indexFields.computeIfAbsent(index, BulkEncoder::indexField)));
     }
     long limit = requestByteLimit();
     List<Item> chunk = new ArrayList<>();
     long chunkBytes = 0;
     for (Item item : items) {
-      if (engineMaxContentLength > 0 && item.bytes.length > engineMaxContentLength) {
+      // Sized as if the request mixed indices: an upper bound of what is sent.
+      long size = (long) item.bytes.length + item.indexField.length;
+      if (engineMaxContentLength > 0 && size > engineMaxContentLength) {
         // The engine would cut the connection mid-upload (seen as an outage, retried forever):
         // such an item can never be written, so it is poison.
         results[item.index] =
             WriteResult.rejected(
                 "request_entity_too_large",
                 "the document's bulk entry is "
-                    + item.bytes.length
+                    + size
                     + " bytes, over the engine's http.max_content_length of "
                     + engineMaxContentLength
                     + " bytes");
         continue;
       }
       if (!chunk.isEmpty()
-          && (chunk.size() >= settings.maxRequestItems()
-              || chunkBytes + item.bytes.length > limit)) {
+          && (chunk.size() >= settings.maxRequestItems() || chunkBytes + size > limit)) {
         send(chunk, results);
         chunk = new ArrayList<>();
         chunkBytes = 0;
       }
       chunk.add(item);
-      chunkBytes += item.bytes.length;
+      chunkBytes += size;
     }
     if (!chunk.isEmpty()) {
       send(chunk, results);
@@ -231,7 +251,9 @@ public final class SearchSink implements VersionedSink {
   }
 
   private static @Nullable WriteResult precheck(ChangeEvent event) {
-    int idBytes = event.key().id().getBytes(StandardCharsets.UTF_8).length;
+    String id = event.key().id();
+    // A char is at most 3 UTF-8 bytes (a surrogate pair is 4 for 2 chars): short ids need no count.
+    int idBytes = id.length() * 3 <= MAX_ID_BYTES ? 0 : id.getBytes(StandardCharsets.UTF_8).length;
     if (idBytes > MAX_ID_BYTES) {
       return WriteResult.rejected(
           "id_too_long",
@@ -255,11 +277,28 @@ public final class SearchSink implements VersionedSink {
 
   private void send(List<Item> chunk, @Nullable WriteResult[] results) {
     List<byte[]> bodies = new ArrayList<>(chunk.size());
+    String target = chunk.get(0).target;
+    boolean oneIndex = true;
     for (Item item : chunk) {
       bodies.add(item.bytes);
+      oneIndex &= item.target.equals(target);
     }
-    TransportResponse response =
-        transport.perform("POST", "/_bulk", Map.of(), BulkEncoder.body(bodies));
+    TransportResponse response;
+    if (oneIndex) {
+      response =
+          transport.perform(
+              "POST",
+              "/" + SearchTransport.pathSegment(target) + "/_bulk",
+              BULK_PARAMS,
+              BulkEncoder.body(bodies));
+    } else {
+      List<byte[]> indexFields = new ArrayList<>(chunk.size());
+      for (Item item : chunk) {
+        indexFields.add(item.indexField);
+      }
+      response =
+          transport.perform("POST", "/_bulk", BULK_PARAMS, BulkEncoder.body(bodies, indexFields));
+    }
     if (response.isSuccess()) {
       settleItems(chunk, response, results);
       return;
@@ -730,13 +769,19 @@ public final class SearchSink implements VersionedSink {
     transport.close();
   }
 
-  private record Item(int index, boolean delete, byte[] bytes) {
+  /**
+   * One encoded event: {@code bytes} without {@code _index}, {@code target} the index it goes to,
+   * {@code indexField} the {@code "_index"} member to put back when a request mixes indices.
+   */
+  private record Item(int index, boolean delete, byte[] bytes, String target, byte[] indexField) {
     @Override
     public boolean equals(@Nullable Object o) {
       return o instanceof Item other
           && index == other.index
           && delete == other.delete
-          && Arrays.equals(bytes, other.bytes);
+          && target.equals(other.target)
+          && Arrays.equals(bytes, other.bytes)
+          && Arrays.equals(indexField, other.indexField);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.driftless.search;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import dev.driftless.core.Fingerprints;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class BulkEncoderTest {
@@ -84,5 +86,78 @@ class BulkEncoderTest {
     assertThat(out.size()).isEqualTo(a.length + b.length).isEqualTo((int) body.contentLength());
     assertThat(body.contentType()).isEqualTo(BodyWriter.NDJSON);
     assertThat(lines(out.toByteArray())).hasSize(2);
+  }
+
+  /**
+   * The action line as a Jackson generator writes it: what the encoder wrote before it was
+   * hand-written.
+   */
+  private static String generatorAction(
+      String action, @Nullable String index, String id, long version) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (com.fasterxml.jackson.core.JsonGenerator gen =
+        new com.fasterxml.jackson.core.JsonFactory().createGenerator(out)) {
+      gen.writeStartObject();
+      gen.writeObjectFieldStart(action);
+      if (index != null) {
+        gen.writeStringField("_index", index);
+      }
+      gen.writeStringField("_id", id);
+      gen.writeNumberField("version", version);
+      gen.writeStringField("version_type", "external_gte");
+      gen.writeEndObject();
+      gen.writeEndObject();
+    }
+    return out.toString(StandardCharsets.UTF_8) + "\n";
+  }
+
+  @Test
+  void actionLinesAreByteForByteWhatAJsonGeneratorWrites() throws Exception {
+    List<String> ids =
+        List.of(
+            "plain-42",
+            "",
+            "quote\" back\\slash",
+            "tab\tnew\nline\u0001\u007f",
+            "日本 \uD83D\uDE80",
+            "lone \uD800 high",
+            "lone low \uDC00",
+            "</script>/?&=#%");
+    for (String id : ids) {
+      byte[] delete = BulkEncoder.delete("idx-1", id, Long.MAX_VALUE);
+      assertThat(new String(delete, StandardCharsets.UTF_8))
+          .as("delete of %s", id)
+          .isEqualTo(generatorAction("delete", "idx-1", id, Long.MAX_VALUE));
+      String index = new String(BulkEncoder.index("i\u00e9", id, 0, Document.of("a", 1L)), UTF_8);
+      assertThat(index.substring(0, index.indexOf('\n') + 1))
+          .as("index of %s", id)
+          .isEqualTo(generatorAction("index", "i\u00e9", id, 0));
+      assertThat(new String(BulkEncoder.delete(null, id, 3), UTF_8))
+          .as("delete of %s without _index", id)
+          .isEqualTo(generatorAction("delete", null, id, 3));
+    }
+  }
+
+  @Test
+  void aMixedIndexBodyPutsEachItemsIndexBackIntoItsActionLine() throws Exception {
+    Document doc = Document.of("a", 1L);
+    byte[] upsert = BulkEncoder.index(null, "k1", 5, doc);
+    byte[] delete = BulkEncoder.delete(null, "k2", 6);
+    byte[] tomb = BulkEncoder.tombstone(null, "k3", 7, 99);
+    BodyWriter body =
+        BulkEncoder.body(
+            List.of(upsert, delete, tomb),
+            List.of(
+                BulkEncoder.indexField("one"),
+                BulkEncoder.indexField("tw\"o"),
+                BulkEncoder.indexField("three")));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    body.writeTo(out);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.write(BulkEncoder.index("one", "k1", 5, doc));
+    expected.write(BulkEncoder.delete("tw\"o", "k2", 6));
+    expected.write(BulkEncoder.tombstone("three", "k3", 7, 99));
+    assertThat(out.toString(UTF_8)).isEqualTo(expected.toString(UTF_8));
+    assertThat(body.contentLength()).isEqualTo(out.size());
   }
 }

@@ -31,6 +31,8 @@ class SearchSinkTest {
   static final class FakeEngine implements SearchTransport {
     final List<Integer> bulkSizes = new ArrayList<>();
     final List<Long> bulkBytes = new ArrayList<>();
+    final List<String> bulkPaths = new ArrayList<>();
+    final List<String> bulkActions = new ArrayList<>();
     int failWholeRequestsWith = 0;
     long limitBytes = Long.MAX_VALUE; // answers 413 above this
 
@@ -44,7 +46,7 @@ class SearchSinkTest {
       if (path.equals("/_nodes/http")) {
         return new TransportResponse(403, new byte[0]); // no monitor privilege: limit unknown
       }
-      if (path.equals("/_bulk") && body != null) {
+      if (path.endsWith("/_bulk") && body != null) {
         if (failWholeRequestsWith != 0) {
           return new TransportResponse(
               failWholeRequestsWith, "{}".getBytes(StandardCharsets.UTF_8));
@@ -71,6 +73,7 @@ class SearchSinkTest {
           if (!action.equals("index") && !action.equals("delete")) {
             continue; // a document line
           }
+          bulkActions.add(line);
           items
               .append(n++ == 0 ? "" : ",")
               .append("{\"")
@@ -78,6 +81,7 @@ class SearchSinkTest {
               .append("\":{\"status\":201}}");
         }
         bulkSizes.add(n);
+        bulkPaths.add(path);
         bulkBytes.add((long) out.size());
         return ok("{\"errors\":false,\"items\":[" + items + "]}");
       }
@@ -110,6 +114,26 @@ class SearchSinkTest {
     }
     assertThat(engine.bulkSizes).containsExactly(3, 3, 1, 1, 1);
     assertThat(engine.bulkBytes.get(3)).isGreaterThan(10_000);
+  }
+
+  @Test
+  void aOneIndexRequestNamesItsIndexInThePathAndAMixedOneInEveryActionLine() {
+    FakeEngine engine = new FakeEngine();
+    ChangeEvent other =
+        ChangeEvent.upsert(
+            DocumentKey.of("d", "x"),
+            Version.of(2),
+            SourcePosition.ofOffset(2),
+            Document.of("n", 2L),
+            Instant.EPOCH);
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      sink.write(List.of(upsert("a", Document.of("n", 1L)), upsert("b", Document.of("n", 1L))));
+      sink.write(List.of(upsert("a", Document.of("n", 1L)), other));
+    }
+    assertThat(engine.bulkPaths).containsExactly("/c/_bulk", "/_bulk");
+    assertThat(engine.bulkActions.subList(0, 2)).noneMatch(a -> a.contains("_index"));
+    assertThat(engine.bulkActions.get(2)).startsWith("{\"index\":{\"_index\":\"c\",\"_id\":\"a\"");
+    assertThat(engine.bulkActions.get(3)).startsWith("{\"index\":{\"_index\":\"d\",\"_id\":\"x\"");
   }
 
   @Test
