@@ -40,8 +40,8 @@ import org.jspecify.annotations.Nullable;
  *       written during the listing is returned exactly once even without a point-in-time (which ES
  *       7.10 OSS lacks); a key written meanwhile may show either state, which reconciliation
  *       re-verifies by point reads anyway.
- *   <li>{@link #read} is one {@code terms} query on {@value MetadataFields#KEY} per up to {@value
- *       #MAX_IDS_PER_REQUEST} ids.
+ *   <li>{@link #read} is one {@code ids} query per up to {@value #MAX_IDS_PER_REQUEST} ids (the
+ *       sink writes {@code _id} equal to the key id).
  * </ul>
  *
  * Many ranges go into one request as a {@code bool} filter of at most {@value
@@ -244,8 +244,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
   /**
    * {@inheritDoc}
    *
-   * <p>One {@code terms} query on {@value MetadataFields#KEY} per up to {@value
-   * #MAX_IDS_PER_REQUEST} ids; tombstones are left out.
+   * <p>One {@code ids} query per up to {@value #MAX_IDS_PER_REQUEST} ids; tombstones are left out.
    */
   @Override
   public List<KeyFingerprint> read(String collection, Collection<String> ids) {
@@ -254,11 +253,12 @@ public final class IndexFingerprintReader implements FingerprintReader {
     for (int from = 0; from < unique.size(); from += MAX_IDS_PER_REQUEST) {
       List<String> chunk =
           unique.subList(from, Math.min(unique.size(), from + MAX_IDS_PER_REQUEST));
+      // The sink writes every document with _id = its key id, so an ids query finds the keys
+      // without an inverted index on the key field.
       ObjectNode query = IndexMapping.JSON.createObjectNode();
       ObjectNode bool = query.putObject("bool");
-      ArrayNode terms =
-          bool.putArray("filter").addObject().putObject("terms").putArray(MetadataFields.KEY);
-      chunk.forEach(terms::add);
+      ArrayNode values = bool.putArray("filter").addObject().putObject("ids").putArray("values");
+      chunk.forEach(values::add);
       bool.putArray("must_not").addObject().putObject("term").put(MetadataFields.TOMBSTONE, true);
       JsonNode root = search(collection, fetch(query, chunk.size()), HITS_ONLY);
       if (root == null) {

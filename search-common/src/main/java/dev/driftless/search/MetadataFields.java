@@ -11,8 +11,9 @@ import java.util.Set;
  * <table>
  *   <caption>Metadata fields</caption>
  *   <tr><th>field</th><th>type</th><th>holds</th></tr>
- *   <tr><td>{@value #KEY}</td><td>keyword (doc values)</td><td>the key id; sortable and
- *       aggregatable, unlike {@code _id}</td></tr>
+ *   <tr><td>{@value #KEY}</td><td>keyword (doc values only)</td><td>the key id; sortable and
+ *       aggregatable, unlike {@code _id}; never searched (look-ups use {@code _id}), so it costs
+ *       no inverted index</td></tr>
  *   <tr><td>{@value #VERSION}</td><td>long</td><td>the source version, equal to the engine's
  *       external {@code _version}</td></tr>
  *   <tr><td>{@value #BUCKET}</td><td>long</td><td>{@link dev.driftless.core.Fingerprints#bucket}</td></tr>
@@ -65,9 +66,13 @@ public final class MetadataFields {
     if (field.equals(DELETED_AT)) {
       return Map.of("type", type, "format", "epoch_millis");
     }
-    if (field.equals(FP_LOW) || field.equals(FP_MID) || field.equals(FP_HIGH)) {
-      // Only ever summed by aggregations, which read doc values: an inverted index would be pure
-      // indexing cost on every write.
+    if (field.equals(KEY)
+        || field.equals(FP_LOW)
+        || field.equals(FP_MID)
+        || field.equals(FP_HIGH)) {
+      // The key is only sorted on (reconciliation's listing; look-ups go through _id, which
+      // equals it) and the parts only summed: both read doc values, and an inverted index would
+      // be pure indexing cost on every write.
       return Map.of("type", type, "index", false);
     }
     return Map.of("type", type);
