@@ -89,6 +89,45 @@ final class PgTesting {
     }
   }
 
+  /**
+   * Makes the server invalidate {@code slot}: with {@code max_slot_wal_keep_size} at 1 MB (reset
+   * afterwards) writes WAL through {@code table} (an {@code (id int PRIMARY KEY, v text)} table),
+   * switching segments and checkpointing, until the slot's {@code wal_status} is {@code lost} or
+   * {@code stopEarly} holds.
+   */
+  static void loseSlot(
+      String db, String table, String slot, Duration timeout, ThrowingCondition stopEarly)
+      throws Exception {
+    exec(db, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'", "SELECT pg_reload_conf()");
+    try {
+      until(
+          timeout,
+          "slot " + slot + "'s WAL to be removed",
+          () -> {
+            if (stopEarly.test()) {
+              return true;
+            }
+            exec(
+                db,
+                "INSERT INTO "
+                    + table
+                    + " SELECT g, repeat('x', 1000) FROM generate_series(1, 2000) g"
+                    + " ON CONFLICT (id) DO UPDATE SET v = excluded.v || '.'",
+                "SELECT pg_switch_wal()",
+                "CHECKPOINT");
+            return "lost"
+                .equals(
+                    query(
+                        db,
+                        "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '"
+                            + slot
+                            + "'"));
+          });
+    } finally {
+      exec(db, "ALTER SYSTEM RESET max_slot_wal_keep_size", "SELECT pg_reload_conf()");
+    }
+  }
+
   @FunctionalInterface
   interface ThrowingCondition {
     boolean test() throws Exception;

@@ -1,7 +1,6 @@
 package dev.driftless.postgres;
 
 import static dev.driftless.postgres.PgTesting.exec;
-import static dev.driftless.postgres.PgTesting.query;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -24,28 +23,7 @@ class SlotInvalidationIT {
     first.start(PgTesting.context("lost"));
     first.close(); // the slot stays, unread
 
-    try {
-      exec(db, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'", "SELECT pg_reload_conf()");
-      PgTesting.until(
-          Duration.ofSeconds(60),
-          "the slot's WAL to be removed",
-          () -> {
-            exec(
-                db,
-                "INSERT INTO t SELECT g, repeat('x', 1000) FROM generate_series(1, 2000) g"
-                    + " ON CONFLICT (id) DO UPDATE SET v = excluded.v || '.'",
-                "SELECT pg_switch_wal()",
-                "CHECKPOINT");
-            return "lost"
-                .equals(
-                    query(
-                        db,
-                        "SELECT wal_status FROM pg_replication_slots WHERE slot_name ="
-                            + " 'lost_slot_it'"));
-          });
-    } finally {
-      exec(db, "ALTER SYSTEM RESET max_slot_wal_keep_size", "SELECT pg_reload_conf()");
-    }
+    PgTesting.loseSlot(db, "t", "lost_slot_it", Duration.ofSeconds(60), () -> false);
 
     PostgresSource second =
         PgTesting.source(db, "lost_slot_it", "lost_pub")

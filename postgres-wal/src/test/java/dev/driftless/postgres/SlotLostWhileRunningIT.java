@@ -78,33 +78,13 @@ class SlotLostWhileRunningIT {
             "a write stalled and the pipeline full",
             () -> sink.stalled() && pipeline.status().inFlightEvents() == 1);
 
-        try {
-          exec(db, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'", "SELECT pg_reload_conf()");
-          PgTesting.until(
-              Duration.ofSeconds(20),
-              "the running slot's WAL to be removed",
-              () -> {
-                // The source may already have recreated the slot: stop before the new one is lost.
-                if (source.statusDetails().containsKey("slotResyncs")) {
-                  return true;
-                }
-                exec(
-                    db,
-                    "INSERT INTO filler SELECT i, repeat('x', 1000) FROM generate_series(1, 2000) i"
-                        + " ON CONFLICT (id) DO UPDATE SET v = excluded.v || '.'",
-                    "SELECT pg_switch_wal()",
-                    "CHECKPOINT");
-                return "lost"
-                    .equals(
-                        query(
-                            db,
-                            "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '"
-                                + SLOT
-                                + "'"));
-              });
-        } finally {
-          exec(db, "ALTER SYSTEM RESET max_slot_wal_keep_size", "SELECT pg_reload_conf()");
-        }
+        // The source may recreate the slot meanwhile: stop before the new one is lost too.
+        PgTesting.loseSlot(
+            db,
+            "filler",
+            SLOT,
+            Duration.ofSeconds(20),
+            () -> source.statusDetails().containsKey("slotResyncs"));
 
         // Found while the index is still stalled: only keepAlive calls reach the source now.
         PgTesting.until(

@@ -1,7 +1,6 @@
 package dev.driftless.postgres;
 
 import static dev.driftless.postgres.PgTesting.exec;
-import static dev.driftless.postgres.PgTesting.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
@@ -42,27 +41,7 @@ class SlotResyncIT {
         PgTesting.source(db, "resync_it", "resync_pub").tables(List.of("r")).build();
     first.start(PgTesting.context("resync"));
     first.close(); // the slot stays, unread
-    try {
-      exec(db, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'", "SELECT pg_reload_conf()");
-      PgTesting.until(
-          Duration.ofSeconds(60),
-          "the slot's WAL to be removed",
-          () -> {
-            exec(
-                db,
-                "INSERT INTO r SELECT g, repeat('x', 1000) FROM generate_series(1, 2000) g"
-                    + " ON CONFLICT (id) DO UPDATE SET v = excluded.v || '.'",
-                "SELECT pg_switch_wal()",
-                "CHECKPOINT");
-            return "lost"
-                .equals(
-                    query(
-                        db,
-                        "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'resync_it'"));
-          });
-    } finally {
-      exec(db, "ALTER SYSTEM RESET max_slot_wal_keep_size", "SELECT pg_reload_conf()");
-    }
+    PgTesting.loseSlot(db, "r", "resync_it", Duration.ofSeconds(60), () -> false);
     exec(db, "UPDATE r SET v = 'changed' WHERE id <= 10");
     InMemoryVersionedSink sink = InMemoryVersionedSink.create();
     // A row deleted while the slot was lost: its delete is gone with the WAL, so only

@@ -151,31 +151,19 @@ public final class BulkEncoder {
       actionOpening(items.get(i));
       length += items.get(i).length + indexFields.get(i).length;
     }
-    long total = length;
     List<byte[]> copy = List.copyOf(items);
     List<byte[]> fields = List.copyOf(indexFields);
-    return new BodyWriter() {
-      @Override
-      public void writeTo(OutputStream out) throws IOException {
-        for (int i = 0; i < copy.size(); i++) {
-          byte[] item = copy.get(i);
-          int open = actionOpening(item);
-          out.write(item, 0, open);
-          out.write(fields.get(i));
-          out.write(item, open, item.length - open);
-        }
-      }
-
-      @Override
-      public String contentType() {
-        return NDJSON;
-      }
-
-      @Override
-      public long contentLength() {
-        return total;
-      }
-    };
+    return ndjson(
+        length,
+        out -> {
+          for (int i = 0; i < copy.size(); i++) {
+            byte[] item = copy.get(i);
+            int open = actionOpening(item);
+            out.write(item, 0, open);
+            out.write(fields.get(i));
+            out.write(item, open, item.length - open);
+          }
+        });
   }
 
   /** The length of {@code {"index":{} or {@code {"delete":{} that starts an encoded item. */
@@ -200,14 +188,28 @@ public final class BulkEncoder {
     for (byte[] item : items) {
       length += item.length;
     }
-    long total = length;
     List<byte[]> copy = List.copyOf(items);
+    return ndjson(
+        length,
+        out -> {
+          for (byte[] item : copy) {
+            out.write(item);
+          }
+        });
+  }
+
+  /** How a body writes itself. */
+  @FunctionalInterface
+  private interface Writing {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** An NDJSON body of a known length. */
+  private static BodyWriter ndjson(long length, Writing writing) {
     return new BodyWriter() {
       @Override
       public void writeTo(OutputStream out) throws IOException {
-        for (byte[] item : copy) {
-          out.write(item);
-        }
+        writing.writeTo(out);
       }
 
       @Override
@@ -217,7 +219,7 @@ public final class BulkEncoder {
 
       @Override
       public long contentLength() {
-        return total;
+        return length;
       }
     };
   }
