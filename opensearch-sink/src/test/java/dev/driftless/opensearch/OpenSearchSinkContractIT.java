@@ -1,13 +1,20 @@
 package dev.driftless.opensearch;
 
+import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.search.IndexRouting;
+import dev.driftless.tck.FingerprintReaderContract;
 import dev.driftless.tck.StoredDocument;
 import dev.driftless.tck.VersionedSinkContract;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -42,6 +49,52 @@ class OpenSearchSinkContractIT {
                 s.tombstone()
                     ? StoredDocument.deletedAt(s.version())
                     : StoredDocument.live(s.version(), s.document().withoutFingerprint()));
+  }
+
+  /** The sink's fingerprint reader passes the TCK's reader contract (F1–F6). */
+  @Nested
+  class FingerprintReading extends FingerprintReaderContract {
+    @Override
+    protected FingerprintReader reader() throws Exception {
+      return FingerprintData.sink().fingerprintReader();
+    }
+
+    @Override
+    protected String collection() {
+      return FingerprintData.COLLECTION;
+    }
+  }
+
+  /** One index of documents with fingerprints, some deleted, shared by the reader contract. */
+  static final class FingerprintData {
+    static final String COLLECTION = "fingerprinted";
+    private static @Nullable OpenSearchSink sink;
+
+    static synchronized OpenSearchSink sink() throws Exception {
+      OpenSearchSink s = sink;
+      if (s == null) {
+        s = newSink("fpcontract-", false);
+        List<String> ids =
+            FingerprintReaderContract.sampleIds(FingerprintReaderContract.MIN_KEYS + 40);
+        List<ChangeEvent> writes = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+          writes.add(
+              Writes.upsert(
+                  DocumentKey.of(COLLECTION, ids.get(i)),
+                  10 + i,
+                  Document.of("n", (long) i).withFingerprint(i * 7919L - 5)));
+        }
+        List<ChangeEvent> deletes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          deletes.add(Writes.delete(DocumentKey.of(COLLECTION, ids.get(i * 3)), 1_000));
+        }
+        Writes.settle(s, writes, Duration.ofSeconds(60));
+        Writes.settle(s, deletes, Duration.ofSeconds(60));
+        s.refresh(COLLECTION);
+        sink = s;
+      }
+      return s;
+    }
   }
 
   @Nested

@@ -190,45 +190,6 @@ class PostgresFingerprintReaderIT {
   }
 
   @Test
-  void batchesOfRangesAnswerAsTheRangesOneByOne() throws Exception {
-    for (String collection : List.of("singles", "mixed")) {
-      List<KeyFingerprint> keys = reader.list(collection, ALL);
-      // A key's own bucket, between the other ranges below.
-      long first =
-          keys.stream()
-              .mapToLong(k -> Fingerprints.bucket(k.key().id()))
-              .filter(b -> b >= 1L << 29 && b < 3L << 30)
-              .findFirst()
-              .orElseThrow();
-      // Disjoint, unsorted, of different widths, one touching the next, one empty, one at the top.
-      List<BucketRange> ranges =
-          List.of(
-              new BucketRange(3L << 30, 1L << 32),
-              new BucketRange(0, 1L << 28),
-              new BucketRange(1L << 28, 1L << 29),
-              new BucketRange(first, first + 1),
-              new BucketRange(Fingerprints.BUCKET_COUNT, 1L << 40));
-      for (int splits : List.of(1, 8, 1000)) {
-        List<BucketSummary> expected = new ArrayList<>();
-        List<KeyFingerprint> listed = new ArrayList<>();
-        for (BucketRange r : BucketRange.disjointSorted(ranges)) {
-          expected.addAll(bruteForce(keys, r, splits));
-          listed.addAll(reader.list(collection, r));
-        }
-        assertThat(reader.summarize(collection, ranges, splits))
-            .as("%s / %d", collection, splits)
-            .containsExactlyInAnyOrderElementsOf(expected);
-        listed.sort(KeyFingerprint.BY_ID);
-        assertThat(reader.list(collection, ranges)).isEqualTo(listed);
-      }
-    }
-    assertThatThrownBy(
-            () -> reader.list("singles", List.of(new BucketRange(0, 10), new BucketRange(5, 20))))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("overlap");
-  }
-
-  @Test
   void pointReadsReturnTheListedFingerprintsOfKeysThatExist() throws Exception {
     Map<String, Long> singles = byId(reader.list("singles", ALL));
     // Found through the key index; "0" and "3001" do not exist; "007" casts to an existing key
