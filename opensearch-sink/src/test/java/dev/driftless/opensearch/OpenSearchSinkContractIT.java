@@ -97,13 +97,21 @@ class OpenSearchSinkContractIT {
     }
   }
 
-  @Nested
-  class VersionedDeletes extends VersionedSinkContract {
-    private final OpenSearchSink reader = newSink("contract-", false);
+  /** The sink contract over one delete mode; the nested classes below run it. */
+  abstract class DeleteMode extends VersionedSinkContract {
+    private final String prefix;
+    private final boolean tombstones;
+    private final OpenSearchSink reader;
+
+    DeleteMode(String prefix, boolean tombstones) {
+      this.prefix = prefix;
+      this.tombstones = tombstones;
+      this.reader = newSink(prefix, tombstones);
+    }
 
     @Override
     protected VersionedSink createSink() {
-      return newSink("contract-", false);
+      return newSink(prefix, tombstones);
     }
 
     @Override
@@ -118,22 +126,16 @@ class OpenSearchSinkContractIT {
   }
 
   @Nested
-  class Tombstones extends VersionedSinkContract {
-    private final OpenSearchSink reader = newSink("contract-tomb-", true);
-
-    @Override
-    protected VersionedSink createSink() {
-      return newSink("contract-tomb-", true);
+  class VersionedDeletes extends DeleteMode {
+    VersionedDeletes() {
+      super("contract-", false);
     }
+  }
 
-    @Override
-    protected Optional<StoredDocument> read(DocumentKey key) {
-      return OpenSearchSinkContractIT.read(reader, key);
-    }
-
-    @Override
-    protected Optional<Document> poisonDocument() {
-      return Optional.of(Document.of("n", "not a number"));
+  @Nested
+  class Tombstones extends DeleteMode {
+    Tombstones() {
+      super("contract-tomb-", true);
     }
   }
 }
