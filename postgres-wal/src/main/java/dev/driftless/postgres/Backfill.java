@@ -4,7 +4,6 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.Fingerprints;
-import dev.driftless.core.RetriableException;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.CheckpointStore;
 import java.net.URLDecoder;
@@ -485,13 +484,7 @@ final class Backfill {
   private Connection connection() throws Exception {
     Connection c = connection;
     if (c == null || c.isClosed()) {
-      try {
-        c = connector.call();
-      } catch (SQLException e) {
-        throw new RetriableException("could not connect for the backfill: " + e.getMessage(), e);
-      }
-      TextRendering.apply(c);
-      PostgresRepairReader.readOnlySnapshots(c);
+      c = PostgresRepairReader.openReader(connector, "the backfill");
       connection = c;
     }
     return c;

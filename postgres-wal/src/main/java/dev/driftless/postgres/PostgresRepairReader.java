@@ -394,16 +394,31 @@ final class PostgresRepairReader implements RepairReader {
   private Connection connection() throws Exception {
     Connection c = connection;
     if (c == null || c.isClosed()) {
-      try {
-        c = connector.call();
-      } catch (SQLException e) {
-        throw new RetriableException("could not connect for a repair read: " + e.getMessage(), e);
-      }
-      TextRendering.apply(c);
-      readOnlySnapshots(c);
+      c = openReader(connector, "a repair read");
       connection = c;
     }
     return c;
+  }
+
+  /**
+   * A connection for consistent reads: text rendered as the replication stream renders it, every
+   * transaction REPEATABLE READ READ ONLY. A failure to connect is retriable.
+   *
+   * @param purpose what the connection is for, for the error message
+   */
+  static Connection openReader(Callable<Connection> connector, String purpose) throws Exception {
+    Connection c = open(connector, purpose);
+    TextRendering.apply(c);
+    readOnlySnapshots(c);
+    return c;
+  }
+
+  private static Connection open(Callable<Connection> connector, String purpose) throws Exception {
+    try {
+      return connector.call();
+    } catch (SQLException e) {
+      throw new RetriableException("could not connect for " + purpose + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -419,11 +434,7 @@ final class PostgresRepairReader implements RepairReader {
   private Connection checkConnection() throws Exception {
     Connection c = checkConnection;
     if (c == null || c.isClosed()) {
-      try {
-        c = connector.call();
-      } catch (SQLException e) {
-        throw new RetriableException("could not connect for a repair read: " + e.getMessage(), e);
-      }
+      c = open(connector, "a repair read");
       checkConnection = c;
     }
     return c;

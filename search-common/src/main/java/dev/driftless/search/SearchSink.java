@@ -484,12 +484,7 @@ public final class SearchSink implements VersionedSink {
         .addObject()
         .putObject("term")
         .put(MetadataFields.TOMBSTONE, true);
-    TransportResponse created =
-        transport.perform(
-            "POST",
-            "/_aliases",
-            Map.of(),
-            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+    TransportResponse created = transport.perform("POST", "/_aliases", Map.of(), json(body));
     if (!created.isSuccess()) {
       throw ResultClassifier.failure("creating alias [" + alias + "]", created);
     }
@@ -616,7 +611,7 @@ public final class SearchSink implements VersionedSink {
             "POST",
             "/" + SearchTransport.pathSegment(index) + "/_delete_by_query",
             Map.of("conflicts", "proceed", "refresh", "true"),
-            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+            json(body));
     if (r.status() == 404) {
       return WriteResult.applied(); // nothing was ever indexed
     }
@@ -677,7 +672,7 @@ public final class SearchSink implements VersionedSink {
             "POST",
             "/" + SearchTransport.pathSegment(index) + "/_delete_by_query",
             Map.of("conflicts", "proceed", "refresh", "true"),
-            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+            json(body));
     if (!r.isSuccess()) {
       throw ResultClassifier.failure("purging tombstones of [" + index + "]", r);
     }
@@ -731,12 +726,7 @@ public final class SearchSink implements VersionedSink {
     ObjectNode add = actions.addObject().putObject("add");
     add.put("index", index);
     add.put("alias", alias);
-    TransportResponse switched =
-        transport.perform(
-            "POST",
-            "/_aliases",
-            Map.of(),
-            BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8)));
+    TransportResponse switched = transport.perform("POST", "/_aliases", Map.of(), json(body));
     if (!switched.isSuccess()) {
       throw ResultClassifier.failure("pointing alias [" + alias + "] at [" + index + "]", switched);
     }
@@ -793,5 +783,9 @@ public final class SearchSink implements VersionedSink {
     public String toString() {
       return "Item[" + index + "]";
     }
+  }
+
+  private static BodyWriter json(ObjectNode body) {
+    return BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8));
   }
 }
