@@ -141,6 +141,51 @@ public abstract class FingerprintReaderContract {
     assertThat(reader.list(collection(), List.of())).isEmpty();
   }
 
+  /**
+   * F3 at the edges: ranges are half-open. A key is listed and counted by ranges that end right
+   * after its bucket or start at it, and not by ranges that end at it or start right after it.
+   */
+  @Test
+  void rule_F3_rangesAreHalfOpen() throws Exception {
+    FingerprintReader reader = reader();
+    List<KeyFingerprint> all = reader.list(collection(), ALL);
+    for (KeyFingerprint k : List.of(all.get(0), all.get(all.size() / 2), all.get(all.size() - 1))) {
+      String id = k.key().id();
+      long b = Fingerprints.bucket(id);
+      List<BucketRange> holding = new ArrayList<>(List.of(new BucketRange(b, b + 1)));
+      if (b > 0) {
+        holding.add(new BucketRange(b - 1, b + 1));
+      }
+      for (BucketRange r : holding) {
+        assertThat(ids(reader.list(collection(), List.of(r)))).as("%s in %s", id, r).contains(id);
+      }
+      List<BucketRange> beside = new ArrayList<>();
+      if (b > 0) {
+        beside.add(new BucketRange(0, b));
+      }
+      if (b + 1 < Fingerprints.BUCKET_COUNT) {
+        beside.add(new BucketRange(b + 1, Fingerprints.BUCKET_COUNT));
+      }
+      assertThat(ids(reader.list(collection(), beside))).as("%s beside", id).doesNotContain(id);
+      long countBeside = 0;
+      for (BucketSummary s : reader.summarize(collection(), beside, 1)) {
+        countBeside += s.count();
+      }
+      long countHolding = 0;
+      for (BucketSummary s :
+          reader.summarize(collection(), List.of(new BucketRange(b, b + 1)), 1)) {
+        countHolding += s.count();
+      }
+      assertThat(countBeside + countHolding).as("every key counted once").isEqualTo(all.size());
+    }
+  }
+
+  private static List<String> ids(List<KeyFingerprint> keys) {
+    List<String> ids = new ArrayList<>();
+    keys.forEach(k -> ids.add(k.key().id()));
+    return ids;
+  }
+
   /** F4: overlapping ranges are refused, not answered twice. */
   @Test
   void rule_F4_overlappingRangesAreRefused() throws Exception {
