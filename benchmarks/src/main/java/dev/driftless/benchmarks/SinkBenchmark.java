@@ -132,6 +132,7 @@ final class SinkBenchmark {
     Map<String, Object> details = new LinkedHashMap<>();
     long nanos;
     long cpuBefore;
+    ThreadCpu threads;
     switch (contender) {
       case RAW -> {
         admin.create(
@@ -140,6 +141,7 @@ final class SinkBenchmark {
             new RawBulkLoader(http, admin.baseUrl(), settings.bulk(), settings.concurrency());
         long start = System.nanoTime();
         cpuBefore = processCpuNanos();
+        threads = ThreadCpu.start();
         long bytes = loader.load(index, events);
         nanos = System.nanoTime() - start;
         details.put("bytes sent", bytes);
@@ -150,6 +152,7 @@ final class SinkBenchmark {
           sink.indexFor(Corpus.COLLECTION);
           long start = System.nanoTime();
           cpuBefore = processCpuNanos();
+          threads = ThreadCpu.start();
           AtomicInteger cursor = new AtomicInteger();
           AtomicLong notApplied = new AtomicLong();
           Workers.run(
@@ -193,6 +196,7 @@ final class SinkBenchmark {
         try {
           long start = System.nanoTime();
           cpuBefore = processCpuNanos();
+          threads = ThreadCpu.start();
           pipeline.start();
           long deadline = start + TimeUnit.MINUTES.toNanos(30);
           while (true) {
@@ -219,11 +223,16 @@ final class SinkBenchmark {
       default -> throw new IllegalArgumentException("unknown contender " + contender);
     }
     long cpu = processCpuNanos() - cpuBefore;
+    threads.close();
     if (cpuBefore >= 0 && cpu >= 0) {
       // CPU of the whole JVM (client and node) during the timed load: unlike docs/s, it hardly
       // moves when other work on the machine takes cores away from the run.
       details.put("cpu s", String.format(Locale.ROOT, "%.1f", cpu / 1e9));
       details.put("docs per cpu s", Math.round(events.size() / (cpu / 1e9)));
+    }
+    if (ThreadCpu.supported()) {
+      details.put("node cpu s", String.format(Locale.ROOT, "%.1f", threads.serverNanos() / 1e9));
+      details.put("client cpu s", String.format(Locale.ROOT, "%.1f", threads.clientNanos() / 1e9));
     }
     long count = admin.refreshAndCount(index);
     if (count != events.size()) {
