@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.opensearch.client.opensearch.generic.OpenSearchGenericClient;
 import org.opensearch.client.opensearch.generic.Requests;
 import org.opensearch.client.opensearch.generic.Response;
 import org.opensearch.client.transport.OpenSearchTransport;
+import org.opensearch.client.transport.httpclient5.ResponseException;
 
 /**
  * {@link SearchTransport} over opensearch-java's generic client, which sends any request and
@@ -52,10 +54,27 @@ final class OpenSearchClientTransport implements SearchTransport {
         generic.execute(Requests.create(method, path, List.of(), params, requestBody))) {
       byte[] bytes = response.getBody().map(Body::bodyAsBytes).orElse(new byte[0]);
       return new TransportResponse(response.getStatus(), bytes);
+    } catch (ResponseException e) {
+      // The Apache HttpClient 5 transport throws for some statuses (429 among them) even for the
+      // generic client. They are answers, not lost requests: classify them like any other.
+      return new TransportResponse(e.status(), bodyOf(e));
     } catch (IOException e) {
       throw new RetriableException(
           method + " " + path + " failed without a response: " + e, e, false);
     }
+  }
+
+  /**
+   * The body of the response a {@link ResponseException} stands for. The exception offers the
+   * response only as a type of the transport's own package; its message, though, is the request
+   * line followed by a line break and the body, which is what this returns (empty without one).
+   */
+  static byte[] bodyOf(ResponseException e) {
+    String message = Objects.requireNonNullElse(e.getMessage(), "");
+    int newline = message.indexOf('\n');
+    return newline < 0
+        ? new byte[0]
+        : message.substring(newline + 1).getBytes(StandardCharsets.UTF_8);
   }
 
   /**

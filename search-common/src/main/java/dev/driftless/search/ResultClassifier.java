@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.WriteResult;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>2xx</td><td>Applied</td></tr>
  *   <tr><td>404 on a delete ({@code not_found}, no error)</td><td>Applied</td></tr>
  *   <tr><td>409 {@code version_conflict_engine_exception}</td><td>Stale</td></tr>
- *   <tr><td>429, {@code *rejected_execution_exception}</td><td>Retry, throttled</td></tr>
+ *   <tr><td>429, {@code *rejected_execution_exception}</td><td>Retry, throttled (the sink
+ *       sends again at once, in halves, the items whose shard request alone {@linkplain
+ *       #exceedsIndexingLimit exceeded the node's indexing memory limit})</td></tr>
  *   <tr><td>{@code cluster_block_exception}, {@code index_not_found_exception}, 5xx (503
  *       unavailable shards)</td><td>Retry</td></tr>
  *   <tr><td>other 4xx ({@code mapper_parsing_exception}, {@code illegal_argument_exception},
@@ -32,7 +36,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>2xx</td><td>each item classified as above</td></tr>
  *   <tr><td>413</td><td>the request is split in halves and each half sent; a single item that is
  *       still too large is Rejected ({@code request_entity_too_large})</td></tr>
- *   <tr><td>429</td><td>{@link RetriableException}, throttled</td></tr>
+ *   <tr><td>429</td><td>{@link RetriableException}, throttled; but split like a 413 when the
+ *       request alone {@linkplain #exceedsIndexingLimit exceeds the node's indexing memory
+ *       limit}, so that a single item over it is Rejected instead of retried forever</td></tr>
  *   <tr><td>408, 5xx, 403 with a cluster block; no response</td><td>{@link
  *       RetriableException}</td></tr>
  *   <tr><td>401, other 403</td><td>{@link DriftlessException}: credentials do not heal by
@@ -44,6 +50,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe; stateless.
  */
 public final class ResultClassifier {
+
+  private static final Pattern OPERATION_BYTES =
+      Pattern.compile("\\b(?:coordinating|primary|replica)_operation_bytes=(\\d+)");
+  private static final Pattern LIMIT_BYTES =
+      Pattern.compile("\\bmax_(?:coordinating_and_primary|replica)_bytes=(\\d+)");
 
   private ResultClassifier() {}
 
@@ -99,12 +110,13 @@ public final class ResultClassifier {
     if (status == 413) {
       return RequestOutcome.SPLIT;
     }
-    if (status == 429) {
-      return RequestOutcome.RETRY_THROTTLED;
-    }
     String type = errorType(response);
-    if (type != null && type.endsWith("rejected_execution_exception")) {
-      return RequestOutcome.RETRY_THROTTLED;
+    if (status == 429 || (type != null && type.endsWith("rejected_execution_exception"))) {
+      // Throttling heals by waiting, unless the request alone is over the node's indexing memory
+      // limit: then only smaller requests can pass.
+      return exceedsIndexingLimit(describe(response))
+          ? RequestOutcome.SPLIT
+          : RequestOutcome.RETRY_THROTTLED;
     }
     if (status >= 500 || status == 408 || "cluster_block_exception".equals(type)) {
       return RequestOutcome.RETRY;
@@ -116,6 +128,28 @@ public final class ResultClassifier {
       return RequestOutcome.SPLIT;
     }
     return RequestOutcome.RETRY;
+  }
+
+  /**
+   * Whether a rejection's reason says that the operation alone needs more memory than the node's
+   * indexing pressure limit ({@code indexing_pressure.memory.limit}, 10% of the heap by default)
+   * allows, so that sending it again as it is can never succeed. Elasticsearch 7.9+ and OpenSearch
+   * word it {@code rejected execution of coordinating operation [...,
+   * coordinating_operation_bytes=N, max_coordinating_and_primary_bytes=M]} (or {@code
+   * primary_}/{@code replica_} in place of {@code coordinating_}); this is {@code N > M}. Any other
+   * rejection (the node busy with other requests) is ordinary throttling.
+   */
+  public static boolean exceedsIndexingLimit(String reason) {
+    Matcher operation = OPERATION_BYTES.matcher(reason);
+    Matcher limit = LIMIT_BYTES.matcher(reason);
+    if (!operation.find() || !limit.find()) {
+      return false;
+    }
+    try {
+      return Long.parseLong(operation.group(1)) > Long.parseLong(limit.group(1));
+    } catch (NumberFormatException e) {
+      return false; // digits beyond a long: not the engines' wording
+    }
   }
 
   /**

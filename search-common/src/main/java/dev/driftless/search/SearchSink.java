@@ -345,18 +345,42 @@ public final class SearchSink implements VersionedSink {
           null,
           false);
     }
+    List<Item> overLimit = new ArrayList<>();
     for (int i = 0; i < chunk.size(); i++) {
       Item item = chunk.get(i);
       JsonNode wrapper = itemsNode.get(i);
       JsonNode result = wrapper.elements().hasNext() ? wrapper.elements().next() : wrapper;
+      JsonNode error = result.get("error");
       WriteResult r =
-          ResultClassifier.classifyItem(
-              item.delete, result.path("status").asInt(500), result.get("error"));
-      if (r instanceof WriteResult.Retry retry
-          && retry.reason().contains("index_not_found_exception")) {
-        forgetIndices();
+          ResultClassifier.classifyItem(item.delete, result.path("status").asInt(500), error);
+      if (r instanceof WriteResult.Retry retry) {
+        if (retry.reason().contains("index_not_found_exception")) {
+          forgetIndices();
+        }
+        if (ResultClassifier.exceedsIndexingLimit(retry.reason())) {
+          if (chunk.size() == 1) {
+            // Alone and still over the node's indexing memory limit: it can never be indexed.
+            String type = error == null ? null : ResultClassifier.errorType(error);
+            r = WriteResult.rejected(Objects.requireNonNullElse(type, "http_429"), retry.reason());
+          } else {
+            overLimit.add(item);
+          }
+        }
       }
       results[item.index] = r;
+    }
+    if (overLimit.isEmpty()) {
+      return;
+    }
+    // A shard's part of this request was over the node's indexing memory limit by itself (a node
+    // other than the one answering may have a smaller heap): waiting cannot help, smaller requests
+    // can. Each call gets a strictly smaller list, so this ends with single items.
+    if (overLimit.size() < chunk.size()) {
+      send(overLimit, results);
+    } else {
+      int half = chunk.size() / 2;
+      send(chunk.subList(0, half), results);
+      send(chunk.subList(half, chunk.size()), results);
     }
   }
 

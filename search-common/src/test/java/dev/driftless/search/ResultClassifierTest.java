@@ -95,4 +95,45 @@ class ResultClassifierTest {
                 "{\"error\":{\"type\":\"illegal_argument_exception\",\"reason\":\"Malformed action/metadata line [1]\"},\"status\":400}"))
         .isEqualTo(ResultClassifier.RequestOutcome.SPLIT);
   }
+
+  @Test
+  void aRejectionIsOverTheIndexingLimitOnlyWhenTheOperationAloneExceedsIt() {
+    String busy =
+        "rejected execution of coordinating operation [coordinating_and_primary_bytes=104857000,"
+            + " replica_bytes=0, all_bytes=104857000, coordinating_operation_bytes=2048,"
+            + " max_coordinating_and_primary_bytes=104857600]";
+    String tooBig =
+        "rejected execution of coordinating operation [coordinating_and_primary_bytes=0,"
+            + " replica_bytes=0, all_bytes=0, coordinating_operation_bytes=104857601,"
+            + " max_coordinating_and_primary_bytes=104857600]";
+    String replica =
+        "rejected execution of replica operation [coordinating_and_primary_bytes=0,"
+            + " replica_bytes=0, all_bytes=0, replica_operation_bytes=900,"
+            + " max_replica_bytes=800]";
+    assertThat(ResultClassifier.exceedsIndexingLimit(busy)).isFalse();
+    assertThat(ResultClassifier.exceedsIndexingLimit(tooBig)).isTrue();
+    assertThat(ResultClassifier.exceedsIndexingLimit(replica)).isTrue();
+    assertThat(ResultClassifier.exceedsIndexingLimit("rejected execution of org.elasticsearch..."))
+        .isFalse();
+    assertThat(
+            ResultClassifier.exceedsIndexingLimit(
+                "coordinating_operation_bytes=99999999999999999999999,"
+                    + " max_coordinating_and_primary_bytes=1"))
+        .isFalse();
+
+    byte[] body =
+        ("{\"error\":{\"root_cause\":[],\"type\":\"es_rejected_execution_exception\",\"reason\":\""
+                + tooBig
+                + "\"},\"status\":429}")
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(ResultClassifier.classifyRequest(new TransportResponse(429, body)))
+        .isEqualTo(ResultClassifier.RequestOutcome.SPLIT);
+    byte[] busyBody =
+        ("{\"error\":{\"type\":\"es_rejected_execution_exception\",\"reason\":\""
+                + busy
+                + "\"},\"status\":429}")
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(ResultClassifier.classifyRequest(new TransportResponse(429, busyBody)))
+        .isEqualTo(ResultClassifier.RequestOutcome.RETRY_THROTTLED);
+  }
 }

@@ -35,6 +35,10 @@ class SearchSinkTest {
     final List<String> bulkActions = new ArrayList<>();
     int failWholeRequestsWith = 0;
     long limitBytes = Long.MAX_VALUE; // answers 413 above this
+    // Indexing pressure, worded as Elasticsearch 7.10 and OpenSearch 2.19 word it: above this the
+    // whole request is answered 429 (coordinating), or each item (primary, on another node).
+    long coordinatingLimitBytes = Long.MAX_VALUE;
+    long primaryLimitBytes = Long.MAX_VALUE;
 
     @Override
     public synchronized TransportResponse perform(
@@ -60,6 +64,29 @@ class SearchSinkTest {
         if (out.size() > limitBytes) {
           return new TransportResponse(413, new byte[0]);
         }
+        if (out.size() > coordinatingLimitBytes) {
+          return new TransportResponse(
+              429,
+              ("{\"error\":{\"type\":\"es_rejected_execution_exception\",\"reason\":"
+                      + "\"rejected execution of coordinating operation [coordinating_and_primary_bytes=0,"
+                      + " replica_bytes=0, all_bytes=0, coordinating_operation_bytes="
+                      + out.size()
+                      + ", max_coordinating_and_primary_bytes="
+                      + coordinatingLimitBytes
+                      + "]\"},\"status\":429}")
+                  .getBytes(StandardCharsets.UTF_8));
+        }
+        String itemAnswer =
+            out.size() > primaryLimitBytes
+                ? "\":{\"status\":429,\"error\":{\"type\":\"rejected_execution_exception\","
+                    + "\"reason\":\"rejected execution of primary operation"
+                    + " [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0,"
+                    + " primary_operation_bytes="
+                    + out.size()
+                    + ", max_coordinating_and_primary_bytes="
+                    + primaryLimitBytes
+                    + "]\"}}}"
+                : "\":{\"status\":201}}";
         StringBuilder items = new StringBuilder();
         int n = 0;
         for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
@@ -74,16 +101,13 @@ class SearchSinkTest {
             continue; // a document line
           }
           bulkActions.add(line);
-          items
-              .append(n++ == 0 ? "" : ",")
-              .append("{\"")
-              .append(action)
-              .append("\":{\"status\":201}}");
+          items.append(n++ == 0 ? "" : ",").append("{\"").append(action).append(itemAnswer);
         }
         bulkSizes.add(n);
         bulkPaths.add(path);
         bulkBytes.add((long) out.size());
-        return ok("{\"errors\":false,\"items\":[" + items + "]}");
+        return ok(
+            "{\"errors\":" + (out.size() > primaryLimitBytes) + ",\"items\":[" + items + "]}");
       }
       throw new AssertionError("unexpected request " + method + " " + path);
     }
@@ -154,6 +178,69 @@ class SearchSinkTest {
               r -> assertThat(r.errorType()).isEqualTo("request_entity_too_large"));
     }
     assertThat(engine.bulkBytes).allSatisfy(b -> assertThat(b).isLessThanOrEqualTo(2_500));
+  }
+
+  @Test
+  void aRequestOverTheIndexingMemoryLimitSplitsAndOnlyAnItemOverItAloneIsRejected() {
+    FakeEngine engine = new FakeEngine();
+    engine.coordinatingLimitBytes = 2_500;
+    List<ChangeEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      batch.add(upsert("k" + i, Document.of("text", "y".repeat(500))));
+    }
+    batch.add(4, upsert("alone-too-big", Document.of("text", "z".repeat(3_000))));
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      List<WriteResult> results = sink.write(batch);
+      assertThat(results.get(4))
+          .isInstanceOfSatisfying(
+              WriteResult.Rejected.class,
+              r -> {
+                assertThat(r.errorType()).isEqualTo("es_rejected_execution_exception");
+                assertThat(r.reason())
+                    .contains("coordinating_operation_bytes=")
+                    .contains("max_coordinating_and_primary_bytes=2500");
+              });
+      results.remove(4);
+      assertThat(results).hasSize(8).containsOnly(WriteResult.applied());
+    }
+    assertThat(engine.bulkBytes).allSatisfy(b -> assertThat(b).isLessThanOrEqualTo(2_500));
+  }
+
+  @Test
+  void itemsWhoseShardRequestWasOverTheIndexingMemoryLimitAreSentAgainInHalves() {
+    FakeEngine engine = new FakeEngine();
+    engine.primaryLimitBytes = 2_500;
+    List<ChangeEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      batch.add(upsert("k" + i, Document.of("text", "y".repeat(500))));
+    }
+    batch.add(upsert("alone-too-big", Document.of("text", "z".repeat(3_000))));
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      List<WriteResult> results = sink.write(batch);
+      assertThat(results.subList(0, 8)).containsOnly(WriteResult.applied());
+      assertThat(results.get(8))
+          .isInstanceOfSatisfying(
+              WriteResult.Rejected.class,
+              r -> {
+                assertThat(r.errorType()).isEqualTo("rejected_execution_exception");
+                assertThat(r.reason()).contains("primary_operation_bytes=");
+              });
+    }
+    // The first request carried all 9 items; the last one carried the big item alone.
+    assertThat(engine.bulkSizes.get(0)).isEqualTo(9);
+    assertThat(engine.bulkSizes.get(engine.bulkSizes.size() - 1)).isEqualTo(1);
+  }
+
+  @Test
+  void throttlingUnderTheIndexingMemoryLimitIsRetriedNotSplit() {
+    FakeEngine engine = new FakeEngine();
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      engine.failWholeRequestsWith = 429; // no body: the node is busy, not the request too big
+      assertThatThrownBy(() -> sink.write(List.of(upsert("a", Document.of("n", 1L)))))
+          .isInstanceOfSatisfying(
+              RetriableException.class, e -> assertThat(e.throttled()).isTrue());
+    }
+    assertThat(engine.bulkSizes).isEmpty();
   }
 
   @Test
