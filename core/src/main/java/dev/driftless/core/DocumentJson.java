@@ -47,13 +47,9 @@ public final class DocumentJson {
   public static void write(
       Document document, Map<String, ? extends @Nullable Object> extraFields, OutputStream out)
       throws IOException {
-    try (JsonGenerator gen = FACTORY.createGenerator(out)) {
-      gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    try (JsonGenerator gen = generator(out)) {
       gen.writeStartObject();
-      for (Map.Entry<String, @Nullable Object> e : document.fields().entrySet()) {
-        gen.writeFieldName(e.getKey());
-        writeValue(gen, e.getValue());
-      }
+      writeFields(gen, document);
       for (Map.Entry<String, ? extends @Nullable Object> e : extraFields.entrySet()) {
         gen.writeFieldName(e.getKey());
         writeValue(gen, e.getValue());
@@ -62,10 +58,30 @@ public final class DocumentJson {
     }
   }
 
+  /**
+   * A generator writing this codec's JSON to {@code out}, which closing the generator leaves open:
+   * for encoders that write a document's fields ({@link #writeFields}) and fields of their own into
+   * one object.
+   */
+  public static JsonGenerator generator(OutputStream out) throws IOException {
+    JsonGenerator gen = FACTORY.createGenerator(out);
+    gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    return gen;
+  }
+
+  /**
+   * Writes the fields of {@code document}, as names and values, into the object {@code gen} is in.
+   */
+  public static void writeFields(JsonGenerator gen, Document document) throws IOException {
+    for (Map.Entry<String, @Nullable Object> e : document.fields().entrySet()) {
+      gen.writeFieldName(e.getKey());
+      writeValue(gen, e.getValue());
+    }
+  }
+
   /** Writes any value a {@link Document} may hold as JSON to {@code out}. */
   public static void writeValue(@Nullable Object value, OutputStream out) throws IOException {
-    try (JsonGenerator gen = FACTORY.createGenerator(out)) {
-      gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    try (JsonGenerator gen = generator(out)) {
       writeValue(gen, value);
     }
   }

@@ -2,6 +2,7 @@ package dev.driftless.search;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentJson;
@@ -12,9 +13,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +37,18 @@ public final class BulkEncoder {
   private static final byte[] VERSION_FIELD = ascii(",\"version\":");
   private static final byte[] ACTION_END = ascii(",\"version_type\":\"external_gte\"}}\n");
 
+  // Metadata field names, quoted and encoded once.
+  private static final SerializedString KEY_NAME = new SerializedString(MetadataFields.KEY);
+  private static final SerializedString VERSION_NAME = new SerializedString(MetadataFields.VERSION);
+  private static final SerializedString BUCKET_NAME = new SerializedString(MetadataFields.BUCKET);
+  private static final SerializedString FP_LOW_NAME = new SerializedString(MetadataFields.FP_LOW);
+  private static final SerializedString FP_MID_NAME = new SerializedString(MetadataFields.FP_MID);
+  private static final SerializedString FP_HIGH_NAME = new SerializedString(MetadataFields.FP_HIGH);
+  private static final SerializedString TOMBSTONE_NAME =
+      new SerializedString(MetadataFields.TOMBSTONE);
+  private static final SerializedString DELETED_AT_NAME =
+      new SerializedString(MetadataFields.DELETED_AT);
+
   private BulkEncoder() {}
 
   /**
@@ -52,24 +63,38 @@ public final class BulkEncoder {
             256 + (int) Math.min(Integer.MAX_VALUE / 2, document.estimatedSizeBytes()));
     try {
       writeAction(out, "index", index, id, version);
-      Map<String, @Nullable Object> meta = new LinkedHashMap<>(8);
-      // One MD5 per document: the bucket and the per-key fingerprint share the key hash.
-      long keyHash = Fingerprints.keyHash(id);
-      meta.put(MetadataFields.KEY, id);
-      meta.put(MetadataFields.VERSION, version);
-      meta.put(MetadataFields.BUCKET, Fingerprints.bucketOf(keyHash));
-      if (document.fingerprint().isPresent()) {
-        long f = Fingerprints.perKeyOf(keyHash, document.fingerprint().getAsLong());
-        meta.put(MetadataFields.FP_LOW, Fingerprints.low(f));
-        meta.put(MetadataFields.FP_MID, Fingerprints.mid(f));
-        meta.put(MetadataFields.FP_HIGH, Fingerprints.high(f));
+      try (JsonGenerator gen = DocumentJson.generator(out)) {
+        gen.writeStartObject();
+        DocumentJson.writeFields(gen, document);
+        // One MD5 per document: the bucket and the per-key fingerprint share the key hash.
+        long keyHash = Fingerprints.keyHash(id);
+        writeKeyVersionBucket(gen, id, version, Fingerprints.bucketOf(keyHash));
+        if (document.fingerprint().isPresent()) {
+          long f = Fingerprints.perKeyOf(keyHash, document.fingerprint().getAsLong());
+          gen.writeFieldName(FP_LOW_NAME);
+          gen.writeNumber(Fingerprints.low(f));
+          gen.writeFieldName(FP_MID_NAME);
+          gen.writeNumber(Fingerprints.mid(f));
+          gen.writeFieldName(FP_HIGH_NAME);
+          gen.writeNumber(Fingerprints.high(f));
+        }
+        gen.writeEndObject();
       }
-      DocumentJson.write(document, meta, out);
       out.write('\n');
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return out.toByteArray();
+  }
+
+  private static void writeKeyVersionBucket(JsonGenerator gen, String id, long version, long bucket)
+      throws IOException {
+    gen.writeFieldName(KEY_NAME);
+    gen.writeString(id);
+    gen.writeFieldName(VERSION_NAME);
+    gen.writeNumber(version);
+    gen.writeFieldName(BUCKET_NAME);
+    gen.writeNumber(bucket);
   }
 
   /** The NDJSON line of a versioned delete; {@code index} as in {@link #index}. */
@@ -92,13 +117,15 @@ public final class BulkEncoder {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try {
       writeAction(out, "index", index, id, version);
-      Map<String, @Nullable Object> meta = new LinkedHashMap<>();
-      meta.put(MetadataFields.KEY, id);
-      meta.put(MetadataFields.VERSION, version);
-      meta.put(MetadataFields.BUCKET, Fingerprints.bucket(id));
-      meta.put(MetadataFields.TOMBSTONE, Boolean.TRUE);
-      meta.put(MetadataFields.DELETED_AT, deletedAtMillis);
-      DocumentJson.write(Document.empty(), meta, out);
+      try (JsonGenerator gen = DocumentJson.generator(out)) {
+        gen.writeStartObject();
+        writeKeyVersionBucket(gen, id, version, Fingerprints.bucket(id));
+        gen.writeFieldName(TOMBSTONE_NAME);
+        gen.writeBoolean(true);
+        gen.writeFieldName(DELETED_AT_NAME);
+        gen.writeNumber(deletedAtMillis);
+        gen.writeEndObject();
+      }
       out.write('\n');
     } catch (IOException e) {
       throw new UncheckedIOException(e);

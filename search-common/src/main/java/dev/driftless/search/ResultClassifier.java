@@ -1,9 +1,12 @@
 package dev.driftless.search;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.WriteResult;
+import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -131,6 +134,40 @@ public final class ResultClassifier {
   }
 
   /**
+   * Whether a {@code _bulk} answer says that none of its items failed ({@code "errors": false}) and
+   * holds exactly {@code items} items: then each is Applied (a 2xx, or a delete's 404 without an
+   * error), and the answer need not be read item by item. Reads the body as a stream without
+   * building a tree; {@code false} for anything else, including a body that is not JSON.
+   */
+  public static boolean allApplied(byte[] body, int items) {
+    Boolean errors = null;
+    int count = -1;
+    try (JsonParser p = IndexMapping.JSON.getFactory().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("errors".equals(name) && value.isBoolean()) {
+          errors = value == JsonToken.VALUE_TRUE;
+        } else if ("items".equals(name) && value == JsonToken.START_ARRAY) {
+          count = 0;
+          while (p.nextToken() == JsonToken.START_OBJECT) {
+            p.skipChildren();
+            count++;
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return Boolean.FALSE.equals(errors) && count == items;
+  }
+
+  /**
    * Whether a rejection's reason says that the operation alone needs more memory than the node's
    * indexing pressure limit ({@code indexing_pressure.memory.limit}, 10% of the heap by default)
    * allows, so that sending it again as it is can never succeed. Elasticsearch 7.9+ and OpenSearch
@@ -223,7 +260,7 @@ public final class ResultClassifier {
     }
     try {
       return IndexMapping.JSON.readTree(body);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return null;
     }
   }

@@ -264,8 +264,11 @@ public final class SearchSink implements VersionedSink {
               + " bytes as _id");
     }
     if (event instanceof ChangeEvent.Upsert upsert) {
-      for (String field : upsert.document().fields().keySet()) {
-        if (MetadataFields.NAMES.contains(field)) {
+      // Look the eight names up in the document rather than each of its fields up in the names:
+      // documents usually have more fields, and this runs for every event written.
+      Map<String, ?> fields = upsert.document().fields();
+      for (String field : MetadataFields.NAMES) {
+        if (fields.containsKey(field)) {
           return WriteResult.rejected(
               "reserved_field",
               "document field '" + field + "' is a Driftless metadata field name");
@@ -334,6 +337,13 @@ public final class SearchSink implements VersionedSink {
 
   private void settleItems(
       List<Item> chunk, TransportResponse response, @Nullable WriteResult[] results) {
+    if (ResultClassifier.allApplied(response.body(), chunk.size())) {
+      // The common case, read without building a tree of a thousand items.
+      for (Item item : chunk) {
+        results[item.index] = WriteResult.applied();
+      }
+      return;
+    }
     JsonNode root = ResultClassifier.parseQuietly(response.body());
     JsonNode itemsNode = root == null ? null : root.get("items");
     if (itemsNode == null || !itemsNode.isArray() || itemsNode.size() != chunk.size()) {

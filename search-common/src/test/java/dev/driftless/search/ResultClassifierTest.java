@@ -136,4 +136,27 @@ class ResultClassifierTest {
     assertThat(ResultClassifier.classifyRequest(new TransportResponse(429, busyBody)))
         .isEqualTo(ResultClassifier.RequestOutcome.RETRY_THROTTLED);
   }
+
+  @Test
+  void anAnswerWithoutErrorsAndOneItemPerActionIsAllApplied() {
+    String ok =
+        "{\"took\":3,\"errors\":false,\"items\":[{\"index\":{\"status\":201}},"
+            + "{\"delete\":{\"status\":404}},{\"index\":{\"status\":200,\"_shards\":{\"total\":1}}}]}";
+    assertThat(ResultClassifier.allApplied(bytes(ok), 3)).isTrue();
+    assertThat(ResultClassifier.allApplied(bytes(ok), 2)).as("one item too many").isFalse();
+    assertThat(ResultClassifier.allApplied(bytes(ok), 4)).as("one item missing").isFalse();
+    assertThat(ResultClassifier.allApplied(bytes(ok.replace("false", "true")), 3)).isFalse();
+    assertThat(ResultClassifier.allApplied(bytes(BULK), 9)).as("an answer with errors").isFalse();
+    assertThat(ResultClassifier.allApplied(bytes("{\"items\":[{\"index\":{}}]}"), 1))
+        .as("no errors flag")
+        .isFalse();
+    assertThat(ResultClassifier.allApplied(bytes("{\"errors\":false,\"items\":[{\"index\""), 1))
+        .as("cut short")
+        .isFalse();
+    assertThat(ResultClassifier.allApplied(new byte[0], 0)).isFalse();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
 }
