@@ -3,6 +3,7 @@ package dev.driftless.benchmarks;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Fingerprints;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import java.time.Instant;
@@ -15,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The sink benchmark's data: small product documents (seven fields, about 150 bytes of JSON), one
  * per key, generated deterministically before any contender runs, so every contender sends the same
- * documents.
+ * documents. Like the documents of the PostgreSQL source, each carries a row fingerprint, so the
+ * sink writes all six metadata fields reconciliation reads.
  */
 final class Corpus {
 
@@ -40,7 +42,19 @@ final class Corpus {
 
   private Corpus() {}
 
-  /** {@code count} upserts of distinct keys {@code 1..count}, with versions {@code 1..count}. */
+  /** The column texts a database would fingerprint a row by (in column order). */
+  private static List<String> texts(Map<String, @Nullable Object> fields) {
+    List<String> texts = new ArrayList<>(fields.size());
+    for (Object v : fields.values()) {
+      texts.add(String.valueOf(v));
+    }
+    return texts;
+  }
+
+  /**
+   * {@code count} upserts of distinct keys {@code 1..count}, with versions {@code 1..count}, each
+   * document carrying its row fingerprint as the PostgreSQL source attaches one to every row.
+   */
   static List<ChangeEvent> events(int count) {
     List<ChangeEvent> events = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -58,7 +72,7 @@ final class Corpus {
               DocumentKey.of(COLLECTION, Long.toString(id)),
               Version.of(id),
               SourcePosition.ofOffset(i),
-              Document.of(f),
+              Document.of(f).withFingerprint(Fingerprints.row(texts(f))),
               EPOCH));
     }
     return events;

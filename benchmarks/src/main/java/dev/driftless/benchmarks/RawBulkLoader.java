@@ -1,6 +1,8 @@
 package dev.driftless.benchmarks;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.Fingerprints;
+import dev.driftless.search.MetadataFields;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,10 +17,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The baseline of the sink benchmark: what a plain bulk loader does. It serialises each document
+ * The baselines of the sink benchmark: what a plain bulk loader does. It serialises each document
  * itself, sends NDJSON {@code _bulk} requests of a fixed size with {@code java.net.http.HttpClient}
- * from a fixed number of threads, with no versioning, no metadata fields, no retries and no
- * per-item classification beyond "the response says errors: false".
+ * from a fixed number of threads, with no versioning, no retries and no per-item classification
+ * beyond "the response says errors: false".
+ *
+ * <p>It writes either the documents' own fields only, or the documents exactly as Driftless stores
+ * them: the same fields followed by the {@linkplain MetadataFields metadata fields}, computed with
+ * {@link Fingerprints} and written by hand (the benchmark checks that these lines equal the sink's
+ * byte for byte).
  */
 final class RawBulkLoader {
 
@@ -26,12 +33,14 @@ final class RawBulkLoader {
   private final String baseUrl;
   private final int bulk;
   private final int concurrency;
+  private final boolean metadata;
 
-  RawBulkLoader(HttpClient http, String baseUrl, int bulk, int concurrency) {
+  RawBulkLoader(HttpClient http, String baseUrl, int bulk, int concurrency, boolean metadata) {
     this.http = http;
     this.baseUrl = baseUrl;
     this.bulk = bulk;
     this.concurrency = concurrency;
+    this.metadata = metadata;
   }
 
   /**
@@ -51,7 +60,8 @@ final class RawBulkLoader {
             if (from >= events.size()) {
               return;
             }
-            byte[] body = body(events.subList(from, Math.min(events.size(), from + bulk)));
+            byte[] body =
+                body(events.subList(from, Math.min(events.size(), from + bulk)), metadata);
             bytes.addAndGet(body.length);
             HttpRequest request =
                 HttpRequest.newBuilder(uri)
@@ -76,18 +86,49 @@ final class RawBulkLoader {
     return bytes.get();
   }
 
-  /** The NDJSON body for one bulk: an action line and a source line per document. */
-  static byte[] body(List<ChangeEvent> batch) {
-    StringBuilder sb = new StringBuilder(batch.size() * 200);
+  /**
+   * The NDJSON body for one bulk: an action line and a source line per document, the source with
+   * the metadata fields if asked.
+   */
+  static byte[] body(List<ChangeEvent> batch, boolean metadata) {
+    StringBuilder sb = new StringBuilder(batch.size() * (metadata ? 300 : 200));
     for (ChangeEvent e : batch) {
       ChangeEvent.Upsert u = (ChangeEvent.Upsert) e;
       sb.append("{\"index\":{\"_id\":");
       string(sb, u.key().id());
       sb.append("}}\n");
-      object(sb, u.document().fields());
+      source(sb, u, metadata);
       sb.append('\n');
     }
     return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The source line of one upsert (without its line break). */
+  static void source(StringBuilder sb, ChangeEvent.Upsert u, boolean metadata) {
+    object(sb, u.document().fields());
+    if (!metadata) {
+      return;
+    }
+    sb.setLength(sb.length() - 1); // reopen the object
+    if (!u.document().fields().isEmpty()) {
+      sb.append(',');
+    }
+    String id = u.key().id();
+    long keyHash = Fingerprints.keyHash(id);
+    sb.append('"').append(MetadataFields.KEY).append("\":");
+    string(sb, id);
+    sb.append(",\"").append(MetadataFields.VERSION).append("\":").append(u.version().value());
+    sb.append(",\"")
+        .append(MetadataFields.BUCKET)
+        .append("\":")
+        .append(Fingerprints.bucketOf(keyHash));
+    if (u.document().fingerprint().isPresent()) {
+      long f = Fingerprints.perKeyOf(keyHash, u.document().fingerprint().getAsLong());
+      sb.append(",\"").append(MetadataFields.FP_LOW).append("\":").append(Fingerprints.low(f));
+      sb.append(",\"").append(MetadataFields.FP_MID).append("\":").append(Fingerprints.mid(f));
+      sb.append(",\"").append(MetadataFields.FP_HIGH).append("\":").append(Fingerprints.high(f));
+    }
+    sb.append('}');
   }
 
   private static void object(StringBuilder sb, Map<String, @Nullable Object> fields) {

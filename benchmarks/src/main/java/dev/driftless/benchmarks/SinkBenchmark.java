@@ -12,6 +12,7 @@ import dev.driftless.search.IndexMapping;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +36,7 @@ import java.util.concurrent.locks.LockSupport;
 final class SinkBenchmark {
 
   static final String RAW = "raw-bulk";
+  static final String RAW_STORED = "raw-bulk-stored-form";
   static final String SINK = "driftless-sink";
   static final String PIPELINE = "driftless-pipeline";
 
@@ -61,6 +63,12 @@ final class SinkBenchmark {
         "the baseline: the same documents serialised by hand into NDJSON `_bulk` requests, sent"
             + " with java.net.http.HttpClient, no versioning, no metadata fields, no retries");
     report.contender(
+        RAW_STORED,
+        "the same raw loader sending each document exactly as the Driftless index stores it (its"
+            + " fields and the metadata fields, checked byte for byte against the sink's source"
+            + " lines), without versioning: the sink's own cost, apart from the index schema it"
+            + " needs");
+    report.contender(
         SINK,
         "`OpenSearchSink.write(batch)` called directly from the same number of threads with"
             + " batches of the bulk size (versioned `external_gte` bulk, metadata fields, per-item"
@@ -72,6 +80,8 @@ final class SinkBenchmark {
             + " settled");
     report.ratio(PIPELINE, RAW, 0.90);
     report.ratio(SINK, RAW, 0.90);
+    report.ratio(PIPELINE, RAW_STORED, 0.90);
+    report.ratio(SINK, RAW_STORED, 0.90);
 
     System.out.printf(Locale.ROOT, "[sink] generating %,d documents%n", rows);
     List<ChangeEvent> events = Corpus.events(rows);
@@ -88,11 +98,11 @@ final class SinkBenchmark {
 
       System.out.println("[sink] warm-up");
       List<ChangeEvent> warm = events.subList(0, settings.warmupRows());
-      for (String contender : List.of(RAW, SINK, PIPELINE)) {
+      for (String contender : List.of(RAW, RAW_STORED, SINK, PIPELINE)) {
         measure(contender, "warm-" + contender + "-", warm, admin, http, 0);
       }
       for (int round = 1; round <= settings.rounds(); round++) {
-        List<String> order = new ArrayList<>(List.of(RAW, SINK, PIPELINE));
+        List<String> order = new ArrayList<>(List.of(RAW, RAW_STORED, SINK, PIPELINE));
         java.util.Collections.rotate(order, -(round - 1));
         for (String contender : order) {
           String prefix = "bench-" + contender + "-r" + round + "-";
@@ -134,11 +144,16 @@ final class SinkBenchmark {
     long cpuBefore;
     ThreadCpu threads;
     switch (contender) {
-      case RAW -> {
+      case RAW, RAW_STORED -> {
         admin.create(
             index, IndexMapping.merge(Corpus.MAPPING).createIndexBody(Corpus.INDEX_SETTINGS));
         RawBulkLoader loader =
-            new RawBulkLoader(http, admin.baseUrl(), settings.bulk(), settings.concurrency());
+            new RawBulkLoader(
+                http,
+                admin.baseUrl(),
+                settings.bulk(),
+                settings.concurrency(),
+                contender.equals(RAW_STORED));
         long start = System.nanoTime();
         cpuBefore = processCpuNanos();
         threads = ThreadCpu.start();
@@ -292,18 +307,34 @@ final class SinkBenchmark {
   /** Average NDJSON bytes per document of each contender, from a sample, for the report. */
   private static void describeBytes(Report report, List<ChangeEvent> events) {
     List<ChangeEvent> sample = events.subList(0, Math.min(events.size(), 10_000));
-    long raw = RawBulkLoader.body(sample).length;
+    long raw = RawBulkLoader.body(sample, false).length;
+    long stored = RawBulkLoader.body(sample, true).length;
     long driftless = 0;
     for (ChangeEvent e : sample) {
       ChangeEvent.Upsert u = (ChangeEvent.Upsert) e;
-      driftless += BulkEncoder.index(null, u.key().id(), u.version().value(), u.document()).length;
+      byte[] lines = BulkEncoder.index(null, u.key().id(), u.version().value(), u.document());
+      driftless += lines.length;
+      // The stored-form baseline must send exactly the sink's documents, or it measures nothing.
+      String sinkSource = new String(lines, StandardCharsets.UTF_8).split("\n")[1];
+      StringBuilder rawSource = new StringBuilder();
+      RawBulkLoader.source(rawSource, u, true);
+      if (!sinkSource.equals(rawSource.toString())) {
+        throw new IllegalStateException(
+            "the stored-form loader's source differs from the sink's:\n"
+                + rawSource
+                + "\n"
+                + sinkSource);
+      }
     }
     report.parameter(
         "NDJSON bytes per document (action + source)",
         String.format(
             Locale.ROOT,
-            "raw-bulk %.0f, driftless %.0f (sample of %d)",
+            "%s %.0f, %s %.0f, driftless %.0f (sample of %d)",
+            RAW,
             raw / (double) sample.size(),
+            RAW_STORED,
+            stored / (double) sample.size(),
             driftless / (double) sample.size(),
             sample.size()));
   }
