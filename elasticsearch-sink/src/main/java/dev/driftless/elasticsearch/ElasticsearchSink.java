@@ -81,8 +81,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: {@link #write} may be called from several threads at once. Every method blocks on
  * I/O. A failure to get an answer (connection refused or reset, timeout) and answers that may heal
  * (429, 5xx, cluster blocks) are thrown as {@link dev.driftless.core.RetriableException}, never
- * reported as Rejected; wrong credentials, an unsupported server and an existing index without the
- * metadata fields are thrown as {@link DriftlessException}.
+ * reported as Rejected; wrong credentials, a server certificate that is not trusted or does not
+ * name the host, an unsupported server and an existing index without the metadata fields are thrown
+ * as {@link DriftlessException}.
  *
  * <h2>Clients</h2>
  *

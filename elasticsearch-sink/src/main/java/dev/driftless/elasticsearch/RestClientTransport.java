@@ -3,6 +3,7 @@ package dev.driftless.elasticsearch;
 import dev.driftless.core.RetriableException;
 import dev.driftless.search.BodyWriter;
 import dev.driftless.search.SearchTransport;
+import dev.driftless.search.TlsConfigurationFailure;
 import dev.driftless.search.TransportResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link SearchTransport} over the low-level {@link RestClient}: every HTTP answer becomes a {@link
- * TransportResponse}, every failure to get one a {@link RetriableException}.
+ * TransportResponse}, every failure to get one a {@link RetriableException}, except a server
+ * certificate that is not trusted or does not name the host: a {@link
+ * dev.driftless.core.DriftlessException} (see {@link TlsConfigurationFailure}).
  *
  * <p>Thread-safe, as {@link RestClient} is. Closes the client only if it built it.
  */
@@ -32,6 +35,9 @@ final class RestClientTransport implements SearchTransport {
 
   private static final Logger LOG = LoggerFactory.getLogger(RestClientTransport.class);
   private static final int MAX_REMEMBERED_WARNINGS = 100;
+  private static final String TRUST_SETTINGS =
+      "ElasticsearchSink.builder().trustCertificates(pem) or trustStore(path, password) (or your"
+          + " RestClient's SSL context)";
 
   private final RestClient client;
   private final boolean ownsClient;
@@ -57,8 +63,12 @@ final class RestClientTransport implements SearchTransport {
       // The client throws for non-2xx statuses; classifying them is the caller's job.
       response = e.getResponse();
     } catch (IOException e) {
-      throw new RetriableException(
-          "no answer from Elasticsearch to " + method + " " + path + ": " + e, e);
+      // An untrusted certificate or a host name it does not name never heals by retrying.
+      throw TlsConfigurationFailure.of(e, method + " " + path, TRUST_SETTINGS)
+          .orElseGet(
+              () ->
+                  new RetriableException(
+                      "no answer from Elasticsearch to " + method + " " + path + ": " + e, e));
     }
     logWarnings(response.getWarnings());
     HttpEntity entity = response.getEntity();

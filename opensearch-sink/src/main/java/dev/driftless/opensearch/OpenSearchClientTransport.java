@@ -3,6 +3,7 @@ package dev.driftless.opensearch;
 import dev.driftless.core.RetriableException;
 import dev.driftless.search.BodyWriter;
 import dev.driftless.search.SearchTransport;
+import dev.driftless.search.TlsConfigurationFailure;
 import dev.driftless.search.TransportResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,9 +11,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch.generic.Body;
@@ -24,12 +28,20 @@ import org.opensearch.client.transport.httpclient5.ResponseException;
 
 /**
  * {@link SearchTransport} over opensearch-java's generic client, which sends any request and
- * returns every status without throwing. Thread-safe (the client is).
+ * returns most statuses without throwing; those its transport throws (429, 401, ...) are read back
+ * from the exception. A failure without an answer is a {@link RetriableException}, except a server
+ * certificate that is not trusted or does not name the host: a {@link
+ * dev.driftless.core.DriftlessException} (see {@link TlsConfigurationFailure}). Thread-safe (the
+ * client is).
  *
  * <p>The generic client takes a body as bytes or a stream; the bulk body is written once into an
  * array of its known length and handed over as those bytes.
  */
 final class OpenSearchClientTransport implements SearchTransport {
+
+  private static final String TRUST_SETTINGS =
+      "OpenSearchSink.builder().trustStore(path, password) (or your OpenSearchClient's SSL"
+          + " context)";
 
   private final OpenSearchGenericClient generic;
   private final @Nullable OpenSearchTransport owned;
@@ -59,9 +71,30 @@ final class OpenSearchClientTransport implements SearchTransport {
       // generic client. They are answers, not lost requests: classify them like any other.
       return new TransportResponse(e.status(), bodyOf(e));
     } catch (IOException e) {
-      throw new RetriableException(
-          method + " " + path + " failed without a response: " + e, e, false);
+      // The transport also throws some statuses wrapped: a 401 comes as an IOException around a
+      // TransportException around the ResponseException. Still an answer, not an outage.
+      ResponseException answer = answerIn(e);
+      if (answer != null) {
+        return new TransportResponse(answer.status(), bodyOf(answer));
+      }
+      // An untrusted certificate or a host name it does not name never heals by retrying.
+      throw TlsConfigurationFailure.of(e, method + " " + path, TRUST_SETTINGS)
+          .orElseGet(
+              () ->
+                  new RetriableException(
+                      method + " " + path + " failed without a response: " + e, e, false));
     }
+  }
+
+  /** The {@link ResponseException} in {@code failure}'s cause chain, if the server answered. */
+  static @Nullable ResponseException answerIn(Throwable failure) {
+    Set<Throwable> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Throwable t = failure; t != null && visited.add(t); t = t.getCause()) {
+      if (t instanceof ResponseException r) {
+        return r;
+      }
+    }
+    return null;
   }
 
   /**

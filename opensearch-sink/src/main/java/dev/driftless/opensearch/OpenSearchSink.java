@@ -38,6 +38,8 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
+import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
+import org.apache.hc.client5.http.ssl.HttpsSupport;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.util.Timeout;
@@ -356,6 +358,8 @@ public final class OpenSearchSink implements VersionedSink {
       @Nullable SSLContext ssl = sslContext();
       String user = username;
       String pass = password;
+      boolean https = hosts.stream().anyMatch(h -> h.getSchemeName().equals("https"));
+      @Nullable SSLContext tlsContext = https ? (ssl != null ? ssl : defaultTls()) : null;
       ApacheHttpClient5TransportBuilder b =
           ApacheHttpClient5TransportBuilder.builder(hosts.toArray(new HttpHost[0]));
       b.setHttpClientConfigCallback(
@@ -375,11 +379,18 @@ public final class OpenSearchSink implements VersionedSink {
                             .setConnectTimeout(
                                 Timeout.of(connectTimeout.toMillis(), TimeUnit.MILLISECONDS))
                             .build());
-            if (ssl != null) {
-              ClientTlsStrategyBuilder tls = ClientTlsStrategyBuilder.create().setSslContext(ssl);
-              if (insecure) {
-                tls.setHostnameVerifier(NoopHostnameVerifier.INSTANCE);
-              }
+            if (tlsContext != null) {
+              // The client checks the host name itself: left to the JDK (HttpClient's default
+              // policy), the async transport connected to a host its certificate does not name
+              // (TlsAndAuthIT shows it).
+              ClientTlsStrategyBuilder tls =
+                  ClientTlsStrategyBuilder.create()
+                      .setSslContext(tlsContext)
+                      .setHostnameVerifier(
+                          insecure
+                              ? NoopHostnameVerifier.INSTANCE
+                              : HttpsSupport.getDefaultHostnameVerifier());
+              tls.setHostnameVerificationPolicy(HostnameVerificationPolicy.CLIENT);
               cm.setTlsStrategy(tls.buildAsync());
             }
             return http.setConnectionManager(cm.build());
@@ -388,6 +399,14 @@ public final class OpenSearchSink implements VersionedSink {
           rc ->
               rc.setResponseTimeout(Timeout.of(responseTimeout.toMillis(), TimeUnit.MILLISECONDS)));
       return b.build();
+    }
+
+    private static SSLContext defaultTls() {
+      try {
+        return SSLContext.getDefault();
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the JVM's default TLS context is unavailable: " + e, e);
+      }
     }
 
     private @Nullable SSLContext sslContext() {
