@@ -66,13 +66,10 @@ final class OpenSearchClientTransport implements SearchTransport {
         generic.execute(Requests.create(method, path, List.of(), params, requestBody))) {
       byte[] bytes = response.getBody().map(Body::bodyAsBytes).orElse(new byte[0]);
       return new TransportResponse(response.getStatus(), bytes);
-    } catch (ResponseException e) {
-      // The Apache HttpClient 5 transport throws for some statuses (429 among them) even for the
-      // generic client. They are answers, not lost requests: classify them like any other.
-      return new TransportResponse(e.status(), bodyOf(e));
     } catch (IOException e) {
-      // The transport also throws some statuses wrapped: a 401 comes as an IOException around a
-      // TransportException around the ResponseException. Still an answer, not an outage.
+      // The Apache HttpClient 5 transport throws for some statuses even for the generic client: a
+      // 429 as a ResponseException, a 401 as an IOException around a TransportException around
+      // one. They are answers, not lost requests: classify them like any other.
       ResponseException answer = answerIn(e);
       if (answer != null) {
         return new TransportResponse(answer.status(), bodyOf(answer));
