@@ -160,15 +160,21 @@ class SearchSinkTest {
     assertThat(engine.bulkActions.get(3)).startsWith("{\"index\":{\"_index\":\"d\",\"_id\":\"x\"");
   }
 
-  @Test
-  void aWholeRequest413SplitsInHalvesUntilItFits() {
-    FakeEngine engine = new FakeEngine();
-    engine.limitBytes = 2_500;
+  /** Eight items of about 560 bytes each, then one of about 3,060 bytes, alone over 2,500. */
+  private static List<ChangeEvent> eightSmallThenOneOver2500Bytes() {
     List<ChangeEvent> batch = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       batch.add(upsert("k" + i, Document.of("text", "y".repeat(500))));
     }
     batch.add(upsert("alone-too-big", Document.of("text", "z".repeat(3_000))));
+    return batch;
+  }
+
+  @Test
+  void aWholeRequest413SplitsInHalvesUntilItFits() {
+    FakeEngine engine = new FakeEngine();
+    engine.limitBytes = 2_500;
+    List<ChangeEvent> batch = eightSmallThenOneOver2500Bytes();
     try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
       List<WriteResult> results = sink.write(batch);
       assertThat(results.subList(0, 8)).containsOnly(WriteResult.applied());
@@ -184,11 +190,8 @@ class SearchSinkTest {
   void aRequestOverTheIndexingMemoryLimitSplitsAndOnlyAnItemOverItAloneIsRejected() {
     FakeEngine engine = new FakeEngine();
     engine.coordinatingLimitBytes = 2_500;
-    List<ChangeEvent> batch = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      batch.add(upsert("k" + i, Document.of("text", "y".repeat(500))));
-    }
-    batch.add(4, upsert("alone-too-big", Document.of("text", "z".repeat(3_000))));
+    List<ChangeEvent> batch = eightSmallThenOneOver2500Bytes();
+    batch.add(4, batch.remove(8)); // the big one in the middle
     try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
       List<WriteResult> results = sink.write(batch);
       assertThat(results.get(4))
@@ -210,11 +213,7 @@ class SearchSinkTest {
   void itemsWhoseShardRequestWasOverTheIndexingMemoryLimitAreSentAgainInHalves() {
     FakeEngine engine = new FakeEngine();
     engine.primaryLimitBytes = 2_500;
-    List<ChangeEvent> batch = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      batch.add(upsert("k" + i, Document.of("text", "y".repeat(500))));
-    }
-    batch.add(upsert("alone-too-big", Document.of("text", "z".repeat(3_000))));
+    List<ChangeEvent> batch = eightSmallThenOneOver2500Bytes();
     try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
       List<WriteResult> results = sink.write(batch);
       assertThat(results.subList(0, 8)).containsOnly(WriteResult.applied());
