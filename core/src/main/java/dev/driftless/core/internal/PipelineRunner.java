@@ -26,12 +26,15 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -949,6 +952,20 @@ public final class PipelineRunner implements AutoCloseable {
     return throttled[0];
   }
 
+  /** Whether this thread was interrupted, or {@code failure} stems from an interrupt. */
+  private static boolean interrupted(Throwable failure) {
+    if (Thread.currentThread().isInterrupted()) {
+      return true;
+    }
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+      if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * One attempt: writes {@code remaining}, settles what succeeded or is poison, leaves in {@code
    * remaining} what must be retried and then throws {@link RetriableException}.
@@ -965,6 +982,12 @@ public final class PipelineRunner implements AutoCloseable {
     } catch (RetriableException | ConfigurationException | InterruptedException e) {
       throw e; // retried, or the end of the pipeline: no single event is to blame
     } catch (Exception e) {
+      if (isStopping() || interrupted(e)) {
+        // Stopping interrupts writes in flight, and clients turn the interrupt into exceptions of
+        // their own (Elastic's REST client: a RuntimeException). The events were not refused:
+        // they stay unsettled and uncommitted, to be written again after a restart.
+        throw new InterruptedException("pipeline stopping; the write ended with " + e);
+      }
       if (remaining.size() == 1) {
         finish(remaining.get(0), WriteResult.rejected("sink:" + e.getClass().getName(), msg(e)));
         remaining.clear();

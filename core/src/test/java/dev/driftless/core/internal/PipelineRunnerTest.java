@@ -327,6 +327,50 @@ class PipelineRunnerTest {
   }
 
   @Test
+  void writesStillInFlightAtTheDrainTimeoutAreInterruptedNotDeadLettered() throws Exception {
+    List<ChangeEvent> events = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      events.add(upsert("k" + i, 1, i));
+    }
+    ListSource source = new ListSource(events);
+    InMemoryDeadLetterStore dls = new InMemoryDeadLetterStore();
+    java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+    // Like Elastic's REST client: an interrupted wait for the answer becomes a RuntimeException,
+    // and so does every later call on the interrupted thread (here: at once, without waiting).
+    java.util.concurrent.atomic.AtomicBoolean interrupted =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    VersionedSink blocking =
+        batch -> {
+          if (interrupted.get()) {
+            throw new RuntimeException(
+                "thread waiting for the response was interrupted", new InterruptedException());
+          }
+          writing.countDown();
+          try {
+            Thread.sleep(60_000);
+          } catch (InterruptedException e) {
+            interrupted.set(true);
+            throw new RuntimeException("thread waiting for the response was interrupted", e);
+          }
+          throw new AssertionError("the write was not interrupted");
+        };
+    // close() drains for the drain timeout, then interrupts the writes still in flight.
+    Pipeline p =
+        builder(source, blocking, dls)
+            .parallelism(2)
+            .batchSize(5)
+            .drainTimeout(Duration.ofMillis(200))
+            .build()
+            .start();
+    assertThat(writing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    p.close();
+    assertThat(p.awaitTermination(Duration.ofSeconds(10))).isTrue();
+    assertThat(dls.count()).as("events dead-lettered by stopping").isZero();
+    assertThat(p.status().eventsDeadLettered()).isZero();
+    assertThat(source.commits).isEmpty();
+  }
+
+  @Test
   void aConfigurationErrorStopsThePipelineInsteadOfDeadLetteringEveryEvent() throws Exception {
     List<ChangeEvent> events = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
