@@ -4,15 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.Pipeline;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.search.StoredDocument;
+import dev.driftless.tck.InMemoryChangeLog;
+import dev.driftless.tck.InMemoryChangeSource;
 import dev.driftless.testinfra.faults.secure.SecureFront;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -259,5 +265,60 @@ class TlsAndAuthIT {
       assertThat(catchThrowable(() -> sink.start(MappingConflictIT.context())))
           .isInstanceOf(RetriableException.class);
     }
+  }
+
+  /**
+   * Credentials revoked while a pipeline runs: the pipeline stops with a {@link
+   * ConfigurationException} naming the refusal, commits nothing past what was applied, and
+   * dead-letters nothing (a whole-request failure it did not recognise would be narrowed down and
+   * every event of the stream dead-lettered one by one).
+   */
+  @Test
+  void credentialsRevokedMidStreamStopThePipelineWithoutDeadLetteringTheStream() throws Exception {
+    String collection = "tls-revoked";
+    String name = "revoked";
+    InMemoryChangeLog log = InMemoryChangeLog.create();
+    for (int i = 0; i < 50; i++) {
+      log.upsert(DocumentKey.of(collection, "before-" + i), Document.of("n", (long) i));
+    }
+    InMemoryDeadLetterStore deadLetters = new InMemoryDeadLetterStore();
+    try (Pipeline pipeline =
+        Pipeline.builder()
+            .name(name)
+            .source(new InMemoryChangeSource(log))
+            .sink(
+                sink(
+                    collection,
+                    b -> b.basicAuth(USER, PASSWORD).trustCertificates(front.certificatePem())))
+            .deadLetterStore(deadLetters)
+            .batchSize(10)
+            .build()) {
+      pipeline.start();
+      Converged.awaitDrained(pipeline, log, name, Duration.ofSeconds(60));
+      long committed = log.committedOffset(name);
+
+      front.revokeCredentials(true);
+      try {
+        for (int i = 0; i < 50; i++) {
+          log.upsert(DocumentKey.of(collection, "after-" + i), Document.of("n", (long) i));
+        }
+        PollUntil.await(
+            Duration.ofSeconds(60),
+            () -> "pipeline stopped; now " + pipeline.status().summary(),
+            () -> pipeline.failure().isPresent());
+      } finally {
+        front.revokeCredentials(false);
+      }
+      assertThat(pipeline.failure().orElseThrow())
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("401");
+      assertThat(log.committedOffset(name))
+          .as("nothing committed past the refusal")
+          .isEqualTo(committed);
+      assertThat(front.requestsRefused()).isPositive();
+    }
+    // Checked once the pipeline is closed: writers still in flight when it failed must not
+    // dead-letter their batches either.
+    assertThat(deadLetters.list(100)).as("dead letters").isEmpty();
   }
 }

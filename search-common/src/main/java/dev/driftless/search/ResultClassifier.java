@@ -3,6 +3,7 @@ package dev.driftless.search;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.WriteResult;
@@ -44,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  *       limit}, so that a single item over it is Rejected instead of retried forever</td></tr>
  *   <tr><td>408, 5xx, 403 with a cluster block; no response</td><td>{@link
  *       RetriableException}</td></tr>
- *   <tr><td>401, other 403</td><td>{@link DriftlessException}: credentials do not heal by
+ *   <tr><td>401, other 403</td><td>{@link ConfigurationException}: credentials do not heal by
  *       retrying</td></tr>
  *   <tr><td>other 4xx</td><td>split in halves to isolate the culprit; a single item is Rejected
  *       with the engine's error</td></tr>
@@ -69,7 +70,10 @@ public final class ResultClassifier {
     RETRY,
     /** Throw {@link RetriableException} with {@code throttled} set. */
     RETRY_THROTTLED,
-    /** Throw a fatal {@link DriftlessException}. */
+    /**
+     * Throw a {@link ConfigurationException}: the credentials or privileges are wrong, which no
+     * retry heals and no single event is to blame for, so a pipeline stops.
+     */
     FATAL
   }
 
@@ -191,14 +195,16 @@ public final class ResultClassifier {
 
   /**
    * The exception for a failed non-bulk request ({@code GET _mapping}, index creation, search):
-   * {@link RetriableException} for statuses that may heal, {@link DriftlessException} otherwise.
+   * {@link RetriableException} for statuses that may heal, {@link ConfigurationException} for
+   * refused credentials, {@link DriftlessException} otherwise.
    */
   public static DriftlessException failure(String what, TransportResponse response) {
     String message = what + " failed: " + describe(response);
     return switch (classifyRequest(response)) {
       case RETRY_THROTTLED -> new RetriableException(message, null, true);
       case RETRY -> new RetriableException(message, null, false);
-      case FATAL, SPLIT -> new DriftlessException(message);
+      case FATAL -> new ConfigurationException(message);
+      case SPLIT -> new DriftlessException(message);
     };
   }
 

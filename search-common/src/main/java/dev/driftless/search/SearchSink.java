@@ -314,7 +314,8 @@ public final class SearchSink implements VersionedSink {
           throw new RetriableException(
               "bulk request failed: " + ResultClassifier.describe(response), null, false);
       case FATAL ->
-          throw new DriftlessException(
+          // Not the events' fault: a pipeline must stop, not dead-letter its whole stream.
+          throw new ConfigurationException(
               "bulk request refused (check credentials and privileges): "
                   + ResultClassifier.describe(response));
       case SPLIT -> {

@@ -1,5 +1,6 @@
 package dev.driftless.search;
 
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DriftlessException;
 import java.io.IOException;
 import java.security.cert.CertPathBuilderException;
@@ -18,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * Recognises, in an HTTP client's {@link IOException}, the TLS failures that are configuration
  * errors rather than outages: the server's certificate is not trusted (no trust material for it, an
  * expired or otherwise invalid chain) or does not name the host the client connected to. Retrying
- * does not heal either, so a transport throws them as a {@link DriftlessException} (which a
- * pipeline does not retry) instead of a {@link dev.driftless.core.RetriableException}.
+ * does not heal either, and no event is to blame, so a transport throws them as a {@link
+ * ConfigurationException} (a pipeline stops on it: it neither retries nor dead-letters) instead of
+ * a {@link dev.driftless.core.RetriableException}.
  *
  * <p>Recognised by the cause chain, since clients wrap the JDK's exception (Elastic's REST client
  * rethrows it as a plain {@code IOException}): a {@link CertificateException}, {@link
@@ -57,7 +59,7 @@ public final class TlsConfigurationFailure {
         return Optional.of(
             isHostNameCheck(t.getMessage())
                 ? hostNameMismatch(failure, request, t)
-                : new DriftlessException(
+                : new ConfigurationException(
                     request
                         + " failed: the server's TLS certificate is not trusted ("
                         + t.getMessage()
@@ -84,9 +86,9 @@ public final class TlsConfigurationFailure {
     return m.startsWith("no subject alternative") || m.startsWith("no name matching");
   }
 
-  private static DriftlessException hostNameMismatch(
+  private static ConfigurationException hostNameMismatch(
       IOException failure, String request, Throwable cause) {
-    return new DriftlessException(
+    return new ConfigurationException(
         request
             + " failed: the server's TLS certificate does not name the host name in the URL ("
             + cause.getMessage()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
@@ -255,11 +256,14 @@ class SearchSinkTest {
       assertThatThrownBy(() -> sink.write(batch))
           .isInstanceOfSatisfying(
               RetriableException.class, e -> assertThat(e.throttled()).isFalse());
+      // Refused credentials stop a pipeline (ConfigurationException) rather than having it
+      // dead-letter every event of the stream one by one.
       engine.failWholeRequestsWith = 401;
       assertThatThrownBy(() -> sink.write(batch))
-          .isInstanceOf(DriftlessException.class)
-          .isNotInstanceOf(RetriableException.class)
+          .isInstanceOf(ConfigurationException.class)
           .hasMessageContaining("credentials");
+      engine.failWholeRequestsWith = 403;
+      assertThatThrownBy(() -> sink.write(batch)).isInstanceOf(ConfigurationException.class);
     }
   }
 

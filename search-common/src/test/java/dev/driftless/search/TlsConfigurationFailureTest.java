@@ -2,8 +2,8 @@ package dev.driftless.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DriftlessException;
-import dev.driftless.core.RetriableException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.security.cert.CertPathBuilderException;
@@ -39,7 +39,7 @@ class TlsConfigurationFailureTest {
                     "PKIX path building failed",
                     new CertPathBuilderException("unable to find valid certification path"))));
     DriftlessException e = TlsConfigurationFailure.of(thrown, "GET /", TRUST).orElseThrow();
-    assertThat(e).isNotInstanceOf(RetriableException.class).hasCause(thrown);
+    assertThat(e).isInstanceOf(ConfigurationException.class).hasCause(thrown);
     assertThat(e.getMessage()).contains("GET /", "not trusted", TRUST);
   }
 
@@ -50,7 +50,11 @@ class TlsConfigurationFailureTest {
             new IOException("Host name 'localhost' does not match"),
             new SSLPeerUnverifiedException("Host name 'localhost' does not match"));
     assertThat(TlsConfigurationFailure.of(thrown, "POST /_bulk", TRUST))
-        .hasValueSatisfying(e -> assertThat(e.getMessage()).contains("does not name the host"));
+        .hasValueSatisfying(
+            e -> {
+              assertThat(e).isInstanceOf(ConfigurationException.class);
+              assertThat(e.getMessage()).contains("does not name the host");
+            });
   }
 
   @Test
@@ -60,7 +64,11 @@ class TlsConfigurationFailureTest {
             new SSLHandshakeException("No subject alternative DNS name matching localhost found."),
             new CertificateException("No subject alternative DNS name matching localhost found."));
     assertThat(TlsConfigurationFailure.of(thrown, "GET /", TRUST))
-        .hasValueSatisfying(e -> assertThat(e.getMessage()).contains("does not name the host"));
+        .hasValueSatisfying(
+            e -> {
+              assertThat(e).isInstanceOf(ConfigurationException.class);
+              assertThat(e.getMessage()).contains("does not name the host");
+            });
   }
 
   @Test

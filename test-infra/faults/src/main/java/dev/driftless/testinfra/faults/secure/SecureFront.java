@@ -95,6 +95,7 @@ public final class SecureFront implements AutoCloseable {
   private final HttpClient forward;
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final AtomicInteger refused = new AtomicInteger();
+  private volatile boolean revoked;
 
   private SecureFront(Builder b) throws IOException, GeneralSecurityException {
     this.target = Objects.requireNonNull(b.target);
@@ -162,6 +163,14 @@ public final class SecureFront implements AutoCloseable {
     return refused.get();
   }
 
+  /**
+   * Refuses every request from now on, as a secured node does once the credentials a client uses
+   * are revoked or have expired ({@code revoked = true}), or accepts the configured ones again.
+   */
+  public void revokeCredentials(boolean revoked) {
+    this.revoked = revoked;
+  }
+
   /** Forgets the requests seen so far (and the refused count). */
   public void clearRequests() {
     seen.clear();
@@ -191,7 +200,7 @@ public final class SecureFront implements AutoCloseable {
       }
       String authorization = exchange.getRequestHeaders().getFirst("Authorization");
       String scheme = schemeOf(authorization);
-      if (!authorized(authorization)) {
+      if (revoked || !authorized(authorization)) {
         refused.incrementAndGet();
         seen.add(new Seen(method, path, scheme, true));
         refuse(exchange, method, path, authorization);
