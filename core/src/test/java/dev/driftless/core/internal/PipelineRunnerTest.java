@@ -347,7 +347,7 @@ class PipelineRunnerTest {
           }
           writing.countDown();
           try {
-            Thread.sleep(60_000);
+            new java.util.concurrent.CountDownLatch(1).await(); // an answer that never comes
           } catch (InterruptedException e) {
             interrupted.set(true);
             throw new RuntimeException("thread waiting for the response was interrupted", e);
