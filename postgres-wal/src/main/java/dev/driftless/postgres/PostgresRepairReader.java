@@ -59,7 +59,12 @@ final class PostgresRepairReader implements RepairReader {
       "SELECT pg_current_snapshot()::text, (CASE WHEN pg_is_in_recovery()"
           + " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text";
 
-  private static final int MAX_ATTEMPTS = 50;
+  /**
+   * How long a repair read keeps looking for a snapshot free of the commit-visibility race. Under
+   * heavy writes most snapshots race (a transaction in progress at the snapshot commits before the
+   * check), so the attempts pause briefly, 1 ms growing to 10 ms, to spread out over the commits.
+   */
+  private static final long RACE_BUDGET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
   private final Callable<Connection> connector;
   private final ColumnValueDecoder decoder;
@@ -198,6 +203,7 @@ final class PostgresRepairReader implements RepairReader {
       String[][] parts = keyPartArrays(readable, keyIndexes.length);
       Map<String, Document> found = new HashMap<>();
       long lsn = -1;
+      long raceDeadline = System.nanoTime() + RACE_BUDGET_NANOS;
       for (int attempt = 1; lsn < 0; attempt++) {
         found.clear();
         try {
@@ -212,15 +218,22 @@ final class PostgresRepairReader implements RepairReader {
           if (!raceFree(snapshot)) {
             c.rollback();
             raceRetries.incrementAndGet();
-            if (attempt >= MAX_ATTEMPTS) {
+            if (System.nanoTime() > raceDeadline) {
               throw new RetriableException(
                   "repair read of "
                       + shape.qualifiedName()
                       + ": no snapshot free of the commit-visibility race in "
-                      + MAX_ATTEMPTS
-                      + " attempts",
+                      + attempt
+                      + " attempts over "
+                      + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(RACE_BUDGET_NANOS)
+                      + " s",
                   null);
             }
+            if (Thread.currentThread().isInterrupted()) {
+              throw new InterruptedException("repair read of " + shape.qualifiedName());
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.min(10, attempt)));
             continue;
           }
           try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
