@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@link SearchTransport} over the low-level {@link RestClient}: every HTTP answer becomes a {@link
  * TransportResponse}, every failure to get one a {@link RetriableException}, except a server
  * certificate that is not trusted or does not name the host: a {@link
- * dev.driftless.core.DriftlessException} (see {@link TlsConfigurationFailure}).
+ * dev.driftless.core.ConfigurationException} (see {@link TlsConfigurationFailure}).
  *
  * <p>Thread-safe, as {@link RestClient} is. Closes the client only if it built it.
  */

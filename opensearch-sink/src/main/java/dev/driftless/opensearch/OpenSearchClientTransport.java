@@ -2,6 +2,7 @@ package dev.driftless.opensearch;
 
 import dev.driftless.core.RetriableException;
 import dev.driftless.search.BodyWriter;
+import dev.driftless.search.Causes;
 import dev.driftless.search.SearchTransport;
 import dev.driftless.search.TlsConfigurationFailure;
 import dev.driftless.search.TransportResponse;
@@ -11,12 +12,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch.generic.Body;
@@ -31,8 +29,8 @@ import org.opensearch.client.transport.httpclient5.ResponseException;
  * returns most statuses without throwing; those its transport throws (429, 401, ...) are read back
  * from the exception. A failure without an answer is a {@link RetriableException}, except a server
  * certificate that is not trusted or does not name the host: a {@link
- * dev.driftless.core.DriftlessException} (see {@link TlsConfigurationFailure}). Thread-safe (the
- * client is).
+ * dev.driftless.core.ConfigurationException} (see {@link TlsConfigurationFailure}). Thread-safe
+ * (the client is).
  *
  * <p>The generic client takes a body as bytes or a stream; the bulk body is written once into an
  * array of its known length and handed over as those bytes.
@@ -70,7 +68,7 @@ final class OpenSearchClientTransport implements SearchTransport {
       // The Apache HttpClient 5 transport throws for some statuses even for the generic client: a
       // 429 as a ResponseException, a 401 as an IOException around a TransportException around
       // one. They are answers, not lost requests: classify them like any other.
-      ResponseException answer = answerIn(e);
+      ResponseException answer = Causes.find(e, ResponseException.class);
       if (answer != null) {
         return new TransportResponse(answer.status(), bodyOf(answer));
       }
@@ -81,17 +79,6 @@ final class OpenSearchClientTransport implements SearchTransport {
                   new RetriableException(
                       method + " " + path + " failed without a response: " + e, e, false));
     }
-  }
-
-  /** The {@link ResponseException} in {@code failure}'s cause chain, if the server answered. */
-  static @Nullable ResponseException answerIn(Throwable failure) {
-    Set<Throwable> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = failure; t != null && visited.add(t); t = t.getCause()) {
-      if (t instanceof ResponseException r) {
-        return r;
-      }
-    }
-    return null;
   }
 
   /**

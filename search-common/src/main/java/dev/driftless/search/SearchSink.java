@@ -329,9 +329,7 @@ public final class SearchSink implements VersionedSink {
               WriteResult.rejected(type, ResultClassifier.describe(response));
           return;
         }
-        int half = chunk.size() / 2;
-        send(chunk.subList(0, half), results);
-        send(chunk.subList(half, chunk.size()), results);
+        sendInHalves(chunk, results);
       }
     }
   }
@@ -389,10 +387,14 @@ public final class SearchSink implements VersionedSink {
     if (overLimit.size() < chunk.size()) {
       send(overLimit, results);
     } else {
-      int half = chunk.size() / 2;
-      send(chunk.subList(0, half), results);
-      send(chunk.subList(half, chunk.size()), results);
+      sendInHalves(chunk, results);
     }
+  }
+
+  private void sendInHalves(List<Item> chunk, @Nullable WriteResult[] results) {
+    int half = chunk.size() / 2;
+    send(chunk.subList(0, half), results);
+    send(chunk.subList(half, chunk.size()), results);
   }
 
   private void forgetIndices() {

@@ -6,11 +6,8 @@ import java.io.IOException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
@@ -47,8 +44,7 @@ public final class TlsConfigurationFailure {
   public static Optional<DriftlessException> of(
       IOException failure, String request, String trustSettings) {
     boolean underTls = false;
-    Set<Throwable> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = failure; t != null && visited.add(t); t = t.getCause()) {
+    for (Throwable t : Causes.chain(failure)) {
       if (t instanceof SSLException) {
         underTls = true;
       }
