@@ -1,6 +1,7 @@
 package dev.driftless.core;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -15,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * @param key the event's key
  * @param version the event's version
  * @param position the event's source position, as {@link SourcePosition#asString()}
- * @param operation {@code "upsert"}, {@code "delete"} or {@code "truncate"}
- * @param payload the document the event carried, when there was one
+ * @param operation {@code "upsert"}, {@code "delete"}, {@code "truncate"}, or {@code "unreadable"}
+ *     for a change the source could not turn into an event ({@link #unreadable})
+ * @param payload the document the event carried, when there was one; for an unreadable change, the
+ *     raw text of the columns the failure concerns (never the whole row)
  * @param errorType a short machine-readable class of the error, e.g. the engine's error type or an
  *     exception class name
  * @param errorMessage the error's message, as the failing component gave it
@@ -71,6 +74,41 @@ public record DeadLetter(
         errorType,
         errorMessage,
         attempts,
+        at,
+        at);
+  }
+
+  /**
+   * A dead letter for a change the source could not turn into an event (a value it cannot decode, a
+   * key it cannot derive), failed now. Replaying it re-reads {@code key} like any other letter.
+   *
+   * @param key the change's key; when the source could not derive it, a key whose id names the
+   *     change's position (see the source's documentation): replaying such a letter changes
+   *     nothing, and reconciliation finds the row instead
+   * @param columns the raw text of the columns the failure concerns, as the source received it
+   *     (null for SQL NULL); the source keeps this to what is needed to diagnose the failure
+   */
+  public static DeadLetter unreadable(
+      String id,
+      DocumentKey key,
+      Version version,
+      SourcePosition position,
+      Map<String, @Nullable String> columns,
+      String errorType,
+      String errorMessage,
+      Instant at) {
+    Objects.requireNonNull(position, "position");
+    Objects.requireNonNull(columns, "columns");
+    return new DeadLetter(
+        id,
+        key,
+        version,
+        position.asString(),
+        "unreadable",
+        columns.isEmpty() ? null : Document.of(columns),
+        errorType,
+        errorMessage,
+        1,
         at,
         at);
   }

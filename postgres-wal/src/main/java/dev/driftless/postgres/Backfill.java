@@ -3,7 +3,7 @@ package dev.driftless.postgres;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
-import dev.driftless.core.Fingerprints;
+import dev.driftless.core.RetriableException;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.CheckpointStore;
 import java.net.URLDecoder;
@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +60,16 @@ final class Backfill {
   /** Where the next chunk starts; persisted. {@code lastKey} null: at the table's start. */
   record Progress(int tableIndex, @Nullable List<String> lastKey, long rowsDone) {}
 
-  private record Row(DocumentKey key, Document document) {}
+  /** A row read: its document, or why it could not be made one. */
+  private record Row(
+      DocumentKey key, @Nullable Document document, @Nullable UnreadableChange failure) {}
+
+  /** Where a row that cannot be made a document goes (the source dead-letters it). */
+  @FunctionalInterface
+  interface UnreadableRows {
+    void unreadable(
+        DocumentKey key, Version version, LsnPosition position, UnreadableChange failure);
+  }
 
   private record Held(
       TableShape shape,
@@ -118,10 +126,30 @@ final class Backfill {
   /** Run once when the backfill finishes (on the poll thread). */
   private Runnable onDone = () -> {};
 
+  private UnreadableRows unreadableRows =
+      (key, version, position, failure) -> {
+        throw failure;
+      };
+  private @Nullable RecentCommits recentCommits;
+
   Backfill(BackfillSettings settings, Callable<Connection> connector, ColumnValueDecoder values) {
     this.settings = settings;
     this.connector = connector;
     this.values = values;
+  }
+
+  /** Where rows that cannot be made documents go. */
+  void onUnreadable(UnreadableRows rows) {
+    this.unreadableRows = rows;
+  }
+
+  /**
+   * The stream's record of what it decoded: a chunk whose snapshot misses a transaction that was
+   * finishing when the source started (and may have committed below the stream's start) is read
+   * again ({@link RecentCommits#unseenAtStart}).
+   */
+  void recentCommits(RecentCommits recent) {
+    this.recentCommits = recent;
   }
 
   /** Runs {@code listener} once when this backfill finishes. */
@@ -276,9 +304,16 @@ final class Backfill {
         dropped++;
         continue;
       }
-      last = new LsnPosition(version, seq++);
-      emit.accept(
-          ChangeEvent.upsert(r.key(), Version.of(version), last, r.document(), clock.instant()));
+      LsnPosition pos = new LsnPosition(version, seq++);
+      Document doc = r.document();
+      UnreadableChange failure = r.failure();
+      if (doc != null) {
+        last = pos;
+        emit.accept(ChangeEvent.upsert(r.key(), Version.of(version), pos, doc, clock.instant()));
+      } else if (failure != null) {
+        // Stored before any later event is returned, like the stream's unreadable changes.
+        unreadableRows.unreadable(r.key(), Version.of(version), pos, failure);
+      }
     }
     rowsDropped += dropped;
     advance(last, h.after());
@@ -376,6 +411,7 @@ final class Backfill {
     Connection c = connection();
     List<PostgresRepairReader.ColumnInfo> columns = PostgresRepairReader.columns(c, shape);
     int[] keyIndexes = PostgresRepairReader.keyIndexes(shape, columns);
+    List<RowDocument.Column> documentColumns = PostgresRepairReader.documentColumns(columns);
     if (rowsTotal < 0) {
       rowsTotal = estimateTotal(c);
     }
@@ -410,6 +446,13 @@ final class Backfill {
         snapshot = TxSnapshot.parse(rs.getString(1));
         lsn = LsnPosition.parseLsn(rs.getString(2));
       }
+      RecentCommits recent = recentCommits;
+      if (recent != null && committedAny(c, recent.unseenAtStart(snapshot))) {
+        throw new RetriableException(
+            "the chunk's snapshot misses a transaction that was finishing when the source started;"
+                + " reading it again",
+            null);
+      }
       List<Row> rows = new ArrayList<>();
       List<String> lastKey = after;
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -421,11 +464,8 @@ final class Backfill {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             @Nullable String[] texts = new String[columns.size()];
-            Map<String, @Nullable Object> fields = new LinkedHashMap<>();
             for (int i = 0; i < columns.size(); i++) {
-              PostgresRepairReader.ColumnInfo col = columns.get(i);
               texts[i] = rs.getString(i + 1);
-              fields.put(col.name(), PostgresRepairReader.decodeLenient(values, col, texts[i]));
             }
             List<String> keyText = new ArrayList<>(keyIndexes.length);
             for (int k : keyIndexes) {
@@ -435,10 +475,15 @@ final class Backfill {
                 keyText.size() == 1
                     ? DocumentKey.of(collection, keyText.get(0))
                     : DocumentKey.composite(collection, keyText);
-            rows.add(
-                new Row(
-                    key,
-                    Document.of(fields).withFingerprint(Fingerprints.row(Arrays.asList(texts)))));
+            try {
+              rows.add(
+                  new Row(
+                      key,
+                      RowDocument.of(shape.qualifiedName(), documentColumns, texts, values),
+                      null));
+            } catch (UnreadableChange u) {
+              rows.add(new Row(key, null, u));
+            }
             lastKey = keyText;
           }
         }
@@ -456,6 +501,26 @@ final class Backfill {
         // the connection is closed by the caller
       }
       throw e;
+    }
+  }
+
+  /** Whether the server says one of these (64-bit) transactions committed. */
+  private static boolean committedAny(Connection c, List<Long> xids) throws SQLException {
+    if (xids.isEmpty()) {
+      return false;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM unnest(?::text[]) x WHERE pg_xact_status(x::xid8) = 'committed'")) {
+      String[] texts = new String[xids.size()];
+      for (int i = 0; i < texts.length; i++) {
+        texts[i] = Long.toString(xids.get(i));
+      }
+      ps.setArray(1, c.createArrayOf("text", texts));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
     }
   }
 

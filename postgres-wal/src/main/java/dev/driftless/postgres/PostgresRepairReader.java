@@ -3,7 +3,6 @@ package dev.driftless.postgres;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
-import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.RepairReader;
@@ -14,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,25 +21,33 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Re-reads current rows by key on a connection of its own (never the replication connection).
  *
- * <p>Version rule: each read is one {@code REPEATABLE READ READ ONLY} transaction whose first
- * statement returns its snapshot and, read after the snapshot, the WAL LSN {@code L} ({@link
- * #SNAPSHOT_AND_LSN}). Every transaction the snapshot saw wrote its commit record below {@code L}.
- * Every transaction it did not see commits at or after {@code L}, except one whose commit record
- * was written before {@code L} but which was not yet visible (the commit-visibility race). Repair
- * rows are not injected into the stream (the pipeline writes them directly), so instead of dropping
- * racing keys the reader refuses a racy snapshot: a second connection takes a fresh snapshot after
- * {@code L} and looks for a transaction the read did not see (in its in-progress list or at/after
- * its {@code xmax}) that has since committed; if there is one, the read is retried with a new
- * snapshot. A read that passes has no racing transaction, and its rows get version {@code L-1}: at
- * least every commit LSN it saw (those are below {@code L} and 8-byte aligned, so at most {@code
- * L-8}), below every commit LSN it did not see (at least {@code L}). So a repair write can neither
- * undo a change the index holds (I3) nor hide one still to come: the later change has the higher
- * version.
+ * <p>Version rule (DESIGN §5: a row read from a snapshot may carry a version only if the snapshot
+ * provably includes every change up to that version for the row's key). Each read is one {@code
+ * REPEATABLE READ READ ONLY} transaction; its rows carry the stream's frontier {@code D} ({@link
+ * RecentCommits}): every commit at or below {@code D} was decoded, and for each key read the reader
+ * checks that every decoded transaction at or below {@code D} that changed the key is visible to
+ * the snapshot. A key that fails the check (the commit-visibility race: decoded, committed, not yet
+ * visible) is read again in a newer snapshot, until the transaction is visible. Changes above
+ * {@code D} carry higher versions and follow through the stream. So a repair write can neither undo
+ * a change the index holds with a higher version (I3) nor carry, under the frontier, a row older
+ * than a change at or below it.
+ *
+ * <p>A transaction still finishing when the source started is not among the decoded ones; a read
+ * whose snapshot does not see such a transaction while the server says it committed is retried too
+ * ({@link RecentCommits#unseenAtStart}).
+ *
+ * <p>The re-read of a row whose out-of-line value an update left out ({@link #readRowSeeing}) has a
+ * simpler rule: it carries its transaction's commit LSN, so its snapshot must see that transaction.
+ * Changes of one key are serialised by the row lock, which a transaction holds until it is visible,
+ * so a snapshot that sees the transaction sees every earlier change of the key too.
  *
  * <p>Thread-safe (calls are serialised on the one connection); blocks on I/O. Works on a standby
  * (read-only transactions, no writes). Connection failures are thrown as {@link
@@ -53,37 +59,43 @@ final class PostgresRepairReader implements RepairReader {
    * The snapshot of the current transaction, then the LSN every commit it saw lies below: the WAL
    * insert position on a primary (not the write position, which an asynchronous commit may be ahead
    * of), the replay position on a standby. In one statement, so the snapshot (fixed when the
-   * transaction's first statement starts) is taken before the LSN is read.
+   * transaction's first statement starts) is taken before the LSN is read. (Used by the backfill.)
    */
   static final String SNAPSHOT_AND_LSN =
       "SELECT pg_current_snapshot()::text, (CASE WHEN pg_is_in_recovery()"
           + " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text";
 
   /**
-   * How long a repair read keeps looking for a snapshot free of the commit-visibility race. Under
-   * heavy writes most snapshots race (a transaction in progress at the snapshot commits before the
-   * check), so the attempts pause briefly, 1 ms growing to 10 ms, to spread out over the commits.
+   * How long a read waits for the transactions its keys race with to become visible. They are
+   * committed (decoded, or marked committed by the server), so this is normally milliseconds; a
+   * synchronous standby that does not answer can hold them invisible for longer, and then the read
+   * fails as retriable.
    */
-  private static final long RACE_BUDGET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+  private static final long VISIBILITY_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Callable<Connection> connector;
   private final ColumnValueDecoder decoder;
   private final Clock clock;
+  private final RecentCommits recent;
   private volatile Map<String, TableShape> shapesByCollection = Map.of();
   private @Nullable Connection connection;
   private @Nullable Connection checkConnection;
-  private final java.util.concurrent.atomic.AtomicLong raceRetries =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong rereads = new AtomicLong();
 
-  PostgresRepairReader(Callable<Connection> connector, ColumnValueDecoder decoder, Clock clock) {
+  PostgresRepairReader(
+      Callable<Connection> connector,
+      ColumnValueDecoder decoder,
+      Clock clock,
+      RecentCommits recent) {
     this.connector = connector;
     this.decoder = decoder;
     this.clock = clock;
+    this.recent = recent;
   }
 
-  /** How many reads were retried because their snapshot could have raced a commit. */
-  long raceRetries() {
-    return raceRetries.get();
+  /** How many keys were read again because a change of theirs was not yet visible. */
+  long rereads() {
+    return rereads.get();
   }
 
   void tables(Collection<TableShape> shapes) {
@@ -159,12 +171,67 @@ final class PostgresRepairReader implements RepairReader {
     return castable;
   }
 
-  /** The current row of one key as a document, or empty when the row does not exist. */
-  Optional<Document> readRow(TableShape shape, DocumentKey key) throws Exception {
-    List<ChangeEvent> events = read(shape, List.of(key));
-    return events.get(0) instanceof ChangeEvent.Upsert u
-        ? Optional.of(u.document())
-        : Optional.empty();
+  /**
+   * The current row of one key as the stream would have made it — exactly {@code columns}, the
+   * columns of the stream's relation, in its order — read in a snapshot that sees the transaction
+   * {@code xid32} (whose update left an out-of-line value out): empty when the row no longer
+   * exists.
+   *
+   * @throws UnreadableChange if a value does not decode
+   * @throws RetriableException if the transaction does not become visible in time, or the server is
+   *     unreachable
+   */
+  synchronized Optional<Document> readRowSeeing(
+      TableShape shape, List<RowDocument.Column> columns, DocumentKey key, long xid32)
+      throws Exception {
+    try {
+      Connection c = connection();
+      List<ColumnInfo> catalog = columns(c, shape);
+      Map<String, ColumnInfo> byName = new HashMap<>();
+      for (ColumnInfo ci : catalog) {
+        byName.put(ci.name(), ci);
+      }
+      List<ColumnInfo> wanted = new ArrayList<>(columns.size());
+      for (RowDocument.Column col : columns) {
+        ColumnInfo ci = byName.get(col.name());
+        if (ci == null) {
+          throw new UnreadableChange(
+              "unreadable:column-gone",
+              "column "
+                  + col.name()
+                  + " of "
+                  + shape.qualifiedName()
+                  + " was dropped before its"
+                  + " out-of-line value could be re-read",
+              Map.of(),
+              null);
+        }
+        wanted.add(new ColumnInfo(col.name(), col.typeOid(), col.typmod(), ci.sqlType()));
+      }
+      int[] keyIndexes = keyIndexes(shape, wanted);
+      String sql = selectByKeys(shape, wanted, keyIndexes);
+      long deadline = System.nanoTime() + VISIBILITY_BUDGET_NANOS;
+      for (int attempt = 1; ; attempt++) {
+        TxSnapshot snapshot = snapshot(c);
+        if (!snapshot.sawCommitted(xid32)) {
+          c.rollback();
+          rereads.incrementAndGet();
+          pause(attempt, deadline, shape, "transaction " + xid32);
+          continue;
+        }
+        Map<String, Document> found;
+        try {
+          found = select(c, shape, sql, wanted, keyIndexes, List.of(key));
+          c.commit();
+        } catch (SQLException | RuntimeException e) {
+          rollbackQuietly(c);
+          throw e;
+        }
+        return Optional.ofNullable(found.get(key.id()));
+      }
+    } catch (SQLException e) {
+      throw failed(shape, e);
+    }
   }
 
   private synchronized List<ChangeEvent> read(TableShape shape, List<DocumentKey> keys)
@@ -173,164 +240,233 @@ final class PostgresRepairReader implements RepairReader {
       Connection c = connection();
       List<ColumnInfo> columns = columns(c, shape);
       int[] keyIndexes = keyIndexes(shape, columns);
-      StringBuilder sql = new StringBuilder("SELECT ");
-      for (int i = 0; i < columns.size(); i++) {
-        sql.append(i > 0 ? ", " : "")
-            .append(TextRendering.outputText(TableShape.quote(columns.get(i).name())));
-      }
-      sql.append(" FROM ").append(shape.sqlName()).append(" WHERE (");
-      for (int k = 0; k < keyIndexes.length; k++) {
-        sql.append(k > 0 ? ", " : "").append(TableShape.quote(columns.get(keyIndexes[k]).name()));
-      }
-      sql.append(") IN (SELECT ");
-      for (int k = 0; k < keyIndexes.length; k++) {
-        sql.append(k > 0 ? ", " : "")
-            .append("u.k")
-            .append(k)
-            .append("::")
-            .append(columns.get(keyIndexes[k]).sqlType());
-      }
-      sql.append(" FROM unnest(");
-      for (int k = 0; k < keyIndexes.length; k++) {
-        sql.append(k > 0 ? ", " : "").append("?::text[]");
-      }
-      sql.append(") AS u(");
-      for (int k = 0; k < keyIndexes.length; k++) {
-        sql.append(k > 0 ? ", " : "").append('k').append(k);
-      }
-      sql.append("))");
-      List<DocumentKey> readable = keys;
-      String[][] parts = keyPartArrays(readable, keyIndexes.length);
-      Map<String, Document> found = new HashMap<>();
-      long lsn = -1;
-      long raceDeadline = System.nanoTime() + RACE_BUDGET_NANOS;
-      for (int attempt = 1; lsn < 0; attempt++) {
-        found.clear();
+      String sql = selectByKeys(shape, columns, keyIndexes);
+      Map<DocumentKey, ChangeEvent> events = new LinkedHashMap<>();
+      List<DocumentKey> todo = keys;
+      boolean castChecked = false;
+      long deadline = System.nanoTime() + VISIBILITY_BUDGET_NANOS;
+      for (int attempt = 1; !todo.isEmpty(); attempt++) {
+        long generation = recent.generation();
+        TxSnapshot snapshot = snapshot(c);
+        RecentCommits.Verdict verdict = recent.check(snapshot, todo, generation);
+        String waitingFor = null;
+        if (verdict.frontier() < 0) {
+          waitingFor = "the stream to start";
+        } else if (verdict.retake()) {
+          waitingFor = "a newer snapshot";
+        } else if (committedUnseen(recent.unseenAtStart(snapshot))) {
+          waitingFor = "transactions that were finishing when the source started";
+        } else if (verdict.racing().size() == todo.size()) {
+          waitingFor = "transactions that changed " + verdict.racing().size() + " keys";
+        }
+        if (waitingFor != null) {
+          c.rollback();
+          rereads.addAndGet(todo.size());
+          pause(attempt, deadline, shape, waitingFor);
+          continue;
+        }
+        List<DocumentKey> now = new ArrayList<>(todo.size());
+        for (DocumentKey k : todo) {
+          if (!verdict.racing().contains(k)) {
+            now.add(k);
+          }
+        }
+        Map<String, Document> found;
         try {
-          TxSnapshot snapshot;
-          long readLsn;
-          try (PreparedStatement ps = c.prepareStatement(SNAPSHOT_AND_LSN);
-              ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            snapshot = TxSnapshot.parse(rs.getString(1));
-            readLsn = LsnPosition.parseLsn(rs.getString(2));
-          }
-          if (!raceFree(snapshot)) {
-            c.rollback();
-            raceRetries.incrementAndGet();
-            if (System.nanoTime() > raceDeadline) {
-              throw new RetriableException(
-                  "repair read of "
-                      + shape.qualifiedName()
-                      + ": no snapshot free of the commit-visibility race in "
-                      + attempt
-                      + " attempts over "
-                      + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(RACE_BUDGET_NANOS)
-                      + " s",
-                  null);
-            }
-            if (Thread.currentThread().isInterrupted()) {
-              throw new InterruptedException("repair read of " + shape.qualifiedName());
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(
-                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.min(10, attempt)));
-            continue;
-          }
-          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            for (int k = 0; k < keyIndexes.length; k++) {
-              Array array = c.createArrayOf("text", parts[k]);
-              ps.setArray(k + 1, array);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                Map<String, @Nullable Object> fields = new LinkedHashMap<>();
-                @Nullable String[] texts = new String[columns.size()];
-                for (int i = 0; i < columns.size(); i++) {
-                  ColumnInfo col = columns.get(i);
-                  texts[i] = rs.getString(i + 1);
-                  fields.put(col.name(), decodeLenient(decoder, col, texts[i]));
-                }
-                List<String> keyText = new ArrayList<>(keyIndexes.length);
-                for (int k : keyIndexes) {
-                  keyText.add(String.valueOf(texts[k]));
-                }
-                found.put(
-                    DocumentKey.composite("x", keyText).id(),
-                    Document.of(fields).withFingerprint(Fingerprints.row(Arrays.asList(texts))));
+          found = select(c, shape, sql, columns, keyIndexes, now);
+          c.commit();
+        } catch (SQLException e) {
+          rollbackQuietly(c);
+          if (isDataException(e) && !castChecked && !isConnectionProblem(e)) {
+            // A key id that is not a value of the key's type (say "x" for an int key, a phantom
+            // written behind the pipeline's back) cannot exist: it reads as absent, so one
+            // impossible key does not stop the repair of the others.
+            castChecked = true;
+            List<DocumentKey> castable = castableKeys(c, columns, keyIndexes, todo);
+            Version version = Version.of(verdict.frontier());
+            for (DocumentKey k : todo) {
+              if (!castable.contains(k)) {
+                events.put(k, ChangeEvent.delete(k, version, LsnPosition.ZERO, clock.instant()));
               }
             }
-          }
-          c.commit();
-          lsn = readLsn;
-        } catch (SQLException | RuntimeException e) {
-          try {
-            c.rollback();
-          } catch (SQLException ignored) {
-            // the connection is closed below
-          }
-          if (e instanceof SQLException dataError
-              && isDataException(dataError)
-              && readable == keys
-              && !isConnectionProblem(dataError)) {
-            // A key id that is not a value of the key's type (say "x" for an int key, a phantom
-            // written behind the pipeline's back) cannot exist: leave such keys out and read the
-            // rest, so one impossible key does not stop the repair of the others.
-            readable = castableKeys(c, columns, keyIndexes, keys);
-            parts = keyPartArrays(readable, keyIndexes.length);
+            todo = castable;
             continue;
           }
           throw e;
+        } catch (RuntimeException e) {
+          rollbackQuietly(c);
+          throw e;
+        }
+        Version version = Version.of(verdict.frontier());
+        for (DocumentKey k : now) {
+          Document doc = found.get(k.id());
+          events.put(
+              k,
+              doc == null
+                  ? ChangeEvent.delete(k, version, LsnPosition.ZERO, clock.instant())
+                  : ChangeEvent.upsert(k, version, LsnPosition.ZERO, doc, clock.instant()));
+        }
+        todo = List.copyOf(verdict.racing());
+        if (!todo.isEmpty()) {
+          rereads.addAndGet(todo.size());
+          pause(attempt, deadline, shape, "transactions that changed " + todo.size() + " keys");
         }
       }
-      // Below every commit LSN the snapshot did not see, at or above every one it saw (see the
-      // class comment); never a commit LSN itself (commit records are 8-byte aligned).
-      Version version = Version.of(lsn - 1);
-      List<ChangeEvent> events = new ArrayList<>(keys.size());
-      for (DocumentKey key : keys) {
-        Document doc = found.get(key.id());
-        events.add(
-            doc == null
-                ? ChangeEvent.delete(key, version, LsnPosition.ZERO, clock.instant())
-                : ChangeEvent.upsert(key, version, LsnPosition.ZERO, doc, clock.instant()));
+      List<ChangeEvent> out = new ArrayList<>(keys.size());
+      for (DocumentKey k : keys) {
+        out.add(Objects.requireNonNull(events.get(k), "event of a key read"));
       }
-      return events;
+      return out;
     } catch (SQLException e) {
-      closeConnection();
-      if (isConnectionProblem(e)) {
-        throw new RetriableException(
-            "repair read of " + shape.qualifiedName() + " failed: " + e.getMessage(), e);
-      }
-      throw e;
+      throw failed(shape, e);
+    }
+  }
+
+  private Exception failed(TableShape shape, SQLException e) {
+    closeConnection();
+    if (isConnectionProblem(e)) {
+      return new RetriableException(
+          "repair read of " + shape.qualifiedName() + " failed: " + e.getMessage(), e);
+    }
+    return e;
+  }
+
+  /** Starts a transaction on {@code c} and returns its snapshot. */
+  private static TxSnapshot snapshot(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return TxSnapshot.parse(rs.getString(1));
     }
   }
 
   /**
-   * Whether no transaction the snapshot did not see can have written its commit record before the
-   * LSN read with it: asked on a second connection, in a fresh snapshot taken after that LSN. A
-   * transaction the read did not see (in progress, or started after it) that is no longer running
-   * in the fresh snapshot and is committed may have committed before the LSN: then the read is
-   * retried. Conservative: one that committed just after the LSN also causes a retry.
+   * Waits a moment (1 ms growing to 10 ms) before another snapshot, or gives up at the deadline.
    */
-  private boolean raceFree(TxSnapshot snapshot) throws Exception {
+  private static void pause(int attempt, long deadline, TableShape shape, String waitingFor)
+      throws InterruptedException {
+    if (System.nanoTime() > deadline) {
+      throw new RetriableException(
+          "read of "
+              + shape.qualifiedName()
+              + " waited "
+              + TimeUnit.NANOSECONDS.toSeconds(VISIBILITY_BUDGET_NANOS)
+              + " s ("
+              + attempt
+              + " snapshots) for "
+              + waitingFor
+              + " to become visible",
+          null);
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      throw new InterruptedException("read of " + shape.qualifiedName());
+    }
+    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(10, attempt)));
+  }
+
+  /** Whether the server says one of these (64-bit) transactions committed. */
+  private boolean committedUnseen(List<Long> xids) throws Exception {
+    if (xids.isEmpty()) {
+      return false;
+    }
     Connection check = checkConnection();
     try (PreparedStatement ps =
         check.prepareStatement(
-            "SELECT count(*) FROM (SELECT x FROM unnest(?::xid8[]) x"
-                + " UNION ALL SELECT g::text::xid8 FROM generate_series(?::bigint,"
-                + " pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1) g) c"
-                + " WHERE pg_visible_in_snapshot(x, pg_current_snapshot())"
-                + " AND pg_xact_status(x) = 'committed'")) {
-      long[] xip = snapshot.inProgress();
-      String[] texts = new String[xip.length];
-      for (int i = 0; i < xip.length; i++) {
-        texts[i] = Long.toString(xip[i]);
+            "SELECT count(*) FROM unnest(?::text[]) x WHERE pg_xact_status(x::xid8) = 'committed'")) {
+      String[] texts = new String[xids.size()];
+      for (int i = 0; i < texts.length; i++) {
+        texts[i] = Long.toString(xids.get(i));
       }
       ps.setArray(1, check.createArrayOf("text", texts));
-      ps.setLong(2, snapshot.xmax());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return rs.getLong(1) == 0;
+        return rs.getLong(1) > 0;
       }
+    }
+  }
+
+  /** {@code SELECT <columns as text> FROM <table> WHERE (<key>) IN (<keys cast from text[]>)}. */
+  private static String selectByKeys(TableShape shape, List<ColumnInfo> columns, int[] keyIndexes) {
+    StringBuilder sql = new StringBuilder("SELECT ");
+    for (int i = 0; i < columns.size(); i++) {
+      sql.append(i > 0 ? ", " : "")
+          .append(TextRendering.outputText(TableShape.quote(columns.get(i).name())));
+    }
+    sql.append(" FROM ").append(shape.sqlName()).append(" WHERE (");
+    for (int k = 0; k < keyIndexes.length; k++) {
+      sql.append(k > 0 ? ", " : "").append(TableShape.quote(columns.get(keyIndexes[k]).name()));
+    }
+    sql.append(") IN (SELECT ");
+    for (int k = 0; k < keyIndexes.length; k++) {
+      sql.append(k > 0 ? ", " : "")
+          .append("u.k")
+          .append(k)
+          .append("::")
+          .append(columns.get(keyIndexes[k]).sqlType());
+    }
+    sql.append(" FROM unnest(");
+    for (int k = 0; k < keyIndexes.length; k++) {
+      sql.append(k > 0 ? ", " : "").append("?::text[]");
+    }
+    sql.append(") AS u(");
+    for (int k = 0; k < keyIndexes.length; k++) {
+      sql.append(k > 0 ? ", " : "").append('k').append(k);
+    }
+    return sql.append("))").toString();
+  }
+
+  /** The documents of the rows of {@code keys} that exist, by key id. */
+  private Map<String, Document> select(
+      Connection c,
+      TableShape shape,
+      String sql,
+      List<ColumnInfo> columns,
+      int[] keyIndexes,
+      List<DocumentKey> keys)
+      throws SQLException {
+    Map<String, Document> found = new HashMap<>();
+    if (keys.isEmpty()) {
+      return found;
+    }
+    List<RowDocument.Column> docColumns = documentColumns(columns);
+    String[][] parts = keyPartArrays(keys, keyIndexes.length);
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int k = 0; k < keyIndexes.length; k++) {
+        Array array = c.createArrayOf("text", parts[k]);
+        ps.setArray(k + 1, array);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          @Nullable String[] texts = new String[columns.size()];
+          for (int i = 0; i < columns.size(); i++) {
+            texts[i] = rs.getString(i + 1);
+          }
+          List<String> keyText = new ArrayList<>(keyIndexes.length);
+          for (int k : keyIndexes) {
+            keyText.add(String.valueOf(texts[k]));
+          }
+          found.put(
+              DocumentKey.composite("x", keyText).id(),
+              RowDocument.of(shape.qualifiedName(), docColumns, texts, decoder));
+        }
+      }
+    }
+    return found;
+  }
+
+  static List<RowDocument.Column> documentColumns(List<ColumnInfo> columns) {
+    List<RowDocument.Column> out = new ArrayList<>(columns.size());
+    for (ColumnInfo c : columns) {
+      out.add(new RowDocument.Column(c.name(), c.typeOid(), c.typmod()));
+    }
+    return out;
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is closed by the caller
     }
   }
 
@@ -356,19 +492,6 @@ final class PostgresRepairReader implements RepairReader {
     return keyIndexes;
   }
 
-  static @Nullable Object decodeLenient(
-      ColumnValueDecoder decoder, ColumnInfo col, @Nullable String text) {
-    try {
-      return decoder.decode(col.typeOid(), col.typmod(), text);
-    } catch (RetriableException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      // Same rule as the stream: an undecodable value is kept as its text rather than losing the
-      // row.
-      return text;
-    }
-  }
-
   /** The parts of a key id built by {@link DocumentKey#composite}. */
   static List<String> keyParts(String id, int expected) {
     List<String> parts = DocumentKey.of("key", id).parts(expected);
@@ -389,6 +512,8 @@ final class PostgresRepairReader implements RepairReader {
                 + " FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid"
                 + " JOIN pg_namespace n ON n.oid = cl.relnamespace"
                 + " WHERE n.nspname = ? AND cl.relname = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                // Generated columns are not replicated: the stream's documents never have them.
+                + " AND a.attgenerated = ''"
                 + " ORDER BY a.attnum")) {
       ps.setString(1, shape.schema());
       ps.setString(2, shape.table());

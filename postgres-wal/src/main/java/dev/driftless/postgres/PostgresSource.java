@@ -4,7 +4,6 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
-import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
@@ -161,9 +160,12 @@ public final class PostgresSource implements ChangeSource {
   private long nextHeartbeatNanos;
 
   private final ColumnValueDecoder values;
+  // What the stream decoded recently: the version rule of repair reads and backfill chunks.
+  private final RecentCommits recent = new RecentCommits();
   private volatile @Nullable Backfill backfill;
   private @Nullable SourceContext context;
   private long nextNudgeNanos;
+  private long nextForgetNanos;
 
   private PostgresSource(Settings settings) {
     this.settings = settings;
@@ -171,9 +173,18 @@ public final class PostgresSource implements ChangeSource {
     ColumnValueDecoder configured = settings.decoder();
     this.values = configured != null ? configured : typesDecoder(this::openRegularConnection);
     this.repairReader =
-        new PostgresRepairReader(this::openRegularConnection, values, Clock.systemUTC());
+        new PostgresRepairReader(this::openRegularConnection, values, Clock.systemUTC(), recent);
     BackfillSettings b = settings.backfill();
-    this.backfill = b == null ? null : new Backfill(b, this::openRegularConnection, values);
+    this.backfill = b == null ? null : newBackfill(b);
+  }
+
+  private Backfill newBackfill(BackfillSettings b) {
+    Backfill backfill = new Backfill(b, this::openRegularConnection, values);
+    backfill.recentCommits(recent);
+    backfill.onUnreadable(
+        (key, version, position, failure) ->
+            deadLetterUnreadable(key, version, position, commitTimeNow(), failure));
+    return backfill;
   }
 
   /** The types package's decoder, looking user types up in the source database's catalog. */
@@ -272,6 +283,7 @@ public final class PostgresSource implements ChangeSource {
       }
     }
     this.context = context;
+    recordStart(c);
     if (resync) {
       startResyncBackfill();
     } else {
@@ -281,6 +293,27 @@ public final class PostgresSource implements ChangeSource {
       }
     }
     refreshStatus();
+  }
+
+  /**
+   * Tells {@link #recent} where the stream starts (the slot's confirmed position: every commit
+   * below it was written before now) and which transactions are running now.
+   */
+  private void recordStart(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT confirmed_flush_lsn::text, pg_current_snapshot()::text"
+                + " FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, settings.slotName());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next() || rs.getString(1) == null) {
+          throw new DriftlessException(
+              "replication slot '" + settings.slotName() + "' has no confirmed position");
+        }
+        recent.startedWith(
+            LsnPosition.parseLsn(rs.getString(1)), TxSnapshot.parse(rs.getString(2)));
+      }
+    }
   }
 
   private String backfillName(SourceContext ctx) {
@@ -326,7 +359,7 @@ public final class PostgresSource implements ChangeSource {
             List.copyOf(shapes.keySet()),
             configured == null ? 1000 : configured.chunkRows(),
             configured == null ? 0 : configured.rowsPerSecond());
-    Backfill b = new Backfill(all, this::openRegularConnection, values);
+    Backfill b = newBackfill(all);
     b.onDone(
         () -> {
           settings.onResynced().run();
@@ -344,6 +377,7 @@ public final class PostgresSource implements ChangeSource {
     closeReplication(false);
     discardStreamingState();
     recreateSlot(adminConnection(), cause);
+    recordStart(adminConnection());
     flushedLsn = 0;
     lastEndSeen = 0;
     boundaries.clear();
@@ -424,6 +458,7 @@ public final class PostgresSource implements ChangeSource {
     if (b != null) {
       b.maybeRead(lastDecoded);
     }
+    forgetVisibleCommits();
     while (true) {
       while (out.size() < maxEvents && !ready.isEmpty()) {
         out.add(ready.poll());
@@ -541,7 +576,8 @@ public final class PostgresSource implements ChangeSource {
     if (b != null) {
       details.putAll(b.status());
     }
-    details.put("repairRaceRetries", repairReader.raceRetries());
+    details.put("repairRereads", repairReader.rereads());
+    details.put("recentCommits", recent.size());
     details.put("publication", settings.publication());
     details.put("protocolVersion", protocolVersion);
     details.put("connected", stream != null);
@@ -861,6 +897,10 @@ public final class PostgresSource implements ChangeSource {
     if (received > serverWalEnd) {
       serverWalEnd = received;
     }
+    if (tx == null && release == null && currentStreamXid == -1 && received > 0) {
+      // Between transactions with nothing pending: every commit below what was received is decoded.
+      recent.decodedBelow(received);
+    }
     Backfill b = backfill;
     if (b != null && b.waitingFor() >= 0) {
       if (received >= b.waitingFor()) {
@@ -892,19 +932,41 @@ public final class PostgresSource implements ChangeSource {
     }
   }
 
+  /**
+   * Every two seconds, lets {@link #recent} forget the transactions a new snapshot sees (so that it
+   * stays small while the stream is busy and never quiet).
+   */
+  private void forgetVisibleCommits() {
+    long now = System.nanoTime();
+    if (now < nextForgetNanos || recent.size() == 0) {
+      return;
+    }
+    nextForgetNanos = now + TimeUnit.SECONDS.toNanos(2);
+    try (Statement st = adminConnection().createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_current_snapshot()::text")) {
+      if (rs.next()) {
+        recent.forgetVisible(TxSnapshot.parse(rs.getString(1)));
+      }
+    } catch (SQLException e) {
+      closeAdmin(); // best effort: tried again in two seconds
+    }
+  }
+
   private void refreshStatus() {
     try {
       Connection c = adminConnection();
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT pg_current_wal_lsn()::text, restart_lsn::text, confirmed_flush_lsn::text,"
-                  + " wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
+                  + " wal_status, pg_current_snapshot()::text FROM pg_replication_slots"
+                  + " WHERE slot_name = ?")) {
         ps.setString(1, settings.slotName());
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
             long current = LsnPosition.parseLsn(rs.getString(1));
             String restart = rs.getString(2);
             String walStatus = rs.getString(4);
+            recent.forgetVisible(TxSnapshot.parse(rs.getString(5)));
             status.put("serverWalLsnValue", current);
             if (restart != null) {
               status.put("walRetainedBytes", Math.max(0, current - LsnPosition.parseLsn(restart)));
@@ -943,7 +1005,8 @@ public final class PostgresSource implements ChangeSource {
     final long xid;
     long sequence;
     @Nullable LsnPosition last;
-    // Keys of tables under backfill this transaction changed (the race rule needs them).
+    // Keys this transaction changed, and collections it changed as a whole (truncated, or more
+    // keys than RecentCommits keeps): the version rule of repair reads and backfill needs them.
     final Set<DocumentKey> touched = new java.util.HashSet<>();
     final Set<String> truncated = new java.util.HashSet<>();
 
@@ -956,6 +1019,7 @@ public final class PostgresSource implements ChangeSource {
 
   /** Tells the backfill what a decoded transaction changed. */
   private void decodedTx(Tx t) {
+    recent.decoded(t.xid, t.commitLsn, t.touched, t.truncated);
     Backfill b = backfill;
     if (b != null && b.active()) {
       b.decoded(t.xid, t.commitLsn, Set.copyOf(t.touched), Set.copyOf(t.truncated));
@@ -997,7 +1061,9 @@ public final class PostgresSource implements ChangeSource {
       int historyIndex,
       @Nullable TableShape shape,
       int[] keyIndexes,
-      String collection) {}
+      String collection,
+      @Nullable String unkeyable,
+      List<RowDocument.Column> documentColumns) {}
 
   private void handle(ByteBuffer message) throws Exception {
     boolean streamedChange = decoder.inStreamBlock();
@@ -1053,6 +1119,7 @@ public final class PostgresSource implements ChangeSource {
       }
       if (f == null) {
         streamRelations.remove(sc.xid());
+        recent.decoded(sc.xid(), sc.commitLsn(), Set.of(), Set.of());
         transactionEnd(null, sc.endLsn(), sc.commitTime());
       } else {
         release = new Release(f, f.read(), t, sc.endLsn(), sc.xid());
@@ -1141,26 +1208,50 @@ public final class PostgresSource implements ChangeSource {
     String collection = TableShape.collectionOf(r.namespace(), r.name());
     TableShape shape = null;
     int @Nullable [] keyIndexes = new int[0];
+    String unkeyable = null;
     boolean replicated = settings.tables().isEmpty() || settings.tables().contains(qualified);
     if (replicated) {
       shape = shapes.get(qualified);
       keyIndexes = shape == null ? null : keyIndexes(shape, r);
       if (shape == null || keyIndexes == null) {
-        // A table new to the publication, or whose key changed: ask the catalog now.
-        shape =
-            ReplicationSetup.describe(
-                    adminConnection(), r.namespace(), r.name(), settings.allowReplicaIdentityFull())
-                .orElseThrow(() -> new DriftlessException("table " + qualified + " vanished"));
-        Map<String, TableShape> updated = new LinkedHashMap<>(shapes);
-        updated.put(qualified, shape);
-        shapes = updated;
-        repairReader.tables(shapes.values());
-        keyIndexes = keyIndexes(shape, r);
-        if (keyIndexes == null) {
-          throw new DriftlessException(
-              "the key columns " + shape.keyColumns() + " of " + qualified + " are not replicated");
+        // A table new to the publication, or whose key changed: ask the catalog now. What makes a
+        // table unusable was refused at start; found now, mid-stream, its changes are isolated
+        // (dead-lettered with the reason) rather than stopping the stream.
+        try {
+          shape =
+              ReplicationSetup.describe(
+                      adminConnection(),
+                      r.namespace(),
+                      r.name(),
+                      settings.allowReplicaIdentityFull())
+                  .orElseThrow(() -> new DriftlessException("table " + qualified + " vanished"));
+          Map<String, TableShape> updated = new LinkedHashMap<>(shapes);
+          updated.put(qualified, shape);
+          shapes = updated;
+          repairReader.tables(shapes.values());
+          keyIndexes = keyIndexes(shape, r);
+          if (keyIndexes == null) {
+            unkeyable =
+                "the key columns "
+                    + shape.keyColumns()
+                    + " of "
+                    + qualified
+                    + " are not replicated (a publication column list leaves them out)";
+          }
+        } catch (DriftlessException e) {
+          unkeyable = e.getMessage();
+          shape = new TableShape(r.namespace(), r.name(), List.of(), r.replicaIdentity());
+        }
+        if (unkeyable != null) {
+          LOG.log(
+              System.Logger.Level.ERROR,
+              "changes of " + qualified + " cannot be keyed; each is dead-lettered: " + unkeyable);
         }
       }
+    }
+    List<RowDocument.Column> documentColumns = new ArrayList<>(r.columns().size());
+    for (PgOutputMessage.Column col : r.columns()) {
+      documentColumns.add(new RowDocument.Column(col.name(), col.typeOid(), col.typmod()));
     }
     RelationEntry entry =
         new RelationEntry(
@@ -1168,7 +1259,9 @@ public final class PostgresSource implements ChangeSource {
             relationHistory.size(),
             shape,
             keyIndexes == null ? new int[0] : keyIndexes,
-            collection);
+            collection,
+            unkeyable,
+            List.copyOf(documentColumns));
     relationHistory.add(entry);
     return entry;
   }
@@ -1257,17 +1350,23 @@ public final class PostgresSource implements ChangeSource {
 
   private void emit(ChangeEvent event, Tx t) {
     LsnPosition pos = (LsnPosition) event.position();
-    Backfill b = backfill;
-    if (b != null && b.tracks(event.key().collection())) {
-      if (event instanceof ChangeEvent.Truncate) {
-        t.truncated.add(event.key().collection());
-      } else {
-        t.touched.add(event.key());
-      }
-    }
+    touch(t, event);
     ready.add(event);
     lastDecoded = pos;
     t.last = pos;
+  }
+
+  /** Remembers what {@code t} changed, within {@link RecentCommits#MAX_KEYS_PER_COMMIT} keys. */
+  private static void touch(Tx t, ChangeEvent event) {
+    String collection = event.key().collection();
+    if (event instanceof ChangeEvent.Truncate || t.truncated.contains(collection)) {
+      t.truncated.add(collection);
+    } else if (t.touched.size() < RecentCommits.MAX_KEYS_PER_COMMIT) {
+      t.touched.add(event.key());
+    } else {
+      t.truncated.add(collection);
+      t.touched.removeIf(k -> k.collection().equals(collection));
+    }
   }
 
   private void convert(RelationEntry entry, PgOutputMessage m, Tx t) throws Exception {
@@ -1276,34 +1375,105 @@ public final class PostgresSource implements ChangeSource {
       return;
     }
     Version version = Version.of(t.commitLsn);
-    if (m instanceof PgOutputMessage.Insert i) {
-      upsert(entry, shape, i.newTuple(), null, t, version);
-    } else if (m instanceof PgOutputMessage.Update u) {
-      PgOutputMessage.TupleData old = u.oldTuple();
-      if (old != null) {
-        DocumentKey oldKey = key(entry, old);
-        DocumentKey newKey = key(entry, u.newTuple());
-        if (!oldKey.equals(newKey)) {
-          LsnPosition pos = nextPosition(t);
-          if (pos != null) {
-            emit(ChangeEvent.delete(oldKey, version, pos, t.commitTime), t);
+    PgOutputMessage.TupleData row =
+        m instanceof PgOutputMessage.Insert i
+            ? i.newTuple()
+            : m instanceof PgOutputMessage.Update u
+                ? u.newTuple()
+                : ((PgOutputMessage.Delete) m).oldTuple();
+    DocumentKey key = null;
+    try {
+      if (entry.unkeyable() != null) {
+        throw new UnreadableChange(
+            "unreadable:key", String.valueOf(entry.unkeyable()), Map.of(), null);
+      }
+      if (m instanceof PgOutputMessage.Insert) {
+        key = key(entry, row, null);
+        upsert(entry, shape, key, row, null, t, version);
+      } else if (m instanceof PgOutputMessage.Update u) {
+        PgOutputMessage.TupleData old = u.oldTuple();
+        key = key(entry, row, old);
+        if (old != null) {
+          DocumentKey oldKey = key(entry, old, null);
+          if (!oldKey.equals(key)) {
+            LsnPosition pos = nextPosition(t);
+            if (pos != null) {
+              emit(ChangeEvent.delete(oldKey, version, pos, t.commitTime), t);
+            }
           }
         }
+        upsert(entry, shape, key, row, u.oldKind() == 'O' ? old : null, t, version);
+      } else if (m instanceof PgOutputMessage.Delete) {
+        key = key(entry, row, null);
+        LsnPosition pos = nextPosition(t);
+        if (pos != null) {
+          emit(ChangeEvent.delete(key, version, pos, t.commitTime), t);
+        }
+      } else {
+        throw new IllegalStateException("not a row change: " + m);
       }
-      upsert(entry, shape, u.newTuple(), u.oldKind() == 'O' ? old : null, t, version);
-    } else if (m instanceof PgOutputMessage.Delete d) {
+    } catch (UnreadableChange u) {
       LsnPosition pos = nextPosition(t);
       if (pos != null) {
-        emit(ChangeEvent.delete(key(entry, d.oldTuple()), version, pos, t.commitTime), t);
+        DocumentKey letterKey = key != null ? key : unknownKey(entry, pos);
+        deadLetterUnreadable(letterKey, version, pos, t.commitTime, u);
+        // The change is settled as dead-lettered: remember its key like an emitted one, so that
+        // repair reads wait for its transaction to be visible too.
+        touch(t, ChangeEvent.delete(letterKey, version, pos, t.commitTime));
+        lastDecoded = pos;
+        t.last = pos;
       }
-    } else {
-      throw new IllegalStateException("not a row change: " + m);
     }
+  }
+
+  /**
+   * The key of a change that does not carry it: the collection with an id that names the change's
+   * position. No row has it, so replaying the letter changes nothing; reconciliation finds the row.
+   */
+  private static DocumentKey unknownKey(RelationEntry entry, LsnPosition pos) {
+    return DocumentKey.of(entry.collection(), "?unkeyed@" + pos.asString());
+  }
+
+  /**
+   * Stores an unreadable change in the pipeline's dead-letter store (before any later event is
+   * returned). A store failure stops the pipeline: it is not an outage of the stream.
+   */
+  private void deadLetterUnreadable(
+      DocumentKey key, Version version, LsnPosition pos, Instant committedAt, UnreadableChange u) {
+    SourceContext ctx = Objects.requireNonNull(context, "context");
+    status.merge("unreadableChanges", 1L, (a, b) -> (Long) a + (Long) b);
+    try {
+      ctx.deadLetter(
+          dev.driftless.core.DeadLetter.unreadable(
+              java.util.UUID.randomUUID().toString(),
+              key,
+              version,
+              pos,
+              u.columns(),
+              u.errorType(),
+              String.valueOf(u.getMessage()),
+              clock.instant()));
+    } catch (Exception e) {
+      throw new DriftlessException(
+          "could not dead-letter an unreadable change of "
+              + key
+              + " ("
+              + u.getMessage()
+              + "): "
+              + e,
+          e);
+    }
+  }
+
+  /** The commit time a backfill row's dead letter carries: none of its own, so now. */
+  private Instant commitTimeNow() {
+    return clock.instant();
   }
 
   private void upsert(
       RelationEntry entry,
       TableShape shape,
+      DocumentKey key,
       PgOutputMessage.TupleData tuple,
       PgOutputMessage.@Nullable TupleData oldFull,
       Tx t,
@@ -1311,14 +1481,15 @@ public final class PostgresSource implements ChangeSource {
       throws Exception {
     LsnPosition pos = nextPosition(t);
     if (pos == null) {
-      return;
+      return; // emitted before a reconnect
     }
-    DocumentKey key = key(entry, tuple);
     Document doc;
     if (tuple.hasUnchangedToast() && !coveredBy(tuple, oldFull)) {
-      // The value was not sent and no old row carries it: take the row as it is now. It is at
-      // least as new as this change; later changes of the key follow with their own versions.
-      Optional<Document> current = repairReader.readRow(shape, key);
+      // The value was not sent and no old row carries it: take the row as it is now, with the
+      // stream's columns, in a snapshot that sees this transaction (it is at least as new as this
+      // change; later changes of the key follow with their own versions).
+      Optional<Document> current =
+          repairReader.readRowSeeing(shape, entry.documentColumns(), key, t.xid);
       if (current.isEmpty()) {
         // Deleted since: the delete follows in the stream. Emit nothing rather than a partial row.
         return;
@@ -1326,7 +1497,7 @@ public final class PostgresSource implements ChangeSource {
       doc = current.get();
       status.merge("toastRereads", 1L, (a, b) -> (Long) a + (Long) b);
     } else {
-      doc = document(entry.relation(), tuple, oldFull);
+      doc = document(entry, tuple, oldFull);
     }
     emit(ChangeEvent.upsert(key, version, pos, doc, t.commitTime), t);
   }
@@ -1345,58 +1516,71 @@ public final class PostgresSource implements ChangeSource {
   }
 
   private Document document(
-      PgOutputMessage.Relation relation,
+      RelationEntry entry,
       PgOutputMessage.TupleData tuple,
       PgOutputMessage.@Nullable TupleData old) {
-    Map<String, @Nullable Object> fields = new LinkedHashMap<>(relation.columns().size() * 2);
-    List<@Nullable String> texts = new ArrayList<>(relation.columns().size());
-    for (int i = 0; i < relation.columns().size() && i < tuple.size(); i++) {
-      PgOutputMessage.Column col = relation.columns().get(i);
-      char kind = tuple.kinds()[i];
+    int n = Math.min(entry.documentColumns().size(), tuple.size());
+    @Nullable String[] texts = new String[n];
+    for (int i = 0; i < n; i++) {
       String text = tuple.values()[i];
-      if (kind == 'u' && old != null) {
+      if (tuple.kinds()[i] == 'u' && old != null) {
         text = old.values()[i];
       }
-      texts.add(text);
-      fields.put(col.name(), text == null ? null : decode(col, text));
+      texts[i] = text;
     }
-    // The row fingerprint reconciliation compares with the database (Fingerprints, definition 1).
-    return Document.of(fields).withFingerprint(Fingerprints.row(texts));
+    List<RowDocument.Column> columns =
+        n == entry.documentColumns().size()
+            ? entry.documentColumns()
+            : entry.documentColumns().subList(0, n);
+    return RowDocument.of(entry.collection(), columns, texts, values);
   }
 
-  private @Nullable Object decode(PgOutputMessage.Column col, String text) {
-    try {
-      return values.decode(col.typeOid(), col.typmod(), text);
-    } catch (RetriableException e) {
-      throw e; // the type catalog is unreachable: an outage; the change is received again
-    } catch (RuntimeException e) {
-      // Never lose the row for one value: keep PostgreSQL's text, which is what it stored.
-      status.merge("undecodableValues", 1L, (a, b) -> (Long) a + (Long) b);
-      return text;
-    }
-  }
-
-  private static DocumentKey key(RelationEntry entry, PgOutputMessage.TupleData tuple) {
+  /**
+   * The key of a row. A key column the row does not carry — an out-of-line value an update left
+   * unchanged, which pgoutput sends as "unchanged" — is taken from {@code old}, the old key or row
+   * (the server logs the old key when a key column is stored out of line).
+   *
+   * @throws UnreadableChange if a key column has no value in either
+   */
+  private static DocumentKey key(
+      RelationEntry entry,
+      PgOutputMessage.TupleData tuple,
+      PgOutputMessage.@Nullable TupleData old) {
     int[] idx = entry.keyIndexes();
     if (idx.length == 1) {
-      return DocumentKey.of(entry.collection(), keyPart(entry, tuple, idx[0]));
+      return DocumentKey.of(entry.collection(), keyPart(entry, tuple, old, idx[0]));
     }
     List<String> parts = new ArrayList<>(idx.length);
     for (int i : idx) {
-      parts.add(keyPart(entry, tuple, i));
+      parts.add(keyPart(entry, tuple, old, i));
     }
     return DocumentKey.composite(entry.collection(), parts);
   }
 
-  private static String keyPart(RelationEntry entry, PgOutputMessage.TupleData tuple, int index) {
+  private static String keyPart(
+      RelationEntry entry,
+      PgOutputMessage.TupleData tuple,
+      PgOutputMessage.@Nullable TupleData old,
+      int index) {
     String v = index < tuple.size() ? tuple.values()[index] : null;
+    if (v == null && index < tuple.size() && tuple.kinds()[index] == 'u' && old != null) {
+      v = index < old.size() ? old.values()[index] : null;
+    }
     if (v == null) {
-      throw new DriftlessException(
+      String column = entry.relation().columns().get(index).name();
+      char kind = index < tuple.size() ? tuple.kinds()[index] : '?';
+      throw new UnreadableChange(
+          "unreadable:key",
           "key column "
-              + entry.relation().columns().get(index).name()
+              + column
               + " of "
               + entry.collection()
-              + " has no value in a change");
+              + (kind == 'n'
+                  ? " is NULL in a change"
+                  : " has no value in a change (an unchanged out-of-line value the server did not"
+                      + " log as the old key)"),
+          Map.of(),
+          null);
     }
     return v;
   }

@@ -200,7 +200,7 @@ final class ReplicationSetup {
     }
     if (key.isEmpty()) {
       if (identity == 'f' && allowFullIdentity) {
-        key = allColumns(c, oid);
+        key = fullIdentityKey(c, oid, qualified);
       } else {
         throw new DriftlessException(
             "table "
@@ -235,18 +235,57 @@ final class ReplicationSetup {
     return columns;
   }
 
-  private static List<String> allColumns(Connection c, int tableOid) throws SQLException {
+  /**
+   * The key of a table without one under REPLICA IDENTITY FULL: every column the stream carries
+   * (generated columns are not replicated, and are a function of the others). Refused, naming the
+   * columns, when a column may be NULL (a NULL is no key value, and rows would be found by nothing)
+   * or may be stored out of line (then an update of another column sends that value as "unchanged"
+   * in both the old and the new row, and the change has no key): found now, at start, rather than
+   * by a change that could not be keyed mid-stream.
+   */
+  private static List<String> fullIdentityKey(Connection c, int tableOid, String qualified)
+      throws SQLException {
     List<String> columns = new ArrayList<>();
+    List<String> nullable = new ArrayList<>();
+    List<String> outOfLine = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT attname FROM pg_attribute WHERE attrelid = ? AND attnum > 0"
-                + " AND NOT attisdropped ORDER BY attnum")) {
+            "SELECT a.attname, a.attnotnull, t.typlen = -1 AND a.attstorage <> 'p'"
+                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                + " AND a.attgenerated = '' ORDER BY a.attnum")) {
       ps.setInt(1, tableOid);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          columns.add(rs.getString(1));
+          String name = rs.getString(1);
+          columns.add(name);
+          if (!rs.getBoolean(2)) {
+            nullable.add(name);
+          }
+          if (rs.getBoolean(3)) {
+            outOfLine.add(name);
+          }
         }
       }
+    }
+    if (!nullable.isEmpty() || !outOfLine.isEmpty()) {
+      StringBuilder m =
+          new StringBuilder("table ")
+              .append(qualified)
+              .append(" has no key and REPLICA IDENTITY FULL, so every column keys its documents,")
+              .append(" but ");
+      if (!nullable.isEmpty()) {
+        m.append("columns ").append(nullable).append(" may be NULL (add NOT NULL)");
+      }
+      if (!outOfLine.isEmpty()) {
+        m.append(nullable.isEmpty() ? "" : " and ")
+            .append("columns ")
+            .append(outOfLine)
+            .append(" may be stored out of line, which an update of another column does not send")
+            .append(" (ALTER TABLE ... ALTER COLUMN ... SET STORAGE PLAIN)");
+      }
+      m.append(": better, add a primary key or REPLICA IDENTITY USING INDEX <unique index>");
+      throw new DriftlessException(m.toString());
     }
     return columns;
   }

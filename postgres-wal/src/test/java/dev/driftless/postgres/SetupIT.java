@@ -22,8 +22,14 @@ class SetupIT {
         db,
         "CREATE TABLE keyed (id int PRIMARY KEY, v text)",
         "CREATE TABLE unkeyed (a int, b text)",
-        "CREATE TABLE fullrow (a int, b text)",
+        "CREATE TABLE fullrow (a int NOT NULL, b text NOT NULL,"
+            + " g int GENERATED ALWAYS AS (a * 2) STORED)",
+        "ALTER TABLE fullrow ALTER COLUMN b SET STORAGE PLAIN",
         "ALTER TABLE fullrow REPLICA IDENTITY FULL",
+        "CREATE TABLE fullnullable (a int, b text NOT NULL)",
+        "ALTER TABLE fullnullable REPLICA IDENTITY FULL",
+        "CREATE TABLE fulltoast (a int NOT NULL, b text NOT NULL)",
+        "ALTER TABLE fulltoast REPLICA IDENTITY FULL",
         "CREATE TABLE other (id int PRIMARY KEY)",
         "CREATE PUBLICATION only_keyed FOR TABLE keyed",
         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'norepl') THEN"
@@ -70,10 +76,35 @@ class SetupIT {
     exec(db, "INSERT INTO fullrow VALUES (1, 'x')", "UPDATE fullrow SET b = 'y'");
     PgTesting.Drain drain = new PgTesting.Drain(allowed).until(d -> d.events.size() >= 3);
     allowed.close();
-    // Keyed by all columns: the update moves the document to a new key.
+    // Keyed by all replicated columns (not the generated one): the update moves the document to
+    // a new key.
     assertThat(drain.events.get(1)).isInstanceOf(ChangeEvent.Delete.class);
     assertThat(drain.events.get(1).key().id()).isEqualTo("1,x");
     assertThat(drain.events.get(2).key().id()).isEqualTo("1,y");
+  }
+
+  /**
+   * A keyless table whose rows could come without a key value mid-stream (a NULL, or an out-of-line
+   * value an update of another column does not send) is refused at start, naming the columns,
+   * instead of stopping the stream at the first such change (issue: "key column b has no value").
+   */
+  @Test
+  void aKeylessTableWhoseKeyCouldGoMissingIsRefusedAtStart() throws Exception {
+    assertStartFails(
+        PgTesting.source(db, "setup_fullnull", "pub_fullnull")
+            .tables(List.of("fullnullable"))
+            .allowReplicaIdentityFull(true)
+            .build(),
+        "public.fullnullable",
+        "[a] may be NULL");
+    assertStartFails(
+        PgTesting.source(db, "setup_fulltoast", "pub_fulltoast")
+            .tables(List.of("fulltoast"))
+            .allowReplicaIdentityFull(true)
+            .build(),
+        "public.fulltoast",
+        "[b] may be stored out of line",
+        "SET STORAGE PLAIN");
   }
 
   @Test

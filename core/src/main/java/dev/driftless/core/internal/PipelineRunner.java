@@ -192,6 +192,11 @@ public final class PipelineRunner implements AutoCloseable {
                 public void resynced() {
                   notifyResynced();
                 }
+
+                @Override
+                public void deadLetter(DeadLetter letter) throws Exception {
+                  storeUnreadable(letter);
+                }
               });
     } catch (Exception e) {
       fail(new DriftlessException("pipeline " + settings.name() + " failed to start: " + e, e));
@@ -1081,6 +1086,24 @@ public final class PipelineRunner implements AutoCloseable {
    * Stores a dead letter; returns the outcome to settle with, or {@code null} if the store failed
    * (the pipeline then stops, and the entry is never committed past).
    */
+  /** A change the source could not read: stored at once, on the poll thread (see SourceContext). */
+  private void storeUnreadable(DeadLetter letter) throws Exception {
+    settings.deadLetterStore().put(letter);
+    lock.lock();
+    try {
+      deadLettered++;
+    } finally {
+      lock.unlock();
+    }
+    LOG.warn(
+        "Pipeline {}: dead-lettered an unreadable change of {} version {}: {}: {}",
+        settings.name(),
+        letter.key(),
+        letter.version(),
+        letter.errorType(),
+        letter.errorMessage());
+  }
+
   private @Nullable Outcome deadLetter(Entry entry, String errorType, String message) {
     ReplayTicket ticket = entry.ticket;
     if (ticket != null && !ticket.deadLetterOnFailure) {

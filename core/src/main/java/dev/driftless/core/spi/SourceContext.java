@@ -1,5 +1,6 @@
 package dev.driftless.core.spi;
 
+import dev.driftless.core.DeadLetter;
 import java.time.Clock;
 
 /**
@@ -27,4 +28,23 @@ public interface SourceContext {
    * reconciliation run. Call it once the resync's rows are all emitted; it does not block.
    */
   default void resynced() {}
+
+  /**
+   * Stores a change the source could not turn into an event (an unreadable change: a value it
+   * cannot decode, a key it cannot derive) in the pipeline's dead-letter store, so that the stream
+   * moves on without losing it. A source calls it from {@link ChangeSource#poll}, before it returns
+   * any event that follows the change, and must not call it for a structural failure (a protocol
+   * error), which stops the pipeline instead.
+   *
+   * <p>Blocks until the letter is durable. If it throws, the letter is not stored: the source must
+   * let the exception out of {@code poll} (the pipeline then stops without committing past the
+   * change). The default throws: a context without a dead-letter store cannot isolate a change.
+   */
+  default void deadLetter(DeadLetter letter) throws Exception {
+    throw new dev.driftless.core.DriftlessException(
+        "no dead-letter store to isolate an unreadable change of "
+            + letter.key()
+            + ": "
+            + letter.errorMessage());
+  }
 }

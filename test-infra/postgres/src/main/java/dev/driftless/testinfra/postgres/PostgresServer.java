@@ -101,10 +101,8 @@ public final class PostgresServer implements AutoCloseable {
             // Small, so that tests see in-progress transactions streamed with modest row counts.
             .setServerConfig("logical_decoding_work_mem", "64kB")
             .setServerConfig("wal_sender_timeout", "60s")
-            // A test server: durability across an OS crash is not needed, speed is.
-            .setServerConfig("fsync", "off")
-            .setServerConfig("synchronous_commit", "off")
-            .setServerConfig("full_page_writes", "off")
+            // Commit durability and visibility stay at the server's defaults (fsync, synchronous
+            // commit): what users run. A fast setting here hid a commit-visibility race once.
             .setServerConfig("shared_buffers", "64MB")
             .setServerConfig("max_wal_size", "1GB")
             .setServerConfig("timezone", "UTC");
