@@ -54,12 +54,12 @@ class ElasticsearchSinkContractIT extends VersionedSinkContract {
     return Optional.of(Document.of("poison_number", "not a number"));
   }
 
-  /** Keys that spell encoded _ids, among them those of the rule's empty and "," keys. */
+  /** Keys that spell encoded _ids: of the rule's empty key, and of another of them. */
   @Override
   protected List<String> specialIds() {
     return List.of(
         EngineIds.of(""),
-        EngineIds.of(","),
+        EngineIds.of(EngineIds.ENCODED_PREFIX),
         EngineIds.ENCODED_PREFIX,
         EngineIds.ENCODED_PREFIX + "short");
   }

@@ -156,12 +156,12 @@ class OpenSearchSinkContractIT {
       return Optional.of(Document.of("n", "not a number"));
     }
 
-    /** Keys that spell encoded _ids, among them those of the rule's empty and "," keys. */
+    /** Keys that spell encoded _ids: of the rule's empty key, and of another of them. */
     @Override
     protected List<String> specialIds() {
       return List.of(
           EngineIds.of(""),
-          EngineIds.of(","),
+          EngineIds.of(EngineIds.ENCODED_PREFIX),
           EngineIds.ENCODED_PREFIX,
           EngineIds.ENCODED_PREFIX + "short");
     }

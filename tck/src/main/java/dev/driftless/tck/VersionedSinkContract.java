@@ -418,6 +418,7 @@ public abstract class VersionedSinkContract {
     for (String id : specialIds()) {
       keys.add(DocumentKey.of(collection(), id));
     }
+    assertThat(keys).as("the rule's keys and specialIds()").doesNotHaveDuplicates();
     long base = Math.multiplyExact(System.currentTimeMillis(), 1_000L) + SEQUENCE.incrementAndGet();
     List<ChangeEvent> upserts = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
