@@ -143,6 +143,32 @@ class LargeDocumentAndKeysIT {
     }
   }
 
+  /**
+   * The one key length limit left: Lucene keeps at most 32,766 bytes per keyword value, so a key
+   * over that (in {@code driftless_key}) is refused by the engine for that document alone.
+   */
+  @Test
+  void aKeyOverLucenesKeywordLimitIsRejectedAloneAndOneJustUnderItIsApplied() {
+    String collection = "huge-keys";
+    try (ElasticsearchSink sink =
+        SharedElasticsearch.sink(SharedElasticsearch.settings().build())) {
+      sink.start(MappingConflictIT.context());
+      String atLimit = "k".repeat(32_766);
+      String overLimit = "k".repeat(32_767);
+      List<WriteResult> results =
+          sink.write(
+              List.of(
+                  upsert(DocumentKey.of(collection, atLimit), 1, Document.of("n", 1L)),
+                  upsert(DocumentKey.of(collection, overLimit), 1, Document.of("n", 2L))));
+
+      assertThat(results.get(0)).isEqualTo(WriteResult.applied());
+      assertThat(results.get(1))
+          .isInstanceOfSatisfying(
+              WriteResult.Rejected.class, r -> assertThat(r.reason()).contains("32766"));
+      assertThat(sink.get(DocumentKey.of(collection, atLimit))).isPresent();
+    }
+  }
+
   private static ChangeEvent.Upsert upsert(DocumentKey key, long version, Document document) {
     return ChangeEvent.upsert(
         key, Version.of(version), SourcePosition.ofOffset(version), document, Instant.EPOCH);
