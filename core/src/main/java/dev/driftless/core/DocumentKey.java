@@ -9,10 +9,15 @@ import java.util.Objects;
  *
  * <p>A single-column key is its own text. A composite key joins its parts with {@code ','}, each
  * part escaped so that {@code '\\'} becomes {@code "\\\\"} and {@code ','} becomes {@code "\\,"}:
- * two different part lists never render the same id.
+ * two different part lists of one length never render the same id.
+ *
+ * <p>Every key a database accepts is a key here: the id may be empty (PostgreSQL accepts {@code ''}
+ * as a text primary key), as may any part of a composite (two empty parts render {@code ","}), and
+ * it has no length limit. Where a store cannot take an id as it is (the search engines refuse an
+ * empty {@code _id} or one over 512 bytes), the store maps it, never the key.
  *
  * @param collection the logical type, never blank
- * @param id the canonical key text, never empty
+ * @param id the canonical key text, possibly empty
  */
 public record DocumentKey(String collection, String id) implements Comparable<DocumentKey> {
 
@@ -21,9 +26,6 @@ public record DocumentKey(String collection, String id) implements Comparable<Do
     Objects.requireNonNull(id, "id");
     if (collection.isBlank()) {
       throw new IllegalArgumentException("collection must not be blank");
-    }
-    if (id.isEmpty()) {
-      throw new IllegalArgumentException("id must not be empty");
     }
   }
 
@@ -65,7 +67,7 @@ public record DocumentKey(String collection, String id) implements Comparable<Do
    * The parts this id was built from by {@link #composite}, for a key of {@code expected} parts:
    * the id itself when {@code expected} is 1; otherwise the id split at unescaped commas and
    * unescaped, which yields a list of another size when the id was not built from {@code expected}
-   * parts.
+   * parts. An empty id is one empty part; {@code ","} is two.
    *
    * @throws IllegalArgumentException if {@code expected} is less than 1
    */

@@ -9,6 +9,7 @@ import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.EngineIds;
 import dev.driftless.tck.FingerprintReaderContract;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,20 +17,33 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The sink's fingerprint reader passes the TCK's reader contract (F1–F6) on a real Elasticsearch
- * 7.10.2 node: histograms and range aggregations, batched listings, point reads (I8).
+ * The sink's fingerprint reader passes the TCK's reader contract (F1–F7) on a real Elasticsearch
+ * 7.10.2 node: histograms and range aggregations, batched listings, point reads (I8), also of keys
+ * stored under an encoded {@code _id} ({@link EngineIds}).
  */
 class ElasticsearchFingerprintReaderContractIT extends FingerprintReaderContract {
 
   private static final String COLLECTION = "fingerprinted";
   private static @Nullable ElasticsearchSink sink;
 
+  /** Keys that start like an encoded _id, written beside the sample ids. */
+  static final List<String> HELD_SPECIAL_IDS =
+      List.of(EngineIds.ENCODED_PREFIX, EngineIds.ENCODED_PREFIX + "held");
+
+  /**
+   * Keys never written that spell the _id of held keys (the empty one and {@link #LONG_ID}): a
+   * point read of them must find nothing.
+   */
+  static final List<String> ABSENT_SPECIAL_IDS =
+      List.of(EngineIds.of(""), EngineIds.of(LONG_ID), EngineIds.ENCODED_PREFIX + "absent");
+
   private static synchronized ElasticsearchSink sink() throws Exception {
     ElasticsearchSink s = sink;
     if (s == null) {
       s = SharedElasticsearch.sink(SharedElasticsearch.settings().build());
       s.start(MappingConflictIT.context());
-      List<String> ids = sampleIds(MIN_KEYS + 40);
+      List<String> ids = new ArrayList<>(sampleIds(MIN_KEYS + 40));
+      ids.addAll(HELD_SPECIAL_IDS);
       List<ChangeEvent> writes = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {
         writes.add(
@@ -65,5 +79,19 @@ class ElasticsearchFingerprintReaderContractIT extends FingerprintReaderContract
   @Override
   protected String collection() {
     return COLLECTION;
+  }
+
+  @Override
+  protected List<String> edgeIds() {
+    List<String> edges = new ArrayList<>(super.edgeIds());
+    edges.addAll(HELD_SPECIAL_IDS);
+    return edges;
+  }
+
+  @Override
+  protected List<String> absentIds() {
+    List<String> absent = new ArrayList<>(super.absentIds());
+    absent.addAll(ABSENT_SPECIAL_IDS);
+    return absent;
   }
 }

@@ -3,14 +3,16 @@ package dev.driftless.elasticsearch;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.spi.VersionedSink;
+import dev.driftless.search.EngineIds;
 import dev.driftless.search.SearchSinkSettings;
 import dev.driftless.tck.StoredDocument;
 import dev.driftless.tck.VersionedSinkContract;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * The TCK's sink contract (S1.1–S1.11) against a real Elasticsearch 7.10.2 node, through a {@link
+ * The TCK's sink contract (S1.1–S1.14) against a real Elasticsearch 7.10.2 node, through a {@link
  * org.elasticsearch.client.RestClient} handed in by the caller (the other tests build their own
  * from URLs). Checks I3 (stale writes change nothing), I5 (the poison document of S1.9 is Rejected
  * with the engine's reason while the rest of its batch applies) and exact key and document
@@ -50,6 +52,16 @@ class ElasticsearchSinkContractIT extends VersionedSinkContract {
   @Override
   protected Optional<Document> poisonDocument() {
     return Optional.of(Document.of("poison_number", "not a number"));
+  }
+
+  /** Keys that spell encoded _ids: of the rule's empty key, and of another of them. */
+  @Override
+  protected List<String> specialIds() {
+    return List.of(
+        EngineIds.of(""),
+        EngineIds.of(EngineIds.ENCODED_PREFIX),
+        EngineIds.ENCODED_PREFIX,
+        EngineIds.ENCODED_PREFIX + "short");
   }
 
   @Override

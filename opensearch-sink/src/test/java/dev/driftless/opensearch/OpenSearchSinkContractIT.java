@@ -5,6 +5,7 @@ import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.VersionedSink;
+import dev.driftless.search.EngineIds;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.tck.FingerprintReaderContract;
 import dev.driftless.tck.StoredDocument;
@@ -18,8 +19,9 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The TCK's sink contract (S1.1–S1.11) against a real OpenSearch 2.19 node, once with versioned
- * deletes and once in tombstone mode. Invariants: I1 and I3 (S1.1–S1.8), I5 (S1.9).
+ * The TCK's sink contract (S1.1–S1.14) and reader contract (F1–F7) against a real OpenSearch 2.19
+ * node, once with versioned deletes and once in tombstone mode. Invariants: I1 and I3 (S1.1–S1.8),
+ * I5 (S1.9).
  */
 class OpenSearchSinkContractIT {
 
@@ -51,7 +53,21 @@ class OpenSearchSinkContractIT {
                     : StoredDocument.live(s.version(), s.document().withoutFingerprint()));
   }
 
-  /** The sink's fingerprint reader passes the TCK's reader contract (F1–F6). */
+  /** Keys that start like an encoded _id, written beside the reader contract's sample ids. */
+  static final List<String> HELD_SPECIAL_IDS =
+      List.of(EngineIds.ENCODED_PREFIX, EngineIds.ENCODED_PREFIX + "held");
+
+  /**
+   * Keys never written that spell the _id of held keys (the empty one and the long one): a point
+   * read of them must find nothing.
+   */
+  static final List<String> ABSENT_SPECIAL_IDS =
+      List.of(
+          EngineIds.of(""),
+          EngineIds.of(FingerprintReaderContract.LONG_ID),
+          EngineIds.ENCODED_PREFIX + "absent");
+
+  /** The sink's fingerprint reader passes the TCK's reader contract (F1–F7). */
   @Nested
   class FingerprintReading extends FingerprintReaderContract {
     @Override
@@ -62,6 +78,20 @@ class OpenSearchSinkContractIT {
     @Override
     protected String collection() {
       return FingerprintData.COLLECTION;
+    }
+
+    @Override
+    protected List<String> edgeIds() {
+      List<String> edges = new ArrayList<>(super.edgeIds());
+      edges.addAll(HELD_SPECIAL_IDS);
+      return edges;
+    }
+
+    @Override
+    protected List<String> absentIds() {
+      List<String> absent = new ArrayList<>(super.absentIds());
+      absent.addAll(ABSENT_SPECIAL_IDS);
+      return absent;
     }
   }
 
@@ -75,7 +105,9 @@ class OpenSearchSinkContractIT {
       if (s == null) {
         s = newSink("fpcontract-", false);
         List<String> ids =
-            FingerprintReaderContract.sampleIds(FingerprintReaderContract.MIN_KEYS + 40);
+            new ArrayList<>(
+                FingerprintReaderContract.sampleIds(FingerprintReaderContract.MIN_KEYS + 40));
+        ids.addAll(HELD_SPECIAL_IDS);
         List<ChangeEvent> writes = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
           writes.add(
@@ -122,6 +154,16 @@ class OpenSearchSinkContractIT {
     @Override
     protected Optional<Document> poisonDocument() {
       return Optional.of(Document.of("n", "not a number"));
+    }
+
+    /** Keys that spell encoded _ids: of the rule's empty key, and of another of them. */
+    @Override
+    protected List<String> specialIds() {
+      return List.of(
+          EngineIds.of(""),
+          EngineIds.of(EngineIds.ENCODED_PREFIX),
+          EngineIds.ENCODED_PREFIX,
+          EngineIds.ENCODED_PREFIX + "short");
     }
   }
 

@@ -18,9 +18,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Encodes change events as {@code _bulk} NDJSON lines (JSON written as Jackson's streaming
- * generator writes it): an action line carrying {@code version} and {@code
- * version_type=external_gte}, and for an index action the document followed by the {@linkplain
- * MetadataFields metadata fields}.
+ * generator writes it): an action line carrying the key's {@link EngineIds engine id}, {@code
+ * version} and {@code version_type=external_gte}, and for an index action the document followed by
+ * the {@linkplain MetadataFields metadata fields} (among them the key id itself).
+ *
+ * <p>The {@code id} parameters are key ids ({@link dev.driftless.core.DocumentKey#id()}); the
+ * encoder maps them to {@code _id} itself.
  *
  * <p>Each event is encoded once into its own byte array, so that a request can be sized by bytes
  * before it is sent and a too-large request can be split without encoding again.
@@ -263,7 +266,7 @@ public final class BulkEncoder {
       out.write(',');
     }
     out.write(ID_FIELD);
-    writeString(out, id);
+    writeString(out, EngineIds.of(id));
     out.write(VERSION_FIELD);
     out.write(Long.toString(version).getBytes(StandardCharsets.US_ASCII));
     out.write(ACTION_END);

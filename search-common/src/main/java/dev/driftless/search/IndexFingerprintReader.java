@@ -12,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -41,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  *       7.10 OSS lacks); a key written meanwhile may show either state, which reconciliation
  *       re-verifies by point reads anyway.
  *   <li>{@link #read} is one {@code ids} query per up to {@value #MAX_IDS_PER_REQUEST} ids (the
- *       sink writes {@code _id} equal to the key id).
+ *       sink writes each key under the {@code _id} {@link EngineIds#of} gives its id).
  * </ul>
  *
  * Many ranges go into one request as a {@code bool} filter of at most {@value
@@ -232,6 +234,17 @@ public final class IndexFingerprintReader implements FingerprintReader {
       JsonNode hits = root.path("hits").path("hits");
       for (JsonNode hit : hits) {
         KeyFingerprint k = keyFingerprint(collection, hit);
+        if (k == null) {
+          // Only a writer other than the sink puts a bucket without a key: the listing cannot
+          // name that document, and skipping it would hide a difference.
+          throw new DriftlessException(
+              "a document in a listed bucket of ["
+                  + indexOf.apply(collection)
+                  + "] has no "
+                  + MetadataFields.KEY
+                  + ": "
+                  + hit);
+        }
         out.add(k);
         after = k.key().id();
       }
@@ -253,19 +266,25 @@ public final class IndexFingerprintReader implements FingerprintReader {
     for (int from = 0; from < unique.size(); from += MAX_IDS_PER_REQUEST) {
       List<String> chunk =
           unique.subList(from, Math.min(unique.size(), from + MAX_IDS_PER_REQUEST));
-      // The sink writes every document with _id = its key id, so an ids query finds the keys
-      // without an inverted index on the key field.
+      // The sink writes every document under the engine id of its key id, so an ids query finds
+      // the keys without an inverted index on the key field.
       ObjectNode query = IndexMapping.JSON.createObjectNode();
       ObjectNode bool = query.putObject("bool");
       ArrayNode values = bool.putArray("filter").addObject().putObject("ids").putArray("values");
-      chunk.forEach(values::add);
+      Set<String> asked = new HashSet<>(chunk);
+      chunk.forEach(id -> values.add(EngineIds.of(id)));
       bool.putArray("must_not").addObject().putObject("term").put(MetadataFields.TOMBSTONE, true);
       JsonNode root = search(collection, fetch(query, chunk.size()), HITS_ONLY);
       if (root == null) {
         return out;
       }
       for (JsonNode hit : root.path("hits").path("hits")) {
-        out.add(keyFingerprint(collection, hit));
+        KeyFingerprint k = keyFingerprint(collection, hit);
+        // Only the asked keys: a document that another writer put under an encoded-looking _id
+        // holds some other key, or none.
+        if (k != null && asked.contains(k.key().id())) {
+          out.add(k);
+        }
       }
     }
     return out;
@@ -294,9 +313,14 @@ public final class IndexFingerprintReader implements FingerprintReader {
     return body;
   }
 
-  private static KeyFingerprint keyFingerprint(String collection, JsonNode hit) {
+  /** The key and fingerprint of a hit, or null for a document without a key field. */
+  private static @Nullable KeyFingerprint keyFingerprint(String collection, JsonNode hit) {
     JsonNode fields = hit.path("fields");
-    String id = fields.path(MetadataFields.KEY).path(0).asText();
+    JsonNode key = fields.path(MetadataFields.KEY).path(0);
+    if (!key.isTextual()) {
+      return null; // an empty key id is "", never missing
+    }
+    String id = key.textValue();
     long rowFingerprint = 0;
     if (fields.has(MetadataFields.FP_LOW)) {
       long f =

@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * with {@code _index} in each action line. The engine answers with only each item's status and
  * error ({@code filter_path}). Every action carries the event's version with {@code
  * version_type=external_gte}, so the engine itself refuses older versions. Results follow {@link
- * ResultClassifier}. A document using a {@linkplain MetadataFields metadata field} name, or an id
- * longer than the engines' 512-byte limit, is Rejected without being sent.
+ * ResultClassifier}. A document using a {@linkplain MetadataFields metadata field} name is Rejected
+ * without being sent. Every key is written, read and deleted under its {@link EngineIds engine id}:
+ * an empty key id, or one over the engines' 512-byte {@code _id} limit, is stored like any other.
  *
  * <h2>Indices</h2>
  *
@@ -68,9 +69,6 @@ import org.slf4j.LoggerFactory;
 public final class SearchSink implements VersionedSink {
 
   private static final Logger LOG = LoggerFactory.getLogger(SearchSink.class);
-
-  /** The engines' limit on {@code _id}, in UTF-8 bytes. */
-  public static final int MAX_ID_BYTES = 512;
 
   /**
    * Asks the engine to answer a {@code _bulk} request with only what {@link #settleItems} and
@@ -251,18 +249,6 @@ public final class SearchSink implements VersionedSink {
   }
 
   private static @Nullable WriteResult precheck(ChangeEvent event) {
-    String id = event.key().id();
-    // A char is at most 3 UTF-8 bytes (a surrogate pair is 4 for 2 chars): short ids need no count.
-    int idBytes = id.length() * 3 <= MAX_ID_BYTES ? 0 : id.getBytes(StandardCharsets.UTF_8).length;
-    if (idBytes > MAX_ID_BYTES) {
-      return WriteResult.rejected(
-          "id_too_long",
-          "key id is "
-              + idBytes
-              + " bytes in UTF-8; the engines accept at most "
-              + MAX_ID_BYTES
-              + " bytes as _id");
-    }
     if (event instanceof ChangeEvent.Upsert upsert) {
       // Look the eight names up in the document rather than each of its fields up in the names:
       // documents usually have more fields, and this runs for every event written.
@@ -540,7 +526,7 @@ public final class SearchSink implements VersionedSink {
             "/"
                 + SearchTransport.pathSegment(index)
                 + "/_doc/"
-                + SearchTransport.pathSegment(key.id()),
+                + SearchTransport.pathSegment(EngineIds.of(key.id())),
             Map.of(),
             null);
     if (r.status() == 404) {

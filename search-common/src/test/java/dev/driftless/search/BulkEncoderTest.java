@@ -57,6 +57,27 @@ class BulkEncoderTest {
   }
 
   @Test
+  void keysTheEnginesCannotTakeAsIdAreWrittenUnderTheirEngineIdWithTheFullKeyInTheDocument()
+      throws Exception {
+    for (String id : List.of("", "ü".repeat(2_500), EngineIds.ENCODED_PREFIX + "x")) {
+      List<JsonNode> index = lines(BulkEncoder.index(null, id, 5, Document.of("a", 1L)));
+      assertThat(index.get(0).get("index").get("_id").asText())
+          .as("_id of %s", id)
+          .isEqualTo(EngineIds.of(id))
+          .isNotEqualTo(id);
+      JsonNode source = index.get(1);
+      assertThat(source.get(MetadataFields.KEY).asText()).isEqualTo(id);
+      assertThat(source.get(MetadataFields.BUCKET).asLong()).isEqualTo(Fingerprints.bucket(id));
+
+      List<JsonNode> tomb = lines(BulkEncoder.tombstone(null, id, 6, 1234));
+      assertThat(tomb.get(0).get("index").get("_id").asText()).isEqualTo(EngineIds.of(id));
+      assertThat(tomb.get(1).get(MetadataFields.KEY).asText()).isEqualTo(id);
+      assertThat(lines(BulkEncoder.delete(null, id, 7)).get(0).get("delete").get("_id").asText())
+          .isEqualTo(EngineIds.of(id));
+    }
+  }
+
+  @Test
   void documentsWithoutAFingerprintCarryNoFingerprintParts() throws Exception {
     JsonNode source = lines(BulkEncoder.index("i", "k", 1, Document.of("a", 1L))).get(1);
     assertThat(source.has(MetadataFields.FP_LOW)).isFalse();
@@ -124,17 +145,18 @@ class BulkEncoderTest {
             "lone low \uDC00",
             "</script>/?&=#%");
     for (String id : ids) {
+      String engineId = EngineIds.of(id);
       byte[] delete = BulkEncoder.delete("idx-1", id, Long.MAX_VALUE);
       assertThat(new String(delete, StandardCharsets.UTF_8))
           .as("delete of %s", id)
-          .isEqualTo(generatorAction("delete", "idx-1", id, Long.MAX_VALUE));
+          .isEqualTo(generatorAction("delete", "idx-1", engineId, Long.MAX_VALUE));
       String index = new String(BulkEncoder.index("i\u00e9", id, 0, Document.of("a", 1L)), UTF_8);
       assertThat(index.substring(0, index.indexOf('\n') + 1))
           .as("index of %s", id)
-          .isEqualTo(generatorAction("index", "i\u00e9", id, 0));
+          .isEqualTo(generatorAction("index", "i\u00e9", engineId, 0));
       assertThat(new String(BulkEncoder.delete(null, id, 3), UTF_8))
           .as("delete of %s without _index", id)
-          .isEqualTo(generatorAction("delete", null, id, 3));
+          .isEqualTo(generatorAction("delete", null, engineId, 3));
     }
   }
 

@@ -268,19 +268,37 @@ class SearchSinkTest {
   }
 
   @Test
-  void reservedFieldsAndOverlongIdsAreRejectedWithoutBeingSent() {
+  void reservedFieldsAreRejectedWithoutBeingSent() {
     FakeEngine engine = new FakeEngine();
     try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
       List<WriteResult> results =
-          sink.write(
-              List.of(
-                  upsert("a", Document.of(MetadataFields.VERSION, 1L)),
-                  upsert("é".repeat(257), Document.of("n", 1L))));
+          sink.write(List.of(upsert("a", Document.of(MetadataFields.VERSION, 1L))));
       assertThat(results)
           .extracting(r -> ((WriteResult.Rejected) r).errorType())
-          .containsExactly("reserved_field", "id_too_long");
+          .containsExactly("reserved_field");
     }
     assertThat(engine.bulkSizes).isEmpty();
+  }
+
+  /** An empty key and one over the engines' 512-byte _id limit are valid rows, never poison. */
+  @Test
+  void emptyAndOverlongKeysAreWrittenUnderTheirEngineIds() throws Exception {
+    FakeEngine engine = new FakeEngine();
+    List<String> ids = List.of("", "é".repeat(257), "plain");
+    List<ChangeEvent> batch = new ArrayList<>();
+    for (String id : ids) {
+      batch.add(upsert(id, Document.of("n", 1L)));
+    }
+    try (SearchSink sink = new SearchSink(engine, SearchSinkSettings.builder().build())) {
+      assertThat(sink.write(batch)).containsOnly(WriteResult.applied());
+    }
+    List<String> sent = new ArrayList<>();
+    for (String action : engine.bulkActions) {
+      sent.add(IndexMapping.JSON.readTree(action).get("index").get("_id").asText());
+    }
+    assertThat(sent)
+        .containsExactly(EngineIds.of(""), EngineIds.of("é".repeat(257)), "plain")
+        .allSatisfy(id -> assertThat(id.getBytes(StandardCharsets.UTF_8)).hasSizeBetween(1, 512));
   }
 
   @Test

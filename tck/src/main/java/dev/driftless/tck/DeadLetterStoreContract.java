@@ -23,8 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract of {@link DeadLetterStore} (rules D1.1–D1.9 of the TCK's {@code SPEC.md}). Extend it
- * and implement {@link #createStore()}; durable stores also implement {@link #reopen}.
+ * The contract of {@link DeadLetterStore} (rules D1.1–D1.10 of the TCK's {@code SPEC.md}). Extend
+ * it and implement {@link #createStore()}; durable stores also implement {@link #reopen}.
  *
  * <p>Each test gets a new, empty store and closes it (and any reopened one) afterwards.
  */
@@ -203,6 +203,44 @@ public abstract class DeadLetterStoreContract {
     }
     assertThat(store().count()).isEqualTo((long) threads * perThread);
     assertThat(store().list(1000)).hasSize(threads * perThread);
+  }
+
+  /**
+   * D1.10: keys of every shape a database accepts round-trip: an empty id, composites with empty
+   * parts, and an id of 2,500 characters.
+   */
+  @Test
+  void rule_D1_10_keysOfEveryShapeRoundTrip() throws Exception {
+    List<DocumentKey> keys =
+        List.of(
+            DocumentKey.of("orders", ""),
+            DocumentKey.composite("orders", List.of("", "")),
+            DocumentKey.composite("orders", List.of("a", "")),
+            DocumentKey.of("orders", "long " + "ü\\,".repeat(831) + ".."));
+    List<DeadLetter> letters = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      DeadLetter letter =
+          new DeadLetter(
+              "shape-" + i,
+              keys.get(i),
+              Version.of(i),
+              "position " + i,
+              i % 2 == 0 ? "upsert" : "delete",
+              i % 2 == 0 ? Document.of("i", (long) i) : null,
+              "mapper_parsing_exception",
+              "failed " + i,
+              1,
+              FIRST,
+              LAST);
+      store().put(letter);
+      letters.add(letter);
+    }
+    assertThat(store().list(10)).containsExactlyElementsOf(letters);
+    reopenIfDurable();
+    assertThat(store().list(10)).containsExactlyElementsOf(letters);
+    for (DeadLetter letter : letters) {
+      assertThat(store().get(letter.id())).contains(letter);
+    }
   }
 
   /** The running test's store. */

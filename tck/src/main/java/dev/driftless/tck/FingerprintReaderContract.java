@@ -34,15 +34,24 @@ public abstract class FingerprintReaderContract {
   private static final BucketRange ALL = new BucketRange(0, Fingerprints.BUCKET_COUNT);
 
   /**
-   * {@code count} distinct key ids for a test to fill its collection with: a few that need escaping
-   * or are not ASCII (spaces, slashes, quotes, commas, backslashes, CJK, an emoji, a private-use
-   * character), the rest plain.
+   * A key id of 2,500 characters (6,484 bytes in UTF-8, far over the search engines' 512-byte
+   * {@code _id} limit), one of {@link #sampleIds}.
+   */
+  public static final String LONG_ID = "long " + "日本語\uD83D\uDE80".repeat(498) + "tail.";
+
+  /**
+   * {@code count} distinct key ids for a test to fill its collection with: at positions 1 and 2 the
+   * {@linkplain #edgeIds() edge ids} (the empty id and {@link #LONG_ID}; keep them when deleting
+   * some keys), then a few that need escaping or are not ASCII (spaces, slashes, quotes, commas,
+   * backslashes, CJK, an emoji, a private-use character), the rest plain.
    */
   public static List<String> sampleIds(int count) {
     List<String> ids =
         new ArrayList<>(
             List.of(
                 "with space",
+                "",
+                LONG_ID,
                 "a/b/c",
                 "quote\"d",
                 "back\\slash",
@@ -70,6 +79,16 @@ public abstract class FingerprintReaderContract {
    */
   protected List<String> absentIds() {
     return List.of("driftless-tck-absent-1", "driftless-tck-absent-2");
+  }
+
+  /**
+   * Key ids at the edges of what a key may be that the collection holds: rule F7 reads them. The
+   * default is the two of {@link #sampleIds} (the empty id and {@link #LONG_ID}); a collection
+   * filled otherwise returns its own (composite ids of empty or long parts, say), and a reader may
+   * add ids it stores in a special way.
+   */
+  protected List<String> edgeIds() {
+    return List.of("", LONG_ID);
   }
 
   /** F1: a listing holds each key once, in code-point order of the key ids. */
@@ -230,6 +249,46 @@ public abstract class FingerprintReaderContract {
     }
     assertThat(got).isEqualTo(expected);
     assertThat(reader.read(collection(), List.of())).isEmpty();
+  }
+
+  /**
+   * F7: keys at the edges (the empty id, ids of thousands of characters, the reader's own {@link
+   * #edgeIds()}) are listed once each, fall in the bucket their id hashes to, and a point read
+   * returns exactly their listed fingerprints, alone or among the {@link #absentIds()}.
+   */
+  @Test
+  void rule_F7_edgeKeysAreListedAndPointRead() throws Exception {
+    FingerprintReader reader = reader();
+    Map<String, Long> listed = new HashMap<>();
+    reader.list(collection(), ALL).forEach(k -> listed.put(k.key().id(), k.fingerprint()));
+    List<String> edges = edgeIds();
+    assertThat(edges).as("edge ids to check").isNotEmpty();
+    Map<String, Long> expected = new HashMap<>();
+    for (String id : edges) {
+      assertThat(listed).as("the collection's key '%s' is listed", id).containsKey(id);
+      expected.put(id, listed.get(id));
+      long b = Fingerprints.bucket(id);
+      assertThat(ids(reader.list(collection(), List.of(new BucketRange(b, b + 1)))))
+          .as("the bucket of '%s'", id)
+          .contains(id);
+      assertThat(reader.read(collection(), List.of(id)))
+          .as("point read of '%s'", id)
+          .singleElement()
+          .satisfies(
+              k -> {
+                assertThat(k.key().id()).isEqualTo(id);
+                assertThat(k.fingerprint()).isEqualTo(listed.get(id));
+              });
+    }
+    List<String> asked = new ArrayList<>(edges);
+    asked.addAll(absentIds());
+    Map<String, Long> got = new HashMap<>();
+    for (KeyFingerprint k : reader.read(collection(), asked)) {
+      assertThat(got.put(k.key().id(), k.fingerprint()))
+          .as("read twice: %s", k.key().id())
+          .isNull();
+    }
+    assertThat(got).isEqualTo(expected);
   }
 
   /** F6: bytes moved never decrease, or are not counted at all ({@code -1}). */

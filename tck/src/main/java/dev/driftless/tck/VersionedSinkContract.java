@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
 /**
- * The contract of {@link VersionedSink} (rules S1.1–S1.11 of the TCK's {@code SPEC.md}). Extend it
- * in a test of your sink and implement the two hooks; every sink in this repository does.
+ * The contract of {@link VersionedSink} (rules S1.1–S1.11, S1.13 and S1.14 of the TCK's {@code
+ * SPEC.md}). Extend it in a test of your sink and implement the two hooks; every sink in this
+ * repository does.
  *
  * <pre>{@code
  * class MySinkIT extends VersionedSinkContract {
@@ -99,6 +100,16 @@ public abstract class VersionedSinkContract {
    */
   protected Optional<Document> poisonDocument() {
     return Optional.empty();
+  }
+
+  /**
+   * Key ids this sink stores in a way of its own, which rule S1.14 writes beside the empty id and
+   * ids of 2,500 characters: for example ids that look like the sink's encoding of other ids. They
+   * may be fixed strings (the rule's versions come from the clock, so a key several tests or runs
+   * share is fine). Default none.
+   */
+  protected List<String> specialIds() {
+    return List.of();
   }
 
   /** The context the suite starts each sink with. */
@@ -384,6 +395,68 @@ public abstract class VersionedSinkContract {
     awaitAbsent(older);
     awaitAbsent(sameVersion);
     awaitHolds(newer, 4_000_000_000L, kept);
+  }
+
+  /**
+   * S1.14: every id a database accepts round-trips: the empty id, composite ids of empty parts, ids
+   * of 2,500 characters (over the search engines' 512-byte {@code _id} limit, and two that differ
+   * only in their last character), and the sink's {@link #specialIds()}. Each is written, read back
+   * as its own document, refuses older versions and is deleted.
+   */
+  @Test
+  void rule_S1_14_everyIdADatabaseAcceptsRoundTrips() throws Exception {
+    String longText = "long-" + "0123456789".repeat(249);
+    List<DocumentKey> keys = new ArrayList<>();
+    // The empty id and "," cannot carry the test's prefix: other tests and runs may have left
+    // them at any version, so this rule takes its versions from the clock.
+    keys.add(DocumentKey.of(collection(), ""));
+    keys.add(DocumentKey.composite(collection(), List.of("", "")));
+    keys.add(DocumentKey.composite(collection(), List.of(prefix, "")));
+    keys.add(key(longText + "a"));
+    keys.add(key(longText + "b"));
+    keys.add(key("日本語\uD83D\uDE80".repeat(500)));
+    for (String id : specialIds()) {
+      keys.add(DocumentKey.of(collection(), id));
+    }
+    assertThat(keys).as("the rule's keys and specialIds()").doesNotHaveDuplicates();
+    long base = Math.multiplyExact(System.currentTimeMillis(), 1_000L) + SEQUENCE.incrementAndGet();
+    List<ChangeEvent> upserts = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      upserts.add(upsert(keys.get(i), base + 2, doc("i", (long) i, "id", keys.get(i).id())));
+    }
+    assertThat(writeAll(upserts)).as("first writes").containsOnly(WriteResult.applied());
+    for (ChangeEvent event : upserts) {
+      awaitHolds(event.key(), base + 2, ((ChangeEvent.Upsert) event).document());
+    }
+
+    List<ChangeEvent> older = new ArrayList<>();
+    for (DocumentKey key : keys) {
+      older.add(upsert(key, base + 1, doc("name", "older")));
+    }
+    assertThat(writeAll(older)).as("older upserts").containsOnly(WriteResult.stale());
+    List<ChangeEvent> olderDeletes = new ArrayList<>();
+    for (DocumentKey key : keys) {
+      olderDeletes.add(delete(key, base + 1));
+    }
+    assertThat(writeAll(olderDeletes)).as("older deletes").containsOnly(WriteResult.stale());
+    for (ChangeEvent event : upserts) {
+      awaitHolds(event.key(), base + 2, ((ChangeEvent.Upsert) event).document());
+    }
+
+    List<ChangeEvent> deletes = new ArrayList<>();
+    for (DocumentKey key : keys) {
+      deletes.add(delete(key, base + 3));
+    }
+    assertThat(writeAll(deletes)).as("deletes").containsOnly(WriteResult.applied());
+    for (DocumentKey key : keys) {
+      awaitAbsent(key);
+    }
+    assertThat(writeAll(upserts))
+        .as("upserts older than the deletes")
+        .containsOnly(WriteResult.stale());
+    for (DocumentKey key : keys) {
+      awaitAbsent(key);
+    }
   }
 
   @Test

@@ -25,7 +25,12 @@ class PostgresFingerprintReaderContractIT extends FingerprintReaderContract {
           "INSERT INTO contract_rows SELECT (ARRAY['plain', 'a,b', 'back\\slash', 'with space',"
               + " '日本語'])[1 + g % 5], g, 'value ' || g, timestamptz '2026-01-01 00:00:00+00'"
               + " + g * interval '1 hour' FROM generate_series(1, 240) g",
-          "DELETE FROM contract_rows WHERE id % 6 = 0");
+          "DELETE FROM contract_rows WHERE id % 6 = 0",
+          // Keys at the edges (F7): an empty tenant, and a tenant of 2,500 characters.
+          "INSERT INTO contract_rows VALUES ('', 1000, 'empty tenant', NULL),"
+              + " ('"
+              + LONG_TENANT
+              + "', 1001, 'long tenant', NULL)");
       r = ReconcileDatabase.reader().table("public", "contract_rows").build();
       reader = r;
     }
@@ -42,11 +47,22 @@ class PostgresFingerprintReaderContractIT extends FingerprintReaderContract {
     return "contract_rows";
   }
 
+  /** 2,500 characters with commas and backslashes, which the composite id escapes. */
+  private static final String LONG_TENANT = "日本語,\\".repeat(500);
+
+  @Override
+  protected List<String> edgeIds() {
+    return List.of(
+        DocumentKey.composite("x", List.of("", "1000")).id(),
+        DocumentKey.composite("x", List.of(LONG_TENANT, "1001")).id());
+  }
+
   @Override
   protected List<String> absentIds() {
     return List.of(
         DocumentKey.composite("x", List.of("plain", "30")).id(), // deleted
         DocumentKey.composite("x", List.of("nobody", "1")).id(),
+        DocumentKey.composite("x", List.of("", "1001")).id(),
         DocumentKey.composite("x", List.of("plain", "not a number")).id(), // cannot be a key
         "no comma at all"); // not a composite id
   }
