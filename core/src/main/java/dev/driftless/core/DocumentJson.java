@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,15 +30,35 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DocumentJson {
 
+  /**
+   * How deeply this codec nests arrays and objects, reading and writing. Above what a document can
+   * hold from our sources (a json column limited to {@value #MAX_VALUE_NESTING} levels, inside a
+   * few levels of arrays and composites, inside a document, inside a dead letter), and low enough
+   * that every recursive walk over the values (this codec, {@code equals}, {@code hashCode}) stays
+   * far from a default thread stack's end.
+   */
+  private static final int MAX_NESTING_DEPTH = 2_000;
+
+  /**
+   * The nesting limit {@link #parseValue(String, int)} callers use for a value embedded in a
+   * document (a json column): Jackson's and the search engines' own default parsing limit.
+   */
+  public static final int MAX_VALUE_NESTING = 1_000;
+
   // Documents may legitimately hold strings far beyond Jackson's default 20M-character guard
-  // (a 100 MB text column); the engines and the database bound sizes, not this codec.
+  // (a 100 MB text column), and object keys far beyond its 50,000-character one (a jsonb key may
+  // have 268,435,455 bytes); the engines and the database bound sizes, not this codec.
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
           .streamReadConstraints(
-              com.fasterxml.jackson.core.StreamReadConstraints.builder()
+              StreamReadConstraints.builder()
                   .maxStringLength(Integer.MAX_VALUE)
+                  .maxNameLength(Integer.MAX_VALUE)
                   .maxNumberLength(200_000) // PostgreSQL numeric: up to 147,455 digits
+                  .maxNestingDepth(MAX_NESTING_DEPTH)
                   .build())
+          .streamWriteConstraints(
+              StreamWriteConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
           .build();
 
   private DocumentJson() {}
@@ -122,9 +144,24 @@ public final class DocumentJson {
 
   /** Parses any JSON value into the JDK values a {@link Document} holds. */
   public static @Nullable Object parseValue(String json) {
+    return parseValue(json, MAX_NESTING_DEPTH);
+  }
+
+  /**
+   * Parses any JSON value into the JDK values a {@link Document} holds, refusing arrays and objects
+   * nested more than {@code maxNesting} levels deep (at most this codec's own limit, 2,000).
+   *
+   * @throws IllegalArgumentException if {@code json} is not JSON or is nested deeper; the message
+   *     says which
+   */
+  public static @Nullable Object parseValue(String json, int maxNesting) {
+    if (maxNesting < 1 || maxNesting > MAX_NESTING_DEPTH) {
+      throw new IllegalArgumentException(
+          "maxNesting must be between 1 and " + MAX_NESTING_DEPTH + ", was " + maxNesting);
+    }
     try (JsonParser parser = FACTORY.createParser(json)) {
       parser.nextToken();
-      return readValue(parser);
+      return readValue(parser, 0, maxNesting);
     } catch (IOException e) {
       throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
     }
@@ -134,7 +171,7 @@ public final class DocumentJson {
     if (parser.nextToken() != JsonToken.START_OBJECT) {
       throw new IllegalArgumentException("expected a JSON object");
     }
-    Object fields = readValue(parser);
+    Object fields = readValue(parser, 0, MAX_NESTING_DEPTH);
     if (!(fields instanceof Map<?, ?> map)) {
       throw new IllegalArgumentException("expected a JSON object");
     }
@@ -143,10 +180,15 @@ public final class DocumentJson {
     return Document.of(typed);
   }
 
-  private static @Nullable Object readValue(JsonParser p) throws IOException {
+  private static @Nullable Object readValue(JsonParser p, int depth, int maxNesting)
+      throws IOException {
     JsonToken t = p.currentToken();
     if (t == null) {
       throw new IOException("unexpected end of input");
+    }
+    if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && depth >= maxNesting) {
+      throw new IllegalArgumentException(
+          "arrays and objects nested more than " + maxNesting + " levels deep");
     }
     switch (t) {
       case START_OBJECT:
@@ -155,7 +197,7 @@ public final class DocumentJson {
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             p.nextToken();
-            map.put(name, readValue(p));
+            map.put(name, readValue(p, depth + 1, maxNesting));
           }
           return map;
         }
@@ -163,7 +205,7 @@ public final class DocumentJson {
         {
           List<@Nullable Object> list = new ArrayList<>();
           while (p.nextToken() != JsonToken.END_ARRAY) {
-            list.add(readValue(p));
+            list.add(readValue(p, depth + 1, maxNesting));
           }
           return list;
         }

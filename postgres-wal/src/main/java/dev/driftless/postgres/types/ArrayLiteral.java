@@ -3,6 +3,7 @@ package dev.driftless.postgres.types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,6 +13,8 @@ import org.jspecify.annotations.Nullable;
  * lower bounds, which is dropped: the result is a nested list indexed from zero.
  */
 final class ArrayLiteral extends LiteralCursor {
+
+  private static final Pattern DIMENSIONS = Pattern.compile("(\\[-?\\d+:-?\\d+\\])+");
 
   private final char delimiter;
   private final Function<String, @Nullable Object> element;
@@ -43,7 +46,11 @@ final class ArrayLiteral extends LiteralCursor {
     skipSpaces();
     if (pos < text.length() && text.charAt(pos) == '[') {
       int eq = text.indexOf('=', pos);
-      if (eq < 0 || !text.substring(pos, eq).trim().matches("(\\[-?\\d+:-?\\d+\\])+")) {
+      int end = eq;
+      while (end > pos && isBlank(text.charAt(end - 1))) {
+        end--;
+      }
+      if (eq < 0 || !DIMENSIONS.matcher(text.substring(pos, end)).matches()) {
         throw error("malformed dimension decoration");
       }
       pos = eq + 1;
@@ -90,7 +97,9 @@ final class ArrayLiteral extends LiteralCursor {
         value.append(c == '\\' ? next() : c);
       }
     }
-    int trailingSpaces = 0;
+    // Trailing blanks are dropped, escaped ones kept; array_in's blanks, not Java's whitespace.
+    int trailingBlanks = 0;
+    boolean escaped = false;
     while (true) {
       char c = peek();
       if (c == delimiter || c == '}') {
@@ -102,16 +111,32 @@ final class ArrayLiteral extends LiteralCursor {
       pos++;
       if (c == '\\') {
         value.append(next());
-        trailingSpaces = 0;
+        trailingBlanks = 0;
+        escaped = true;
       } else {
         value.append(c);
-        trailingSpaces = Character.isWhitespace(c) ? trailingSpaces + 1 : 0;
+        trailingBlanks = isBlank(c) ? trailingBlanks + 1 : 0;
       }
     }
-    String raw = value.substring(0, value.length() - trailingSpaces);
+    String raw = value.substring(0, value.length() - trailingBlanks);
     if (raw.isEmpty()) {
       throw error("empty unquoted element");
     }
-    return raw.equalsIgnoreCase("NULL") ? null : element.apply(raw);
+    // Like array_in: an unquoted, unescaped NULL in any ASCII case is a null element.
+    return !escaped && isNullWord(raw) ? null : element.apply(raw);
+  }
+
+  private static boolean isNullWord(String raw) {
+    if (raw.length() != 4) {
+      return false;
+    }
+    for (int i = 0; i < 4; i++) {
+      char c = raw.charAt(i);
+      char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+      if (lower != "null".charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

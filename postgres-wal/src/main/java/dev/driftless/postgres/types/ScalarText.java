@@ -38,7 +38,8 @@ final class ScalarText {
       case TIMESTAMPTZ -> TemporalText.timestamptz(text);
       case INTERVAL -> IntervalText.toIso(text);
       case BYTEA -> bytea(text);
-      case JSON -> DocumentJson.parseValue(text);
+      // Object keys of any length; at most 1,000 levels (see docs/postgres-types.md, Limits).
+      case JSON -> DocumentJson.parseValue(text, DocumentJson.MAX_VALUE_NESTING);
       case BPCHAR -> stripTrailingBlanks(text);
       case TEXT -> text;
     };

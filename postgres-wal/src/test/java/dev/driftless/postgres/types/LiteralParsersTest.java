@@ -21,6 +21,46 @@ class LiteralParsersTest {
   }
 
   @Test
+  void onlyPostgresBlanksAreSkippedAroundArrayElements() {
+    // array_out quotes an element only for ' ', \t, \n, \r, \v, \f (array_isspace); every other
+    // character Java counts as whitespace reaches the parser unquoted and is part of the value.
+    assertThat(ArrayLiteral.parse("{x\u2028,\u001Fy,z}", ',', RAW))
+        .isEqualTo(List.of("x\u2028", "\u001Fy", "z"));
+    assertThat(ArrayLiteral.parse("{\u2028}", ',', RAW)).isEqualTo(List.of("\u2028"));
+    assertThat(ArrayLiteral.parse("{\u2028NULL,x}", ',', RAW))
+        .isEqualTo(List.of("\u2028NULL", "x"));
+    assertThat(ArrayLiteral.parse("{x,\u3000}", ',', RAW)).isEqualTo(List.of("x", "\u3000"));
+    String javaWhitespace = "\u001C\u001D\u001E\u001F\u2000\u200A\u2028\u2029\u205F\u3000\u1680";
+    assertThat(ArrayLiteral.parse("{" + javaWhitespace + "}", ',', RAW))
+        .isEqualTo(List.of(javaWhitespace));
+    // The six ASCII blanks are skipped, before and after elements and braces alike.
+    assertThat(ArrayLiteral.parse(" \t\n\r\u000B\f{ \u000Ba\f\r,\t\nb \u000B}\f ", ',', RAW))
+        .isEqualTo(List.of("a", "b"));
+    assertThat(ArrayLiteral.parse("[1:2] \t={x,y}", ',', RAW)).isEqualTo(List.of("x", "y"));
+  }
+
+  @Test
+  void escapedNullIsText() {
+    // array_in: only an unquoted NULL without any backslash is a null element.
+    assertThat(ArrayLiteral.parse("{\\NULL,N\\ULL,NULL}", ',', RAW))
+        .isEqualTo(Arrays.asList("NULL", "NULL", null));
+    // Any ASCII case, but nothing around the word.
+    assertThat(ArrayLiteral.parse("{nUlL,\u2028null}", ',', RAW))
+        .isEqualTo(Arrays.asList(null, "\u2028null"));
+  }
+
+  @Test
+  void rangesKeepJavaWhitespaceInBounds() {
+    assertThat(RangeLiteral.parseRange("[\u2028,\u001Fb)"))
+        .isEqualTo(new RangeLiteral.Parts(false, "\u2028", "\u001Fb", true, false));
+    assertThatThrownBy(() -> RangeLiteral.parseRange("\u2028[1,2)"))
+        .hasMessageContaining("'empty'");
+    // U+2028 is not a blank to skip between a multirange's ranges.
+    assertThatThrownBy(() -> RangeLiteral.parseMultirange("{\u2028}"))
+        .hasMessageContaining("'empty'");
+  }
+
+  @Test
   void arrayBackslashEscapesOutsideQuotes() {
     assertThat(ArrayLiteral.parse("{a\\,b,c\\\\d}", ',', RAW)).isEqualTo(List.of("a,b", "c\\d"));
   }

@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,7 @@ class ValueDecoderTest {
   private static final int UUID = 2950;
   private static final int JSONB = 3802;
   private static final int INT4_ARRAY = 1007;
+  private static final int JSONB_ARRAY = 3807;
   private static final int TEXT_ARRAY = 1009;
   private static final int BOX_ARRAY = 1020;
   private static final int FLOAT8_ARRAY = 1022;
@@ -151,6 +153,51 @@ class ValueDecoderTest {
         .hasMessageContaining("jsonb");
     // A numeric column has no such limit.
     assertThat(decode(NUMERIC, tooLong)).isEqualTo(new BigDecimal(tooLong));
+  }
+
+  @Test
+  void arrayElementsKeepUnicodeWhitespaceAtTheirEdges() {
+    // What array_out prints for ARRAY[E'x\u2028', E'\u001Fy', 'z'], ARRAY[E'\u2028'] and
+    // ARRAY[E'\u2028NULL', 'x']: none of these characters makes it quote an element.
+    assertThat(decode(TEXT_ARRAY, "{x\u2028,\u001Fy,z}"))
+        .isEqualTo(List.of("x\u2028", "\u001Fy", "z"));
+    assertThat(decode(TEXT_ARRAY, "{\u2028}")).isEqualTo(List.of("\u2028"));
+    assertThat(decode(TEXT_ARRAY, "{\u2028NULL,x}")).isEqualTo(List.of("\u2028NULL", "x"));
+    assertThat(decode(TEXT_ARRAY, "{x,\u3000}")).isEqualTo(List.of("x", "\u3000"));
+  }
+
+  @Test
+  void jsonObjectKeysOfAnyLengthStayObjects() {
+    // Jackson's default refuses names over 50,000 characters; a jsonb key may have 268,435,455.
+    String key = "k".repeat(100_000);
+    assertThat(decode(JSONB, "{\"" + key + "\": 1}")).isEqualTo(Map.of(key, 1L));
+    assertThat(decode(JSON, "[{\"" + key + "\": {\"" + key + "x\": null}}]"))
+        .isEqualTo(List.of(Map.of(key, Collections.singletonMap(key + "x", null))));
+  }
+
+  @Test
+  void jsonNestedUpToAThousandLevelsDecodesAndDeeperIsPoisonNamingTheType() {
+    String deepest = "[".repeat(1_000) + "1" + "]".repeat(1_000);
+    Object value = decode(JSONB, deepest);
+    int depth = 0;
+    while (value instanceof List<?> list) {
+      value = list.get(0);
+      depth++;
+    }
+    assertThat(depth).isEqualTo(1_000);
+    assertThat(value).isEqualTo(1L);
+    // A document holding it, inside an array of jsonb, is written and read back.
+    Object inArray = decoder.decode(JSONB_ARRAY, -1, "{\"" + deepest + "\"}");
+    Document document = Document.of("deep", inArray);
+    assertThat(DocumentJson.parse(DocumentJson.toJson(document))).isEqualTo(document);
+
+    String deeper = "{\"a\":".repeat(1_001) + "1" + "}".repeat(1_001);
+    for (int oid : new int[] {JSON, JSONB}) {
+      assertThatThrownBy(() -> decode(oid, deeper))
+          .isInstanceOf(ValueDecodingException.class)
+          .hasMessageStartingWith("cannot decode " + (oid == JSON ? "json" : "jsonb") + " value")
+          .hasMessageContaining("nested more than 1000 levels deep");
+    }
   }
 
   @Test
