@@ -15,9 +15,12 @@ public final class Redaction {
   /** What replaces a hidden value. */
   public static final String HIDDEN = "***";
 
-  /** {@code scheme://user:password@} or {@code scheme://token@}. */
+  /**
+   * {@code scheme://user:password@} or {@code scheme://token@}. Blanks count as part of it (a
+   * mistyped password may hold one): hiding too much of a message beats showing a secret.
+   */
   private static final Pattern USER_INFO =
-      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)([^/@\\s?#]*)@");
+      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)([^/@\\r\\n?#]*)@");
 
   /** A parameter whose name says it holds a secret, after {@code ?}, {@code &} or {@code ;}. */
   private static final Pattern SECRET_PARAMETER =

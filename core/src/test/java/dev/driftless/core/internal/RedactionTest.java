@@ -15,6 +15,12 @@ class RedactionTest {
   }
 
   @Test
+  void hidesAPasswordWithABlank() {
+    assertThat(Redaction.redact("not a URL: https://app:sec ret@search"))
+        .isEqualTo("not a URL: https://app:***@search");
+  }
+
+  @Test
   void hidesALoneUserInfoValueThatMayBeAToken() {
     assertThat(Redaction.redact("https://ghp_abcdef123@search:9200"))
         .isEqualTo("https://***@search:9200");
