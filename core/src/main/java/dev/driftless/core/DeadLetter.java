@@ -18,8 +18,9 @@ import org.jspecify.annotations.Nullable;
  * @param position the event's source position, as {@link SourcePosition#asString()}
  * @param operation {@code "upsert"}, {@code "delete"}, {@code "truncate"}, or {@code "unreadable"}
  *     for a change the source could not turn into an event ({@link #unreadable})
- * @param payload the document the event carried, when there was one; for an unreadable change, the
- *     raw text of the columns the failure concerns (never the whole row)
+ * @param payload the document the event carried, when there was one and it may be kept: the mapped
+ *     document a sink refused; never the source's raw row (a mapper failure keeps none); for an
+ *     unreadable change, the raw text of the columns the failure concerns (never the whole row)
  * @param errorType a short machine-readable class of the error, e.g. the engine's error type or an
  *     exception class name
  * @param errorMessage the error's message, as the failing component gave it
@@ -118,6 +119,22 @@ public record DeadLetter(
       return "upsert";
     }
     return event instanceof ChangeEvent.Truncate ? "truncate" : "delete";
+  }
+
+  /** This dead letter without its payload (for a failure whose payload must not be kept). */
+  public DeadLetter withoutPayload() {
+    return new DeadLetter(
+        id,
+        key,
+        version,
+        position,
+        operation,
+        null,
+        errorType,
+        errorMessage,
+        attempts,
+        firstFailedAt,
+        lastFailedAt);
   }
 
   /** This dead letter after one more failed attempt. */

@@ -50,10 +50,19 @@ public final class Pipeline implements AutoCloseable {
 
   /**
    * Starts the source, the sink and the pipeline's threads. Returns once the source and sink have
-   * started.
+   * started, or the source has started and the sink is unreachable.
+   *
+   * <p>An unreachable index (the sink's start throws {@link RetriableException}: a rolling restart
+   * of the search cluster, or the application starting first) does not fail the start: the pipeline
+   * runs, {@link PipelineStatus#sinkOutage()} says why the sink is unavailable, the sink's start is
+   * retried in the background with the {@link Builder#retry} backoff, and writing begins once it
+   * succeeds. If the outage outlasts {@link Builder#outageDeadline}, or a later attempt fails for a
+   * reason retrying cannot heal, the pipeline stops with that failure ({@link #failure()}).
    *
    * @throws IllegalStateException if already started
-   * @throws DriftlessException if the source or sink fails to start
+   * @throws DriftlessException if the source fails to start, or the sink fails to start for a
+   *     reason retrying cannot heal (a {@link ConfigurationException}: refused credentials, an
+   *     untrusted certificate)
    */
   public Pipeline start() {
     runner.start();
@@ -92,7 +101,9 @@ public final class Pipeline implements AutoCloseable {
    * Replays dead letters: re-reads each dead-lettered key's current state through the source's
    * {@link dev.driftless.core.spi.RepairReader} and writes it through the pipeline (never the
    * stored payload). Letters whose key is then applied or stale are removed; those that fail again
-   * stay, with their attempt count raised. Blocks until the replayed events are settled.
+   * stay, with their attempt count raised; a letter that a newer failure of its key replaced
+   * meanwhile is counted as superseded and left to the newer letter. Blocks until the replayed
+   * events are settled.
    *
    * @param max at most this many letters
    * @throws IllegalStateException if the pipeline is not running or the source cannot repair
@@ -140,8 +151,11 @@ public final class Pipeline implements AutoCloseable {
    *
    * @param replayed letters whose keys were re-read and written successfully, and removed
    * @param failedAgain letters that failed again and stay in the store
+   * @param superseded letters left alone because the store no longer held them as read: a newer
+   *     letter of the same key replaced them while the replay ran (that letter stays, for the next
+   *     replay), or the store held an older letter of a key beside a newer one
    */
-  public record ReplayResult(int replayed, int failedAgain) {}
+  public record ReplayResult(int replayed, int failedAgain, int superseded) {}
 
   /**
    * What a repair did.

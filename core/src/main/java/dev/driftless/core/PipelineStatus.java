@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  * @param lagEvents events received but not yet covered by the committed position
  * @param lagTime age of the oldest unsettled event's commit time (zero when none)
  * @param failure why the pipeline failed, when it did
+ * @param sinkOutage why the sink is unavailable, while the pipeline retries it: its start failed
+ *     because the index could not be reached (nothing is written until a retry succeeds), or a
+ *     write is being retried; {@code null} once the sink answers again
  * @param source source-specific details ({@link dev.driftless.core.spi.ChangeSource#statusDetails})
  * @param takenAt when this snapshot was taken
  */
@@ -42,6 +45,7 @@ public record PipelineStatus(
     long lagEvents,
     Duration lagTime,
     @Nullable String failure,
+    @Nullable String sinkOutage,
     Map<String, Object> source,
     Instant takenAt) {
 
@@ -61,7 +65,7 @@ public record PipelineStatus(
   public String summary() {
     return String.format(
         "%s received=%d applied=%d stale=%d dead=%d coalesced=%d retries=%d inflight=%d (%d B) limit=%d"
-            + " committed=%s lag=%d events/%d ms",
+            + " committed=%s lag=%d events/%d ms%s",
         state,
         eventsReceived,
         eventsApplied,
@@ -74,7 +78,8 @@ public record PipelineStatus(
         concurrencyLimit,
         committedPosition,
         lagEvents,
-        lagTime.toMillis());
+        lagTime.toMillis(),
+        sinkOutage == null ? "" : " sinkOutage=" + sinkOutage);
   }
 
   /** A pipeline's lifecycle. */

@@ -9,6 +9,7 @@ import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.NodeUrl;
 import dev.driftless.search.ResultClassifier;
 import dev.driftless.search.SearchSink;
 import dev.driftless.search.SearchSinkSettings;
@@ -16,8 +17,6 @@ import dev.driftless.search.StoredDocument;
 import dev.driftless.search.TransportResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -434,6 +433,15 @@ public final class ElasticsearchSink implements VersionedSink {
                 + " is set but no host uses https: "
                 + hosts);
       }
+      List<NodeUrl> nodes = new ArrayList<>();
+      for (HttpHost host : hosts) {
+        nodes.add(new NodeUrl(host.getSchemeName(), host.getHostName(), host.getPort()));
+      }
+      NodeUrl.warnIfCredentialsInClear(
+          nodes,
+          username != null
+              ? Optional.of("basicAuth")
+              : apiKey != null ? Optional.of("apiKey") : Optional.empty());
       SSLContext ssl = https && trustChoices > 0 ? sslContext() : null;
       RestClient built = buildClient(ssl);
       return new ElasticsearchSink(new RestClientTransport(built, true), settings);
@@ -560,33 +568,8 @@ public final class ElasticsearchSink implements VersionedSink {
     }
 
     private static HttpHost parseHost(String url) {
-      Objects.requireNonNull(url, "hosts: a URL is null");
-      URI uri;
-      try {
-        uri = new URI(url.strip());
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("hosts: not a URL: " + url, e);
-      }
-      String scheme = uri.getScheme();
-      if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
-        throw new IllegalArgumentException(
-            "hosts: " + url + " must start with http:// or https://");
-      }
-      if (uri.getHost() == null) {
-        throw new IllegalArgumentException("hosts: " + url + " has no host");
-      }
-      String path = uri.getRawPath();
-      if ((path != null && !path.isEmpty() && !path.equals("/"))
-          || uri.getRawQuery() != null
-          || uri.getRawFragment() != null
-          || uri.getRawUserInfo() != null) {
-        throw new IllegalArgumentException(
-            "hosts: "
-                + url
-                + " must be scheme://host:port only (no path, query or credentials; use"
-                + " basicAuth or apiKey for credentials)");
-      }
-      return new HttpHost(uri.getHost(), uri.getPort(), scheme);
+      NodeUrl node = NodeUrl.parse("hosts", url, -1, "basicAuth or apiKey");
+      return new HttpHost(node.host(), node.port(), node.scheme());
     }
 
     private static Duration positive(Duration value, String name) {

@@ -60,9 +60,29 @@ class ElasticsearchSinkBuilderTest {
     assertThatThrownBy(() -> builder.hosts("http://localhost:9200/prefix"))
         .hasMessageContaining("no path");
     assertThatThrownBy(() -> builder.hosts("http://elastic:secret@localhost:9200"))
-        .hasMessageContaining("basicAuth or apiKey");
+        .hasMessageContaining("basicAuth or apiKey")
+        .hasMessageNotContaining("secret");
     assertThatThrownBy(() -> builder.hosts(new String[0]))
         .hasMessageContaining("hosts must not be empty");
+  }
+
+  @Test
+  void errorsAboutAUrlNeverEchoItsCredentials() {
+    ElasticsearchSink.Builder builder = ElasticsearchSink.builder();
+    for (String url :
+        new String[] {
+          "ftp://elastic:secret@localhost:9200",
+          "http://elastic:secret@localhost:9200/prefix",
+          "http://elastic:sec ret@localhost:9200",
+          "http://localhost:9200/?api_key=secret"
+        }) {
+      assertThatThrownBy(() -> builder.hosts(url))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("hosts: ")
+          .hasMessageNotContaining("secret")
+          .hasMessageNotContaining("sec ret")
+          .hasNoCause();
+    }
   }
 
   @Test

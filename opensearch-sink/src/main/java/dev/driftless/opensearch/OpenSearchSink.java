@@ -7,14 +7,13 @@ import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.search.IndexRouting;
+import dev.driftless.search.NodeUrl;
 import dev.driftless.search.SearchSink;
 import dev.driftless.search.SearchSinkSettings;
 import dev.driftless.search.SearchTransport;
 import dev.driftless.search.StoredDocument;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -24,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +141,7 @@ public final class OpenSearchSink implements VersionedSink {
   public static final class Builder {
     private @Nullable OpenSearchClient client;
     private final List<HttpHost> hosts = new ArrayList<>();
+    private final List<NodeUrl> nodes = new ArrayList<>();
     private @Nullable String username;
     private @Nullable String password;
     private @Nullable Path trustStore;
@@ -163,34 +162,26 @@ public final class OpenSearchSink implements VersionedSink {
       return this;
     }
 
-    /** The nodes to connect to, e.g. {@code https://search-1:9200}. Excludes {@link #client}. */
+    /**
+     * The nodes to connect to, e.g. {@code https://search-1:9200} (port 9200 when absent). No path,
+     * query or credentials: give credentials with {@link #basicAuth}. Excludes {@link #client}.
+     *
+     * @throws IllegalArgumentException naming the URL (its credentials hidden) that is not one
+     */
     public Builder urls(String... urls) {
       Objects.requireNonNull(urls, "urls");
       for (String url : urls) {
-        Objects.requireNonNull(url, "url");
-        URI uri;
-        try {
-          uri = new URI(url);
-        } catch (URISyntaxException e) {
-          throw new IllegalArgumentException("urls: not a URL: " + url, e);
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-          throw new IllegalArgumentException("urls: scheme must be http or https: " + url);
-        }
-        if (uri.getHost() == null) {
-          throw new IllegalArgumentException("urls: no host in " + url);
-        }
-        if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
-          throw new IllegalArgumentException("urls: a path prefix is not supported: " + url);
-        }
-        int port = uri.getPort() == -1 ? 9200 : uri.getPort();
-        hosts.add(new HttpHost(scheme, uri.getHost(), port));
+        NodeUrl node = NodeUrl.parse("urls", url, 9200, "basicAuth");
+        nodes.add(node);
+        hosts.add(new HttpHost(node.scheme(), node.host(), node.port()));
       }
       return this;
     }
 
-    /** HTTP basic authentication for the nodes given with {@link #urls}. */
+    /**
+     * HTTP basic authentication for the nodes given with {@link #urls}. Over plain {@code http} the
+     * credentials travel readable: {@link #build()} logs a warning then.
+     */
     public Builder basicAuth(String username, String password) {
       Objects.requireNonNull(username, "username");
       Objects.requireNonNull(password, "password");
@@ -348,6 +339,8 @@ public final class OpenSearchSink implements VersionedSink {
       if (given != null) {
         transport = new OpenSearchClientTransport(given, null);
       } else {
+        NodeUrl.warnIfCredentialsInClear(
+            nodes, username != null ? Optional.of("basicAuth") : Optional.empty());
         OpenSearchTransport owned = buildTransport();
         transport = new OpenSearchClientTransport(new OpenSearchClient(owned), owned);
       }

@@ -1685,23 +1685,41 @@ public final class PostgresSource implements ChangeSource {
 
     /**
      * The server's JDBC URL, {@code jdbc:postgresql://host:port/database} (query parameters such as
-     * {@code sslmode} are kept). Either this or {@link #host} and {@link #database}.
+     * {@code sslmode} are kept). Either this or {@link #host} and {@link #database}. It must not
+     * carry the password (a {@code password=} parameter or {@code user:password@}): give it with
+     * {@link #password}, so that it never shows in a URL.
+     *
+     * @throws IllegalArgumentException if it is not a PostgreSQL JDBC URL or carries a password;
+     *     the message shows the URL with its credentials hidden
      */
     public Builder jdbcUrl(String jdbcUrl) {
+      this.jdbcUrl = checkJdbcUrl(jdbcUrl);
+      return this;
+    }
+
+    private static String checkJdbcUrl(String jdbcUrl) {
       Objects.requireNonNull(jdbcUrl, "jdbcUrl");
       if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
         throw new IllegalArgumentException(
-            "jdbcUrl must start with jdbc:postgresql:, was " + jdbcUrl);
+            "jdbcUrl must start with jdbc:postgresql:, was "
+                + dev.driftless.core.internal.Redaction.redact(jdbcUrl));
       }
-      this.jdbcUrl = jdbcUrl;
-      return this;
+      if (dev.driftless.core.internal.Redaction.carriesPassword(jdbcUrl)) {
+        throw new IllegalArgumentException(
+            "jdbcUrl must not carry a password ("
+                + dev.driftless.core.internal.Redaction.redact(jdbcUrl)
+                + "): give it with password(...), so that it never shows in a URL");
+      }
+      return jdbcUrl;
     }
 
     /** The server's host name or address. */
     public Builder host(String host) {
       Objects.requireNonNull(host, "host");
       if (!HOST.matcher(host).matches()) {
-        throw new IllegalArgumentException("host is not a host name or address: " + host);
+        throw new IllegalArgumentException(
+            "host is not a host name or address: "
+                + dev.driftless.core.internal.Redaction.redact(host));
       }
       this.host = host;
       return this;

@@ -35,6 +35,33 @@ class PostgresSourceBuilderTest {
   }
 
   @Test
+  void aJdbcUrlCarryingAPasswordIsRefusedNamingPasswordAndWithoutShowingIt() {
+    for (String url :
+        List.of(
+            "jdbc:postgresql://db/shop?user=app&password=s3cret",
+            "jdbc:postgresql://db/shop?PASSWORD=s3cret&sslmode=require",
+            "jdbc:postgresql://app:s3cret@db/shop")) {
+      assertThatThrownBy(() -> PostgresSource.builder().jdbcUrl(url))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("password(...)")
+          .hasMessageNotContaining("s3cret");
+      assertThatThrownBy(
+              () ->
+                  dev.driftless.postgres.reconcile.PostgresFingerprintReader.builder().jdbcUrl(url))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("password(...)")
+          .hasMessageNotContaining("s3cret");
+    }
+  }
+
+  @Test
+  void aJdbcUrlOfAnotherKindIsRefusedWithoutShowingItsCredentials() {
+    assertThatThrownBy(() -> PostgresSource.builder().jdbcUrl("postgresql://app:secret@db/shop"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("jdbcUrl must start with jdbc:postgresql:, was postgresql://app:***@db/shop");
+  }
+
+  @Test
   void namesThatCouldInjectSqlAreRefusedNamingTheSetting() {
     assertThatThrownBy(() -> valid().slotName("s'); DROP TABLE x; --"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract of {@link DeadLetterStore} (rules D1.1–D1.10 of the TCK's {@code SPEC.md}). Extend
+ * The contract of {@link DeadLetterStore} (rules D1.1–D1.12 of the TCK's {@code SPEC.md}). Extend
  * it and implement {@link #createStore()}; durable stores also implement {@link #reopen}.
  *
  * <p>Each test gets a new, empty store and closes it (and any reopened one) afterwards.
@@ -206,11 +206,11 @@ public abstract class DeadLetterStoreContract {
   }
 
   /**
-   * D1.10: keys of every shape a database accepts round-trip: an empty id, composites with empty
+   * D1.12: keys of every shape a database accepts round-trip: an empty id, composites with empty
    * parts, and an id of 2,500 characters.
    */
   @Test
-  void rule_D1_10_keysOfEveryShapeRoundTrip() throws Exception {
+  void rule_D1_12_keysOfEveryShapeRoundTrip() throws Exception {
     List<DocumentKey> keys =
         List.of(
             DocumentKey.of("orders", ""),
@@ -241,6 +241,69 @@ public abstract class DeadLetterStoreContract {
     for (DeadLetter letter : letters) {
       assertThat(store().get(letter.id())).contains(letter);
     }
+  }
+
+  @Test
+  void rule_D1_10_aNewerOrEqualLetterOfAStoredKeyReplacesItsLetter() throws Exception {
+    DeadLetter first = letterOf("first", "k", 17, 2, FIRST, FIRST);
+    DeadLetter other = letterOf("other", "o", 3, 1, FIRST, FIRST);
+    store().put(first);
+    store().put(other);
+    DeadLetter equal = letterOf("equal", "k", 17, 1, LAST, LAST);
+    store().put(equal);
+    DeadLetter newer = letterOf("newer", "k", 18, 3, LAST.plusSeconds(5), LAST.plusSeconds(5));
+    store().put(newer);
+
+    DeadLetter live =
+        new DeadLetter(
+            "newer",
+            newer.key(),
+            newer.version(),
+            newer.position(),
+            newer.operation(),
+            newer.payload(),
+            newer.errorType(),
+            newer.errorMessage(),
+            6,
+            FIRST,
+            newer.lastFailedAt());
+    assertThat(store().count()).isEqualTo(2);
+    assertThat(store().get("first")).isEmpty();
+    assertThat(store().get("equal")).isEmpty();
+    assertThat(store().remove("first")).isFalse();
+    assertThat(store().get("newer")).contains(live);
+    assertThat(store().list(10)).containsExactly(live, other);
+    reopenIfDurable();
+    assertThat(store().list(10)).containsExactly(live, other);
+  }
+
+  @Test
+  void rule_D1_11_anOlderLetterOfAStoredKeyIsNotStoredAndPutSucceeds() throws Exception {
+    DeadLetter stored = letterOf("stored", "k", 18, 1, FIRST, FIRST);
+    store().put(stored);
+    store().put(letterOf("older", "k", 17, 4, LAST, LAST));
+
+    assertThat(store().count()).isEqualTo(1);
+    assertThat(store().get("older")).isEmpty();
+    assertThat(store().list(10)).containsExactly(stored);
+    reopenIfDurable();
+    assertThat(store().list(10)).containsExactly(stored);
+  }
+
+  private static DeadLetter letterOf(
+      String id, String key, long version, int attempts, Instant first, Instant last) {
+    return new DeadLetter(
+        id,
+        DocumentKey.of("orders", key),
+        Version.of(version),
+        Long.toString(version * 10),
+        "upsert",
+        Document.of("id", key, "v", version),
+        "mapper_parsing_exception",
+        "failed to parse field [v] of " + id,
+        attempts,
+        first,
+        last);
   }
 
   /** The running test's store. */

@@ -122,8 +122,15 @@ public final class PipelineRunner implements AutoCloseable {
   private @Nullable Throwable failure;
   private boolean pollStopped;
 
+  /** Whether the sink's start returned; until then nothing is written. Guarded by lock. */
+  private boolean sinkStarted;
+
+  /** Why the sink is unavailable, while the pipeline retries it. Guarded by lock. */
+  private @Nullable String sinkOutage;
+
   private @Nullable Thread pollThread;
   private @Nullable Thread dispatchThread;
+  private @Nullable Thread sinkStartThread;
   private @Nullable ExecutorService writers;
   private final java.util.concurrent.CountDownLatch terminated =
       new java.util.concurrent.CountDownLatch(1);
@@ -149,26 +156,38 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    SinkContext sinkContext =
+        new SinkContext() {
+          @Override
+          public String pipelineName() {
+            return settings.name();
+          }
+
+          @Override
+          public int maxBatchEvents() {
+            return settings.batchSize();
+          }
+
+          @Override
+          public long maxBatchBytes() {
+            return settings.batchBytes();
+          }
+        };
+    boolean sinkStarted = false;
     try {
-      settings
-          .sink()
-          .start(
-              new SinkContext() {
-                @Override
-                public String pipelineName() {
-                  return settings.name();
-                }
-
-                @Override
-                public int maxBatchEvents() {
-                  return settings.batchSize();
-                }
-
-                @Override
-                public long maxBatchBytes() {
-                  return settings.batchBytes();
-                }
-              });
+      try {
+        settings.sink().start(sinkContext);
+        sinkStarted = true;
+      } catch (RetriableException e) {
+        // The index is unreachable right now (a rolling restart, or the application started
+        // first): an outage like any other, retried in the background; nothing is written before.
+        LOG.warn(
+            "Pipeline {}: the sink is unavailable ({}); starting anyway and retrying it with"
+                + " backoff",
+            settings.name(),
+            e.toString());
+        recordSinkOutage(e);
+      }
       settings
           .source()
           .start(
@@ -218,9 +237,77 @@ public final class PipelineRunner implements AutoCloseable {
     dispatch.setDaemon(true);
     pollThread = poll;
     dispatchThread = dispatch;
+    if (sinkStarted) {
+      markSinkStarted();
+    } else {
+      Thread retry =
+          new Thread(
+              new SinkStartRetry(
+                  settings.sink(),
+                  sinkContext,
+                  retryPolicy(),
+                  settings.outageDeadline(),
+                  new SinkStartRetry.Listener() {
+                    @Override
+                    public void retrying(Throwable cause) {
+                      recordSinkOutage(cause);
+                    }
+
+                    @Override
+                    public void started() {
+                      LOG.info("Pipeline {}: the sink started; writing begins", settings.name());
+                      markSinkStarted();
+                    }
+
+                    @Override
+                    public void failed(DriftlessException cause) {
+                      fail(cause);
+                    }
+
+                    @Override
+                    public boolean stopping() {
+                      return isStopping() || isDraining();
+                    }
+                  }),
+              threadName("sink-start"));
+      retry.setDaemon(true);
+      sinkStartThread = retry;
+      retry.start();
+    }
     poll.start();
     dispatch.start();
     LOG.info("Pipeline {} started", settings.name());
+  }
+
+  /** Lets the dispatcher write: the sink has started. */
+  private void markSinkStarted() {
+    lock.lock();
+    try {
+      sinkStarted = true;
+      sinkOutage = null;
+      wakeAllLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Records why the sink is unavailable, for {@link #status()}. */
+  private void recordSinkOutage(Throwable cause) {
+    lock.lock();
+    try {
+      sinkOutage = String.valueOf(cause);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean isDraining() {
+    lock.lock();
+    try {
+      return state == State.DRAINING;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private Throwable requireFailure() {
@@ -332,7 +419,8 @@ public final class PipelineRunner implements AutoCloseable {
       long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
       lock.lock();
       try {
-        while (state == State.DRAINING && inFlightEvents > 0) {
+        // A sink that never started cannot drain anything: its events are replayed by the next run.
+        while (state == State.DRAINING && inFlightEvents > 0 && sinkStarted) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             LOG.warn(
@@ -369,7 +457,7 @@ public final class PipelineRunner implements AutoCloseable {
 
   private void stopThreads() {
     Thread self = Thread.currentThread();
-    for (Thread t : new Thread[] {pollThread, dispatchThread}) {
+    for (Thread t : new Thread[] {pollThread, dispatchThread, sinkStartThread}) {
       if (t != null && t != self) {
         t.interrupt();
       }
@@ -379,7 +467,7 @@ public final class PipelineRunner implements AutoCloseable {
       w.shutdownNow();
     }
     try {
-      for (Thread t : new Thread[] {pollThread, dispatchThread}) {
+      for (Thread t : new Thread[] {pollThread, dispatchThread, sinkStartThread}) {
         if (t != null && t != self) {
           t.join(5_000);
         }
@@ -483,6 +571,7 @@ public final class PipelineRunner implements AutoCloseable {
           streamEventsReceived - committedStreamEvents,
           lagTime,
           f == null ? null : String.valueOf(f.getMessage()),
+          sinkOutage,
           details,
           now);
     } finally {
@@ -746,7 +835,9 @@ public final class PipelineRunner implements AutoCloseable {
     }
     if (mapError != null && mapErrorType != null) {
       entry.attempts = 1;
-      Outcome outcome = deadLetter(entry, mapErrorType, mapError);
+      // The raw row may hold columns the mapper drops (a password hash): its letter keeps what a
+      // replay needs (key, version, position) and the error, never the row.
+      Outcome outcome = deadLetter(entry, mapErrorType, mapError, false);
       if (outcome != null) {
         lock.lock();
         try {
@@ -792,7 +883,7 @@ public final class PipelineRunner implements AutoCloseable {
             if (state == State.STOPPED || state == State.FAILED) {
               return;
             }
-            if (!ready.isEmpty() && activeBatches < limit.concurrency()) {
+            if (sinkStarted && !ready.isEmpty() && activeBatches < limit.concurrency()) {
               long lingerLeft = lingerLeftNanos();
               if (lingerLeft <= 0) {
                 break;
@@ -890,6 +981,12 @@ public final class PipelineRunner implements AutoCloseable {
     boolean throttled = false;
     try {
       throttled = writeWithRetry(batch);
+      lock.lock();
+      try {
+        sinkOutage = null; // the sink answered
+      } finally {
+        lock.unlock();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
@@ -924,6 +1021,7 @@ public final class PipelineRunner implements AutoCloseable {
                   try {
                     retries++;
                     Throwable last = e.getLastException();
+                    sinkOutage = String.valueOf(last);
                     if (last instanceof RetriableException r && r.throttled()) {
                       throttled[0] = true;
                       limit.onThrottled(System.nanoTime());
@@ -1054,7 +1152,8 @@ public final class PipelineRunner implements AutoCloseable {
   private void finish(Item item, WriteResult result) throws InterruptedException {
     Outcome outcome;
     if (result instanceof WriteResult.Rejected rejected) {
-      outcome = deadLetter(item.newest, rejected.errorType(), rejected.reason());
+      // The mapped document is what the index would hold: the letter may keep it.
+      outcome = deadLetter(item.newest, rejected.errorType(), rejected.reason(), true);
       if (outcome == null) {
         return; // the pipeline failed: the entry stays unsettled, never committed past
       }
@@ -1082,10 +1181,6 @@ public final class PipelineRunner implements AutoCloseable {
     }
   }
 
-  /**
-   * Stores a dead letter; returns the outcome to settle with, or {@code null} if the store failed
-   * (the pipeline then stops, and the entry is never committed past).
-   */
   /** A change the source could not read: stored at once, on the poll thread (see SourceContext). */
   private void storeUnreadable(DeadLetter letter) throws Exception {
     settings.deadLetterStore().put(letter);
@@ -1104,7 +1199,12 @@ public final class PipelineRunner implements AutoCloseable {
         letter.errorMessage());
   }
 
-  private @Nullable Outcome deadLetter(Entry entry, String errorType, String message) {
+  /**
+   * Stores a dead letter; returns the outcome to settle with, or {@code null} if the store failed
+   * (the pipeline then stops, and the entry is never committed past).
+   */
+  private @Nullable Outcome deadLetter(
+      Entry entry, String errorType, String message, boolean keepPayload) {
     ReplayTicket ticket = entry.ticket;
     if (ticket != null && !ticket.deadLetterOnFailure) {
       ticket.fail(errorType, message);
@@ -1118,6 +1218,9 @@ public final class PipelineRunner implements AutoCloseable {
             message,
             Math.max(1, entry.attempts),
             clock.instant());
+    if (!keepPayload) {
+      letter = letter.withoutPayload();
+    }
     try {
       settings.deadLetterStore().put(letter);
     } catch (Exception e) {
@@ -1318,6 +1421,7 @@ public final class PipelineRunner implements AutoCloseable {
     Map<DocumentKey, ReplayTicket> tickets = repairTickets(byKey.keySet(), false);
     int replayed = 0;
     int failedAgain = 0;
+    int superseded = 0;
     for (Map.Entry<DocumentKey, List<DeadLetter>> e : byKey.entrySet()) {
       ReplayTicket ticket = tickets.get(e.getKey());
       boolean success = false;
@@ -1331,19 +1435,39 @@ public final class PipelineRunner implements AutoCloseable {
       }
       for (DeadLetter letter : e.getValue()) {
         try {
-          if (success) {
-            settings.deadLetterStore().remove(letter.id());
-            replayed++;
+          if (settleReplayedLetter(letter, success, type, message)) {
+            if (success) {
+              replayed++;
+            } else {
+              failedAgain++;
+            }
           } else {
-            settings.deadLetterStore().put(letter.failedAgain(type, message, clock.instant()));
-            failedAgain++;
+            superseded++;
           }
         } catch (Exception ex) {
           throw new DriftlessException("updating the dead-letter store failed: " + ex, ex);
         }
       }
     }
-    return new Pipeline.ReplayResult(replayed, failedAgain);
+    return new Pipeline.ReplayResult(replayed, failedAgain, superseded);
+  }
+
+  /**
+   * Removes a replayed letter, or records its failed attempt; false if the letter was no longer
+   * stored as read: a newer letter of its key superseded it while the replay ran (it stays for the
+   * next replay), or a store keeping several letters per key listed an older one beside it.
+   */
+  private boolean settleReplayedLetter(
+      DeadLetter letter, boolean success, String type, String message) throws Exception {
+    if (success) {
+      return settings.deadLetterStore().remove(letter.id());
+    }
+    Optional<DeadLetter> stored = settings.deadLetterStore().get(letter.id());
+    if (stored.isEmpty()) {
+      return false;
+    }
+    settings.deadLetterStore().put(stored.get().failedAgain(type, message, clock.instant()));
+    return true;
   }
 
   // ---------------------------------------------------------------- state per key

@@ -35,7 +35,17 @@ import java.util.List;
  */
 public interface VersionedSink extends AutoCloseable {
 
-  /** Prepares the sink (connects, checks or creates indices). May block. */
+  /**
+   * Prepares the sink (connects, checks or creates indices). May block.
+   *
+   * <p>If the index cannot be reached now (connection refused, timeout, 5xx), throw a {@link
+   * dev.driftless.core.RetriableException}: the pipeline then starts anyway, reports the sink as in
+   * an outage, and calls {@code start} again with its backoff (within its {@code outageDeadline})
+   * until it returns; nothing is written before. So {@code start} must be safe to call again after
+   * it threw. Anything else it throws (a {@link dev.driftless.core.ConfigurationException} for
+   * refused credentials or an untrusted certificate) fails {@code Pipeline.start}, or stops the
+   * pipeline if found on a later attempt.
+   */
   default void start(SinkContext context) throws Exception {}
 
   /** Writes a batch; see the class documentation for what the results mean. May block. */

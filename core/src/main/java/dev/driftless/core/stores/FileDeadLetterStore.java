@@ -12,20 +12,16 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,20 +32,35 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every change is one appended line, {@code {"op":"put", ...letter...}} or {@code
  * {"op":"remove","id":...}}, and the file is forced to disk ({@code fsync}) before {@link #put} or
- * {@link #remove} returns. The file is created readable and writable by its owner only (0600),
- * since payloads hold user data. Opening the file replays it; a torn last line (a crash in the
- * middle of a write) is ignored, because its write never returned. When removed letters make up
- * most of the file, it is rewritten compactly (to a temporary file, forced, then atomically moved
- * over).
+ * {@link #remove} returns. Opening the file replays it, applying the one-letter-per-key rule of
+ * {@link DeadLetterStore} to the puts in order (so a file written before that rule collapses to one
+ * letter per key); a torn last line (a crash in the middle of a write) is ignored, because its
+ * write never returned. When superseded and removed letters make up most of the file, it is
+ * rewritten compactly (to a temporary file, forced, then atomically moved over).
  *
- * <p>Thread-safe within one process; one file must not be shared by two open stores.
+ * <h2>Permissions</h2>
+ *
+ * <p>Letters hold user data (the document a sink refused), so on a POSIX file system the file is
+ * created readable and writable by its owner only (0600), and an existing file that others may read
+ * or write is tightened to 0600 when opened (with a warning naming its old mode). On a file system
+ * without POSIX permissions (Windows) nothing is changed: the file inherits the access rules of its
+ * directory, so keep it in a directory only the service's account can read.
+ *
+ * <h2>Exclusive use</h2>
+ *
+ * <p>One file serves one open store. While open, the store holds an exclusive lock on a sibling
+ * file, {@code <file>.lock} (not on the data file itself, which compaction replaces); a second
+ * store opened on the same file, in this JVM or in another process, fails at once with an {@link
+ * IllegalStateException} saying so. The operating system releases the lock when the process dies,
+ * however it dies; the lock file itself stays, empty, and is reused.
+ *
+ * <p>Thread-safe.
  */
 public final class FileDeadLetterStore implements DeadLetterStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileDeadLetterStore.class);
-  private static final Set<PosixFilePermission> OWNER_ONLY =
-      PosixFilePermissions.fromString("rw-------");
 
   private final Path file;
+  private final FileChannel lockChannel;
 
   /** What the file holds, replayed on open; the file is the durable log of its changes. */
   private final InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
@@ -58,24 +69,43 @@ public final class FileDeadLetterStore implements DeadLetterStore {
   private long linesInFile;
   private boolean closed;
 
-  private FileDeadLetterStore(Path file) throws IOException {
+  private FileDeadLetterStore(Path file, FileChannel lockChannel) throws IOException {
     this.file = file;
+    this.lockChannel = lockChannel;
     this.channel = openForAppend(file);
     replay();
   }
 
   /**
-   * Opens (creating if absent) the store in {@code file}. The parent directory must exist.
+   * Opens (creating if absent) the store in {@code file}, and locks it for this store. The parent
+   * directory must exist.
    *
-   * @throws UncheckedIOException if the file cannot be created, read or locked
+   * @throws IllegalStateException if another open store, in this process or another, holds the file
+   * @throws UncheckedIOException if the file cannot be created, read, locked or made owner-only
    */
   public static FileDeadLetterStore open(Path file) {
     Objects.requireNonNull(file, "file");
+    Path absolute = file.toAbsolutePath();
+    FileChannel lock;
     try {
-      return new FileDeadLetterStore(file.toAbsolutePath());
+      lock = PrivateFiles.lockExclusively(lockFile(absolute), "dead-letter file " + absolute);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open dead-letter file " + file, e);
+      throw new UncheckedIOException("cannot lock dead-letter file " + absolute, e);
     }
+    try {
+      return new FileDeadLetterStore(absolute, lock);
+    } catch (IOException | RuntimeException e) {
+      PrivateFiles.closeQuietly(lock);
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot open dead-letter file " + absolute, io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  /** The sibling file whose lock marks the store as open. */
+  static Path lockFile(Path file) {
+    return file.resolveSibling(file.getFileName() + ".lock");
   }
 
   /** The file this store writes. */
@@ -87,8 +117,13 @@ public final class FileDeadLetterStore implements DeadLetterStore {
   public synchronized void put(DeadLetter letter) throws IOException {
     Objects.requireNonNull(letter, "letter");
     ensureOpen();
+    if (letters.resolve(letter) == null) {
+      return; // the key holds a newer letter: nothing changes, nothing to write
+    }
+    // The line holds the letter as put; replaying the file applies the same rule to it again.
     append(encode(letter));
-    letters.put(letter); // a replaced letter keeps its place (first put)
+    letters.put(letter);
+    compactIfMostlyObsolete();
   }
 
   @Override
@@ -113,9 +148,7 @@ public final class FileDeadLetterStore implements DeadLetterStore {
     line.put("id", id);
     append(line);
     letters.remove(id);
-    if (linesInFile > 64 && linesInFile > 4L * letters.count()) {
-      compact();
-    }
+    compactIfMostlyObsolete();
     return true;
   }
 
@@ -128,7 +161,11 @@ public final class FileDeadLetterStore implements DeadLetterStore {
   public synchronized void close() throws IOException {
     if (!closed) {
       closed = true;
-      channel.close();
+      try {
+        channel.close();
+      } finally {
+        PrivateFiles.closeQuietly(lockChannel); // closing the channel releases the lock
+      }
     }
   }
 
@@ -139,14 +176,14 @@ public final class FileDeadLetterStore implements DeadLetterStore {
   }
 
   private static FileChannel openForAppend(Path file) throws IOException {
-    if (!Files.exists(file)) {
-      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-      } else {
-        Files.createFile(file);
-      }
-    }
+    PrivateFiles.createOwnerOnly(file);
     return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+  }
+
+  private void compactIfMostlyObsolete() throws IOException {
+    if (linesInFile > 64 && linesInFile > 4L * letters.count()) {
+      compact();
+    }
   }
 
   private void append(Map<String, @Nullable Object> line) throws IOException {
@@ -202,11 +239,8 @@ public final class FileDeadLetterStore implements DeadLetterStore {
   private void compact() throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".compact");
     Files.deleteIfExists(tmp);
-    try (FileChannel out =
-        FileChannel.open(
-            tmp,
-            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
+    PrivateFiles.createOwnerOnly(tmp);
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       for (DeadLetter letter : letters.list(Integer.MAX_VALUE)) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         DocumentJson.writeValue(encode(letter), bytes);

@@ -251,7 +251,7 @@ class PipelineRunnerTest {
       assertThat(p.awaitIdle(Duration.ofSeconds(10))).isTrue();
       assertThat(dls.count()).isEqualTo(1);
       Pipeline.ReplayResult result = p.replayDeadLetters(10);
-      assertThat(result).isEqualTo(new Pipeline.ReplayResult(1, 0));
+      assertThat(result).isEqualTo(new Pipeline.ReplayResult(1, 0, 0));
       assertThat(dls.count()).isZero();
       assertThat(
               ((ChangeEvent.Upsert) sink.index.get(DocumentKey.of("t", "b")))

@@ -4,6 +4,7 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
+import dev.driftless.core.internal.Redaction;
 import dev.driftless.core.spi.FingerprintReader;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -568,12 +569,18 @@ public final class PostgresFingerprintReader implements FingerprintReader {
 
     /**
      * A {@code jdbc:postgresql:} URL to open one connection per call with. Either this or {@link
-     * #dataSource}.
+     * #dataSource}. It must not carry the password: give it with {@link #password}.
      */
     public Builder jdbcUrl(String jdbcUrl) {
       Objects.requireNonNull(jdbcUrl, "jdbcUrl");
       if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
         throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql:");
+      }
+      if (Redaction.carriesPassword(jdbcUrl)) {
+        throw new IllegalArgumentException(
+            "jdbcUrl must not carry a password ("
+                + Redaction.redact(jdbcUrl)
+                + "): give it with password(...), so that it never shows in a URL");
       }
       this.jdbcUrl = jdbcUrl;
       return this;
