@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The source's role needs {@code CREATE} on the database the first time (to create the schema),
  * or an administrator creates schema and table beforehand and grants the role {@code SELECT,
- * INSERT, UPDATE, DELETE} on the table (docs/postgres.md, "Backfill and repair").
+ * INSERT, UPDATE} on the table (docs/postgres.md, "Server set-up").
  *
  * <p>Used from the source's poll thread; a save commits (with the server's {@code
  * synchronous_commit}) before it returns. A broken connection is reopened on the next call.
