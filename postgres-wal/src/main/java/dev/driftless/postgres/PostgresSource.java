@@ -90,10 +90,11 @@ import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
  * <p>With {@link Builder#backfill} the source copies the current rows of tables while streaming:
  * key-ordered chunks, each read in one read-only transaction with its snapshot and WAL LSN, held
  * until the stream has passed that LSN, then emitted at it, minus keys of transactions the snapshot
- * missed although they committed before it (their own events carry them). Progress is saved in the
- * pipeline's checkpoint store once settled. The {@link #repairReader()} gives rows a version from
- * the same snapshot rule and retries a snapshot that could have raced a commit. See
- * docs/postgres.md, "Backfill and repair".
+ * missed although they committed before it (their own events carry them). Progress is saved once
+ * settled: in the pipeline's checkpoint store if one is configured, otherwise in table {@code
+ * driftless.backfill_progress} of the source database, so that a restart resumes it. The {@link
+ * #repairReader()} gives rows a version from the same snapshot rule and retries a snapshot that
+ * could have raced a commit. See docs/postgres.md, "Backfill and repair".
  */
 public final class PostgresSource implements ChangeSource {
 
