@@ -1,5 +1,6 @@
 package dev.driftless.core;
 
+import dev.driftless.core.internal.DefaultCheckpointStore;
 import dev.driftless.core.internal.PipelineRunner;
 import dev.driftless.core.internal.PipelineSettings;
 import dev.driftless.core.spi.ChangeSource;
@@ -7,7 +8,6 @@ import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.DeadLetterStore;
 import dev.driftless.core.spi.DocumentMapper;
 import dev.driftless.core.spi.VersionedSink;
-import dev.driftless.core.stores.InMemoryCheckpointStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -181,7 +181,7 @@ public final class Pipeline implements AutoCloseable {
     private @Nullable VersionedSink sink;
     private DocumentMapper mapper = DocumentMapper.identity();
     private @Nullable DeadLetterStore deadLetterStore;
-    private CheckpointStore checkpointStore = new InMemoryCheckpointStore();
+    private CheckpointStore checkpointStore = new DefaultCheckpointStore();
     private int batchSize = 500;
     private long batchBytes = 5L * 1024 * 1024;
     private Duration linger = Duration.ofMillis(5);
@@ -234,7 +234,13 @@ public final class Pipeline implements AutoCloseable {
       return this;
     }
 
-    /** Where sources that keep no position of their own save it. Default: in memory. */
+    /**
+     * Where sources that keep no position of their own save it, and where sources save progress
+     * (such as a backfill's) that must survive a restart. Default: in memory, and sources that can
+     * keep their progress durable by themselves do so (a PostgreSQL source keeps its backfill
+     * progress in its database; see docs/guarantees.md, "Restarts"). Once set, sources use this
+     * store, so set a durable one ({@code FileCheckpointStore}) or none.
+     */
     public Builder checkpointStore(CheckpointStore checkpointStore) {
       this.checkpointStore = Objects.requireNonNull(checkpointStore, "checkpointStore");
       return this;

@@ -1,5 +1,6 @@
 package dev.driftless.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,6 +41,46 @@ class PipelineBuilderTest {
         .source(SOURCE)
         .sink(SINK)
         .deadLetterStore(new InMemoryDeadLetterStore());
+  }
+
+  /** Records what the pipeline told it at start. */
+  static final class ContextRecordingSource implements ChangeSource {
+    volatile @org.jspecify.annotations.Nullable SourceContext context;
+
+    @Override
+    public void start(SourceContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public List<ChangeEvent> poll(int maxEvents, Duration maxWait) {
+      return List.of();
+    }
+
+    @Override
+    public void commit(SourcePosition position) {}
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void sourceLearnsWhetherTheCheckpointStoreWasConfigured() throws Exception {
+    ContextRecordingSource byDefault = new ContextRecordingSource();
+    try (Pipeline p = valid().source(byDefault).build().start()) {
+      assertThat(java.util.Objects.requireNonNull(byDefault.context).checkpointStoreConfigured())
+          .isFalse();
+    }
+    ContextRecordingSource configured = new ContextRecordingSource();
+    try (Pipeline p =
+        valid()
+            .source(configured)
+            .checkpointStore(new dev.driftless.core.stores.InMemoryCheckpointStore())
+            .build()
+            .start()) {
+      assertThat(java.util.Objects.requireNonNull(configured.context).checkpointStoreConfigured())
+          .isTrue();
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.driftless.postgres;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.RetriableException;
@@ -158,33 +159,49 @@ final class Backfill {
   }
 
   /**
-   * Resolves the tables and loads persisted progress. {@code shapes} are the replicated tables by
-   * qualified name.
+   * Checks the tables against the replicated ones ({@code shapes}, by qualified name) and resolves
+   * them. Called before the source creates anything, so that a wrong table fails the start first.
+   *
+   * @throws ConfigurationException naming a table the source does not replicate
    */
-  void start(
-      Map<String, TableShape> shapes,
-      CheckpointStore store,
-      String progressName,
-      Clock clock,
-      boolean startOver)
-      throws Exception {
+  void resolve(Map<String, TableShape> shapes) {
     List<TableShape> resolved = new ArrayList<>();
     for (String t : settings.tables()) {
       TableShape shape = shapes.get(t);
       if (shape == null) {
-        throw new IllegalStateException(
-            "backfill table " + t + " is not one the source replicates (tables/publication)");
+        throw new ConfigurationException(
+            "backfill table "
+                + t
+                + " is not one the source replicates (tables/publication): replicated are "
+                + shapes.keySet());
       }
       resolved.add(shape);
       collections.add(TableShape.collectionOf(shape.schema(), shape.table()));
     }
     this.tables = List.copyOf(resolved);
+  }
+
+  /**
+   * Saves "nothing done yet" under {@code progressName}, durably: the source does this before it
+   * creates a replication slot, so that a crash at any point after finds no progress (or "done")
+   * that belonged to an earlier slot.
+   */
+  void reset(CheckpointStore store, String progressName) throws Exception {
+    store.save(progressName, format(new Progress(0, null, 0)));
+  }
+
+  /**
+   * Loads persisted progress ({@link #resolve} first). With {@code startOver} the progress is reset
+   * first.
+   */
+  void start(CheckpointStore store, String progressName, Clock clock, boolean startOver)
+      throws Exception {
     this.store = store;
     this.progressName = progressName;
     this.clock = clock;
     if (startOver) {
       // Durable at once: a crash before the first chunk settles must not find an old "done".
-      store.save(progressName, format(new Progress(0, null, 0)));
+      reset(store, progressName);
     }
     Optional<String> saved = store.load(progressName);
     if (saved.isPresent() && saved.get().equals(DONE)) {

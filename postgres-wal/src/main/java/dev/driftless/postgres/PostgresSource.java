@@ -8,6 +8,7 @@ import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.ChangeSource;
+import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.RepairReader;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.postgres.types.TypeRegistry;
@@ -88,10 +89,11 @@ import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
  * <p>With {@link Builder#backfill} the source copies the current rows of tables while streaming:
  * key-ordered chunks, each read in one read-only transaction with its snapshot and WAL LSN, held
  * until the stream has passed that LSN, then emitted at it, minus keys of transactions the snapshot
- * missed although they committed before it (their own events carry them). Progress is saved in the
- * pipeline's checkpoint store once settled. The {@link #repairReader()} gives rows a version from
- * the same snapshot rule and retries a snapshot that could have raced a commit. See
- * docs/postgres.md, "Backfill and repair".
+ * missed although they committed before it (their own events carry them). Progress is saved once
+ * settled: in the pipeline's checkpoint store if one is configured, otherwise in table {@code
+ * driftless.backfill_progress} of the source database, so that a restart resumes it. The {@link
+ * #repairReader()} gives rows a version from the same snapshot rule and retries a snapshot that
+ * could have raced a commit. See docs/postgres.md, "Backfill and repair".
  */
 public final class PostgresSource implements ChangeSource {
 
@@ -164,6 +166,14 @@ public final class PostgresSource implements ChangeSource {
   private final RecentCommits recent = new RecentCommits();
   private volatile @Nullable Backfill backfill;
   private @Nullable SourceContext context;
+  // Where the backfill keeps its progress (resolved at start), and the table if it is ours.
+  private @Nullable CheckpointStore backfillProgress;
+  private @Nullable ProgressTable progressTable;
+  // Set once this run's pg_create_logical_replication_slot returned: a failure later in start
+  // drops the slot again.
+  private boolean createdSlotThisRun;
+  // Names this source's spill files (slot and database), so that leftovers are recognised.
+  private String spillOwner = "unstarted";
   private long nextNudgeNanos;
   private long nextForgetNanos;
 
@@ -222,7 +232,6 @@ public final class PostgresSource implements ChangeSource {
     }
     started = true;
     clock = context.clock();
-    boolean resync = false;
     Connection c;
     try {
       c = openRegularConnection();
@@ -230,6 +239,23 @@ public final class PostgresSource implements ChangeSource {
       throw new RetriableException("could not connect to PostgreSQL: " + e.getMessage(), e);
     }
     admin = c;
+    try {
+      startOn(c, context);
+    } catch (Exception e) {
+      if (createdSlotThisRun) {
+        dropSlotAfterFailedStart(e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Validates everything that can be validated (server, role, tables, publication, backfill tables,
+   * the progress store), and only then creates the publication and the slot, connects and starts
+   * the backfill.
+   */
+  private void startOn(Connection c, SourceContext context) throws Exception {
+    boolean resync = false;
     ReplicationSetup.checkServer(c);
     ReplicationSetup.checkRole(c);
     int versionNum = ReplicationSetup.serverVersionNum(c);
@@ -241,12 +267,24 @@ public final class PostgresSource implements ChangeSource {
         settings.protocolVersion() == 0 ? highest : Math.min(settings.protocolVersion(), highest);
     decoder = new PgOutputDecoder(protocolVersion);
 
-    List<String> tables = preparePublication(c);
+    boolean publicationExists = ReplicationSetup.publicationExists(c, settings.publication());
+    List<String> tables = replicatedTables(c, publicationExists);
     shapes = ReplicationSetup.describeTables(c, tables, settings.allowReplicaIdentityFull());
     repairReader.tables(shapes.values());
+    Backfill fill = backfill;
+    CheckpointStore progress = context.checkpointStore();
+    if (fill != null) {
+      fill.resolve(shapes);
+      progress = progressStore(context, c);
+    }
+    backfillProgress = progress;
+    if (!publicationExists) {
+      ReplicationSetup.createPublication(c, settings.publication(), settings.tables());
+    }
 
+    boolean created = false;
     if (!settings.temporarySlot()) {
-      Optional<ReplicationSetup.SlotState> slot = ReplicationSetup.slot(c, settings.slotName());
+      Optional<ReplicationSetup.SlotState> slot = existingSlot(c);
       if (slot.isPresent()) {
         try {
           ReplicationSetup.checkSlot(c, settings.slotName(), slot.get());
@@ -258,7 +296,13 @@ public final class PostgresSource implements ChangeSource {
           resync = true;
         }
       } else if (settings.createSlot()) {
+        if (fill != null) {
+          // Before the slot exists: a crash from here on finds no progress of an older slot.
+          fill.reset(progress, backfillName(context));
+        }
         ReplicationSetup.createSlot(c, settings.slotName());
+        createdSlotThisRun = true;
+        created = true;
       } else {
         throw new DriftlessException(
             "replication slot '"
@@ -282,15 +326,25 @@ public final class PostgresSource implements ChangeSource {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
+    // The slot is ours now (one walsender at a time): no other process of this source is running,
+    // so spill files named after it are leftovers of a killed one.
+    spillOwner = settings.slotName() + "." + ReplicationSetup.databaseIdentity(c);
+    int leftovers = SpillFile.deleteLeftovers(settings.spillDirectory(), spillOwner);
+    if (leftovers > 0) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "deleted {0} spill file(s) a previous run of slot {1} left in {2}",
+          leftovers,
+          settings.slotName(),
+          settings.spillDirectory());
+    }
     this.context = context;
     recordStart(c);
     if (resync) {
       startResyncBackfill();
-    } else {
-      Backfill b = backfill;
-      if (b != null) {
-        b.start(shapes, context.checkpointStore(), backfillName(context), clock, false);
-      }
+    } else if (fill != null) {
+      // A new slot (or a temporary one) streams from now: progress of an earlier one is void.
+      fill.start(progress, backfillName(context), clock, created || settings.temporarySlot());
     }
     refreshStatus();
   }
@@ -314,6 +368,82 @@ public final class PostgresSource implements ChangeSource {
             LsnPosition.parseLsn(rs.getString(1)), TxSnapshot.parse(rs.getString(2)));
       }
     }
+  }
+
+  /**
+   * The slot if it exists. A slot still being created by a backend of this source whose client died
+   * (killed while {@code pg_create_logical_replication_slot} waited for running transactions) is
+   * not a slot yet: nothing was ever streamed from it. Its backend is terminated, which drops it,
+   * and the slot counts as absent, to be created afresh.
+   */
+  private Optional<ReplicationSetup.SlotState> existingSlot(Connection c) throws SQLException {
+    Optional<ReplicationSetup.SlotState> slot = ReplicationSetup.slot(c, settings.slotName());
+    if (slot.isEmpty()) {
+      return slot;
+    }
+    java.util.OptionalInt creator = ReplicationSetup.creatingBackend(c, settings.slotName());
+    if (creator.isEmpty()) {
+      return slot;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "replication slot {0} is still being created by backend {1}, left by a run that died"
+            + " during the creation; terminating it and creating the slot afresh",
+        settings.slotName(),
+        creator.getAsInt());
+    ReplicationSetup.terminateBackend(c, creator.getAsInt());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (System.nanoTime() < deadline) {
+      slot = ReplicationSetup.slot(c, settings.slotName());
+      if (slot.isEmpty() || ReplicationSetup.creatingBackend(c, settings.slotName()).isEmpty()) {
+        // Gone, or its creation completed meanwhile (then it is a slot like any other).
+        return slot;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+    throw new DriftlessException(
+        "replication slot '"
+            + settings.slotName()
+            + "' is still being created by backend "
+            + creator.getAsInt()
+            + ", which did not stop within 15 s of pg_terminate_backend");
+  }
+
+  /** Start failed after this run created the slot: drop it, so that it holds no WAL. */
+  private void dropSlotAfterFailedStart(Exception cause) {
+    closeReplication(false);
+    try {
+      dropSlotWithRetry();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "start failed; dropped replication slot {0} which it had created",
+          settings.slotName());
+    } catch (Exception e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /**
+   * Where the backfill keeps its progress: the configured checkpoint store, or, when the pipeline
+   * has only its in-memory default, a table in the source database (durable without any setting).
+   */
+  private CheckpointStore progressStore(SourceContext ctx, Connection c) throws Exception {
+    if (ctx.checkpointStoreConfigured()) {
+      return ctx.checkpointStore();
+    }
+    if ("true".equals(ReplicationSetup.single(c, "SELECT pg_is_in_recovery()::text"))) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "backfill progress of slot {0} is kept in memory only: the database is a standby, where"
+              + " the source cannot keep it, and the pipeline has no checkpointStore. Configure"
+              + " one (FileCheckpointStore) so that a restart resumes the backfill.",
+          settings.slotName());
+      return ctx.checkpointStore();
+    }
+    ProgressTable table = new ProgressTable(this::openRegularConnection, settings.slotName());
+    table.prepare();
+    progressTable = table;
+    return table;
   }
 
   private String backfillName(SourceContext ctx) {
@@ -360,12 +490,18 @@ public final class PostgresSource implements ChangeSource {
             configured == null ? 1000 : configured.chunkRows(),
             configured == null ? 0 : configured.rowsPerSecond());
     Backfill b = newBackfill(all);
+    b.resolve(shapes);
+    CheckpointStore progress = backfillProgress;
+    if (progress == null) {
+      progress = progressStore(ctx, adminConnection());
+      backfillProgress = progress;
+    }
     b.onDone(
         () -> {
           settings.onResynced().run();
           ctx.resynced();
         });
-    b.start(shapes, ctx.checkpointStore(), backfillName(ctx), clock, true);
+    b.start(progress, backfillName(ctx), clock, true);
     backfill = b;
   }
 
@@ -385,10 +521,14 @@ public final class PostgresSource implements ChangeSource {
     nextConnectAttemptNanos = 0;
   }
 
-  private List<String> preparePublication(Connection c) throws SQLException {
+  /**
+   * The tables to replicate: the configured ones, which an existing publication must publish, or
+   * every table the publication publishes (except the source's own schema). Creates nothing.
+   */
+  private List<String> replicatedTables(Connection c, boolean publicationExists)
+      throws SQLException {
     String publication = settings.publication();
-    boolean exists = ReplicationSetup.publicationExists(c, publication);
-    if (!exists) {
+    if (!publicationExists) {
       if (settings.tables().isEmpty()) {
         throw new DriftlessException(
             "publication '"
@@ -401,10 +541,12 @@ public final class PostgresSource implements ChangeSource {
         throw new DriftlessException(
             "publication '" + publication + "' does not exist and createPublication is false");
       }
-      ReplicationSetup.createPublication(c, publication, settings.tables());
+      return settings.tables();
     }
-    List<String> published = ReplicationSetup.publishedTables(c, publication);
+    List<String> published = new ArrayList<>(ReplicationSetup.publishedTables(c, publication));
     if (settings.tables().isEmpty()) {
+      // A publication FOR ALL TABLES also publishes the backfill progress table.
+      published.removeIf(t -> t.startsWith(ProgressTable.SCHEMA + "."));
       if (published.isEmpty()) {
         throw new DriftlessException("publication '" + publication + "' publishes no table");
       }
@@ -616,6 +758,10 @@ public final class PostgresSource implements ChangeSource {
     if (backfill != null) {
       backfill.closeConnection();
     }
+    ProgressTable table = progressTable;
+    if (table != null) {
+      table.close();
+    }
     Connection c = admin;
     admin = null;
     try {
@@ -659,7 +805,7 @@ public final class PostgresSource implements ChangeSource {
     if (settings.password() != null) {
       props.setProperty("password", Objects.requireNonNull(settings.password()));
     }
-    props.setProperty("ApplicationName", "driftless-" + settings.slotName());
+    props.setProperty("ApplicationName", ReplicationSetup.applicationName(settings.slotName()));
     props.setProperty("connectTimeout", "10");
     props.setProperty("tcpKeepAlive", "true");
     return props;
@@ -1099,7 +1245,7 @@ public final class PostgresSource implements ChangeSource {
     } else if (m instanceof PgOutputMessage.StreamStart st) {
       currentStreamXid = st.xid();
       if (!spills.containsKey(st.xid())) {
-        spills.put(st.xid(), new SpillFile(settings.spillDirectory(), st.xid()));
+        spills.put(st.xid(), new SpillFile(settings.spillDirectory(), spillOwner, st.xid()));
       }
     } else if (m instanceof PgOutputMessage.StreamStop) {
       SpillFile f = spills.get(currentStreamXid);

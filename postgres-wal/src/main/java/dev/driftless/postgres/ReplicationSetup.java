@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -346,6 +347,61 @@ final class ReplicationSetup {
     if ("lost".equals(slot.walStatus())) {
       throw SlotInvalidatedException.of(slotName);
     }
+  }
+
+  /**
+   * The backend still creating {@code slot} on behalf of a source of the same slot name (its
+   * connection's application name): {@code pg_create_logical_replication_slot} waits for the
+   * transactions running when it started, and a client killed meanwhile leaves it waiting. While it
+   * waits the slot shows in {@code pg_replication_slots} as active, held by that backend, with no
+   * {@code confirmed_flush_lsn} yet; the backend's {@code pg_stat_activity} row shows the call.
+   */
+  static OptionalInt creatingBackend(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT s.active_pid FROM pg_replication_slots s"
+                + " JOIN pg_stat_activity a ON a.pid = s.active_pid"
+                + " WHERE s.slot_name = ? AND s.confirmed_flush_lsn IS NULL"
+                + " AND a.pid <> pg_backend_pid() AND a.application_name = ?"
+                + " AND a.query ILIKE '%pg_create_logical_replication_slot%'")) {
+      ps.setString(1, slot);
+      ps.setString(2, applicationName(slot));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? OptionalInt.of(rs.getInt(1)) : OptionalInt.empty();
+      }
+    }
+  }
+
+  /** The application name a source's connections carry, by which it recognises its own. */
+  static String applicationName(String slot) {
+    return "driftless-" + slot;
+  }
+
+  /** Terminates a backend; returns whether it was signalled. */
+  static boolean terminateBackend(Connection c, int pid) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+      ps.setInt(1, pid);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * A short name of the database (its name, and the cluster's system identifier where the role may
+   * read it), {@code [0-9a-f]{8}}: two databases on one machine get different names, one database
+   * always the same.
+   */
+  static String databaseIdentity(Connection c) throws SQLException {
+    String identity = single(c, "SELECT current_database()");
+    try {
+      identity += "/" + single(c, "SELECT system_identifier::text FROM pg_control_system()");
+    } catch (SQLException e) {
+      // not granted to this role: the database name alone must do
+    }
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return String.format(java.util.Locale.ROOT, "%08x", crc.getValue());
   }
 
   /** Creates a persistent pgoutput slot. */

@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class SpillFile implements Closeable {
 
+  private static final String SUFFIX = ".spill";
+
   /** One spilled change. */
   record Record(long subXid, int relationIndex, ByteBuffer message) {}
 
@@ -44,10 +46,15 @@ final class SpillFile implements Closeable {
   private long records;
   private boolean closed;
 
-  SpillFile(Path directory, long topXid) throws IOException {
+  /**
+   * A new file in {@code directory}, named after {@code owner} (see {@link #deleteLeftovers}).
+   *
+   * @param owner who spills: the source's slot and database, {@code [a-z0-9_.]} only
+   */
+  SpillFile(Path directory, String owner, long topXid) throws IOException {
     this.topXid = topXid;
     Files.createDirectories(directory);
-    this.path = Files.createTempFile(directory, "driftless-xid-" + topXid + "-", ".spill");
+    this.path = Files.createTempFile(directory, prefix(owner) + topXid + "-", SUFFIX);
     this.channel =
         FileChannel.open(
             path,
@@ -56,6 +63,43 @@ final class SpillFile implements Closeable {
             StandardOpenOption.TRUNCATE_EXISTING);
     this.out =
         new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+  }
+
+  private static String prefix(String owner) {
+    if (!owner.matches("[a-z0-9_.]{1,80}")) {
+      throw new IllegalArgumentException("spill owner must be [a-z0-9_.], was " + owner);
+    }
+    // Owners never hold '-', so no owner's prefix is the start of another's.
+    return "driftless-" + owner + "-xid-";
+  }
+
+  /**
+   * Deletes the spill files {@code owner} left in {@code directory} when its process died without
+   * closing them (a {@code kill -9}), and no other owner's. Call it only while no file of this
+   * owner is in use: the source calls it at start, once it holds its replication slot (which only
+   * one process at a time can).
+   *
+   * @return how many files were deleted
+   */
+  static int deleteLeftovers(Path directory, String owner) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return 0;
+    }
+    String prefix = prefix(owner);
+    int deleted = 0;
+    try (java.nio.file.DirectoryStream<Path> files =
+        Files.newDirectoryStream(directory, prefix + "*" + SUFFIX)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        // <prefix><xid>-<random>.spill: the rest after the prefix starts with the xid's digits.
+        if (name.length() > prefix.length()
+            && Character.isDigit(name.charAt(prefix.length()))
+            && Files.deleteIfExists(f)) {
+          deleted++;
+        }
+      }
+    }
+    return deleted;
   }
 
   long topXid() {

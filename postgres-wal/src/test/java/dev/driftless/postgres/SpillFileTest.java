@@ -32,7 +32,7 @@ class SpillFileTest {
 
   @Test
   void recordsComeBackInOrderAndTheFileIsDeletedOnClose() throws Exception {
-    SpillFile f = new SpillFile(dir, 7);
+    SpillFile f = new SpillFile(dir, "shop.0a1b2c3d", 7);
     for (int i = 0; i < 1000; i++) {
       f.append(7, 0, msg("m" + i));
     }
@@ -46,7 +46,7 @@ class SpillFileTest {
 
   @Test
   void anAbortedSubtransactionIsCutOutWithItsChildren() throws Exception {
-    SpillFile f = new SpillFile(dir, 7);
+    SpillFile f = new SpillFile(dir, "shop.0a1b2c3d", 7);
     f.append(7, 0, msg("top1"));
     f.append(8, 0, msg("sub8"));
     f.flush();
@@ -56,5 +56,33 @@ class SpillFileTest {
     f.abortSubtransaction(42); // never seen: nothing happens
     assertThat(read(f)).containsExactly("7:top1", "7:top2");
     f.close();
+  }
+
+  @Test
+  void leftoversOfOneOwnerAreDeletedAndNobodyElses() throws Exception {
+    // What a kill -9 leaves: open spill files of two sources (slot "shop" and slot "shop_2") and
+    // an unrelated file.
+    SpillFile mine1 = new SpillFile(dir, "shop.0a1b2c3d", 7);
+    SpillFile mine2 = new SpillFile(dir, "shop.0a1b2c3d", 1234567);
+    mine1.append(7, 0, msg("x"));
+    mine1.flush();
+    SpillFile otherSlot = new SpillFile(dir, "shop_2.0a1b2c3d", 7);
+    SpillFile otherDatabase = new SpillFile(dir, "shop.99999999", 7);
+    Path unrelated = Files.writeString(dir.resolve("driftless-shop.0a1b2c3d-notes.spill"), "keep");
+
+    assertThat(SpillFile.deleteLeftovers(dir, "shop.0a1b2c3d")).isEqualTo(2);
+
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .hasSize(3)
+          .contains(unrelated.getFileName().toString())
+          .anyMatch(n -> n.startsWith("driftless-shop_2.0a1b2c3d-xid-7-"))
+          .anyMatch(n -> n.startsWith("driftless-shop.99999999-xid-7-"));
+    }
+    assertThat(SpillFile.deleteLeftovers(dir.resolve("absent"), "shop.0a1b2c3d")).isZero();
+    mine1.close();
+    mine2.close();
+    otherSlot.close();
+    otherDatabase.close();
   }
 }

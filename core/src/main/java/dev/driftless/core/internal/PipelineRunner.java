@@ -203,6 +203,11 @@ public final class PipelineRunner implements AutoCloseable {
                 }
 
                 @Override
+                public boolean checkpointStoreConfigured() {
+                  return !(settings.checkpointStore() instanceof DefaultCheckpointStore);
+                }
+
+                @Override
                 public Clock clock() {
                   return clock;
                 }

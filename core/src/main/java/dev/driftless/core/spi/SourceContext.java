@@ -15,6 +15,17 @@ public interface SourceContext {
   /** Where a source that does not keep its own position stores it. */
   CheckpointStore checkpointStore();
 
+  /**
+   * Whether the user configured {@link #checkpointStore()} ({@code true}) or it is the pipeline's
+   * in-memory default ({@code false}), which forgets everything on restart. A source that can keep
+   * progress durable by itself (a PostgreSQL source, in its database) does so when this is {@code
+   * false}, so that a restart does not repeat work; when it is {@code true} it uses the store. The
+   * default answers {@code true}: a context that does not say is taken at its word.
+   */
+  default boolean checkpointStoreConfigured() {
+    return true;
+  }
+
   /** The pipeline's clock. */
   default Clock clock() {
     return Clock.systemUTC();
