@@ -31,19 +31,19 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The backfill of {@link BackfillSettings}: reads key-ordered chunks on a connection of its own and
- * hands them to the stream at the chunk's snapshot position (DESIGN §5). At most five chunks are in
- * memory: up to four held, read ahead while they wait for the stream, and the one before them in
- * the source's ready queue.
+ * hands each to the stream as soon as the stream is between two transactions (DESIGN §5). At most
+ * one chunk is held; the source reads the next one only when the previous one's rows have mostly
+ * left its ready queue, so memory is bounded by about two chunks.
  *
- * <p>Each chunk is one {@code REPEATABLE READ READ ONLY} transaction whose first statement returns
- * the snapshot and, taken after it, the WAL insert (or, on a standby, replay) LSN {@code L}. Every
- * transaction the snapshot saw wrote its commit record before {@code L}; every one it did not see
- * commits at or after {@code L}, except a transaction whose commit record was written before {@code
- * L} but which was not yet visible (the commit-visibility race). The rows get version {@code L-1}
- * and positions {@code (L-1, n)}: commit records are 8-byte aligned and at least 24 bytes long, so
- * no commit LSN equals {@code L-1}, and every change the read saw is below that version, every
- * change it did not see above — except the racing ones, whose keys {@link #release} drops (the
- * racing transaction's own events carry them).
+ * <p>Version rule. Each chunk is one {@code REPEATABLE READ READ ONLY} transaction. Its rows carry
+ * the stream's frontier {@code D} at the moment the chunk is handed over ({@link RecentCommits}):
+ * every commit at or below {@code D} has been decoded, and its events are ahead of the chunk in the
+ * stream; every later commit carries a higher version and follows. A row may carry {@code D} only
+ * if its snapshot includes every change at or below {@code D} of its key: a key changed by a
+ * decoded transaction the snapshot does not see (the commit-visibility race) is dropped from the
+ * chunk — that transaction's own events, ahead of the chunk, carry it. So progress does not wait
+ * for the stream to catch up with the chunk's snapshot: a backfill under replication lag advances
+ * as fast as its chunks settle.
  *
  * <p>Confined to the source's poll thread, except {@link #status}, which any thread may call.
  */
@@ -51,12 +51,8 @@ final class Backfill {
 
   private static final System.Logger LOG = System.getLogger(Backfill.class.getName());
   private static final Duration LOG_EVERY = Duration.ofSeconds(5);
-  private static final Duration NUDGE_AFTER = Duration.ofMillis(200);
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   private static final String DONE = "done";
-  // Chunks read ahead while earlier ones wait for the stream: the stream's lag, not the read,
-  // bounds a single chunk's turn-around, so a few in flight multiply throughput.
-  private static final int MAX_HELD = 4;
 
   /** Where the next chunk starts; persisted. {@code lastKey} null: at the table's start. */
   record Progress(int tableIndex, @Nullable List<String> lastKey, long rowsDone) {}
@@ -72,19 +68,20 @@ final class Backfill {
         DocumentKey key, Version version, LsnPosition position, UnreadableChange failure);
   }
 
+  /**
+   * A chunk read and not yet handed to the stream.
+   *
+   * @param generation {@link RecentCommits#generation()} read before the snapshot was taken
+   */
   private record Held(
       TableShape shape,
       String collection,
       List<Row> rows,
       TxSnapshot snapshot,
-      long lsn,
-      Progress after,
-      long heldSinceNanos) {}
+      long generation,
+      Progress after) {}
 
   private record Pending(LsnPosition last, Progress progress) {}
-
-  /** What one decoded transaction touched in the tables under backfill. */
-  private record Touch(long xid, long commitLsn, Set<DocumentKey> keys, Set<String> truncated) {}
 
   private final BackfillSettings settings;
   private final Callable<Connection> connector;
@@ -103,11 +100,10 @@ final class Backfill {
   /** Progress after the last chunk read (ahead of {@link #cursor} by the held chunks). */
   private Progress readCursor = new Progress(0, null, 0);
 
-  /** Chunks read and not yet released, oldest first; their LSNs do not decrease. */
-  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  /** The chunk read and not yet released, if any. */
+  private @Nullable Held held;
 
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private final ArrayDeque<Touch> touches = new ArrayDeque<>();
   private @Nullable Connection connection;
   private long nextReadNanos;
   private long nextLogNanos;
@@ -121,6 +117,7 @@ final class Backfill {
   private volatile long rowsTotal = -1;
   private volatile long rowsDropped;
   private volatile long chunksRead;
+  private volatile long chunksReread;
   private volatile double rate;
   private volatile long rowsThisRunStatus;
 
@@ -131,26 +128,22 @@ final class Backfill {
       (key, version, position, failure) -> {
         throw failure;
       };
-  private @Nullable RecentCommits recentCommits;
+  private final RecentCommits recent;
 
-  Backfill(BackfillSettings settings, Callable<Connection> connector, ColumnValueDecoder values) {
+  Backfill(
+      BackfillSettings settings,
+      Callable<Connection> connector,
+      ColumnValueDecoder values,
+      RecentCommits recent) {
     this.settings = settings;
     this.connector = connector;
     this.values = values;
+    this.recent = recent;
   }
 
   /** Where rows that cannot be made documents go. */
   void onUnreadable(UnreadableRows rows) {
     this.unreadableRows = rows;
-  }
-
-  /**
-   * The stream's record of what it decoded: a chunk whose snapshot misses a transaction that was
-   * finishing when the source started (and may have committed below the stream's start) is read
-   * again ({@link RecentCommits#unseenAtStart}).
-   */
-  void recentCommits(RecentCommits recent) {
-    this.recentCommits = recent;
   }
 
   /** Runs {@code listener} once when this backfill finishes. */
@@ -229,36 +222,22 @@ final class Backfill {
     return !done && store != null;
   }
 
-  /** Whether changes of {@code collection} must be remembered for the race rule. */
-  boolean tracks(String collection) {
-    return active() && collections.contains(collection);
+  /** The rows of a chunk. */
+  int chunkRows() {
+    return settings.chunkRows();
   }
 
-  /** A transaction was decoded (fully, or partly before a reconnect). */
-  void decoded(long xid, long commitLsn, Set<DocumentKey> keys, Set<String> truncated) {
-    if (active() && (!keys.isEmpty() || !truncated.isEmpty())) {
-      touches.add(new Touch(xid, commitLsn, keys, truncated));
-    }
-  }
-
-  /** The LSN the oldest held chunk waits for, or -1. */
-  long waitingFor() {
-    Held h = held.peek();
-    return h == null ? -1 : h.lsn();
-  }
-
-  /** Whether the held chunk has waited long enough that the source should make WAL move. */
-  boolean wantsNudge() {
-    Held h = held.peek();
-    return h != null && System.nanoTime() - h.heldSinceNanos() > NUDGE_AFTER.toNanos();
+  /** Whether a chunk is read and waits to be handed to the stream. */
+  boolean hasHeld() {
+    return held != null;
   }
 
   /**
    * Reads the next chunk if none is held and the throttle allows. Failures are logged and retried
    * later: the stream goes on meanwhile.
    */
-  void maybeRead(@Nullable LsnPosition lastDecoded) {
-    if (!active() || held.size() >= MAX_HELD || System.nanoTime() < nextReadNanos) {
+  void maybeRead() {
+    if (!active() || held != null || System.nanoTime() < nextReadNanos) {
       return;
     }
     if (readCursor.tableIndex() >= tables.size()) {
@@ -268,16 +247,9 @@ final class Backfill {
     long begin = System.nanoTime();
     try {
       Held h = read(tables.get(readCursor.tableIndex()));
-      if (lastDecoded != null
-          && lastDecoded.commitLsn() != h.lsn() - 1
-          && lastDecoded.compareTo(new LsnPosition(h.lsn() - 1, 0)) >= 0) {
-        // Cannot happen for a stream that follows the server; never emit behind the stream.
-        LOG.log(System.Logger.Level.WARNING, "backfill chunk behind the stream; reading again");
-        return;
-      }
       chunksRead++;
       // Even an empty chunk (a table's end) is held: its progress must follow the chunks before.
-      held.add(h);
+      held = h;
       readCursor = h.after();
       if (settings.rowsPerSecond() > 0) {
         nextReadNanos =
@@ -292,32 +264,43 @@ final class Backfill {
   }
 
   /**
-   * The stream has decoded every transaction with a commit LSN below the held chunk's: emits the
-   * chunk's rows that no racing transaction touched, through {@code emit}, at positions {@code
-   * (L-1, 0..)}.
+   * Hands the held chunk to the stream, which is between two transactions with {@code lastDecoded}
+   * its last position: emits, through {@code emit}, the rows whose keys no decoded transaction the
+   * chunk's snapshot missed has changed, with the frontier as their version, at positions after
+   * {@code lastDecoded}. A chunk read before transactions it may not see were forgotten is read
+   * again instead; before the stream has started, nothing happens.
    */
   void release(Consumer<ChangeEvent> emit, @Nullable LsnPosition lastDecoded) {
-    Held h = held.poll();
+    Held h = held;
     if (h == null) {
       return;
     }
-    Set<DocumentKey> racing = new HashSet<>();
-    boolean truncatedInRace = false;
-    for (Touch t : touches) {
-      if (Long.compareUnsigned(t.commitLsn(), h.lsn()) < 0 && !h.snapshot().sawCommitted(t.xid())) {
-        racing.addAll(t.keys());
-        truncatedInRace |= t.truncated().contains(h.collection());
-      }
+    List<DocumentKey> keys = new ArrayList<>(h.rows().size());
+    for (Row r : h.rows()) {
+      keys.add(r.key());
     }
-    touches.removeIf(t -> h.snapshot().belowXmin(t.xid()));
-    long version = h.lsn() - 1;
-    // No WAL since the previous chunk: same LSN, so its positions continue that chunk's.
+    RecentCommits.Verdict verdict = recent.check(h.snapshot(), keys, h.generation());
+    if (verdict.frontier() < 0
+        || (lastDecoded != null
+            && Long.compareUnsigned(lastDecoded.commitLsn(), verdict.frontier()) > 0)) {
+      // Not started, or the stream emitted part of a transaction it has not finished decoding
+      // (a reconnect cut it): the chunk waits, its positions must not fall behind the stream's.
+      return;
+    }
+    held = null;
+    if (verdict.retake()) {
+      chunksReread++;
+      readCursor = cursor;
+      return;
+    }
+    long version = verdict.frontier();
+    // Positions continue the stream's (or the previous chunk's) at the same version.
     long seq =
         lastDecoded != null && lastDecoded.commitLsn() == version ? lastDecoded.sequence() + 1 : 0;
     LsnPosition last = null;
     long dropped = 0;
     for (Row r : h.rows()) {
-      if (truncatedInRace || racing.contains(r.key())) {
+      if (verdict.racing().contains(r.key())) {
         dropped++;
         continue;
       }
@@ -345,7 +328,7 @@ final class Backfill {
     if (settled != null) {
       save(settled);
     }
-    if (pending.isEmpty() && held.isEmpty() && cursor.tableIndex() >= tables.size()) {
+    if (pending.isEmpty() && held == null && cursor.tableIndex() >= tables.size()) {
       finishWhenSettled();
     }
   }
@@ -388,14 +371,13 @@ final class Backfill {
   }
 
   private void finishWhenSettled() {
-    if (done || !pending.isEmpty() || !held.isEmpty()) {
+    if (done || !pending.isEmpty() || held != null) {
       return;
     }
     try {
       save(null);
       done = true;
       state = "done";
-      touches.clear();
       closeConnection();
       try {
         onDone.run();
@@ -454,17 +436,15 @@ final class Backfill {
     sql.append(" ORDER BY ").append(keyList).append(" LIMIT ").append(settings.chunkRows());
     String collection = TableShape.collectionOf(shape.schema(), shape.table());
     try {
+      long generation = recent.generation();
       TxSnapshot snapshot;
-      long lsn;
-      // The first statement fixes the transaction's snapshot; the LSN is read during it, after.
-      try (PreparedStatement ps = c.prepareStatement(PostgresRepairReader.SNAPSHOT_AND_LSN);
+      // The first statement fixes the transaction's snapshot.
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
           ResultSet rs = ps.executeQuery()) {
         rs.next();
         snapshot = TxSnapshot.parse(rs.getString(1));
-        lsn = LsnPosition.parseLsn(rs.getString(2));
       }
-      RecentCommits recent = recentCommits;
-      if (recent != null && committedAny(c, recent.unseenAtStart(snapshot))) {
+      if (committedAny(c, recent.unseenAtStart(snapshot))) {
         throw new RetriableException(
             "the chunk's snapshot misses a transaction that was finishing when the source started;"
                 + " reading it again",
@@ -510,7 +490,7 @@ final class Backfill {
           rows.size() < settings.chunkRows()
               ? new Progress(readCursor.tableIndex() + 1, null, readCursor.rowsDone() + rows.size())
               : new Progress(readCursor.tableIndex(), lastKey, readCursor.rowsDone() + rows.size());
-      return new Held(shape, collection, List.copyOf(rows), snapshot, lsn, next, System.nanoTime());
+      return new Held(shape, collection, List.copyOf(rows), snapshot, generation, next);
     } catch (SQLException e) {
       try {
         c.rollback();
@@ -635,6 +615,7 @@ final class Backfill {
         "backfillEtaSeconds",
         "done".equals(state) ? 0L : r > 0 && total >= 0 ? Math.round(remaining / r) : -1L);
     s.put("backfillChunks", chunksRead);
+    s.put("backfillChunksReread", chunksReread);
     s.put("backfillRowsLeftToStream", rowsDropped);
     s.put("backfillRowsReadThisRun", rowsThisRunStatus);
     return s;

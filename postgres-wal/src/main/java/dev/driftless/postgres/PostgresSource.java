@@ -174,7 +174,6 @@ public final class PostgresSource implements ChangeSource {
   private boolean createdSlotThisRun;
   // Names this source's spill files (slot and database), so that leftovers are recognised.
   private String spillOwner = "unstarted";
-  private long nextNudgeNanos;
   private long nextForgetNanos;
 
   private PostgresSource(Settings settings) {
@@ -189,8 +188,7 @@ public final class PostgresSource implements ChangeSource {
   }
 
   private Backfill newBackfill(BackfillSettings b) {
-    Backfill backfill = new Backfill(b, this::openRegularConnection, values);
-    backfill.recentCommits(recent);
+    Backfill backfill = new Backfill(b, this::openRegularConnection, values, recent);
     backfill.onUnreadable(
         (key, version, position, failure) ->
             deadLetterUnreadable(key, version, position, commitTimeNow(), failure));
@@ -395,8 +393,10 @@ public final class PostgresSource implements ChangeSource {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (System.nanoTime() < deadline) {
       slot = ReplicationSetup.slot(c, settings.slotName());
-      if (slot.isEmpty() || ReplicationSetup.creatingBackend(c, settings.slotName()).isEmpty()) {
-        // Gone, or its creation completed meanwhile (then it is a slot like any other).
+      // Gone, or its creation completed meanwhile (then it has a confirmed position and is a slot
+      // like any other). The terminated backend can leave pg_stat_activity before its half-made
+      // slot is removed, so the backend's absence alone says nothing.
+      if (slot.isEmpty() || slot.get().confirmedFlushLsn() != null) {
         return slot;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
@@ -596,10 +596,7 @@ public final class PostgresSource implements ChangeSource {
     long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
     List<ChangeEvent> out = new ArrayList<>(Math.min(maxEvents, 1024));
     long idleParkNanos = TimeUnit.MICROSECONDS.toNanos(200);
-    Backfill b = backfill;
-    if (b != null) {
-      b.maybeRead(lastDecoded);
-    }
+    releaseBackfill();
     forgetVisibleCommits();
     while (true) {
       while (out.size() < maxEvents && !ready.isEmpty()) {
@@ -1047,18 +1044,7 @@ public final class PostgresSource implements ChangeSource {
       // Between transactions with nothing pending: every commit below what was received is decoded.
       recent.decodedBelow(received);
     }
-    Backfill b = backfill;
-    if (b != null && b.waitingFor() >= 0) {
-      if (received >= b.waitingFor()) {
-        // The server has sent everything up to the chunk's LSN: every commit below it is decoded.
-        releaseBackfill(b.waitingFor());
-      } else if (b.wantsNudge() && System.nanoTime() >= nextNudgeNanos) {
-        // An idle server may not send a keepalive past the chunk's LSN for a while; a WAL-only
-        // message (no table is written) makes the stream pass it. Fails harmlessly on a standby.
-        nextNudgeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-        heartbeat();
-      }
-    }
+    releaseBackfill();
     if (ready.isEmpty()
         && release == null
         && tx == null
@@ -1163,35 +1149,30 @@ public final class PostgresSource implements ChangeSource {
     }
   }
 
-  /** Tells the backfill what a decoded transaction changed. */
+  /** Records what a decoded transaction changed, for the version rule of reads. */
   private void decodedTx(Tx t) {
     recent.decoded(t.xid, t.commitLsn, t.touched, t.truncated);
-    Backfill b = backfill;
-    if (b != null && b.active()) {
-      b.decoded(t.xid, t.commitLsn, Set.copyOf(t.touched), Set.copyOf(t.truncated));
-    }
   }
 
   /**
-   * Emits the held backfill chunk if the stream has decoded every commit below {@code lsn} and is
-   * between transactions (so that the chunk's positions fall between theirs).
+   * Between two transactions: hands the held backfill chunk to the stream (its positions fall
+   * between theirs), and reads the next one while the ready queue holds less than a chunk, so that
+   * memory stays bounded by about two chunks.
    */
-  private void releaseBackfill(long lsn) {
+  private void releaseBackfill() {
     Backfill b = backfill;
-    if (b == null || b.waitingFor() < 0 || b.waitingFor() > lsn || tx != null || release != null) {
+    if (b == null || !b.active() || tx != null || release != null) {
       return;
     }
-    while (b.waitingFor() >= 0 && b.waitingFor() <= lsn) {
-      b.release(
-          e -> {
-            ready.add(e);
-            lastDecoded = (LsnPosition) e.position();
-          },
-          lastDecoded);
+    if (!b.hasHeld() && ready.size() < b.chunkRows()) {
+      b.maybeRead();
     }
-    // The next chunk's read starts now rather than at the next poll: its wait for the stream
-    // overlaps the pipeline's work on this one.
-    b.maybeRead(lastDecoded);
+    b.release(
+        e -> {
+          ready.add(e);
+          lastDecoded = (LsnPosition) e.position();
+        },
+        lastDecoded);
   }
 
   private record Release(
@@ -1217,7 +1198,7 @@ public final class PostgresSource implements ChangeSource {
     if (m instanceof PgOutputMessage.Begin b) {
       // Commits come in LSN order: a transaction at or past the chunk's LSN means all below it
       // are decoded; the chunk goes first.
-      releaseBackfill(b.finalLsn());
+      releaseBackfill();
       tx = new Tx(b.finalLsn(), b.commitTime(), b.xid());
     } else if (m instanceof PgOutputMessage.Commit c) {
       Tx t = tx;
@@ -1238,7 +1219,7 @@ public final class PostgresSource implements ChangeSource {
     } else if (m instanceof PgOutputMessage.LogicalMessage lm) {
       // Carries no rows; a non-transactional one (a heartbeat) tells how far the stream is.
       if (!lm.transactional()) {
-        releaseBackfill(lm.lsn());
+        releaseBackfill();
       }
     } else if (m instanceof PgOutputMessage.Origin) {
       // Nothing to index: origins name where a change came from, messages carry no rows.
@@ -1255,7 +1236,7 @@ public final class PostgresSource implements ChangeSource {
       currentStreamXid = -1;
     } else if (m instanceof PgOutputMessage.StreamCommit sc) {
       SpillFile f = spills.remove(sc.xid());
-      releaseBackfill(sc.commitLsn());
+      releaseBackfill();
       Tx t = new Tx(sc.commitLsn(), sc.commitTime(), sc.xid());
       // The server counts relations announced in a committed streamed transaction as announced
       // for the whole session, and does not repeat them for later transactions.
