@@ -444,7 +444,7 @@ final class Backfill {
         rs.next();
         snapshot = TxSnapshot.parse(rs.getString(1));
       }
-      if (committedAny(c, recent.unseenAtStart(snapshot))) {
+      if (RecentCommits.anyCommitted(c, recent.unseenAtStart(snapshot))) {
         throw new RetriableException(
             "the chunk's snapshot misses a transaction that was finishing when the source started;"
                 + " reading it again",
@@ -498,26 +498,6 @@ final class Backfill {
         // the connection is closed by the caller
       }
       throw e;
-    }
-  }
-
-  /** Whether the server says one of these (64-bit) transactions committed. */
-  private static boolean committedAny(Connection c, List<Long> xids) throws SQLException {
-    if (xids.isEmpty()) {
-      return false;
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT count(*) FROM unnest(?::text[]) x WHERE pg_xact_status(x::xid8) = 'committed'")) {
-      String[] texts = new String[xids.size()];
-      for (int i = 0; i < texts.length; i++) {
-        texts[i] = Long.toString(xids.get(i));
-      }
-      ps.setArray(1, c.createArrayOf("text", texts));
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1) > 0;
-      }
     }
   }
 

@@ -79,7 +79,6 @@ final class PostgresRepairReader implements RepairReader {
   private final RecentCommits recent;
   private volatile Map<String, TableShape> shapesByCollection = Map.of();
   private @Nullable Connection connection;
-  private @Nullable Connection checkConnection;
   private final AtomicLong rereads = new AtomicLong();
 
   PostgresRepairReader(
@@ -254,7 +253,7 @@ final class PostgresRepairReader implements RepairReader {
           waitingFor = "the stream to start";
         } else if (verdict.retake()) {
           waitingFor = "a newer snapshot";
-        } else if (committedUnseen(recent.unseenAtStart(snapshot))) {
+        } else if (RecentCommits.anyCommitted(c, recent.unseenAtStart(snapshot))) {
           waitingFor = "transactions that were finishing when the source started";
         } else if (verdict.racing().size() == todo.size()) {
           waitingFor = "transactions that changed " + verdict.racing().size() + " keys";
@@ -362,27 +361,6 @@ final class PostgresRepairReader implements RepairReader {
       throw new InterruptedException("read of " + shape.qualifiedName());
     }
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(10, attempt)));
-  }
-
-  /** Whether the server says one of these (64-bit) transactions committed. */
-  private boolean committedUnseen(List<Long> xids) throws Exception {
-    if (xids.isEmpty()) {
-      return false;
-    }
-    Connection check = checkConnection();
-    try (PreparedStatement ps =
-        check.prepareStatement(
-            "SELECT count(*) FROM unnest(?::text[]) x WHERE pg_xact_status(x::xid8) = 'committed'")) {
-      String[] texts = new String[xids.size()];
-      for (int i = 0; i < texts.length; i++) {
-        texts[i] = Long.toString(xids.get(i));
-      }
-      ps.setArray(1, check.createArrayOf("text", texts));
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1) > 0;
-      }
-    }
   }
 
   /** {@code SELECT <columns as text> FROM <table> WHERE (<key>) IN (<keys cast from text[]>)}. */
@@ -569,18 +547,7 @@ final class PostgresRepairReader implements RepairReader {
     c.setReadOnly(true);
   }
 
-  private Connection checkConnection() throws Exception {
-    Connection c = checkConnection;
-    if (c == null || c.isClosed()) {
-      c = open(connector, "a repair read");
-      checkConnection = c;
-    }
-    return c;
-  }
-
   synchronized void closeConnection() {
-    ReplicationSetup.closeQuietly(checkConnection);
-    checkConnection = null;
     ReplicationSetup.closeQuietly(connection); // a new one is opened on the next read
     connection = null;
   }

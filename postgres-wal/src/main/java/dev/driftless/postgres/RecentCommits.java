@@ -174,6 +174,29 @@ final class RecentCommits {
     return unseen;
   }
 
+  /**
+   * Whether the server says one of these (64-bit) transactions committed: asked for the ones {@link
+   * #unseenAtStart} names, on any connection (the commit log is not snapshot-bound).
+   */
+  static boolean anyCommitted(java.sql.Connection c, List<Long> xids) throws java.sql.SQLException {
+    if (xids.isEmpty()) {
+      return false;
+    }
+    try (java.sql.PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*) FROM unnest(?::text[]) x WHERE pg_xact_status(x::xid8) = 'committed'")) {
+      String[] texts = new String[xids.size()];
+      for (int i = 0; i < texts.length; i++) {
+        texts[i] = Long.toString(xids.get(i));
+      }
+      ps.setArray(1, c.createArrayOf("text", texts));
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
+    }
+  }
+
   @Override
   public synchronized String toString() {
     return "RecentCommits[frontier="

@@ -120,7 +120,7 @@ class EdgeKeysIT {
   }
 
   @Test
-  void anOutOfLineKeyOf2500CharactersIsInsertedRekeyedAndDeleted() throws Exception {
+  void anOutOfLineKeyOf2500CharactersIsInsertedUpdatedRekeyedAndDeleted() throws Exception {
     exec(db, "INSERT INTO long_keys VALUES ('" + LONG_A + "', 1)");
     assertThat(
             query(
@@ -129,16 +129,26 @@ class EdgeKeysIT {
                     + " WHERE relname = 'long_keys'"))
         .as("the key is stored out of line")
         .isEqualTo("t");
+    // An update of another column: pgoutput sends the unchanged out-of-line key as "unchanged",
+    // and the key comes from the old key the server logs (it stopped the stream before).
+    exec(db, "UPDATE long_keys SET v = 2 WHERE id = '" + LONG_A + "'");
     exec(db, "UPDATE long_keys SET id = '" + LONG_B + "' WHERE id = '" + LONG_A + "'");
+    exec(db, "UPDATE long_keys SET v = 3 WHERE id = '" + LONG_B + "'");
     exec(db, "DELETE FROM long_keys WHERE id = '" + LONG_B + "'");
-    drain.until(d -> d.events.size() >= 4);
+    drain.until(d -> d.events.size() >= 6);
 
     DocumentKey a = DocumentKey.of("long_keys", LONG_A);
     DocumentKey b = DocumentKey.of("long_keys", LONG_B);
     assertThat(shapes(drain.events))
         .containsExactly(
-            "upsert " + a + " v=1", "delete " + a, "upsert " + b + " v=1", "delete " + b);
-    assertThat(((ChangeEvent.Upsert) drain.events.get(2)).document().get("id")).isEqualTo(LONG_B);
+            "upsert " + a + " v=1",
+            "upsert " + a + " v=2",
+            "delete " + a,
+            "upsert " + b + " v=2",
+            "upsert " + b + " v=3",
+            "delete " + b);
+    assertThat(((ChangeEvent.Upsert) drain.events.get(3)).document().get("id")).isEqualTo(LONG_B);
+    assertThat(((ChangeEvent.Upsert) drain.events.get(4)).document().get("id")).isEqualTo(LONG_B);
     assertThat(a.id()).hasSize(2_500);
   }
 
