@@ -5,6 +5,7 @@ import dev.driftless.core.Pipeline;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.postgres.PostgresSource;
+import dev.driftless.postgres.PostgresSourceBuilder;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
 import dev.driftless.search.IndexRouting;
@@ -68,7 +69,7 @@ final class EndToEnd {
         .build();
   }
 
-  PostgresSource.Builder source(String slot, List<String> tables) {
+  PostgresSourceBuilder source(String slot, List<String> tables) {
     return PostgresSource.builder()
         .jdbcUrl(jdbcUrl())
         .user(PostgresServer.SUPERUSER)

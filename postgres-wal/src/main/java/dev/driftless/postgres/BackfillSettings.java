@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What {@link PostgresSource.Builder#backfill(BackfillSettings)} copies into the index while the
+ * What {@link PostgresSourceBuilder#backfill(BackfillSettings)} copies into the index while the
  * stream runs: which tables, in chunks of how many rows, at most how fast. Immutable; build with
  * {@link #builder()}.
  *

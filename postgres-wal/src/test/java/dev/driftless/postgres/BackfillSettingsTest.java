@@ -35,7 +35,7 @@ class BackfillSettingsTest {
 
   @Test
   void aBackfillTableMustBeReplicated() {
-    PostgresSource.Builder source =
+    PostgresSourceBuilder source =
         PostgresSource.builder()
             .jdbcUrl("jdbc:postgresql://localhost/db")
             .user("u")

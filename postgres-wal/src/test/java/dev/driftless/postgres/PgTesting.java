@@ -52,7 +52,7 @@ final class PgTesting {
     }
   }
 
-  static PostgresSource.Builder source(String db, String slot, String publication) {
+  static PostgresSourceBuilder source(String db, String slot, String publication) {
     return PostgresSource.builder()
         .jdbcUrl(server().jdbcUrl(db))
         .user(PostgresServer.SUPERUSER)

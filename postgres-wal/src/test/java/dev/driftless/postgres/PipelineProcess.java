@@ -45,7 +45,7 @@ public final class PipelineProcess {
       int eq = arg.indexOf('=');
       a.put(arg.substring(0, eq), arg.substring(eq + 1));
     }
-    PostgresSource.Builder source =
+    PostgresSourceBuilder source =
         PostgresSource.builder()
             .jdbcUrl(a.get("url"))
             .user(PostgresServer.SUPERUSER)

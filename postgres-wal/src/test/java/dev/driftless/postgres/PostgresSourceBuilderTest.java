@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** Configuration is validated when set and when built; names that could inject SQL are refused. */
 class PostgresSourceBuilderTest {
 
-  private static PostgresSource.Builder valid() {
+  private static PostgresSourceBuilder valid() {
     return PostgresSource.builder()
         .host("localhost")
         .database("app")

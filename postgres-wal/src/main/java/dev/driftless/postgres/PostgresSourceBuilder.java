@@ -1,0 +1,397 @@
+package dev.driftless.postgres;
+
+import dev.driftless.postgres.PostgresSource.TruncateMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures a {@link PostgresSource}. Each setter checks its argument at once ({@link
+ * NullPointerException} naming it, {@link IllegalArgumentException} for a bad value); {@link
+ * #build()} checks the combination ({@link IllegalStateException}). Not thread-safe.
+ */
+public final class PostgresSourceBuilder {
+  private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]{0,62}");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+
+  private @Nullable String jdbcUrl;
+  private @Nullable String host;
+  private int port = 5432;
+  private @Nullable String database;
+  private @Nullable String user;
+  private @Nullable String password;
+  private @Nullable String slotName;
+  private @Nullable String publication;
+  private final Set<String> tables = new LinkedHashSet<>();
+  private boolean createSlot = true;
+  private boolean createPublication = true;
+  private boolean temporarySlot;
+  private boolean dropSlotOnClose;
+  private boolean allowReplicaIdentityFull;
+  private boolean streaming = true;
+  private int protocolVersion;
+  private Duration statusInterval = Duration.ofSeconds(10);
+  private Duration heartbeatInterval = Duration.ZERO;
+  private Duration reconnectBackoffMin = Duration.ofMillis(100);
+  private Duration reconnectBackoffMax = Duration.ofSeconds(10);
+  private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+  private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
+  private @Nullable ColumnValueDecoder decoder;
+  private @Nullable BackfillSettings backfill;
+  private boolean resyncOnSlotLoss;
+  private Runnable onResynced = () -> {};
+
+  PostgresSourceBuilder() {}
+
+  /**
+   * Whether an invalidated slot ({@code wal_status = 'lost'}, or gone) is dropped, created again
+   * and every replicated table backfilled (with the chunk size and throttle of {@link #backfill},
+   * else 1,000 rows unthrottled), instead of failing with {@link SlotInvalidatedException}. Rows
+   * deleted while changes were lost stay in the index until reconciliation removes them. Not with
+   * {@link #temporarySlot}. Default false.
+   */
+  public PostgresSourceBuilder resyncOnSlotLoss(boolean resync) {
+    this.resyncOnSlotLoss = resync;
+    return this;
+  }
+
+  /**
+   * Called once a resync backfill after slot loss ({@link #resyncOnSlotLoss}) has finished, so that
+   * the application starts a reconciliation run: rows deleted while changes were lost are phantoms
+   * in the index that only reconciliation finds. Runs on the pipeline's poll thread: hand the work
+   * off (for example {@code executor.submit(reconciler::run)}), never block.
+   */
+  public PostgresSourceBuilder onResynced(Runnable listener) {
+    this.onResynced = Objects.requireNonNull(listener, "onResynced");
+    return this;
+  }
+
+  /**
+   * Copies the current rows of the given tables into the index while the stream runs (read-only: it
+   * works against a standby and writes nothing but, when the server is idle, a WAL-only logical
+   * message). Progress is kept in the pipeline's checkpoint store and survives restarts; once done
+   * it does not run again. Default none. See docs/postgres.md, "Backfill and repair".
+   */
+  public PostgresSourceBuilder backfill(BackfillSettings backfill) {
+    this.backfill = Objects.requireNonNull(backfill, "backfill");
+    return this;
+  }
+
+  /**
+   * The server's JDBC URL, {@code jdbc:postgresql://host:port/database} (query parameters such as
+   * {@code sslmode} are kept). Either this or {@link #host} and {@link #database}. It must not
+   * carry the password (a {@code password=} parameter or {@code user:password@}): give it with
+   * {@link #password}, so that it never shows in a URL.
+   *
+   * @throws IllegalArgumentException if it is not a PostgreSQL JDBC URL or carries a password; the
+   *     message shows the URL with its credentials hidden
+   */
+  public PostgresSourceBuilder jdbcUrl(String jdbcUrl) {
+    this.jdbcUrl = checkJdbcUrl(jdbcUrl);
+    return this;
+  }
+
+  private static String checkJdbcUrl(String jdbcUrl) {
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException(
+          "jdbcUrl must start with jdbc:postgresql:, was "
+              + dev.driftless.core.internal.Redaction.redact(jdbcUrl));
+    }
+    if (dev.driftless.core.internal.Redaction.carriesPassword(jdbcUrl)) {
+      throw new IllegalArgumentException(
+          "jdbcUrl must not carry a password ("
+              + dev.driftless.core.internal.Redaction.redact(jdbcUrl)
+              + "): give it with password(...), so that it never shows in a URL");
+    }
+    return jdbcUrl;
+  }
+
+  /** The server's host name or address. */
+  public PostgresSourceBuilder host(String host) {
+    Objects.requireNonNull(host, "host");
+    if (!HOST.matcher(host).matches()) {
+      throw new IllegalArgumentException(
+          "host is not a host name or address: "
+              + dev.driftless.core.internal.Redaction.redact(host));
+    }
+    this.host = host;
+    return this;
+  }
+
+  /** The server's port, 1 to 65535. Default 5432. */
+  public PostgresSourceBuilder port(int port) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be in 1..65535, was " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  /** The database to replicate. */
+  public PostgresSourceBuilder database(String database) {
+    this.database = identifier(database, "database");
+    return this;
+  }
+
+  /** The role to connect as: it needs REPLICATION (or superuser) and SELECT on the tables. */
+  public PostgresSourceBuilder user(String user) {
+    Objects.requireNonNull(user, "user");
+    if (user.isBlank()) {
+      throw new IllegalArgumentException("user must not be blank");
+    }
+    this.user = user;
+    return this;
+  }
+
+  /** The role's password. Default none. */
+  public PostgresSourceBuilder password(String password) {
+    this.password = Objects.requireNonNull(password, "password");
+    return this;
+  }
+
+  /** The replication slot: lower-case letters, digits and underscores, at most 63. Required. */
+  public PostgresSourceBuilder slotName(String slotName) {
+    Objects.requireNonNull(slotName, "slotName");
+    if (!SLOT_NAME.matcher(slotName).matches()) {
+      throw new IllegalArgumentException(
+          "slotName must be 1 to 63 lower-case letters, digits or underscores, was '"
+              + slotName
+              + "'");
+    }
+    this.slotName = slotName;
+    return this;
+  }
+
+  /** The publication: an identifier (letters, digits, {@code _}, {@code $}). Required. */
+  public PostgresSourceBuilder publication(String publication) {
+    this.publication = identifier(publication, "publication");
+    return this;
+  }
+
+  /**
+   * The tables to replicate, as {@code table} (schema {@code public}) or {@code schema.table}.
+   * Default: every table of the publication. Changes of other tables are ignored; a missing
+   * publication is created for exactly these tables.
+   */
+  public PostgresSourceBuilder tables(List<String> tables) {
+    Objects.requireNonNull(tables, "tables");
+    Set<String> checked = new LinkedHashSet<>();
+    for (int i = 0; i < tables.size(); i++) {
+      String t = Objects.requireNonNull(tables.get(i), "tables[" + i + "]");
+      String[] parts = ReplicationSetup.splitQualified(t);
+      identifier(parts[0], "tables[" + i + "] schema");
+      identifier(parts[1], "tables[" + i + "]");
+      checked.add(parts[0] + "." + parts[1]);
+    }
+    this.tables.clear();
+    this.tables.addAll(checked);
+    return this;
+  }
+
+  /** Whether to create the slot when it does not exist. Default true. */
+  public PostgresSourceBuilder createSlot(boolean createSlot) {
+    this.createSlot = createSlot;
+    return this;
+  }
+
+  /** Whether to create the publication (for {@link #tables}) when absent. Default true. */
+  public PostgresSourceBuilder createPublication(boolean createPublication) {
+    this.createPublication = createPublication;
+    return this;
+  }
+
+  /**
+   * Whether the slot is temporary: created with the connection and gone with it. For tests and
+   * throw-away pipelines only: a lost connection then fails with {@link SlotInvalidatedException}.
+   * Default false.
+   */
+  public PostgresSourceBuilder temporarySlot(boolean temporarySlot) {
+    this.temporarySlot = temporarySlot;
+    return this;
+  }
+
+  /** Whether {@link PostgresSource#close()} drops the slot (stop retaining WAL). Default false. */
+  public PostgresSourceBuilder dropSlotOnClose(boolean dropSlotOnClose) {
+    this.dropSlotOnClose = dropSlotOnClose;
+    return this;
+  }
+
+  /**
+   * Whether a table with neither primary key nor replica identity index but with REPLICA IDENTITY
+   * FULL is accepted, keyed by all its columns. Default false: such a table is refused at start.
+   */
+  public PostgresSourceBuilder allowReplicaIdentityFull(boolean allow) {
+    this.allowReplicaIdentityFull = allow;
+    return this;
+  }
+
+  /**
+   * Whether the server may stream large in-progress transactions (spilled to disk here until their
+   * commit). Default true.
+   */
+  public PostgresSourceBuilder streaming(boolean streaming) {
+    this.streaming = streaming;
+    return this;
+  }
+
+  /** The pgoutput protocol version, 1 to 4, or 0 for the highest the server offers. Default 0. */
+  public PostgresSourceBuilder protocolVersion(int version) {
+    if (version < 0 || version > 4) {
+      throw new IllegalArgumentException("protocolVersion must be in 0..4, was " + version);
+    }
+    this.protocolVersion = version;
+    return this;
+  }
+
+  /**
+   * How often status updates (flush LSN) are sent while reading, 100 ms to 1 h; keep it well below
+   * the server's {@code wal_sender_timeout}. Default 10 s.
+   */
+  public PostgresSourceBuilder statusInterval(Duration interval) {
+    this.statusInterval =
+        range(interval, "statusInterval", Duration.ofMillis(100), Duration.ofHours(1));
+    return this;
+  }
+
+  /**
+   * How often to write a heartbeat ({@code pg_logical_emit_message}) into this database's WAL, so
+   * that the slot advances even when only other databases write; zero disables it, else 1 s to 1 h.
+   * Default zero.
+   */
+  public PostgresSourceBuilder heartbeatInterval(Duration interval) {
+    Objects.requireNonNull(interval, "heartbeatInterval");
+    this.heartbeatInterval =
+        interval.isZero()
+            ? interval
+            : range(interval, "heartbeatInterval", Duration.ofSeconds(1), Duration.ofHours(1));
+    return this;
+  }
+
+  /** The first and the longest wait between reconnect attempts. Default 100 ms and 10 s. */
+  public PostgresSourceBuilder reconnectBackoff(Duration min, Duration max) {
+    range(min, "reconnectBackoff min", Duration.ofMillis(1), Duration.ofMinutes(10));
+    range(max, "reconnectBackoff max", Duration.ofMillis(1), Duration.ofHours(1));
+    if (max.compareTo(min) < 0) {
+      throw new IllegalArgumentException("reconnectBackoff max must not be below min");
+    }
+    this.reconnectBackoffMin = min;
+    this.reconnectBackoffMax = max;
+    return this;
+  }
+
+  /** Where streamed in-progress transactions are spilled. Default {@code java.io.tmpdir}. */
+  public PostgresSourceBuilder spillDirectory(Path directory) {
+    this.spillDirectory = Objects.requireNonNull(directory, "spillDirectory");
+    return this;
+  }
+
+  /** What a TRUNCATE of a replicated table does. Default {@link TruncateMode#REMOVE_DOCUMENTS}. */
+  public PostgresSourceBuilder truncateMode(TruncateMode mode) {
+    this.truncateMode = Objects.requireNonNull(mode, "truncateMode");
+    return this;
+  }
+
+  PostgresSourceBuilder decoder(ColumnValueDecoder decoder) {
+    this.decoder = Objects.requireNonNull(decoder, "decoder");
+    return this;
+  }
+
+  /**
+   * The source.
+   *
+   * @throws IllegalStateException if a required setting is missing or settings contradict
+   */
+  public PostgresSource build() {
+    String url = jdbcUrl;
+    if (url != null && (host != null || database != null)) {
+      throw new IllegalStateException("set either jdbcUrl or host/port/database, not both");
+    }
+    if (url == null) {
+      if (host == null || database == null) {
+        throw new IllegalStateException("jdbcUrl, or host and database, must be set");
+      }
+      url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    }
+    if (user == null) {
+      throw new IllegalStateException("user must be set");
+    }
+    if (slotName == null) {
+      throw new IllegalStateException("slotName must be set");
+    }
+    if (publication == null) {
+      throw new IllegalStateException("publication must be set");
+    }
+    if (temporarySlot && dropSlotOnClose) {
+      throw new IllegalStateException("dropSlotOnClose makes no sense with temporarySlot");
+    }
+    BackfillSettings fill = backfill;
+    if (fill != null && !tables.isEmpty()) {
+      for (String t : fill.tables()) {
+        if (!tables.contains(t)) {
+          throw new IllegalStateException(
+              "backfill table " + t + " is not one of the replicated tables " + tables);
+        }
+      }
+    }
+    if (temporarySlot && resyncOnSlotLoss) {
+      throw new IllegalStateException("resyncOnSlotLoss makes no sense with temporarySlot");
+    }
+    if (temporarySlot && !createSlot) {
+      throw new IllegalStateException("a temporarySlot is always created: createSlot must be true");
+    }
+    return new PostgresSource(
+        new SourceSettings(
+            url,
+            user,
+            password,
+            slotName,
+            publication,
+            List.copyOf(tables),
+            createSlot,
+            createPublication,
+            temporarySlot,
+            dropSlotOnClose,
+            allowReplicaIdentityFull,
+            streaming,
+            protocolVersion,
+            statusInterval,
+            heartbeatInterval,
+            reconnectBackoffMin,
+            reconnectBackoffMax,
+            spillDirectory,
+            truncateMode,
+            decoder,
+            backfill,
+            resyncOnSlotLoss,
+            onResynced));
+  }
+
+  private static String identifier(String value, String name) {
+    Objects.requireNonNull(value, name);
+    if (!IDENTIFIER.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          name
+              + " must be an identifier (letters, digits, _ or $, not starting with a digit,"
+              + " at most 63), was '"
+              + value
+              + "'");
+    }
+    return value;
+  }
+
+  private static Duration range(Duration value, String name, Duration min, Duration max) {
+    Objects.requireNonNull(value, name);
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          name + " must be in " + min + ".." + max + ", was " + value);
+    }
+    return value;
+  }
+}
