@@ -337,7 +337,7 @@ final class DifferentialColumns {
       v -> v == null ? null : Float.intBitsToFloat(Integer.parseUnsignedInt((String) v, 16));
 
   /** char(n): to_json keeps the padding; documents drop it, as ::text does. */
-  static final Expect BPCHAR = v -> v == null ? null : ((String) v).replaceAll(" +$", "");
+  static final Expect BPCHAR = v -> v == null ? null : ((String) v).replaceAll(" +\\z", "");
 
   /** bytea: to_json prints {@code \x...} (bytea_output hex); documents hold base64. */
   static final Expect BYTEA =
