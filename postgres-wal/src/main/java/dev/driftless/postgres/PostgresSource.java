@@ -1,7 +1,6 @@
 package dev.driftless.postgres;
 
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.RetriableException;
@@ -137,12 +136,12 @@ public final class PostgresSource implements ChangeSource {
   private int consecutiveFailures;
   private @Nullable Exception lastConnectionFailure;
 
-  private final Map<Integer, RelationEntry> relations = new HashMap<>();
-  private final Map<Long, Map<Integer, RelationEntry>> streamRelations = new HashMap<>();
-  private final List<RelationEntry> relationHistory = new ArrayList<>();
+  private final Map<Integer, ReplicatedRelation> relations = new HashMap<>();
+  private final Map<Long, Map<Integer, ReplicatedRelation>> streamRelations = new HashMap<>();
+  private final List<ReplicatedRelation> relationHistory = new ArrayList<>();
   private final Map<Long, SpillFile> spills = new HashMap<>();
   private long currentStreamXid = -1;
-  private @Nullable Tx tx;
+  private @Nullable DecodedTransaction tx;
   private @Nullable Release release;
   private final ArrayDeque<ChangeEvent> ready = new ArrayDeque<>();
 
@@ -160,6 +159,7 @@ public final class PostgresSource implements ChangeSource {
   private long nextHeartbeatNanos;
 
   private final ColumnValueDecoder values;
+  private final ChangeConverter converter;
   // What the stream decoded recently: the version rule of repair reads and backfill chunks.
   private final RecentCommits recent = new RecentCommits();
   private volatile @Nullable Backfill backfill;
@@ -181,6 +181,8 @@ public final class PostgresSource implements ChangeSource {
     this.values = configured != null ? configured : typesDecoder(this::openRegularConnection);
     this.repairReader =
         new PostgresRepairReader(this::openRegularConnection, values, Clock.systemUTC(), recent);
+    this.converter =
+        new ChangeConverter(values, repairReader::readRowSeeing, new ConverterOutput());
     BackfillSettings b = settings.backfill();
     this.backfill = b == null ? null : newBackfill(b);
   }
@@ -714,6 +716,7 @@ public final class PostgresSource implements ChangeSource {
       details.putAll(b.status());
     }
     details.put("repairRereads", repairReader.rereads());
+    details.put("toastRereads", converter.rereads());
     details.put("recentCommits", recent.size());
     details.put("publication", settings.publication());
     details.put("protocolVersion", protocolVersion);
@@ -947,7 +950,7 @@ public final class PostgresSource implements ChangeSource {
     spills.clear();
     streamRelations.clear();
     currentStreamXid = -1;
-    Tx t = tx;
+    DecodedTransaction t = tx;
     tx = null;
     if (t != null) {
       decodedTx(t); // partly: what it touched so far still counts for the race rule
@@ -1129,26 +1132,8 @@ public final class PostgresSource implements ChangeSource {
   // ------------------------------------------------------------------------------------------
   // Decoding
 
-  private static final class Tx {
-    final long commitLsn;
-    final Instant commitTime;
-    final long xid;
-    long sequence;
-    @Nullable LsnPosition last;
-    // Keys this transaction changed, and collections it changed as a whole (truncated, or more
-    // keys than RecentCommits keeps): the version rule of repair reads and backfill needs them.
-    final Set<DocumentKey> touched = new java.util.HashSet<>();
-    final Set<String> truncated = new java.util.HashSet<>();
-
-    Tx(long commitLsn, Instant commitTime, long xid) {
-      this.commitLsn = commitLsn;
-      this.commitTime = commitTime;
-      this.xid = xid;
-    }
-  }
-
   /** Records what a decoded transaction changed, for the version rule of reads. */
-  private void decodedTx(Tx t) {
+  private void decodedTx(DecodedTransaction t) {
     recent.decoded(t.xid, t.commitLsn, t.touched, t.truncated);
   }
 
@@ -1174,21 +1159,11 @@ public final class PostgresSource implements ChangeSource {
   }
 
   private record Release(
-      SpillFile spill, Iterator<SpillFile.Record> records, Tx tx, long endLsn, long xid) {}
-
-  /**
-   * A relation as announced, with what the source derived from it.
-   *
-   * @param shape the table's keys and names, or null when the table is not replicated
-   */
-  private record RelationEntry(
-      PgOutputMessage.Relation relation,
-      int historyIndex,
-      @Nullable TableShape shape,
-      int[] keyIndexes,
-      String collection,
-      @Nullable String unkeyable,
-      List<RowDocument.Column> documentColumns) {}
+      SpillFile spill,
+      Iterator<SpillFile.Record> records,
+      DecodedTransaction tx,
+      long endLsn,
+      long xid) {}
 
   private void handle(ByteBuffer message) throws Exception {
     boolean streamedChange = decoder.inStreamBlock();
@@ -1197,16 +1172,16 @@ public final class PostgresSource implements ChangeSource {
       // Commits come in LSN order: a transaction at or past the chunk's LSN means all below it
       // are decoded; the chunk goes first.
       releaseBackfill();
-      tx = new Tx(b.finalLsn(), b.commitTime(), b.xid());
+      tx = new DecodedTransaction(b.finalLsn(), b.commitTime(), b.xid());
     } else if (m instanceof PgOutputMessage.Commit c) {
-      Tx t = tx;
+      DecodedTransaction t = tx;
       tx = null;
       if (t != null) {
         decodedTx(t);
       }
       transactionEnd(t == null ? null : t.last, c.endLsn(), c.commitTime());
     } else if (m instanceof PgOutputMessage.Relation r) {
-      RelationEntry entry = relationEntry(r.withoutXid());
+      ReplicatedRelation entry = relationEntry(r.withoutXid());
       if (streamedChange) {
         streamRelations.computeIfAbsent(currentStreamXid, k -> new HashMap<>()).put(r.oid(), entry);
       } else {
@@ -1235,10 +1210,10 @@ public final class PostgresSource implements ChangeSource {
     } else if (m instanceof PgOutputMessage.StreamCommit sc) {
       SpillFile f = spills.remove(sc.xid());
       releaseBackfill();
-      Tx t = new Tx(sc.commitLsn(), sc.commitTime(), sc.xid());
+      DecodedTransaction t = new DecodedTransaction(sc.commitLsn(), sc.commitTime(), sc.xid());
       // The server counts relations announced in a committed streamed transaction as announced
       // for the whole session, and does not repeat them for later transactions.
-      Map<Integer, RelationEntry> announced = streamRelations.get(sc.xid());
+      Map<Integer, ReplicatedRelation> announced = streamRelations.get(sc.xid());
       if (announced != null) {
         relations.putAll(announced);
       }
@@ -1281,12 +1256,12 @@ public final class PostgresSource implements ChangeSource {
       PgOutputMessage m, int relationOid, long xid, boolean streamed, ByteBuffer raw)
       throws Exception {
     if (streamed) {
-      RelationEntry entry = lookupRelation(relationOid, currentStreamXid);
+      ReplicatedRelation entry = lookupRelation(relationOid, currentStreamXid);
       if (entry.shape() != null) {
         spill(xid, entry.historyIndex(), raw);
       }
     } else {
-      convert(lookupRelation(relationOid, -1), m, requireTx());
+      converter.convert(lookupRelation(relationOid, -1), m, requireTx());
     }
   }
 
@@ -1299,18 +1274,18 @@ public final class PostgresSource implements ChangeSource {
     f.append(subXid, relationIndex, raw);
   }
 
-  private Tx requireTx() {
-    Tx t = tx;
+  private DecodedTransaction requireTx() {
+    DecodedTransaction t = tx;
     if (t == null) {
       throw new DriftlessException("change received outside a transaction (protocol error)");
     }
     return t;
   }
 
-  private RelationEntry lookupRelation(int oid, long streamXid) {
-    RelationEntry entry = null;
+  private ReplicatedRelation lookupRelation(int oid, long streamXid) {
+    ReplicatedRelation entry = null;
     if (streamXid != -1) {
-      Map<Integer, RelationEntry> own = streamRelations.get(streamXid);
+      Map<Integer, ReplicatedRelation> own = streamRelations.get(streamXid);
       entry = own == null ? null : own.get(oid);
     }
     if (entry == null) {
@@ -1322,9 +1297,9 @@ public final class PostgresSource implements ChangeSource {
     return entry;
   }
 
-  private RelationEntry relationEntry(PgOutputMessage.Relation r) throws SQLException {
+  private ReplicatedRelation relationEntry(PgOutputMessage.Relation r) throws SQLException {
     for (int i = relationHistory.size() - 1; i >= 0; i--) {
-      RelationEntry known = relationHistory.get(i);
+      ReplicatedRelation known = relationHistory.get(i);
       if (known.relation().equals(r)) {
         return known;
       }
@@ -1378,8 +1353,8 @@ public final class PostgresSource implements ChangeSource {
     for (PgOutputMessage.Column col : r.columns()) {
       documentColumns.add(new RowDocument.Column(col.name(), col.typeOid(), col.typmod()));
     }
-    RelationEntry entry =
-        new RelationEntry(
+    ReplicatedRelation entry =
+        new ReplicatedRelation(
             r,
             relationHistory.size(),
             shape,
@@ -1416,14 +1391,14 @@ public final class PostgresSource implements ChangeSource {
       int before = ready.size();
       PgOutputMessage m = decoder.decode(rec.message(), true);
       if (m instanceof PgOutputMessage.Truncate t) {
-        Map<Integer, RelationEntry> view = new HashMap<>(relations);
-        Map<Integer, RelationEntry> own = streamRelations.get(r.xid());
+        Map<Integer, ReplicatedRelation> view = new HashMap<>(relations);
+        Map<Integer, ReplicatedRelation> own = streamRelations.get(r.xid());
         if (own != null) {
           view.putAll(own);
         }
         truncate(t, r.tx(), view);
       } else {
-        convert(relationHistory.get(rec.relationIndex()), m, r.tx());
+        converter.convert(relationHistory.get(rec.relationIndex()), m, r.tx());
       }
       produced += ready.size() - before;
     }
@@ -1436,9 +1411,12 @@ public final class PostgresSource implements ChangeSource {
     }
   }
 
-  private void truncate(PgOutputMessage.Truncate t, Tx current, Map<Integer, RelationEntry> view) {
+  private void truncate(
+      PgOutputMessage.Truncate t,
+      DecodedTransaction current,
+      Map<Integer, ReplicatedRelation> view) {
     for (int oid : t.relationOids()) {
-      RelationEntry entry = view.get(oid);
+      ReplicatedRelation entry = view.get(oid);
       if (entry == null || entry.shape() == null) {
         continue;
       }
@@ -1467,96 +1445,46 @@ public final class PostgresSource implements ChangeSource {
   }
 
   /** The next position of {@code t}, or null if it was already emitted before a reconnect. */
-  private @Nullable LsnPosition nextPosition(Tx t) {
+  private @Nullable LsnPosition nextPosition(DecodedTransaction t) {
     LsnPosition pos = new LsnPosition(t.commitLsn, t.sequence++);
     LsnPosition decoded = lastDecoded;
     return decoded != null && pos.compareTo(decoded) <= 0 ? null : pos;
   }
 
-  private void emit(ChangeEvent event, Tx t) {
+  private void emit(ChangeEvent event, DecodedTransaction t) {
     LsnPosition pos = (LsnPosition) event.position();
-    touch(t, event);
+    t.touch(event);
     ready.add(event);
     lastDecoded = pos;
     t.last = pos;
   }
 
-  /** Remembers what {@code t} changed, within {@link RecentCommits#MAX_KEYS_PER_COMMIT} keys. */
-  private static void touch(Tx t, ChangeEvent event) {
-    String collection = event.key().collection();
-    if (event instanceof ChangeEvent.Truncate || t.truncated.contains(collection)) {
-      t.truncated.add(collection);
-    } else if (t.touched.size() < RecentCommits.MAX_KEYS_PER_COMMIT) {
-      t.touched.add(event.key());
-    } else {
-      t.truncated.add(collection);
-      t.touched.removeIf(k -> k.collection().equals(collection));
+  /** What the change converter needs of the source: positions, the ready queue, dead letters. */
+  private final class ConverterOutput implements ChangeConverter.Output {
+    @Override
+    public @Nullable LsnPosition nextPosition(DecodedTransaction t) {
+      return PostgresSource.this.nextPosition(t);
     }
-  }
 
-  private void convert(RelationEntry entry, PgOutputMessage m, Tx t) throws Exception {
-    TableShape shape = entry.shape();
-    if (shape == null) {
-      return;
+    @Override
+    public void emit(ChangeEvent event, DecodedTransaction t) {
+      PostgresSource.this.emit(event, t);
     }
-    Version version = Version.of(t.commitLsn);
-    PgOutputMessage.TupleData row =
-        m instanceof PgOutputMessage.Insert i
-            ? i.newTuple()
-            : m instanceof PgOutputMessage.Update u
-                ? u.newTuple()
-                : ((PgOutputMessage.Delete) m).oldTuple();
-    DocumentKey key = null;
-    try {
-      if (entry.unkeyable() != null) {
-        throw new UnreadableChange(
-            "unreadable:key", String.valueOf(entry.unkeyable()), Map.of(), null);
-      }
-      if (m instanceof PgOutputMessage.Insert) {
-        key = key(entry, row, null);
-        upsert(entry, shape, key, row, null, t, version);
-      } else if (m instanceof PgOutputMessage.Update u) {
-        PgOutputMessage.TupleData old = u.oldTuple();
-        key = key(entry, row, old);
-        if (old != null) {
-          DocumentKey oldKey = key(entry, old, null);
-          if (!oldKey.equals(key)) {
-            LsnPosition pos = nextPosition(t);
-            if (pos != null) {
-              emit(ChangeEvent.delete(oldKey, version, pos, t.commitTime), t);
-            }
-          }
-        }
-        upsert(entry, shape, key, row, u.oldKind() == 'O' ? old : null, t, version);
-      } else if (m instanceof PgOutputMessage.Delete) {
-        key = key(entry, row, null);
-        LsnPosition pos = nextPosition(t);
-        if (pos != null) {
-          emit(ChangeEvent.delete(key, version, pos, t.commitTime), t);
-        }
-      } else {
-        throw new IllegalStateException("not a row change: " + m);
-      }
-    } catch (UnreadableChange u) {
-      LsnPosition pos = nextPosition(t);
-      if (pos != null) {
-        DocumentKey letterKey = key != null ? key : unknownKey(entry, pos);
-        deadLetterUnreadable(letterKey, version, pos, t.commitTime, u);
-        // The change is settled as dead-lettered: remember its key like an emitted one, so that
-        // repair reads wait for its transaction to be visible too.
-        touch(t, ChangeEvent.delete(letterKey, version, pos, t.commitTime));
-        lastDecoded = pos;
-        t.last = pos;
-      }
-    }
-  }
 
-  /**
-   * The key of a change that does not carry it: the collection with an id that names the change's
-   * position. No row has it, so replaying the letter changes nothing; reconciliation finds the row.
-   */
-  private static DocumentKey unknownKey(RelationEntry entry, LsnPosition pos) {
-    return DocumentKey.of(entry.collection(), "?unkeyed@" + pos.asString());
+    @Override
+    public void unreadable(
+        DocumentKey key,
+        Version version,
+        LsnPosition pos,
+        DecodedTransaction t,
+        UnreadableChange failure) {
+      deadLetterUnreadable(key, version, pos, t.commitTime, failure);
+      // Settled as dead-lettered: remembered like an emitted change, so that reads wait for its
+      // transaction to be visible too.
+      t.touch(ChangeEvent.delete(key, version, pos, t.commitTime));
+      lastDecoded = pos;
+      t.last = pos;
+    }
   }
 
   /**
@@ -1593,120 +1521,5 @@ public final class PostgresSource implements ChangeSource {
   /** The commit time a backfill row's dead letter carries: none of its own, so now. */
   private Instant commitTimeNow() {
     return clock.instant();
-  }
-
-  private void upsert(
-      RelationEntry entry,
-      TableShape shape,
-      DocumentKey key,
-      PgOutputMessage.TupleData tuple,
-      PgOutputMessage.@Nullable TupleData oldFull,
-      Tx t,
-      Version version)
-      throws Exception {
-    LsnPosition pos = nextPosition(t);
-    if (pos == null) {
-      return; // emitted before a reconnect
-    }
-    Document doc;
-    if (tuple.hasUnchangedToast() && !coveredBy(tuple, oldFull)) {
-      // The value was not sent and no old row carries it: take the row as it is now, with the
-      // stream's columns, in a snapshot that sees this transaction (it is at least as new as this
-      // change; later changes of the key follow with their own versions).
-      Optional<Document> current =
-          repairReader.readRowSeeing(shape, entry.documentColumns(), key, t.xid);
-      if (current.isEmpty()) {
-        // Deleted since: the delete follows in the stream. Emit nothing rather than a partial row.
-        return;
-      }
-      doc = current.get();
-      status.merge("toastRereads", 1L, (a, b) -> (Long) a + (Long) b);
-    } else {
-      doc = document(entry, tuple, oldFull);
-    }
-    emit(ChangeEvent.upsert(key, version, pos, doc, t.commitTime), t);
-  }
-
-  private static boolean coveredBy(
-      PgOutputMessage.TupleData tuple, PgOutputMessage.@Nullable TupleData old) {
-    if (old == null || old.size() != tuple.size()) {
-      return false;
-    }
-    for (int i = 0; i < tuple.size(); i++) {
-      if (tuple.kinds()[i] == 'u' && old.kinds()[i] == 'u') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private Document document(
-      RelationEntry entry,
-      PgOutputMessage.TupleData tuple,
-      PgOutputMessage.@Nullable TupleData old) {
-    int n = Math.min(entry.documentColumns().size(), tuple.size());
-    @Nullable String[] texts = new String[n];
-    for (int i = 0; i < n; i++) {
-      String text = tuple.values()[i];
-      if (tuple.kinds()[i] == 'u' && old != null) {
-        text = old.values()[i];
-      }
-      texts[i] = text;
-    }
-    List<RowDocument.Column> columns =
-        n == entry.documentColumns().size()
-            ? entry.documentColumns()
-            : entry.documentColumns().subList(0, n);
-    return RowDocument.of(entry.collection(), columns, texts, values);
-  }
-
-  /**
-   * The key of a row. A key column the row does not carry — an out-of-line value an update left
-   * unchanged, which pgoutput sends as "unchanged" — is taken from {@code old}, the old key or row
-   * (the server logs the old key when a key column is stored out of line).
-   *
-   * @throws UnreadableChange if a key column has no value in either
-   */
-  private static DocumentKey key(
-      RelationEntry entry,
-      PgOutputMessage.TupleData tuple,
-      PgOutputMessage.@Nullable TupleData old) {
-    int[] idx = entry.keyIndexes();
-    if (idx.length == 1) {
-      return DocumentKey.of(entry.collection(), keyPart(entry, tuple, old, idx[0]));
-    }
-    List<String> parts = new ArrayList<>(idx.length);
-    for (int i : idx) {
-      parts.add(keyPart(entry, tuple, old, i));
-    }
-    return DocumentKey.composite(entry.collection(), parts);
-  }
-
-  private static String keyPart(
-      RelationEntry entry,
-      PgOutputMessage.TupleData tuple,
-      PgOutputMessage.@Nullable TupleData old,
-      int index) {
-    String v = index < tuple.size() ? tuple.values()[index] : null;
-    if (v == null && index < tuple.size() && tuple.kinds()[index] == 'u' && old != null) {
-      v = index < old.size() ? old.values()[index] : null;
-    }
-    if (v == null) {
-      String column = entry.relation().columns().get(index).name();
-      char kind = index < tuple.size() ? tuple.kinds()[index] : '?';
-      throw new UnreadableChange(
-          "unreadable:key",
-          "key column "
-              + column
-              + " of "
-              + entry.collection()
-              + (kind == 'n'
-                  ? " is NULL in a change"
-                  : " has no value in a change (an unchanged out-of-line value the server did not"
-                      + " log as the old key)"),
-          Map.of(),
-          null);
-    }
-    return v;
   }
 }
