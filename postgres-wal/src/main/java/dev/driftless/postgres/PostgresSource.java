@@ -38,7 +38,6 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
@@ -109,9 +108,6 @@ public final class PostgresSource implements ChangeSource {
   }
 
   private static final System.Logger LOG = System.getLogger(PostgresSource.class.getName());
-  private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
-  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]{0,62}");
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
   private static final Duration STATUS_REFRESH = Duration.ofSeconds(5);
 
   private final SourceSettings settings;
@@ -145,14 +141,8 @@ public final class PostgresSource implements ChangeSource {
   private @Nullable Release release;
   private final ArrayDeque<ChangeEvent> ready = new ArrayDeque<>();
 
-  // --- flush tracking ---
-  private record Boundary(LsnPosition key, long endLsn) {}
-
-  private final ArrayDeque<Boundary> boundaries = new ArrayDeque<>();
+  private final FlushTracker flush = new FlushTracker();
   private @Nullable LsnPosition lastDecoded;
-  private @Nullable LsnPosition lastCommitted;
-  private long lastEndSeen;
-  private volatile long flushedLsn;
   private volatile long serverWalEnd;
   private volatile @Nullable Instant lastCommitTime;
   private long nextStatusRefreshNanos;
@@ -514,9 +504,7 @@ public final class PostgresSource implements ChangeSource {
     discardStreamingState();
     recreateSlot(adminConnection(), cause);
     recordStart(adminConnection());
-    flushedLsn = 0;
-    lastEndSeen = 0;
-    boundaries.clear();
+    flush.reset();
     startResyncBackfill();
     nextConnectAttemptNanos = 0;
   }
@@ -665,16 +653,10 @@ public final class PostgresSource implements ChangeSource {
     if (b != null) {
       b.committed(p);
     }
-    LsnPosition committed = lastCommitted;
-    if (committed != null && p.compareTo(committed) <= 0) {
-      return;
+    long confirm = flush.committed(p);
+    if (confirm >= 0) {
+      advanceFlush(confirm);
     }
-    lastCommitted = p;
-    long confirm = p.commitLsn();
-    while (!boundaries.isEmpty() && boundaries.peek().key().compareTo(p) <= 0) {
-      confirm = Math.max(confirm, boundaries.poll().endLsn());
-    }
-    advanceFlush(confirm);
   }
 
   @Override
@@ -708,7 +690,7 @@ public final class PostgresSource implements ChangeSource {
   @Override
   public Map<String, Object> statusDetails() {
     Map<String, Object> details = new LinkedHashMap<>(status);
-    long flushed = flushedLsn;
+    long flushed = flush.flushed();
     long walEnd = serverWalEnd;
     details.put("slot", settings.slotName());
     Backfill b = backfill;
@@ -848,15 +830,15 @@ public final class PostgresSource implements ChangeSource {
         builder.withSlotOption("streaming", protocolVersion >= 4 ? "parallel" : "on");
       }
       builder.withSlotOption("messages", true);
-      if (flushedLsn > 0) {
-        builder.withStartPosition(LogSequenceNumber.valueOf(flushedLsn));
+      if (flush.flushed() > 0) {
+        builder.withStartPosition(LogSequenceNumber.valueOf(flush.flushed()));
       }
       PGReplicationStream s = builder.start();
       replicationConnection = conn;
       stream = s;
-      if (flushedLsn > 0) {
-        s.setFlushedLSN(LogSequenceNumber.valueOf(flushedLsn));
-        s.setAppliedLSN(LogSequenceNumber.valueOf(flushedLsn));
+      if (flush.flushed() > 0) {
+        s.setFlushedLSN(LogSequenceNumber.valueOf(flush.flushed()));
+        s.setAppliedLSN(LogSequenceNumber.valueOf(flush.flushed()));
       }
     } catch (SQLException e) {
       closeQuietly(conn);
@@ -893,7 +875,7 @@ public final class PostgresSource implements ChangeSource {
           System.Logger.Level.INFO,
           "replication slot {0} reconnected at {1}",
           settings.slotName(),
-          LsnPosition.formatLsn(flushedLsn));
+          LsnPosition.formatLsn(flush.flushed()));
       consecutiveFailures = 0;
       currentBackoff = settings.reconnectBackoffMin();
     } catch (SQLException e) {
@@ -1002,10 +984,9 @@ public final class PostgresSource implements ChangeSource {
   // Flush tracking
 
   private void advanceFlush(long lsn) {
-    if (lsn <= flushedLsn) {
+    if (!flush.advance(lsn)) {
       return;
     }
-    flushedLsn = lsn;
     PGReplicationStream s = stream;
     if (s != null) {
       s.setFlushedLSN(LogSequenceNumber.valueOf(lsn));
@@ -1013,25 +994,12 @@ public final class PostgresSource implements ChangeSource {
     }
   }
 
-  private boolean everythingSettled() {
-    LsnPosition decoded = lastDecoded;
-    LsnPosition committed = lastCommitted;
-    return decoded == null || (committed != null && committed.compareTo(decoded) >= 0);
-  }
-
   /** A transaction ended; {@code lastOfTx} is its last event, or null if it had none. */
   private void transactionEnd(@Nullable LsnPosition lastOfTx, long endLsn, Instant commitTime) {
     lastCommitTime = commitTime;
-    if (endLsn <= lastEndSeen) {
-      return; // received again after a reconnect
-    }
-    lastEndSeen = endLsn;
-    LsnPosition key = lastOfTx != null ? lastOfTx : lastDecoded;
-    if (boundaries.isEmpty()
-        && (key == null || (lastCommitted != null && lastCommitted.compareTo(key) >= 0))) {
-      advanceFlush(endLsn);
-    } else if (key != null) {
-      boundaries.add(new Boundary(key, endLsn));
+    long confirm = flush.transactionEnd(lastOfTx, lastDecoded, endLsn);
+    if (confirm >= 0) {
+      advanceFlush(confirm);
     }
   }
 
@@ -1050,8 +1018,7 @@ public final class PostgresSource implements ChangeSource {
         && release == null
         && tx == null
         && currentStreamXid == -1
-        && boundaries.isEmpty()
-        && everythingSettled()) {
+        && flush.everythingSettled(lastDecoded)) {
       advanceFlush(received);
     }
     long now = System.nanoTime();
