@@ -261,7 +261,9 @@ final class BulkWriter {
       WriteResult r =
           ResultClassifier.classifyItem(item.delete, result.path("status").asInt(500), error);
       if (r instanceof WriteResult.Retry retry) {
-        if (retry.reason().contains("index_not_found_exception")) {
+        // The type, not the reason: engines word the reason "no such index [...]".
+        if (error != null
+            && "index_not_found_exception".equals(ResultClassifier.errorType(error))) {
           indices.forget();
         }
         if (ResultClassifier.exceedsIndexingLimit(retry.reason())) {
