@@ -245,6 +245,7 @@ public final class ElasticsearchSink implements VersionedSink {
      * @deprecated use {@link #responseTimeout}; this name goes before 1.0
      */
     @Deprecated(forRemoval = true)
+    @SuppressWarnings("InlineMeSuggester") // @InlineMe would add a dependency for one method
     public Builder socketTimeout(Duration timeout) {
       return responseTimeout(timeout);
     }

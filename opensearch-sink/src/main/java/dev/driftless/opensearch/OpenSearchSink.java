@@ -162,6 +162,7 @@ public final class OpenSearchSink implements VersionedSink {
      * @deprecated use {@link #hosts(String...)}; this name goes before 1.0
      */
     @Deprecated(forRemoval = true)
+    @SuppressWarnings("InlineMeSuggester") // @InlineMe would add a dependency for one method
     public Builder urls(String... urls) {
       return hosts(urls);
     }
