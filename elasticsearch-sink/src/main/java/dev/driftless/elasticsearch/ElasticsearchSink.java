@@ -9,27 +9,17 @@ import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.ClientSettings;
 import dev.driftless.search.NodeUrl;
 import dev.driftless.search.ResultClassifier;
 import dev.driftless.search.SearchSink;
+import dev.driftless.search.SearchSinkBuilder;
 import dev.driftless.search.SearchSinkSettings;
 import dev.driftless.search.StoredDocument;
 import dev.driftless.search.TransportResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,9 +27,6 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
 import org.apache.http.auth.AuthScope;
@@ -71,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *     .hosts("https://search.internal:9200")
  *     .apiKey(System.getenv("ES_API_KEY"))
  *     .trustCertificates(Path.of("/etc/elasticsearch/certs/http_ca.crt"))
- *     .settings(SearchSinkSettings.builder().routing(IndexRouting.prefixed("app-")).build())
+ *     .routing(IndexRouting.prefixed("app-"))
  *     .build();
  * }</pre>
  *
@@ -227,31 +214,25 @@ public final class ElasticsearchSink implements VersionedSink {
   }
 
   /**
-   * Configures an {@link ElasticsearchSink}. Setters check their argument at once; {@link #build()}
-   * checks how settings combine and loads trust material, naming the setting at fault. Not
-   * thread-safe.
+   * Configures an {@link ElasticsearchSink}: the settings of {@link SearchSinkBuilder}, shared with
+   * the OpenSearch sink, plus {@link #client}. Setters check their argument at once; {@link
+   * #build()} checks how settings combine and loads trust material, naming the setting at fault.
+   * Not thread-safe.
    */
-  public static final class Builder {
+  public static final class Builder extends SearchSinkBuilder<Builder> {
     private @Nullable RestClient client;
-    private final List<HttpHost> hosts = new ArrayList<>();
-    private @Nullable String username;
-    private @Nullable String password;
-    private @Nullable String apiKey;
-    private @Nullable Path trustStore;
-    private char @Nullable [] trustStorePassword;
-    private @Nullable Path trustCertificates;
-    private boolean insecureTrustAll;
-    private @Nullable Duration connectTimeout;
-    private @Nullable Duration socketTimeout;
-    private @Nullable Boolean compression;
-    private SearchSinkSettings settings = SearchSinkSettings.builder().build();
 
     private Builder() {}
 
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
     /**
      * Writes through the caller's configured client (hosts, credentials, TLS, timeouts are the
-     * client's). The sink never closes it. Excludes {@link #hosts} and every connection setting of
-     * this builder.
+     * client's). The sink never closes it. Excludes {@link #hosts} and every other connection
+     * setting.
      */
     public Builder client(RestClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -259,125 +240,14 @@ public final class ElasticsearchSink implements VersionedSink {
     }
 
     /**
-     * The nodes to talk to, as URLs such as {@code https://es1.internal:9200}: scheme {@code http}
-     * or {@code https}, host, and port (the scheme's default, 80 or 443, when absent); no path,
-     * query or user info.
+     * The old name of {@link #responseTimeout}, which both engines' builders share.
      *
-     * @throws IllegalArgumentException naming the first URL that is not one
+     * @deprecated use {@link #responseTimeout}; this name goes before 1.0
      */
-    public Builder hosts(String... urls) {
-      Objects.requireNonNull(urls, "urls");
-      return hosts(Arrays.asList(urls));
-    }
-
-    /** {@link #hosts(String...)} from a collection. */
-    public Builder hosts(Collection<String> urls) {
-      Objects.requireNonNull(urls, "urls");
-      if (urls.isEmpty()) {
-        throw new IllegalArgumentException("hosts must not be empty");
-      }
-      List<HttpHost> parsed = new ArrayList<>(urls.size());
-      for (String url : urls) {
-        parsed.add(parseHost(url));
-      }
-      hosts.clear();
-      hosts.addAll(parsed);
-      return this;
-    }
-
-    /** HTTP basic authentication for a client built from {@link #hosts}. */
-    public Builder basicAuth(String username, String password) {
-      Objects.requireNonNull(username, "username");
-      Objects.requireNonNull(password, "password");
-      if (username.isEmpty()) {
-        throw new IllegalArgumentException("username must not be empty");
-      }
-      this.username = username;
-      this.password = password;
-      return this;
-    }
-
-    /**
-     * API key authentication: the {@code encoded} value Elasticsearch returns when the key is
-     * created (Base64 of {@code id:api_key}), sent as {@code Authorization: ApiKey ...}.
-     */
-    public Builder apiKey(String encoded) {
-      Objects.requireNonNull(encoded, "encoded");
-      if (encoded.isBlank()) {
-        throw new IllegalArgumentException("apiKey must not be blank");
-      }
-      this.apiKey = encoded.strip();
-      return this;
-    }
-
-    /** API key authentication from the key's {@code id} and {@code api_key} values. */
-    public Builder apiKey(String id, String key) {
-      Objects.requireNonNull(id, "id");
-      Objects.requireNonNull(key, "key");
-      if (id.isEmpty() || key.isEmpty()) {
-        throw new IllegalArgumentException("apiKey id and key must not be empty");
-      }
-      this.apiKey =
-          Base64.getEncoder().encodeToString((id + ":" + key).getBytes(StandardCharsets.UTF_8));
-      return this;
-    }
-
-    /**
-     * Trusts the certificates of a trust store file (PKCS#12 or JKS) for {@code https} hosts,
-     * instead of the JVM's default trust. Read at {@link #build()}.
-     */
-    public Builder trustStore(Path path, char[] password) {
-      this.trustStore = Objects.requireNonNull(path, "path");
-      this.trustStorePassword = Objects.requireNonNull(password, "password").clone();
-      return this;
-    }
-
-    /**
-     * Trusts the PEM certificates of a file (such as Elasticsearch's {@code http_ca.crt}) for
-     * {@code https} hosts, instead of the JVM's default trust. Read at {@link #build()}.
-     */
-    public Builder trustCertificates(Path pemFile) {
-      this.trustCertificates = Objects.requireNonNull(pemFile, "pemFile");
-      return this;
-    }
-
-    /**
-     * Trusts any certificate and any host name. For tests against throw-away clusters only: it
-     * makes TLS worthless against an active attacker.
-     */
-    public Builder insecureTrustAllCertificates(boolean enabled) {
-      this.insecureTrustAll = enabled;
-      return this;
-    }
-
-    /** How long to wait for a connection; positive; default 1 s (the client's default). */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
-      return this;
-    }
-
-    /**
-     * How long to wait for data on an open connection; positive; default 60 s, since a bulk request
-     * to a busy cluster may take long to answer.
-     */
+    @Deprecated(forRemoval = true)
+    @SuppressWarnings("InlineMeSuggester") // @InlineMe would add a dependency for one method
     public Builder socketTimeout(Duration timeout) {
-      this.socketTimeout = positive(timeout, "socketTimeout");
-      return this;
-    }
-
-    /** Whether request bodies are sent gzip-compressed; default false. */
-    public Builder compression(boolean enabled) {
-      this.compression = enabled;
-      return this;
-    }
-
-    /**
-     * Engine-neutral settings: routing, mappings, index settings, request sizes, tombstones.
-     * Default {@code SearchSinkSettings.builder().build()}.
-     */
-    public Builder settings(SearchSinkSettings settings) {
-      this.settings = Objects.requireNonNull(settings, "settings");
-      return this;
+      return responseTimeout(timeout);
     }
 
     /**
@@ -387,100 +257,26 @@ public final class ElasticsearchSink implements VersionedSink {
      *     read; the message names the settings
      */
     public ElasticsearchSink build() {
+      SearchSinkSettings settings = sinkSettings();
       RestClient given = client;
+      ClientSettings connection = clientSettings(given != null);
       if (given != null) {
-        if (!hosts.isEmpty()) {
-          throw new IllegalStateException(
-              "client and hosts are exclusive: the client already knows its hosts");
-        }
-        List<String> ignored = connectionSettingsSet();
-        if (!ignored.isEmpty()) {
-          throw new IllegalStateException(
-              String.join(", ", ignored)
-                  + " only apply to a client built from hosts; configure them on the RestClient"
-                  + " given to client(...)");
-        }
         return new ElasticsearchSink(new RestClientTransport(given, false), settings);
       }
-      if (hosts.isEmpty()) {
-        throw new IllegalStateException("either client(...) or hosts(...) is required");
-      }
-      if (username != null && apiKey != null) {
-        throw new IllegalStateException("basicAuth and apiKey are exclusive: choose one");
-      }
-      int trustChoices =
-          (trustStore != null ? 1 : 0)
-              + (trustCertificates != null ? 1 : 0)
-              + (insecureTrustAll ? 1 : 0);
-      if (trustChoices > 1) {
-        throw new IllegalStateException(
-            "trustStore, trustCertificates and insecureTrustAllCertificates are exclusive: choose"
-                + " one");
-      }
-      boolean https = hosts.get(0).getSchemeName().equals("https");
-      for (HttpHost host : hosts) {
-        if (host.getSchemeName().equals("https") != https) {
-          throw new IllegalStateException("hosts mix http and https: " + hosts);
-        }
-      }
-      if (trustChoices > 0 && !https) {
-        throw new IllegalStateException(
-            (trustStore != null
-                    ? "trustStore"
-                    : trustCertificates != null
-                        ? "trustCertificates"
-                        : "insecureTrustAllCertificates")
-                + " is set but no host uses https: "
-                + hosts);
-      }
-      List<NodeUrl> nodes = new ArrayList<>();
-      for (HttpHost host : hosts) {
-        nodes.add(new NodeUrl(host.getSchemeName(), host.getHostName(), host.getPort()));
-      }
-      NodeUrl.warnIfCredentialsInClear(
-          nodes,
-          username != null
-              ? Optional.of("basicAuth")
-              : apiKey != null ? Optional.of("apiKey") : Optional.empty());
-      SSLContext ssl = https && trustChoices > 0 ? sslContext() : null;
-      RestClient built = buildClient(ssl);
+      RestClient built = buildClient(Objects.requireNonNull(connection));
       return new ElasticsearchSink(new RestClientTransport(built, true), settings);
     }
 
-    private List<String> connectionSettingsSet() {
-      List<String> set = new ArrayList<>();
-      if (username != null) {
-        set.add("basicAuth");
+    private static RestClient buildClient(ClientSettings connection) {
+      List<HttpHost> hosts = new ArrayList<>();
+      for (NodeUrl node : connection.hosts()) {
+        hosts.add(new HttpHost(node.host(), node.port(), node.scheme()));
       }
-      if (apiKey != null) {
-        set.add("apiKey");
-      }
-      if (trustStore != null) {
-        set.add("trustStore");
-      }
-      if (trustCertificates != null) {
-        set.add("trustCertificates");
-      }
-      if (insecureTrustAll) {
-        set.add("insecureTrustAllCertificates");
-      }
-      if (connectTimeout != null) {
-        set.add("connectTimeout");
-      }
-      if (socketTimeout != null) {
-        set.add("socketTimeout");
-      }
-      if (compression != null) {
-        set.add("compression");
-      }
-      return set;
-    }
-
-    private RestClient buildClient(@Nullable SSLContext ssl) {
       RestClientBuilder builder = RestClient.builder(hosts.toArray(new HttpHost[0]));
-      String user = username;
-      String pass = password;
-      boolean trustAll = insecureTrustAll;
+      String user = connection.username().orElse(null);
+      String pass = connection.password().orElse(null);
+      SSLContext ssl = connection.sslContext().orElse(null);
+      boolean verifyHostnames = connection.verifyHostnames();
       builder.setHttpClientConfigCallback(
           http -> {
             if (user != null && pass != null) {
@@ -492,113 +288,23 @@ public final class ElasticsearchSink implements VersionedSink {
             if (ssl != null) {
               http.setSSLContext(ssl);
             }
-            if (trustAll) {
+            if (!verifyHostnames) {
               http.setSSLHostnameVerifier(NoopHostnameVerifier.INSTANCE);
             }
             return http;
           });
-      Duration connect = connectTimeout;
-      Duration socket = socketTimeout != null ? socketTimeout : Duration.ofSeconds(60);
+      int connect = (int) connection.connectTimeout().toMillis();
+      int response = (int) connection.responseTimeout().toMillis();
       builder.setRequestConfigCallback(
-          request -> {
-            if (connect != null) {
-              request.setConnectTimeout(millis(connect));
-            }
-            return request.setSocketTimeout(millis(socket));
-          });
-      String key = apiKey;
-      if (key != null) {
-        builder.setDefaultHeaders(new Header[] {new BasicHeader("Authorization", "ApiKey " + key)});
-      }
-      if (compression != null) {
-        builder.setCompressionEnabled(compression);
-      }
+          request -> request.setConnectTimeout(connect).setSocketTimeout(response));
+      connection
+          .authorizationHeader()
+          .ifPresent(
+              value ->
+                  builder.setDefaultHeaders(
+                      new Header[] {new BasicHeader("Authorization", value)}));
+      builder.setCompressionEnabled(connection.compression());
       return builder.build();
-    }
-
-    private SSLContext sslContext() {
-      try {
-        TrustManager[] trustManagers;
-        if (insecureTrustAll) {
-          trustManagers = new TrustManager[] {new TrustAll()};
-        } else {
-          TrustManagerFactory factory =
-              TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-          factory.init(trustStore != null ? loadTrustStore() : loadCertificates());
-          trustManagers = factory.getTrustManagers();
-        }
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trustManagers, null);
-        return context;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
-      }
-    }
-
-    private KeyStore loadTrustStore() {
-      Path path = Objects.requireNonNull(trustStore);
-      try {
-        // Detects PKCS#12 and JKS by content.
-        return KeyStore.getInstance(path.toFile(), trustStorePassword);
-      } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-        throw new IllegalStateException(
-            "trustStore: cannot read " + path + ": " + e.getMessage(), e);
-      }
-    }
-
-    private KeyStore loadCertificates() {
-      Path path = Objects.requireNonNull(trustCertificates);
-      try (InputStream in = Files.newInputStream(path)) {
-        Collection<? extends Certificate> certificates =
-            CertificateFactory.getInstance("X.509").generateCertificates(in);
-        if (certificates.isEmpty()) {
-          throw new IllegalStateException("trustCertificates: no certificate in " + path);
-        }
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        int i = 0;
-        for (Certificate certificate : certificates) {
-          store.setCertificateEntry("ca-" + i++, certificate);
-        }
-        return store;
-      } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalStateException(
-            "trustCertificates: cannot read " + path + ": " + e.getMessage(), e);
-      }
-    }
-
-    private static HttpHost parseHost(String url) {
-      NodeUrl node = NodeUrl.parse("hosts", url, -1, "basicAuth or apiKey");
-      return new HttpHost(node.host(), node.port(), node.scheme());
-    }
-
-    private static Duration positive(Duration value, String name) {
-      Objects.requireNonNull(value, name);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + value);
-      }
-      if (value.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(name + " must be below 24 days, was " + value);
-      }
-      return value;
-    }
-
-    private static int millis(Duration d) {
-      return (int) d.toMillis();
-    }
-  }
-
-  /** Accepts every certificate: {@link Builder#insecureTrustAllCertificates} only. */
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 }

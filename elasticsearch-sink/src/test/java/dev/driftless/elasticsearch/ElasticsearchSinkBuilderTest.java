@@ -42,10 +42,10 @@ class ElasticsearchSinkBuilderTest {
                   ElasticsearchSink.builder()
                       .client(client)
                       .basicAuth("elastic", "secret")
-                      .socketTimeout(Duration.ofSeconds(5))
+                      .responseTimeout(Duration.ofSeconds(5))
                       .build())
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("basicAuth, socketTimeout");
+          .hasMessageContaining("basicAuth, responseTimeout");
     }
   }
 
@@ -151,9 +151,9 @@ class ElasticsearchSinkBuilderTest {
   @Test
   void settersCheckTheirArguments() {
     ElasticsearchSink.Builder builder = ElasticsearchSink.builder();
-    assertThatThrownBy(() -> builder.socketTimeout(Duration.ZERO))
+    assertThatThrownBy(() -> builder.responseTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("socketTimeout");
+        .hasMessageContaining("responseTimeout");
     assertThatThrownBy(() -> builder.connectTimeout(Duration.ofSeconds(-1)))
         .hasMessageContaining("connectTimeout");
     assertThatThrownBy(() -> builder.apiKey(" ")).hasMessageContaining("apiKey");

@@ -38,8 +38,8 @@ import org.opensearch.client.transport.httpclient5.ResponseException;
 final class OpenSearchClientTransport implements SearchTransport {
 
   private static final String TRUST_SETTINGS =
-      "OpenSearchSink.builder().trustStore(path, password) (or your OpenSearchClient's SSL"
-          + " context)";
+      "OpenSearchSink.builder().trustCertificates(pem) or trustStore(path, password) (or your"
+          + " OpenSearchClient's SSL context)";
 
   private final OpenSearchGenericClient generic;
   private final @Nullable OpenSearchTransport owned;

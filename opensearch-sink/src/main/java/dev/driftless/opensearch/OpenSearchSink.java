@@ -6,30 +6,20 @@ import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
-import dev.driftless.search.IndexRouting;
+import dev.driftless.search.ClientSettings;
 import dev.driftless.search.NodeUrl;
 import dev.driftless.search.SearchSink;
+import dev.driftless.search.SearchSinkBuilder;
 import dev.driftless.search.SearchSinkSettings;
 import dev.driftless.search.SearchTransport;
 import dev.driftless.search.StoredDocument;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.apache.hc.client5.http.auth.AuthScope;
 import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -39,7 +29,9 @@ import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
 import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.client5.http.ssl.HttpsSupport;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.util.Timeout;
 import org.jspecify.annotations.Nullable;
 import org.opensearch.client.opensearch.OpenSearchClient;
@@ -54,9 +46,9 @@ import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBui
  *
  * <pre>{@code
  * OpenSearchSink sink = OpenSearchSink.builder()
- *     .urls("https://search-1:9200", "https://search-2:9200")
+ *     .hosts("https://search-1:9200", "https://search-2:9200")
  *     .basicAuth("driftless", password)
- *     .trustStore(Path.of("truststore.p12"), "changeit")
+ *     .trustCertificates(Path.of("root-ca.pem"))
  *     .routing(IndexRouting.prefixed("shop-"))
  *     .mapping("orders", "{\"properties\": {\"total\": {\"type\": \"scaled_float\", \"scaling_factor\": 100}}}")
  *     .build();
@@ -128,6 +120,11 @@ public final class OpenSearchSink implements VersionedSink {
     return delegate.fingerprintReader();
   }
 
+  /** The engine-neutral settings this sink runs with. */
+  public SearchSinkSettings settings() {
+    return delegate.settings();
+  }
+
   /** Stops background work and closes the client if the sink built it. Idempotent. */
   @Override
   public void close() {
@@ -135,27 +132,23 @@ public final class OpenSearchSink implements VersionedSink {
   }
 
   /**
-   * Builds an {@link OpenSearchSink}. Setters check their argument at once; {@link #build()} checks
-   * the rules between settings. Not thread-safe.
+   * Builds an {@link OpenSearchSink}: the settings of {@link SearchSinkBuilder}, shared with the
+   * Elasticsearch sink, plus {@link #client}. Setters check their argument at once; {@link
+   * #build()} checks the rules between settings. Not thread-safe.
    */
-  public static final class Builder {
+  public static final class Builder extends SearchSinkBuilder<Builder> {
     private @Nullable OpenSearchClient client;
-    private final List<HttpHost> hosts = new ArrayList<>();
-    private final List<NodeUrl> nodes = new ArrayList<>();
-    private @Nullable String username;
-    private @Nullable String password;
-    private @Nullable Path trustStore;
-    private @Nullable String trustStorePassword;
-    private boolean insecure;
-    private Duration connectTimeout = Duration.ofSeconds(5);
-    private Duration responseTimeout = Duration.ofSeconds(60);
-    private final SearchSinkSettings.Builder settings = SearchSinkSettings.builder();
 
     private Builder() {}
 
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
     /**
      * Writes through the caller's configured client (its transport, authentication and TLS). The
-     * sink never closes it. Excludes {@link #urls}.
+     * sink never closes it. Excludes {@link #hosts} and every other connection setting.
      */
     public Builder client(OpenSearchClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -163,198 +156,48 @@ public final class OpenSearchSink implements VersionedSink {
     }
 
     /**
-     * The nodes to connect to, e.g. {@code https://search-1:9200} (port 9200 when absent). No path,
-     * query or credentials: give credentials with {@link #basicAuth}. Excludes {@link #client}.
+     * The old name of {@link #hosts(String...)}, which both engines' builders share. Unlike before,
+     * a second call replaces the nodes of the first instead of adding to them.
      *
-     * @throws IllegalArgumentException naming the URL (its credentials hidden) that is not one
+     * @deprecated use {@link #hosts(String...)}; this name goes before 1.0
      */
+    @Deprecated(forRemoval = true)
+    @SuppressWarnings("InlineMeSuggester") // @InlineMe would add a dependency for one method
     public Builder urls(String... urls) {
-      Objects.requireNonNull(urls, "urls");
-      for (String url : urls) {
-        NodeUrl node = NodeUrl.parse("urls", url, 9200, "basicAuth");
-        nodes.add(node);
-        hosts.add(new HttpHost(node.scheme(), node.host(), node.port()));
-      }
-      return this;
-    }
-
-    /**
-     * HTTP basic authentication for the nodes given with {@link #urls}. Over plain {@code http} the
-     * credentials travel readable: {@link #build()} logs a warning then.
-     */
-    public Builder basicAuth(String username, String password) {
-      Objects.requireNonNull(username, "username");
-      Objects.requireNonNull(password, "password");
-      if (username.isEmpty()) {
-        throw new IllegalArgumentException("basicAuth: username must not be empty");
-      }
-      this.username = username;
-      this.password = password;
-      return this;
-    }
-
-    /**
-     * A trust store (PKCS12 or JKS, by file content) holding the CA of the nodes' certificates, for
-     * {@code https} {@link #urls}.
-     */
-    public Builder trustStore(Path path, String password) {
-      Objects.requireNonNull(path, "path");
-      Objects.requireNonNull(password, "password");
-      if (!Files.isReadable(path)) {
-        throw new IllegalArgumentException("trustStore: cannot read " + path);
-      }
-      this.trustStore = path;
-      this.trustStorePassword = password;
-      return this;
-    }
-
-    /**
-     * Trust every certificate and host name. For tests against self-signed nodes only: it turns off
-     * the protection TLS gives. Default false.
-     */
-    public Builder insecureTrustAllCertificates(boolean insecure) {
-      this.insecure = insecure;
-      return this;
-    }
-
-    /** Connect timeout for {@link #urls}; positive; default 5 s. */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
-      return this;
-    }
-
-    /** Response timeout for {@link #urls}; positive; default 60 s. */
-    public Builder responseTimeout(Duration timeout) {
-      this.responseTimeout = positive(timeout, "responseTimeout");
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#routing}. */
-    public Builder routing(IndexRouting routing) {
-      settings.routing(routing);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#mapping}. */
-    public Builder mapping(String collection, String mappingJson) {
-      settings.mapping(collection, mappingJson);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#defaultMapping}. */
-    public Builder defaultMapping(String mappingJson) {
-      settings.defaultMapping(mappingJson);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#indexSettings}. */
-    public Builder indexSettings(String settingsJson) {
-      settings.indexSettings(settingsJson);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#collections}. */
-    public Builder collections(String... names) {
-      settings.collections(List.of(Objects.requireNonNull(names, "names")));
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#maxRequestBytes}. */
-    public Builder maxRequestBytes(long bytes) {
-      settings.maxRequestBytes(bytes);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#maxRequestItems}. */
-    public Builder maxRequestItems(int items) {
-      settings.maxRequestItems(items);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#tombstones}. */
-    public Builder tombstones(boolean enabled) {
-      settings.tombstones(enabled);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#liveAliasSuffix}. */
-    public Builder liveAliasSuffix(String suffix) {
-      settings.liveAliasSuffix(suffix);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#tombstoneHorizon}. */
-    public Builder tombstoneHorizon(Duration horizon) {
-      settings.tombstoneHorizon(horizon);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#tombstonePurgeInterval}. */
-    public Builder tombstonePurgeInterval(Duration interval) {
-      settings.tombstonePurgeInterval(interval);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#listPageSize}. */
-    public Builder listPageSize(int size) {
-      settings.listPageSize(size);
-      return this;
-    }
-
-    /** See {@link SearchSinkSettings.Builder#clock}. */
-    public Builder clock(Clock clock) {
-      settings.clock(clock);
-      return this;
+      return hosts(urls);
     }
 
     /**
      * The sink.
      *
-     * @throws IllegalStateException naming the settings that conflict or are missing
+     * @throws IllegalStateException naming the settings that conflict, are missing, or whose trust
+     *     material cannot be read
      */
     public OpenSearchSink build() {
-      SearchSinkSettings built = settings.build();
+      SearchSinkSettings built = sinkSettings();
       OpenSearchClient given = client;
-      if (given != null && !hosts.isEmpty()) {
-        throw new IllegalStateException("set either client or urls, not both");
-      }
-      if (given == null && hosts.isEmpty()) {
-        throw new IllegalStateException("set client (your OpenSearchClient) or urls");
-      }
-      if (given != null && (username != null || trustStore != null || insecure)) {
-        throw new IllegalStateException(
-            "basicAuth, trustStore and insecureTrustAllCertificates apply to urls only; configure"
-                + " them on your own client");
-      }
-      boolean https = hosts.stream().anyMatch(h -> h.getSchemeName().equals("https"));
-      if ((trustStore != null || insecure) && !https) {
-        throw new IllegalStateException(
-            "trustStore and insecureTrustAllCertificates need https urls");
-      }
-      if (trustStore != null && insecure) {
-        throw new IllegalStateException(
-            "set either trustStore or insecureTrustAllCertificates, not both");
-      }
+      ClientSettings connection = clientSettings(given != null);
       SearchTransport transport;
       if (given != null) {
         transport = new OpenSearchClientTransport(given, null);
       } else {
-        NodeUrl.warnIfCredentialsInClear(
-            nodes, username != null ? Optional.of("basicAuth") : Optional.empty());
-        OpenSearchTransport owned = buildTransport();
+        OpenSearchTransport owned = buildTransport(Objects.requireNonNull(connection));
         transport = new OpenSearchClientTransport(new OpenSearchClient(owned), owned);
       }
       return new OpenSearchSink(new SearchSink(transport, built));
     }
 
-    private OpenSearchTransport buildTransport() {
-      @Nullable SSLContext ssl = sslContext();
-      String user = username;
-      String pass = password;
-      boolean https = hosts.stream().anyMatch(h -> h.getSchemeName().equals("https"));
-      @Nullable SSLContext tlsContext = https ? (ssl != null ? ssl : defaultTls()) : null;
+    private static OpenSearchTransport buildTransport(ClientSettings connection) {
+      List<HttpHost> hosts = new ArrayList<>();
+      for (NodeUrl node : connection.hosts()) {
+        hosts.add(new HttpHost(node.scheme(), node.host(), node.port()));
+      }
+      @Nullable SSLContext tlsContext =
+          connection.https() ? connection.sslContext().orElseGet(Builder::defaultTls) : null;
       ApacheHttpClient5TransportBuilder b =
           ApacheHttpClient5TransportBuilder.builder(hosts.toArray(new HttpHost[0]));
+      String user = connection.username().orElse(null);
+      String pass = connection.password().orElse(null);
       b.setHttpClientConfigCallback(
           http -> {
             if (user != null && pass != null) {
@@ -370,7 +213,8 @@ public final class OpenSearchSink implements VersionedSink {
                     .setDefaultConnectionConfig(
                         ConnectionConfig.custom()
                             .setConnectTimeout(
-                                Timeout.of(connectTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                                Timeout.of(
+                                    connection.connectTimeout().toMillis(), TimeUnit.MILLISECONDS))
                             .build());
             if (tlsContext != null) {
               // The client checks the host name itself: left to the JDK (HttpClient's default
@@ -380,9 +224,9 @@ public final class OpenSearchSink implements VersionedSink {
                   ClientTlsStrategyBuilder.create()
                       .setSslContext(tlsContext)
                       .setHostnameVerifier(
-                          insecure
-                              ? NoopHostnameVerifier.INSTANCE
-                              : HttpsSupport.getDefaultHostnameVerifier());
+                          connection.verifyHostnames()
+                              ? HttpsSupport.getDefaultHostnameVerifier()
+                              : NoopHostnameVerifier.INSTANCE);
               tls.setHostnameVerificationPolicy(HostnameVerificationPolicy.CLIENT);
               cm.setTlsStrategy(tls.buildAsync());
             }
@@ -390,7 +234,13 @@ public final class OpenSearchSink implements VersionedSink {
           });
       b.setRequestConfigCallback(
           rc ->
-              rc.setResponseTimeout(Timeout.of(responseTimeout.toMillis(), TimeUnit.MILLISECONDS)));
+              rc.setResponseTimeout(
+                  Timeout.of(connection.responseTimeout().toMillis(), TimeUnit.MILLISECONDS)));
+      connection
+          .authorizationHeader()
+          .ifPresent(
+              value -> b.setDefaultHeaders(new Header[] {new BasicHeader("Authorization", value)}));
+      b.setCompressionEnabled(connection.compression());
       return b.build();
     }
 
@@ -400,56 +250,6 @@ public final class OpenSearchSink implements VersionedSink {
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("the JVM's default TLS context is unavailable: " + e, e);
       }
-    }
-
-    private @Nullable SSLContext sslContext() {
-      try {
-        if (insecure) {
-          SSLContext ctx = SSLContext.getInstance("TLS");
-          ctx.init(null, new TrustManager[] {new TrustAll()}, null);
-          return ctx;
-        }
-        Path path = trustStore;
-        if (path == null) {
-          return null;
-        }
-        char[] pw = Objects.requireNonNull(trustStorePassword).toCharArray();
-        KeyStore store;
-        try (InputStream in = Files.newInputStream(path)) {
-          store = KeyStore.getInstance(KeyStore.getDefaultType());
-          store.load(in, pw);
-        }
-        TrustManagerFactory tmf =
-            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-      } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalStateException("trustStore: cannot load " + trustStore + ": " + e, e);
-      }
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
-    }
-  }
-
-  /** Trusts everything; only reachable through {@code insecureTrustAllCertificates(true)}. */
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 }

@@ -39,7 +39,7 @@ class EngineOutageIT {
   void aThirtySecondOutageIsRetriedAndConverges() throws Exception {
     try (OpenSearchSink sink =
         OpenSearchSink.builder()
-            .urls(NODE.httpUrl())
+            .hosts(NODE.httpUrl())
             .routing(IndexRouting.prefixed("outage-"))
             .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
             .connectTimeout(Duration.ofSeconds(2))

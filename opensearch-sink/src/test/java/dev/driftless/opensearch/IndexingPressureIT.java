@@ -59,7 +59,7 @@ class IndexingPressureIT {
     InMemoryDeadLetterStore deadLetters = new InMemoryDeadLetterStore();
     OpenSearchSink sink =
         OpenSearchSink.builder()
-            .urls(NODE.httpUrl())
+            .hosts(NODE.httpUrl())
             .routing(IndexRouting.prefixed("pressure-"))
             .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
             .build();
@@ -95,7 +95,7 @@ class IndexingPressureIT {
         .isPositive();
     try (OpenSearchSink reader =
         OpenSearchSink.builder()
-            .urls(NODE.httpUrl())
+            .hosts(NODE.httpUrl())
             .routing(IndexRouting.prefixed("pressure-"))
             .build()) {
       for (int i = 0; i < DOCS; i++) {

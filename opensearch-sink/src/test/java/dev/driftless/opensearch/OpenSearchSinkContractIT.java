@@ -34,7 +34,7 @@ class OpenSearchSinkContractIT {
 
   static OpenSearchSink newSink(String prefix, boolean tombstones) {
     return OpenSearchSink.builder()
-        .urls(OpenSearchNode.shared().httpUrl())
+        .hosts(OpenSearchNode.shared().httpUrl())
         .routing(IndexRouting.prefixed(prefix))
         .defaultMapping(MAPPING)
         .indexSettings(

@@ -60,7 +60,7 @@ class OpenSearchSinkIT {
 
   private static OpenSearchSink.Builder sinkBuilder(String prefix) {
     return OpenSearchSink.builder()
-        .urls(NODE.httpUrl())
+        .hosts(NODE.httpUrl())
         .routing(IndexRouting.prefixed(prefix))
         .defaultMapping(MAPPING)
         .indexSettings(

@@ -37,7 +37,7 @@ class StartWhileIndexDownIT {
 
   private static OpenSearchSink sink(FaultProxy proxy, String prefix) {
     return OpenSearchSink.builder()
-        .urls(proxy.httpUrl())
+        .hosts(proxy.httpUrl())
         .routing(IndexRouting.prefixed(prefix))
         .collections("orders")
         .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")

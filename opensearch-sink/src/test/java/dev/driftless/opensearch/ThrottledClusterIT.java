@@ -68,7 +68,7 @@ class ThrottledClusterIT {
     Writes.THROTTLED.set(0);
     try (OpenSearchSink sink =
         OpenSearchSink.builder()
-            .urls(NODE.httpUrl())
+            .hosts(NODE.httpUrl())
             .routing(IndexRouting.prefixed("throttled-"))
             .indexSettings("{\"number_of_shards\": 2, \"number_of_replicas\": 0}")
             .build()) {
@@ -124,7 +124,7 @@ class ThrottledClusterIT {
         new dev.driftless.core.stores.InMemoryDeadLetterStore();
     OpenSearchSink sink =
         OpenSearchSink.builder()
-            .urls(NODE.httpUrl())
+            .hosts(NODE.httpUrl())
             .routing(IndexRouting.prefixed("throttled-"))
             .indexSettings("{\"number_of_shards\": 2, \"number_of_replicas\": 0}")
             .build();

@@ -24,16 +24,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The OpenSearch sink building its own client from an {@code https} URL, basic credentials and
- * trust settings, against the real OpenSearch 2.19 node behind a {@link SecureFront} (the
- * in-process node runs without the security plugin). The front challenges like a secured node (401
- * with {@code WWW-Authenticate: Basic realm=...}), which is when this client's credentials provider
- * answers.
+ * The OpenSearch sink building its own client from an {@code https} URL, credentials (basic or API
+ * key) and trust settings (trust store or PEM), against the real OpenSearch 2.19 node behind a
+ * {@link SecureFront} (the in-process node runs without the security plugin). The front challenges
+ * like a secured node (401 with {@code WWW-Authenticate: Basic realm=...}), which is when this
+ * client's credentials provider answers.
  */
 class TlsAndAuthIT {
 
   private static final String USER = "driftless";
   private static final String PASSWORD = "s3cret-pw";
+  private static final String KEY_ID = "os-key-id";
+  private static final String KEY = "os-key-secret";
 
   private static OpenSearchNode node;
   private static SecureFront front;
@@ -41,7 +43,12 @@ class TlsAndAuthIT {
   @BeforeAll
   static void start() {
     node = OpenSearchNode.shared();
-    front = SecureFront.builder().target(node.httpUrl()).basicAuth(USER, PASSWORD).start();
+    front =
+        SecureFront.builder()
+            .target(node.httpUrl())
+            .basicAuth(USER, PASSWORD)
+            .apiKey(KEY_ID, KEY)
+            .start();
   }
 
   @AfterAll
@@ -75,7 +82,7 @@ class TlsAndAuthIT {
   private static OpenSearchSink sink(
       String url, String collection, UnaryOperator<OpenSearchSink.Builder> security) {
     return security
-        .apply(OpenSearchSink.builder().urls(url))
+        .apply(OpenSearchSink.builder().hosts(url))
         .routing(IndexRouting.prefixed("os-tls-"))
         .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
         .collections(collection)
@@ -113,7 +120,7 @@ class TlsAndAuthIT {
             "p12",
             b ->
                 b.basicAuth(USER, PASSWORD)
-                    .trustStore(front.trustStore(), SecureFront.STORE_PASSWORD))) {
+                    .trustStore(front.trustStore(), SecureFront.STORE_PASSWORD.toCharArray()))) {
       writeAndReadBack(sink, "p12");
     }
     List<SecureFront.Seen> seen = front.requests();
@@ -127,6 +134,24 @@ class TlsAndAuthIT {
   }
 
   @Test
+  void apiKeyOverHttpsTrustingThePemCertificateWithCompression() {
+    try (OpenSearchSink sink =
+        sink(
+            front.httpsUrl(),
+            "pem-key",
+            b ->
+                b.apiKey(KEY_ID, KEY)
+                    .trustCertificates(front.certificatePem())
+                    .compression(true))) {
+      writeAndReadBack(sink, "pem-key");
+    }
+    List<SecureFront.Seen> seen = front.requests();
+    // The key goes with every request, unasked: nothing is refused.
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(seen).allMatch(s -> s.scheme().equals("ApiKey") && !s.refused());
+  }
+
+  @Test
   void wrongPasswordFailsAfterTheChallengeAndIsNotRetriable() {
     try (OpenSearchSink sink =
         sink(
@@ -134,7 +159,7 @@ class TlsAndAuthIT {
             "wrong",
             b ->
                 b.basicAuth(USER, "wrong")
-                    .trustStore(front.trustStore(), SecureFront.STORE_PASSWORD))) {
+                    .trustStore(front.trustStore(), SecureFront.STORE_PASSWORD.toCharArray()))) {
       Throwable atStart = catchThrowable(() -> sink.start(CONTEXT));
       assertThat(atStart)
           .isInstanceOf(DriftlessException.class)
@@ -182,7 +207,8 @@ class TlsAndAuthIT {
                 "mismatch",
                 b ->
                     b.basicAuth(USER, PASSWORD)
-                        .trustStore(elsewhere.trustStore(), SecureFront.STORE_PASSWORD))) {
+                        .trustStore(
+                            elsewhere.trustStore(), SecureFront.STORE_PASSWORD.toCharArray()))) {
       Throwable thrown = catchThrowable(() -> sink.start(CONTEXT));
       assertThat(thrown)
           .isInstanceOf(DriftlessException.class)
@@ -217,7 +243,7 @@ class TlsAndAuthIT {
               "refused",
               b ->
                   b.basicAuth(USER, PASSWORD)
-                      .trustStore(closed.trustStore(), SecureFront.STORE_PASSWORD));
+                      .trustStore(closed.trustStore(), SecureFront.STORE_PASSWORD.toCharArray()));
     }
     try (sink) {
       assertThat(catchThrowable(() -> sink.start(CONTEXT))).isInstanceOf(RetriableException.class);

@@ -66,6 +66,25 @@ public record SearchSinkSettings(
     return new Builder();
   }
 
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.routing = routing;
+    b.mappings.putAll(mappings);
+    b.defaultMapping = defaultMapping;
+    b.indexSettingsJson = indexSettingsJson;
+    b.collections.addAll(collections);
+    b.maxRequestBytes = maxRequestBytes;
+    b.maxRequestItems = maxRequestItems;
+    b.tombstones = tombstones;
+    b.liveAliasSuffix = liveAliasSuffix;
+    b.tombstoneHorizon = tombstoneHorizon;
+    b.tombstonePurgeInterval = tombstonePurgeInterval;
+    b.listPageSize = listPageSize;
+    b.clock = clock;
+    return b;
+  }
+
   /** The merged mapping for {@code collection}. */
   public IndexMapping mappingFor(String collection) {
     IndexMapping m = mappings.get(collection);
@@ -223,13 +242,18 @@ public record SearchSinkSettings(
     /**
      * The settings.
      *
-     * @throws IllegalStateException if tombstone settings are given without tombstone mode
+     * @throws IllegalStateException if tombstone settings are given without tombstone mode, or
+     *     {@link #routing} sends a collection of {@link #collections} or {@link #mapping} to an
+     *     invalid index name or two of them to one index
      */
     public SearchSinkSettings build() {
       if (!tombstones && tombstonePurgeInterval != null) {
         throw new IllegalStateException(
             "tombstonePurgeInterval is set but tombstones are off: enable tombstones(true)");
       }
+      Set<String> known = new LinkedHashSet<>(collections);
+      known.addAll(mappings.keySet());
+      RoutingCheck.check(routing, known);
       return new SearchSinkSettings(
           routing,
           mappings,

@@ -1,0 +1,176 @@
+package dev.driftless.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.ConfigurationException;
+import dev.driftless.core.RetriableException;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.WriteResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** Index set-up, truncation and tombstone purge, over a scripted fake of our own transport. */
+class IndexAdministrationTest {
+
+  private final ScriptedEngine engine = new ScriptedEngine();
+
+  private IndexAdministration administration(SearchSinkSettings settings) {
+    return new IndexAdministration(engine, settings);
+  }
+
+  @Test
+  void aMissingIndexIsCreatedWithTheMergedMappingAndItsLiveAliasOnceThenRemembered() {
+    engine
+        .answer("GET /orders/_mapping", 404, "{}")
+        .answer("PUT /orders", 200, "{\"acknowledged\":true}")
+        .answer("GET /_alias/orders-live", 404, "{}")
+        .answer("POST /_aliases", 200, "{\"acknowledged\":true}");
+    IndexAdministration indices =
+        administration(
+            SearchSinkSettings.builder()
+                .tombstones(true)
+                .indexSettings("{\"number_of_shards\": 1}")
+                .build());
+
+    assertThat(indices.indexFor("Orders")).isEqualTo("orders");
+    assertThat(indices.indexFor("Orders")).isEqualTo("orders");
+
+    assertThat(engine.lines())
+        .containsExactly(
+            "GET /orders/_mapping", "PUT /orders", "GET /_alias/orders-live", "POST /_aliases");
+    ScriptedEngine.Request created = engine.requests.get(1);
+    assertThat(created.json().path("settings").path("number_of_shards").asInt()).isEqualTo(1);
+    assertThat(created.json().path("mappings").path("properties").has(MetadataFields.VERSION))
+        .isTrue();
+    ScriptedEngine.Request alias = engine.requests.get(3);
+    assertThat(alias.body())
+        .contains("\"alias\":\"orders-live\"")
+        .contains("\"" + MetadataFields.TOMBSTONE + "\":true");
+    assertThat(indices.readTargetFor("Orders")).isEqualTo("orders-live");
+
+    indices.forget();
+    engine.answer("GET /orders/_mapping", 200, validMapping("orders"));
+    engine.answer("GET /_alias/orders-live", 200, "{\"orders\":{}}");
+    indices.indexFor("Orders");
+    assertThat(engine.lines())
+        .hasSize(6)
+        .endsWith("GET /orders/_mapping", "GET /_alias/orders-live");
+  }
+
+  @Test
+  void anExistingIndexWithoutTheMetadataFieldsIsRefusedNamingThem() {
+    engine.answer("GET /orders/_mapping", 200, "{\"orders\":{\"mappings\":{\"properties\":{}}}}");
+    assertThatThrownBy(
+            () -> administration(SearchSinkSettings.builder().build()).indexFor("orders"))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("existing index [orders]")
+        .hasMessageContaining(MetadataFields.VERSION);
+  }
+
+  @Test
+  void collectionsFirstSeenWhileWritingAreCheckedLikeKnownOnes() {
+    engine.validIndex("shared");
+    IndexAdministration indices =
+        administration(
+            SearchSinkSettings.builder().routing(IndexRouting.of(collection -> "shared")).build());
+    indices.indexFor("a");
+    assertThatThrownBy(() -> indices.indexFor("b"))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("'a' and 'b'")
+        .hasMessageContaining("[shared]");
+    IndexAdministration asNamed =
+        administration(
+            SearchSinkSettings.builder()
+                .routing(IndexRouting.of(collection -> collection))
+                .build());
+    assertThatThrownBy(() -> asNamed.indexFor("has space"))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("invalid index name for collection 'has space'");
+  }
+
+  @Test
+  void aTransientFailureToReadTheMappingStaysRetriable() {
+    engine.answer("GET /orders/_mapping", 503, "{}");
+    assertThatThrownBy(
+            () -> administration(SearchSinkSettings.builder().build()).indexFor("orders"))
+        .isInstanceOf(RetriableException.class);
+  }
+
+  @Test
+  void purgeDeletesTombstonesOlderThanTheHorizonOfEveryIndexInUse() {
+    Instant now = Instant.parse("2026-01-10T00:00:00Z");
+    engine
+        .validIndex("orders")
+        .answer("GET /_alias/orders-live", 200, "{\"orders\":{}}")
+        .answer("POST /orders/_delete_by_query", 200, "{\"deleted\":3}");
+    IndexAdministration indices =
+        administration(
+            SearchSinkSettings.builder()
+                .tombstones(true)
+                .tombstoneHorizon(Duration.ofDays(2))
+                .clock(Clock.fixed(now, ZoneOffset.UTC))
+                .build());
+    assertThat(indices.purgeTombstones()).isZero(); // no index in use yet
+    indices.indexFor("orders");
+
+    assertThat(indices.purgeTombstones()).isEqualTo(3);
+
+    ScriptedEngine.Request purge = engine.requests.get(engine.requests.size() - 1);
+    assertThat(purge.line()).isEqualTo("POST /orders/_delete_by_query");
+    assertThat(
+            purge
+                .json()
+                .at("/query/bool/filter/1/range/" + MetadataFields.DELETED_AT + "/lt")
+                .asLong())
+        .isEqualTo(now.minus(Duration.ofDays(2)).toEpochMilli());
+    assertThat(purge.params()).containsEntry("conflicts", "proceed");
+  }
+
+  @Test
+  void purgeOutsideTombstoneModeSendsNothing() {
+    assertThat(administration(SearchSinkSettings.builder().build()).purgeTombstones("x")).isZero();
+    assertThat(engine.requests).isEmpty();
+  }
+
+  @Test
+  void truncateRefreshesThenDeletesUpToItsVersion() {
+    engine
+        .answer("POST /orders/_refresh", 200, "{}")
+        .answer("POST /orders/_delete_by_query", 200, "{\"deleted\":5,\"failures\":[]}");
+    ChangeEvent.Truncate truncate =
+        ChangeEvent.truncate("orders", Version.of(42), SourcePosition.ofOffset(1), Instant.EPOCH);
+    WriteResult result =
+        administration(SearchSinkSettings.builder().build()).truncate(truncate, "orders");
+    assertThat(result).isEqualTo(WriteResult.applied());
+    assertThat(engine.lines())
+        .containsExactly("POST /orders/_refresh", "POST /orders/_delete_by_query");
+    assertThat(
+            engine
+                .requests
+                .get(1)
+                .json()
+                .at("/query/range/" + MetadataFields.VERSION + "/lte")
+                .asLong())
+        .isEqualTo(42);
+  }
+
+  @Test
+  void truncatingAnIndexThatNeverExistedIsApplied() {
+    engine.answer("POST /orders/_refresh", 404, "{}");
+    ChangeEvent.Truncate truncate =
+        ChangeEvent.truncate("orders", Version.of(1), SourcePosition.ofOffset(1), Instant.EPOCH);
+    assertThat(administration(SearchSinkSettings.builder().build()).truncate(truncate, "orders"))
+        .isEqualTo(WriteResult.applied());
+    assertThat(engine.lines()).containsExactly("POST /orders/_refresh");
+  }
+
+  private static String validMapping(String index) {
+    return "{\"" + index + "\":{\"mappings\":" + IndexMapping.merge(null).toJson() + "}}";
+  }
+}
