@@ -12,7 +12,6 @@ import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.CheckpointStore;
-import dev.driftless.core.spi.RepairReader;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.core.spi.WriteResult;
@@ -29,7 +28,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +94,7 @@ public final class PipelineRunner implements AutoCloseable {
   private final LinkedHashSet<KeyQueue> ready = new LinkedHashSet<>();
   private final ArrayDeque<Entry> unsettledStream = new ArrayDeque<>();
   private final AdaptiveLimit limit;
+  private final RepairCoordinator repairs;
   private State state = State.NEW;
   private long nextSeq;
   private long inFlightEvents;
@@ -141,6 +140,21 @@ public final class PipelineRunner implements AutoCloseable {
     this.clock = settings.clock();
     this.limit =
         new AdaptiveLimit(settings.parallelism(), settings.retry().initialDelay().toNanos());
+    this.repairs =
+        new RepairCoordinator(
+            settings,
+            new RepairCoordinator.Intake() {
+              @Override
+              public void requireRunning() {
+                PipelineRunner.this.requireRunning();
+              }
+
+              @Override
+              public void accept(ChangeEvent event, ReplayTicket ticket)
+                  throws InterruptedException {
+                PipelineRunner.this.accept(event, false, ticket);
+              }
+            });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -390,6 +404,7 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    repairs.stop("pipeline " + settings.name() + " halted");
     stopThreads();
     closeQuietly();
     terminated.countDown();
@@ -406,6 +421,7 @@ public final class PipelineRunner implements AutoCloseable {
       closing = true;
       if (state == State.NEW) {
         state = State.STOPPED;
+        repairs.stop("pipeline " + settings.name() + " was closed before it started");
         terminated.countDown();
         return;
       }
@@ -453,6 +469,8 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    // What the drain did not settle in time is replayed by the next run; its repairs fail now.
+    repairs.stop("pipeline " + settings.name() + " closed before the repaired key was written");
     stopThreads();
     commitSettled();
     closeQuietly();
@@ -514,6 +532,7 @@ public final class PipelineRunner implements AutoCloseable {
       lock.unlock();
     }
     LOG.error("Pipeline {} failed", settings.name(), cause);
+    repairs.stop("pipeline " + settings.name() + " failed: " + cause);
     if (pollThread == null) {
       return; // failed while starting: the caller cleans up
     }
@@ -1012,8 +1031,8 @@ public final class PipelineRunner implements AutoCloseable {
 
   /**
    * Writes the batch until every item is settled; returns whether the sink throttled. Outages are
-   * retried with backoff (never dead-lettered); a non-retriable failure of the whole request is
-   * narrowed down by splitting the batch, so that only the item that causes it is dead-lettered.
+   * retried with backoff (never dead-lettered); items the sink rejects are dead-lettered; anything
+   * else the sink throws stops the pipeline.
    */
   private boolean writeWithRetry(List<Item> batch) throws Exception {
     List<Item> remaining = new ArrayList<>(batch);
@@ -1096,29 +1115,20 @@ public final class PipelineRunner implements AutoCloseable {
         // they stay unsettled and uncommitted, to be written again after a restart.
         throw new InterruptedException("pipeline stopping; the write ended with " + e);
       }
-      if (remaining.size() == 1) {
-        finish(remaining.get(0), WriteResult.rejected("sink:" + e.getClass().getName(), msg(e)));
-        remaining.clear();
-        return;
-      }
-      // Narrow a whole-request failure down to the item(s) that cause it.
-      List<Item> first = new ArrayList<>(remaining.subList(0, remaining.size() / 2));
-      List<Item> second =
-          new ArrayList<>(remaining.subList(remaining.size() / 2, remaining.size()));
-      remaining.clear();
-      RetriableException pending = null;
-      for (List<Item> half : List.of(first, second)) {
-        try {
-          writeOnce(half);
-        } catch (RetriableException r) {
-          pending = r;
-        }
-        remaining.addAll(half);
-      }
-      if (pending != null) {
-        throw pending;
-      }
-      return;
+      // Poison is reported per item as WriteResult.Rejected; a thrown exception is not about one
+      // event. Dead-lettering on it would drain the whole stream into the store, one event at a
+      // time, if the sink has a bug: stop instead (VersionedSink contract rule S1.15).
+      throw new DriftlessException(
+          "sink "
+              + settings.sink().getClass().getName()
+              + " threw "
+              + e
+              + " for a batch of "
+              + events.size()
+              + " event(s); a sink reports a poison event as WriteResult.Rejected and an outage"
+              + " as RetriableException, so anything else is a sink bug: stopping without"
+              + " dead-lettering (VersionedSink contract rule S1.15)",
+          e);
     }
     if (results.size() != events.size()) {
       throw new DriftlessException(
@@ -1147,10 +1157,6 @@ public final class PipelineRunner implements AutoCloseable {
       throw new RetriableException(
           again.size() + " item(s) to retry: " + retryReason, null, throttled);
     }
-  }
-
-  private static String msg(Throwable e) {
-    return e.getMessage() == null ? e.getClass().getName() : e.getMessage();
   }
 
   /** Settles one written item (and the older changes it superseded). */
@@ -1229,6 +1235,9 @@ public final class PipelineRunner implements AutoCloseable {
     try {
       settings.deadLetterStore().put(letter);
     } catch (Exception e) {
+      if (ticket != null) {
+        ticket.fail("deadletter:" + e.getClass().getName(), String.valueOf(e.getMessage()));
+      }
       fail(
           new DriftlessException(
               "dead-letter store failed to store the event of key "
@@ -1341,46 +1350,15 @@ public final class PipelineRunner implements AutoCloseable {
 
   /** See {@link dev.driftless.core.Pipeline#repair(Collection)}. */
   public Pipeline.RepairResult repair(Collection<DocumentKey> keys) throws InterruptedException {
-    Map<DocumentKey, ReplayTicket> tickets = repairTickets(keys, true);
-    int applied = 0;
-    int current = 0;
-    List<DocumentKey> failed = new ArrayList<>();
-    for (DocumentKey key : keys) {
-      ReplayTicket ticket = tickets.get(key);
-      if (ticket == null) {
-        failed.add(key);
-        continue;
-      }
-      ticket.done.await();
-      if (!ticket.success) {
-        failed.add(key);
-      } else if (ticket.stale) {
-        current++;
-      } else {
-        applied++;
-      }
-    }
-    return new Pipeline.RepairResult(applied, current, failed);
+    return repairs.repair(keys);
   }
 
-  /**
-   * Re-reads the keys' current state and hands it to the scheduler as events that do not hold back
-   * the commit position; one ticket per key the source returned.
-   */
-  private Map<DocumentKey, ReplayTicket> repairTickets(
-      Collection<DocumentKey> keys, boolean deadLetterOnFailure) throws InterruptedException {
-    RepairReader reader =
-        settings
-            .source()
-            .repairReader()
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "the source "
-                            + settings.source().getClass().getSimpleName()
-                            + " cannot re-read keys (it has no RepairReader), so keys cannot be"
-                            + " repaired and dead letters cannot be replayed: both re-read the"
-                            + " current state and never re-send a stored payload"));
+  /** See {@link dev.driftless.core.Pipeline#replayDeadLetters(int)}. */
+  public Pipeline.ReplayResult replayDeadLetters(int max) throws InterruptedException {
+    return repairs.replayDeadLetters(max);
+  }
+
+  private void requireRunning() {
     lock.lock();
     try {
       if (state != State.RUNNING) {
@@ -1390,89 +1368,6 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (keys.isEmpty()) {
-      return Map.of();
-    }
-    List<ChangeEvent> current;
-    try {
-      current = reader.readCurrent(keys);
-    } catch (Exception e) {
-      throw new DriftlessException("re-reading " + keys.size() + " key(s) failed: " + e, e);
-    }
-    Map<DocumentKey, ReplayTicket> tickets = new HashMap<>();
-    for (ChangeEvent event : current) {
-      ReplayTicket ticket = new ReplayTicket(deadLetterOnFailure);
-      tickets.put(event.key(), ticket);
-      accept(event, false, ticket);
-    }
-    return tickets;
-  }
-
-  /** See {@link dev.driftless.core.Pipeline#replayDeadLetters(int)}. */
-  public Pipeline.ReplayResult replayDeadLetters(int max) throws InterruptedException {
-    if (max < 0) {
-      throw new IllegalArgumentException("max must not be negative, was " + max);
-    }
-    List<DeadLetter> letters;
-    try {
-      letters = settings.deadLetterStore().list(max);
-    } catch (Exception e) {
-      throw new DriftlessException("reading the dead-letter store failed: " + e, e);
-    }
-    Map<DocumentKey, List<DeadLetter>> byKey = new LinkedHashMap<>();
-    for (DeadLetter letter : letters) {
-      byKey.computeIfAbsent(letter.key(), k -> new ArrayList<>()).add(letter);
-    }
-    Map<DocumentKey, ReplayTicket> tickets = repairTickets(byKey.keySet(), false);
-    int replayed = 0;
-    int failedAgain = 0;
-    int superseded = 0;
-    for (Map.Entry<DocumentKey, List<DeadLetter>> e : byKey.entrySet()) {
-      ReplayTicket ticket = tickets.get(e.getKey());
-      boolean success = false;
-      String type = "replay:missing";
-      String message = "the source returned no current state for this key";
-      if (ticket != null) {
-        ticket.done.await();
-        success = ticket.success;
-        type = String.valueOf(ticket.errorType);
-        message = String.valueOf(ticket.errorMessage);
-      }
-      for (DeadLetter letter : e.getValue()) {
-        try {
-          if (settleReplayedLetter(letter, success, type, message)) {
-            if (success) {
-              replayed++;
-            } else {
-              failedAgain++;
-            }
-          } else {
-            superseded++;
-          }
-        } catch (Exception ex) {
-          throw new DriftlessException("updating the dead-letter store failed: " + ex, ex);
-        }
-      }
-    }
-    return new Pipeline.ReplayResult(replayed, failedAgain, superseded);
-  }
-
-  /**
-   * Removes a replayed letter, or records its failed attempt; false if the letter was no longer
-   * stored as read: a newer letter of its key superseded it while the replay ran (it stays for the
-   * next replay), or a store keeping several letters per key listed an older one beside it.
-   */
-  private boolean settleReplayedLetter(
-      DeadLetter letter, boolean success, String type, String message) throws Exception {
-    if (success) {
-      return settings.deadLetterStore().remove(letter.id());
-    }
-    Optional<DeadLetter> stored = settings.deadLetterStore().get(letter.id());
-    if (stored.isEmpty()) {
-      return false;
-    }
-    settings.deadLetterStore().put(stored.get().failedAgain(type, message, clock.instant()));
-    return true;
   }
 
   // ---------------------------------------------------------------- state per key
