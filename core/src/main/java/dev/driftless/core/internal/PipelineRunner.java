@@ -1,7 +1,7 @@
 package dev.driftless.core.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
@@ -14,7 +14,6 @@ import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.SourceContext;
-import dev.driftless.core.spi.WriteResult;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
@@ -22,18 +21,10 @@ import dev.failsafe.RetryPolicyBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -89,42 +80,37 @@ public final class PipelineRunner implements AutoCloseable {
   /** Signalled when the dispatcher may have a batch to form; only it waits here. */
   private final Condition dispatchable = lock.newCondition();
 
-  // Guarded by lock.
-  private final Map<DocumentKey, KeyQueue> keys = new HashMap<>();
-  private final LinkedHashSet<KeyQueue> ready = new LinkedHashSet<>();
-  private final ArrayDeque<Entry> unsettledStream = new ArrayDeque<>();
+  @GuardedBy("lock")
+  private final KeyScheduler scheduler = new KeyScheduler();
+
+  @GuardedBy("lock")
+  private final SettleLedger ledger = new SettleLedger();
+
+  @GuardedBy("lock")
   private final AdaptiveLimit limit;
+
   private final RepairCoordinator repairs;
+  private final DeadLetterer deadLetterer;
+  private final BatchWriter writer;
+
+  @GuardedBy("lock")
   private State state = State.NEW;
-  private long nextSeq;
-  private long inFlightEvents;
-  private long inFlightBytes;
-  private long peakInFlightEvents;
-  private long peakInFlightBytes;
+
+  @GuardedBy("lock")
   private int activeBatches;
 
-  /** Events waiting in key queues (ready or behind an in-flight write of their key). */
-  private long pendingEvents;
-
-  private long oldestReadySinceNanos;
-  private @Nullable SourcePosition settledPosition;
-  private long settledStreamEvents;
-  private @Nullable SourcePosition committedPosition;
-  private long committedStreamEvents;
-  private long streamEventsReceived;
-  private long received;
-  private long applied;
-  private long stale;
-  private long deadLettered;
-  private long coalesced;
-  private long retries;
+  @GuardedBy("lock")
   private @Nullable Throwable failure;
+
+  @GuardedBy("lock")
   private boolean pollStopped;
 
-  /** Whether the sink's start returned; until then nothing is written. Guarded by lock. */
+  /** Whether the sink's start returned; until then nothing is written. */
+  @GuardedBy("lock")
   private boolean sinkStarted;
 
-  /** Why the sink is unavailable, while the pipeline retries it. Guarded by lock. */
+  /** Why the sink is unavailable, while the pipeline retries it. */
+  @GuardedBy("lock")
   private @Nullable String sinkOutage;
 
   private @Nullable Thread pollThread;
@@ -140,6 +126,15 @@ public final class PipelineRunner implements AutoCloseable {
     this.clock = settings.clock();
     this.limit =
         new AdaptiveLimit(settings.parallelism(), settings.retry().initialDelay().toNanos());
+    this.deadLetterer =
+        new DeadLetterer(settings.name(), settings.deadLetterStore(), clock, this::fail);
+    this.writer =
+        new BatchWriter(
+            settings.sink(),
+            this::retryPolicy,
+            settings.outageDeadline(),
+            deadLetterer,
+            new WriterCallbacks());
     this.repairs =
         new RepairCoordinator(
             settings,
@@ -330,7 +325,7 @@ public final class PipelineRunner implements AutoCloseable {
   }
 
   private Throwable requireFailure() {
-    Throwable f = failure;
+    Throwable f = failure().orElse(null);
     if (f == null) {
       throw new IllegalStateException("no failure recorded");
     }
@@ -374,8 +369,7 @@ public final class PipelineRunner implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     lock.lock();
     try {
-      while (state == State.RUNNING
-          && (inFlightEvents > 0 || committedStreamEvents < streamEventsReceived)) {
+      while (state == State.RUNNING && !ledger.idle()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -441,7 +435,7 @@ public final class PipelineRunner implements AutoCloseable {
       lock.lock();
       try {
         // A sink that never started cannot drain anything: its events are replayed by the next run.
-        while (state == State.DRAINING && inFlightEvents > 0 && sinkStarted) {
+        while (state == State.DRAINING && ledger.inFlightEvents() > 0 && sinkStarted) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             LOG.warn(
@@ -449,7 +443,7 @@ public final class PipelineRunner implements AutoCloseable {
                     + " replayed by the next run",
                 settings.name(),
                 settings.drainTimeout(),
-                inFlightEvents);
+                ledger.inFlightEvents());
             break;
           }
           changed.awaitNanos(left);
@@ -571,7 +565,7 @@ public final class PipelineRunner implements AutoCloseable {
     lock.lock();
     try {
       Duration lagTime = Duration.ZERO;
-      Entry head = unsettledStream.peekFirst();
+      Entry head = ledger.oldestUnsettled();
       if (head != null) {
         lagTime = Duration.between(head.event.committedAt(), now);
         if (lagTime.isNegative()) {
@@ -579,20 +573,20 @@ public final class PipelineRunner implements AutoCloseable {
         }
       }
       Throwable f = failure;
-      SourcePosition committed = committedPosition;
+      SourcePosition committed = ledger.committedPosition();
       return new PipelineStatus(
           state,
-          received,
-          applied,
-          stale,
-          deadLettered,
-          coalesced,
-          retries,
-          inFlightEvents,
-          inFlightBytes,
+          ledger.received(),
+          ledger.applied(),
+          ledger.stale(),
+          ledger.deadLettered(),
+          ledger.coalesced(),
+          ledger.retries(),
+          ledger.inFlightEvents(),
+          ledger.inFlightBytes(),
           limit.concurrency(),
           committed == null ? null : committed.asString(),
-          streamEventsReceived - committedStreamEvents,
+          ledger.lagEvents(),
           lagTime,
           f == null ? null : String.valueOf(f.getMessage()),
           sinkOutage,
@@ -607,7 +601,7 @@ public final class PipelineRunner implements AutoCloseable {
   public long peakInFlightEvents() {
     lock.lock();
     try {
-      return peakInFlightEvents;
+      return ledger.peakInFlightEvents();
     } finally {
       lock.unlock();
     }
@@ -617,7 +611,7 @@ public final class PipelineRunner implements AutoCloseable {
   public long peakInFlightBytes() {
     lock.lock();
     try {
-      return peakInFlightBytes;
+      return ledger.peakInFlightBytes();
     } finally {
       lock.unlock();
     }
@@ -636,7 +630,9 @@ public final class PipelineRunner implements AutoCloseable {
           if (state != State.RUNNING) {
             break;
           }
-          room = roomLocked();
+          room =
+              ledger.room(
+                  settings.maxInFlightEvents(), settings.maxInFlightBytes(), settings.batchSize());
           if (room == 0) {
             changed.await(Math.min(KEEP_ALIVE_NANOS, commitNanos()), TimeUnit.NANOSECONDS);
           }
@@ -710,7 +706,7 @@ public final class PipelineRunner implements AutoCloseable {
         if (state != State.RUNNING) {
           return false;
         }
-        if (inFlightEvents == 0) {
+        if (ledger.inFlightEvents() == 0) {
           return true;
         }
         changed.await(KEEP_ALIVE_NANOS, TimeUnit.NANOSECONDS);
@@ -732,24 +728,10 @@ public final class PipelineRunner implements AutoCloseable {
     return Math.max(TimeUnit.MILLISECONDS.toNanos(1), settings.commitInterval().toNanos());
   }
 
-  /**
-   * How many events to poll now: none while the bytes are at their bound, and none until there is
-   * room for a worthwhile poll (half the in-flight bound, or a batch), so that a full pipeline does
-   * not poll one event per settled event.
-   */
-  private int roomLocked() {
-    long events = settings.maxInFlightEvents() - inFlightEvents;
-    long worthwhile = Math.max(1, Math.min(settings.batchSize(), settings.maxInFlightEvents() / 2));
-    if (events < worthwhile || inFlightBytes >= settings.maxInFlightBytes()) {
-      return 0;
-    }
-    return (int) Math.min(events, settings.batchSize());
-  }
-
   private boolean quietAndUncommitted() {
     lock.lock();
     try {
-      return inFlightEvents == 0 && committedStreamEvents < streamEventsReceived;
+      return ledger.inFlightEvents() == 0 && ledger.uncommitted();
     } finally {
       lock.unlock();
     }
@@ -834,23 +816,9 @@ public final class PipelineRunner implements AutoCloseable {
     Entry entry;
     lock.lock();
     try {
-      entry = new Entry(nextSeq++, mapped, commitBearing, ticket);
-      received++;
-      inFlightEvents++;
-      inFlightBytes += entry.bytes;
-      peakInFlightEvents = Math.max(peakInFlightEvents, inFlightEvents);
-      peakInFlightBytes = Math.max(peakInFlightBytes, inFlightBytes);
-      if (commitBearing) {
-        streamEventsReceived++;
-        unsettledStream.addLast(entry);
-      }
+      entry = ledger.receive(mapped, commitBearing, ticket);
       if (mapError == null) {
-        KeyQueue queue = keys.computeIfAbsent(mapped.key(), KeyQueue::new);
-        queue.pending.add(entry);
-        pendingEvents++;
-        if (!queue.inFlight && ready.add(queue) && ready.size() == 1) {
-          oldestReadySinceNanos = System.nanoTime();
-        }
+        scheduler.add(entry, System.nanoTime());
         // Only the dispatcher can act on a new event: waking every waiter per event is costly.
         dispatchable.signal();
       }
@@ -861,7 +829,7 @@ public final class PipelineRunner implements AutoCloseable {
       entry.attempts = 1;
       // The raw row may hold columns the mapper drops (a password hash): its letter keeps what a
       // replay needs (key, version, position) and the error, never the row.
-      Outcome outcome = deadLetter(entry, mapErrorType, mapError, false);
+      Outcome outcome = deadLetterer.deadLetter(entry, mapErrorType, mapError, false);
       if (outcome != null) {
         lock.lock();
         try {
@@ -900,14 +868,14 @@ public final class PipelineRunner implements AutoCloseable {
   private void dispatchLoop() {
     try {
       while (true) {
-        List<Item> batch;
+        List<KeyScheduler.Item> batch;
         lock.lock();
         try {
           while (true) {
             if (state == State.STOPPED || state == State.FAILED) {
               return;
             }
-            if (sinkStarted && !ready.isEmpty() && activeBatches < limit.concurrency()) {
+            if (sinkStarted && scheduler.hasReady() && activeBatches < limit.concurrency()) {
               long lingerLeft = lingerLeftNanos();
               if (lingerLeft <= 0) {
                 break;
@@ -917,7 +885,17 @@ public final class PipelineRunner implements AutoCloseable {
               dispatchable.await();
             }
           }
-          batch = formBatchLocked();
+          SettleLedger settle = ledger; // formBatch runs the settler now, under this lock
+          long inFlight = settle.inFlightEvents();
+          batch =
+              scheduler.formBatch(
+                  limit.batchSize(settings.batchSize()),
+                  settings.batchBytes(),
+                  System.nanoTime(),
+                  settle::settle);
+          if (ledger.inFlightEvents() != inFlight) {
+            changed.signalAll(); // skipped stale keys settled: room, or idle
+          }
           if (batch.isEmpty()) {
             continue;
           }
@@ -929,7 +907,7 @@ public final class PipelineRunner implements AutoCloseable {
         if (w == null) {
           return;
         }
-        List<Item> toWrite = batch;
+        List<KeyScheduler.Item> toWrite = batch;
         w.execute(() -> writeBatch(toWrite));
       }
     } catch (InterruptedException e) {
@@ -940,71 +918,21 @@ public final class PipelineRunner implements AutoCloseable {
   }
 
   /** How long the ready keys may still wait for a fuller batch; zero or less means go. */
+  @GuardedBy("lock")
   private long lingerLeftNanos() {
     if (state != State.RUNNING || pollStopped) {
       return 0;
     }
-    if (pendingEvents >= limit.batchSize(settings.batchSize())) {
-      return 0;
-    }
-    return settings.linger().toNanos() - (System.nanoTime() - oldestReadySinceNanos);
-  }
-
-  private List<Item> formBatchLocked() {
-    int maxEvents = limit.batchSize(settings.batchSize());
-    long maxBytes = settings.batchBytes();
-    List<Item> batch = new ArrayList<>(Math.min(maxEvents, ready.size()));
-    long bytes = 0;
-    var it = ready.iterator();
-    while (it.hasNext() && batch.size() < maxEvents) {
-      KeyQueue queue = it.next();
-      Entry newest = null;
-      for (Entry e : queue.pending) {
-        if (newest == null || e.event.version().compareTo(newest.event.version()) >= 0) {
-          newest = e;
-        }
-      }
-      if (newest == null) {
-        it.remove();
-        continue;
-      }
-      if (!batch.isEmpty() && bytes + newest.bytes > maxBytes) {
-        break;
-      }
-      it.remove();
-      List<Entry> superseded = new ArrayList<>(queue.pending.size() - 1);
-      for (Entry e : queue.pending) {
-        if (e != newest) {
-          superseded.add(e);
-        }
-      }
-      pendingEvents -= queue.pending.size();
-      queue.pending.clear();
-      Long written = queue.lastWrittenVersion;
-      if (written != null && newest.event.version().value() < written) {
-        // The index already holds a newer version of this key, written by this runner: skip the
-        // write rather than send it out of version order.
-        for (Entry e : superseded) {
-          settleLocked(e, Outcome.COALESCED);
-        }
-        settleLocked(newest, Outcome.STALE);
-        releaseKeyLocked(queue);
-        continue;
-      }
-      queue.inFlight = true;
-      bytes += newest.bytes;
-      batch.add(new Item(queue, newest, superseded));
-    }
-    oldestReadySinceNanos = System.nanoTime();
-    return batch;
+    return scheduler.lingerLeftNanos(
+        settings.linger().toNanos(), limit.batchSize(settings.batchSize()), System.nanoTime());
   }
 
   // ---------------------------------------------------------------- writing
 
-  private void writeBatch(List<Item> batch) {
+  private void writeBatch(List<KeyScheduler.Item> batch) {
     boolean throttled = false;
     try {
-      throttled = writeWithRetry(batch);
+      throttled = writer.write(batch);
       lock.lock();
       try {
         sinkOutage = null; // the sink answered
@@ -1029,249 +957,52 @@ public final class PipelineRunner implements AutoCloseable {
     }
   }
 
-  /**
-   * Writes the batch until every item is settled; returns whether the sink throttled. Outages are
-   * retried with backoff (never dead-lettered); items the sink rejects are dead-lettered; anything
-   * else the sink throws stops the pipeline.
-   */
-  private boolean writeWithRetry(List<Item> batch) throws Exception {
-    List<Item> remaining = new ArrayList<>(batch);
-    boolean[] throttled = {false};
-    RetryPolicy<Object> policy =
-        retryPolicy()
-            .onRetry(
-                e -> {
-                  lock.lock();
-                  try {
-                    retries++;
-                    Throwable last = e.getLastException();
-                    sinkOutage = String.valueOf(last);
-                    if (last instanceof RetriableException r && r.throttled()) {
-                      throttled[0] = true;
-                      limit.onThrottled(System.nanoTime());
-                    }
-                  } finally {
-                    lock.unlock();
-                  }
-                })
-            .build();
-    try {
-      Failsafe.with(policy)
-          .run(
-              () -> {
-                if (isStopping()) {
-                  throw new InterruptedException("pipeline stopping");
-                }
-                writeOnce(remaining);
-              });
-    } catch (FailsafeException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof InterruptedException || isStopping()) {
-        return throttled[0];
-      }
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + settings.outageDeadline() + ": " + cause,
-          cause);
-    } catch (RetriableException e) {
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + settings.outageDeadline() + ": " + e, e);
+  /** The writer's view of the runner: stopping, retries, and settling written items. */
+  private final class WriterCallbacks implements BatchWriter.Callbacks {
+    @Override
+    public boolean stopping() {
+      return isStopping();
     }
-    return throttled[0];
-  }
 
-  /** Whether this thread was interrupted, or {@code failure} stems from an interrupt. */
-  private static boolean interrupted(Throwable failure) {
-    if (Thread.currentThread().isInterrupted()) {
-      return true;
-    }
-    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-      if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * One attempt: writes {@code remaining}, settles what succeeded or is poison, leaves in {@code
-   * remaining} what must be retried and then throws {@link RetriableException}.
-   */
-  private void writeOnce(List<Item> remaining) throws Exception {
-    List<ChangeEvent> events = new ArrayList<>(remaining.size());
-    for (Item item : remaining) {
-      item.newest.attempts++;
-      events.add(item.newest.event);
-    }
-    List<WriteResult> results;
-    try {
-      results = settings.sink().write(events);
-    } catch (RetriableException | ConfigurationException | InterruptedException e) {
-      throw e; // retried, or the end of the pipeline: no single event is to blame
-    } catch (Exception e) {
-      if (isStopping() || interrupted(e)) {
-        // Stopping interrupts writes in flight, and clients turn the interrupt into exceptions of
-        // their own (Elastic's REST client: a RuntimeException). The events were not refused:
-        // they stay unsettled and uncommitted, to be written again after a restart.
-        throw new InterruptedException("pipeline stopping; the write ended with " + e);
-      }
-      // Poison is reported per item as WriteResult.Rejected; a thrown exception is not about one
-      // event. Dead-lettering on it would drain the whole stream into the store, one event at a
-      // time, if the sink has a bug: stop instead (VersionedSink contract rule S1.15).
-      throw new DriftlessException(
-          "sink "
-              + settings.sink().getClass().getName()
-              + " threw "
-              + e
-              + " for a batch of "
-              + events.size()
-              + " event(s); a sink reports a poison event as WriteResult.Rejected and an outage"
-              + " as RetriableException, so anything else is a sink bug: stopping without"
-              + " dead-lettering (VersionedSink contract rule S1.15)",
-          e);
-    }
-    if (results.size() != events.size()) {
-      throw new DriftlessException(
-          "sink returned "
-              + results.size()
-              + " results for "
-              + events.size()
-              + " events (VersionedSink contract rule: one result per event)");
-    }
-    List<Item> again = new ArrayList<>();
-    String retryReason = null;
-    boolean throttled = false;
-    for (int i = 0; i < results.size(); i++) {
-      WriteResult result = results.get(i);
-      if (result instanceof WriteResult.Retry retry) {
-        again.add(remaining.get(i));
-        retryReason = retry.reason();
-        throttled |= retry.throttled();
-      } else {
-        finish(remaining.get(i), result);
-      }
-    }
-    remaining.clear();
-    remaining.addAll(again);
-    if (!again.isEmpty()) {
-      throw new RetriableException(
-          again.size() + " item(s) to retry: " + retryReason, null, throttled);
-    }
-  }
-
-  /** Settles one written item (and the older changes it superseded). */
-  private void finish(Item item, WriteResult result) throws InterruptedException {
-    Outcome outcome;
-    if (result instanceof WriteResult.Rejected rejected) {
-      // The mapped document is what the index would hold: the letter may keep it.
-      outcome = deadLetter(item.newest, rejected.errorType(), rejected.reason(), true);
-      if (outcome == null) {
-        return; // the pipeline failed: the entry stays unsettled, never committed past
-      }
-    } else if (result instanceof WriteResult.Stale) {
-      outcome = Outcome.STALE;
-    } else {
-      outcome = Outcome.APPLIED;
-    }
-    lock.lock();
-    try {
-      for (Entry e : item.superseded) {
-        settleLocked(e, Outcome.COALESCED);
-      }
-      settleLocked(item.newest, outcome);
-      if (outcome == Outcome.APPLIED || outcome == Outcome.STALE) {
-        long v = item.newest.event.version().value();
-        Long prev = item.queue.lastWrittenVersion;
-        if (outcome == Outcome.APPLIED && (prev == null || v > prev)) {
-          item.queue.lastWrittenVersion = v;
+    @Override
+    public void retrying(Throwable cause) {
+      lock.lock();
+      try {
+        ledger.countRetry();
+        sinkOutage = String.valueOf(cause);
+        if (cause instanceof RetriableException r && r.throttled()) {
+          limit.onThrottled(System.nanoTime());
         }
+      } finally {
+        lock.unlock();
       }
-      releaseKeyLocked(item.queue);
-    } finally {
-      lock.unlock();
+    }
+
+    @Override
+    public void finished(KeyScheduler.Item item, Outcome outcome) {
+      lock.lock();
+      try {
+        for (Entry e : item.superseded()) {
+          settleLocked(e, Outcome.COALESCED);
+        }
+        settleLocked(item.newest(), outcome);
+        scheduler.finished(item, outcome == Outcome.APPLIED, System.nanoTime());
+        dispatchable.signal();
+      } finally {
+        lock.unlock();
+      }
     }
   }
 
   /** A change the source could not read: stored at once, on the poll thread (see SourceContext). */
   private void storeUnreadable(DeadLetter letter) throws Exception {
-    settings.deadLetterStore().put(letter);
+    deadLetterer.storeUnreadable(letter);
     lock.lock();
     try {
-      deadLettered++;
+      ledger.countUnreadable();
     } finally {
       lock.unlock();
     }
-    LOG.warn(
-        "Pipeline {}: dead-lettered an unreadable change of {} version {}: {}: {}",
-        settings.name(),
-        letter.key(),
-        letter.version(),
-        letter.errorType(),
-        letter.errorMessage());
-  }
-
-  /**
-   * Stores a dead letter; returns the outcome to settle with, or {@code null} if the store failed
-   * (the pipeline then stops, and the entry is never committed past).
-   */
-  private @Nullable Outcome deadLetter(
-      Entry entry, String errorType, String message, boolean keepPayload) {
-    ReplayTicket ticket = entry.ticket;
-    if (ticket != null && !ticket.deadLetterOnFailure) {
-      ticket.fail(errorType, message);
-      return Outcome.REPLAY_FAILED;
-    }
-    DeadLetter letter =
-        DeadLetter.of(
-            UUID.randomUUID().toString(),
-            entry.event,
-            errorType,
-            message,
-            Math.max(1, entry.attempts),
-            clock.instant());
-    if (!keepPayload) {
-      letter = letter.withoutPayload();
-    }
-    try {
-      settings.deadLetterStore().put(letter);
-    } catch (Exception e) {
-      if (ticket != null) {
-        ticket.fail("deadletter:" + e.getClass().getName(), String.valueOf(e.getMessage()));
-      }
-      fail(
-          new DriftlessException(
-              "dead-letter store failed to store the event of key "
-                  + entry.event.key()
-                  + " at position "
-                  + entry.event.position().asString()
-                  + "; stopping without committing past it: "
-                  + e,
-              e));
-      return null;
-    }
-    if (ticket != null) {
-      ticket.fail(errorType, message);
-    }
-    LOG.warn(
-        "Pipeline {}: dead-lettered {} version {}: {}: {}",
-        settings.name(),
-        entry.event.key(),
-        entry.event.version(),
-        errorType,
-        message);
-    return Outcome.DEAD_LETTERED;
-  }
-
-  private void releaseKeyLocked(KeyQueue queue) {
-    queue.inFlight = false;
-    if (!queue.pending.isEmpty()) {
-      if (ready.add(queue) && ready.size() == 1) {
-        oldestReadySinceNanos = System.nanoTime();
-      }
-    } else {
-      keys.remove(queue.key);
-    }
-    dispatchable.signal();
   }
 
   /** Wakes every waiter: state, settlement, capacity or dispatchability changed. */
@@ -1282,33 +1013,9 @@ public final class PipelineRunner implements AutoCloseable {
 
   // ---------------------------------------------------------------- settling and committing
 
+  @GuardedBy("lock")
   private void settleLocked(Entry entry, Outcome outcome) {
-    if (entry.settled) {
-      return;
-    }
-    entry.settled = true;
-    inFlightEvents--;
-    inFlightBytes -= entry.bytes;
-    switch (outcome) {
-      case APPLIED -> applied++;
-      case STALE -> stale++;
-      case DEAD_LETTERED -> deadLettered++;
-      case COALESCED -> coalesced++;
-      case REPLAY_FAILED -> {}
-    }
-    ReplayTicket ticket = entry.ticket;
-    if (ticket != null && (outcome == Outcome.APPLIED || outcome == Outcome.STALE)) {
-      ticket.succeed(outcome == Outcome.STALE);
-    } else if (ticket != null && outcome == Outcome.COALESCED) {
-      // A newer change of the key superseded the repaired state: the key is being brought up to
-      // date by that change, which is what the repair wanted.
-      ticket.succeed(true);
-    }
-    while (!unsettledStream.isEmpty() && unsettledStream.peekFirst().settled) {
-      Entry head = unsettledStream.pollFirst();
-      settledPosition = head.event.position();
-      settledStreamEvents++;
-    }
+    ledger.settle(entry, outcome);
     changed.signalAll(); // settling frees room and may make the pipeline idle; it forms no batch
   }
 
@@ -1318,9 +1025,9 @@ public final class PipelineRunner implements AutoCloseable {
     long events;
     lock.lock();
     try {
-      position = settledPosition;
-      events = settledStreamEvents;
-      if (position == null || events == committedStreamEvents) {
+      position = ledger.commitCandidate();
+      events = ledger.settledStreamEvents();
+      if (position == null) {
         return;
       }
     } finally {
@@ -1338,8 +1045,7 @@ public final class PipelineRunner implements AutoCloseable {
     }
     lock.lock();
     try {
-      committedPosition = position;
-      committedStreamEvents = Math.max(committedStreamEvents, events);
+      ledger.committed(position, events);
       wakeAllLocked();
     } finally {
       lock.unlock();
@@ -1369,31 +1075,4 @@ public final class PipelineRunner implements AutoCloseable {
       lock.unlock();
     }
   }
-
-  // ---------------------------------------------------------------- state per key
-
-  private enum Outcome {
-    APPLIED,
-    STALE,
-    DEAD_LETTERED,
-    COALESCED,
-    REPLAY_FAILED
-  }
-
-  /** The pending changes of one key, and whether a write of it is in flight. */
-  private static final class KeyQueue {
-    final DocumentKey key;
-    final ArrayDeque<Entry> pending = new ArrayDeque<>(2);
-    boolean inFlight;
-
-    /** The newest version this runner applied for the key while the queue existed. */
-    @Nullable Long lastWrittenVersion;
-
-    KeyQueue(DocumentKey key) {
-      this.key = key;
-    }
-  }
-
-  /** One key's write in a batch. */
-  private record Item(KeyQueue queue, Entry newest, List<Entry> superseded) {}
 }
