@@ -3,7 +3,6 @@ package dev.driftless.core.internal;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
-import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Pipeline;
@@ -11,12 +10,8 @@ import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
-import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.SourceContext;
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
 import dev.failsafe.RetryPolicyBuilder;
 import java.time.Clock;
 import java.time.Duration;
@@ -165,23 +160,7 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    SinkContext sinkContext =
-        new SinkContext() {
-          @Override
-          public String pipelineName() {
-            return settings.name();
-          }
-
-          @Override
-          public int maxBatchEvents() {
-            return settings.batchSize();
-          }
-
-          @Override
-          public long maxBatchBytes() {
-            return settings.batchBytes();
-          }
-        };
+    SinkContext sinkContext = RunnerContexts.sink(settings);
     boolean sinkStarted = false;
     try {
       try {
@@ -200,37 +179,19 @@ public final class PipelineRunner implements AutoCloseable {
       settings
           .source()
           .start(
-              new SourceContext() {
-                @Override
-                public String pipelineName() {
-                  return settings.name();
-                }
+              RunnerContexts.source(
+                  settings,
+                  new RunnerContexts.SourceCallbacks() {
+                    @Override
+                    public void resynced() {
+                      notifyResynced();
+                    }
 
-                @Override
-                public CheckpointStore checkpointStore() {
-                  return settings.checkpointStore();
-                }
-
-                @Override
-                public boolean checkpointStoreConfigured() {
-                  return !(settings.checkpointStore() instanceof DefaultCheckpointStore);
-                }
-
-                @Override
-                public Clock clock() {
-                  return clock;
-                }
-
-                @Override
-                public void resynced() {
-                  notifyResynced();
-                }
-
-                @Override
-                public void deadLetter(DeadLetter letter) throws Exception {
-                  storeUnreadable(letter);
-                }
-              });
+                    @Override
+                    public void deadLetter(DeadLetter letter) throws Exception {
+                      storeUnreadable(letter);
+                    }
+                  }));
     } catch (Exception e) {
       fail(new DriftlessException("pipeline " + settings.name() + " failed to start: " + e, e));
       closeQuietly();
@@ -564,30 +525,10 @@ public final class PipelineRunner implements AutoCloseable {
     Instant now = clock.instant();
     lock.lock();
     try {
-      Duration lagTime = Duration.ZERO;
-      Entry head = ledger.oldestUnsettled();
-      if (head != null) {
-        lagTime = Duration.between(head.event.committedAt(), now);
-        if (lagTime.isNegative()) {
-          lagTime = Duration.ZERO;
-        }
-      }
       Throwable f = failure;
-      SourcePosition committed = ledger.committedPosition();
-      return new PipelineStatus(
+      return ledger.status(
           state,
-          ledger.received(),
-          ledger.applied(),
-          ledger.stale(),
-          ledger.deadLettered(),
-          ledger.coalesced(),
-          ledger.retries(),
-          ledger.inFlightEvents(),
-          ledger.inFlightBytes(),
           limit.concurrency(),
-          committed == null ? null : committed.asString(),
-          ledger.lagEvents(),
-          lagTime,
           f == null ? null : String.valueOf(f.getMessage()),
           sinkOutage,
           details,
@@ -738,54 +679,13 @@ public final class PipelineRunner implements AutoCloseable {
   }
 
   /** A source call retried on {@link RetriableException}; {@code null} if the pipeline stopped. */
-  private <T> @Nullable T withSourceRetry(SourceCall<T> call) throws Exception {
-    RetryPolicy<Object> policy =
-        retryPolicy()
-            .onRetry(
-                e ->
-                    LOG.warn(
-                        "Pipeline {}: source unavailable, retrying: {}",
-                        settings.name(),
-                        e.getLastException().toString()))
-            .build();
-    try {
-      return Failsafe.with(policy).get(() -> call.call());
-    } catch (FailsafeException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof InterruptedException || isStopping()) {
-        return null;
-      }
-      throw new DriftlessException(
-          "source outage outlasted outageDeadline " + settings.outageDeadline() + ": " + cause,
-          cause);
-    } catch (RetriableException e) {
-      throw new DriftlessException(
-          "source outage outlasted outageDeadline " + settings.outageDeadline() + ": " + e, e);
-    }
-  }
-
-  @FunctionalInterface
-  private interface SourceCall<T> {
-    T call() throws Exception;
+  private <T> @Nullable T withSourceRetry(Outages.SourceCall<T> call) throws Exception {
+    return Outages.callSource(
+        settings.name(), settings.retry(), settings.outageDeadline(), this::isStopping, call);
   }
 
   private RetryPolicyBuilder<Object> retryPolicy() {
-    RetryPolicyBuilder<Object> builder =
-        RetryPolicy.builder()
-            .handleIf(e -> e instanceof RetriableException)
-            .withMaxRetries(-1)
-            .withBackoff(
-                settings.retry().initialDelay(),
-                settings.retry().maxDelay(),
-                settings.retry().multiplier());
-    if (settings.retry().jitter() > 0) {
-      builder.withJitter(settings.retry().jitter());
-    }
-    Duration deadline = settings.outageDeadline();
-    if (deadline != null) {
-      builder.withMaxDuration(deadline);
-    }
-    return builder;
+    return Outages.policy(settings.retry(), settings.outageDeadline());
   }
 
   private boolean isStopping() {
@@ -807,7 +707,7 @@ public final class PipelineRunner implements AutoCloseable {
     String mapError = null;
     String mapErrorType = null;
     try {
-      mapped = map(raw);
+      mapped = EventMapping.map(settings.mapper(), raw);
     } catch (Exception e) {
       mapped = raw;
       mapErrorType = "mapper:" + e.getClass().getName();
@@ -839,28 +739,6 @@ public final class PipelineRunner implements AutoCloseable {
         }
       }
     }
-  }
-
-  private ChangeEvent map(ChangeEvent raw) throws Exception {
-    DocumentKey routed = settings.mapper().route(raw.key());
-    if (raw instanceof ChangeEvent.Upsert upsert) {
-      Optional<Document> document = settings.mapper().map(raw.key(), upsert.document());
-      if (document.isEmpty()) {
-        return ChangeEvent.delete(routed, raw.version(), raw.position(), raw.committedAt());
-      }
-      Document mapped = document.get();
-      if (mapped.fingerprint().isEmpty() && upsert.document().fingerprint().isPresent()) {
-        mapped = mapped.withFingerprint(upsert.document().fingerprint().getAsLong());
-      }
-      return ChangeEvent.upsert(routed, raw.version(), raw.position(), mapped, raw.committedAt());
-    }
-    if (routed.equals(raw.key())) {
-      return raw;
-    }
-    return raw instanceof ChangeEvent.Truncate
-        ? ChangeEvent.truncate(
-            routed.collection(), raw.version(), raw.position(), raw.committedAt())
-        : ChangeEvent.delete(routed, raw.version(), raw.position(), raw.committedAt());
   }
 
   // ---------------------------------------------------------------- dispatching

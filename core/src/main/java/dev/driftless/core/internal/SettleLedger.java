@@ -1,8 +1,12 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.SourcePosition;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -88,6 +92,43 @@ final class SettleLedger {
       settledPosition = head.event.position();
       settledStreamEvents++;
     }
+  }
+
+  /** A snapshot for {@code Pipeline.status()}, with what the runner adds. */
+  PipelineStatus status(
+      PipelineStatus.State state,
+      int concurrencyLimit,
+      @Nullable String failure,
+      @Nullable String sinkOutage,
+      Map<String, Object> sourceDetails,
+      Instant now) {
+    Duration lagTime = Duration.ZERO;
+    Entry head = unsettledStream.peekFirst();
+    if (head != null) {
+      lagTime = Duration.between(head.event.committedAt(), now);
+      if (lagTime.isNegative()) {
+        lagTime = Duration.ZERO;
+      }
+    }
+    SourcePosition committed = committedPosition;
+    return new PipelineStatus(
+        state,
+        received,
+        applied,
+        stale,
+        deadLettered,
+        coalesced,
+        retries,
+        inFlightEvents,
+        inFlightBytes,
+        concurrencyLimit,
+        committed == null ? null : committed.asString(),
+        streamEventsReceived - committedStreamEvents,
+        lagTime,
+        failure,
+        sinkOutage,
+        sourceDetails,
+        now);
   }
 
   /** Counts a change the source could not read, stored as a dead letter before it was received. */
