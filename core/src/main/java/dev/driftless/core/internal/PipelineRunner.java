@@ -37,14 +37,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  *
  * <ul>
- *   <li>The <b>poll thread</b> owns the source: it polls when there is room (in events and bytes),
- *       maps each row, hands events to the scheduler, commits the settled position, and calls
+ *   <li>The <b>poll thread</b> runs the {@link SourcePoller}: it polls when there is room (in
+ *       events and bytes), hands events to the runner, commits the settled position, and calls
  *       {@code keepAlive} while the pipeline is full.
- *   <li>The <b>dispatch thread</b> forms batches from keys that have pending events and no write in
- *       flight, coalescing each key's pending changes to the newest, within the adaptive
- *       concurrency limit.
- *   <li><b>Writer threads</b> (as many as the parallelism) write one batch each, retrying outages
- *       with backoff and dead-lettering poison events, then settle the batch's events.
+ *   <li>The <b>dispatch thread</b> has the {@link KeyScheduler} form batches from keys that have
+ *       pending events and no write in flight, within the adaptive concurrency limit.
+ *   <li><b>Writer threads</b> (as many as the parallelism) write one batch each with the {@link
+ *       BatchWriter}, then settle the batch's events in the {@link SettleLedger}.
+ *   <li>Repairs and replays run on the caller's thread through the {@link RepairCoordinator}.
  * </ul>
  *
  * <h2>Bounds</h2>
@@ -57,11 +57,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stream events are settled out of order (different keys finish at different times); the
  * committed position is that of the last event of the longest settled prefix, in arrival order.
+ *
+ * <p>The parts and the state each owns are described in {@code docs/architecture.md}.
  */
 public final class PipelineRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
-  private static final Duration POLL_WAIT = Duration.ofMillis(100);
-  private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final PipelineSettings settings;
   private final Clock clock;
@@ -206,7 +206,7 @@ public final class PipelineRunner implements AutoCloseable {
           return t;
         };
     writers = Executors.newFixedThreadPool(settings.parallelism(), writerThreads);
-    Thread poll = new Thread(this::pollLoop, threadName("poll"));
+    Thread poll = new Thread(new SourcePoller(settings, new PollGate()), threadName("poll"));
     Thread dispatch = new Thread(this::dispatchLoop, threadName("dispatch"));
     poll.setDaemon(true);
     dispatch.setDaemon(true);
@@ -560,71 +560,76 @@ public final class PipelineRunner implements AutoCloseable {
 
   // ---------------------------------------------------------------- polling
 
-  private void pollLoop() {
-    long lastCommitNanos = System.nanoTime();
-    long lastSourceCallNanos = System.nanoTime();
-    try {
-      while (true) {
-        int room;
-        lock.lock();
-        try {
-          if (state != State.RUNNING) {
-            break;
-          }
-          room =
-              ledger.room(
-                  settings.maxInFlightEvents(), settings.maxInFlightBytes(), settings.batchSize());
-          if (room == 0) {
-            changed.await(Math.min(KEEP_ALIVE_NANOS, commitNanos()), TimeUnit.NANOSECONDS);
-          }
-        } finally {
-          lock.unlock();
+  /** The poll loop's view of the runner. */
+  private final class PollGate implements SourcePoller.Gate {
+    @Override
+    public int awaitRoom(long maxWaitNanos) throws InterruptedException {
+      lock.lock();
+      try {
+        if (state != State.RUNNING) {
+          return -1;
         }
-        long now = System.nanoTime();
-        if (now - lastCommitNanos >= commitNanos() || quietAndUncommitted()) {
-          commitSettled();
-          lastCommitNanos = now;
-        }
+        int room =
+            ledger.room(
+                settings.maxInFlightEvents(), settings.maxInFlightBytes(), settings.batchSize());
         if (room == 0) {
-          if (now - lastSourceCallNanos >= KEEP_ALIVE_NANOS) {
-            withSourceRetry(
-                () -> {
-                  settings.source().keepAlive();
-                  return Boolean.TRUE;
-                });
-            lastSourceCallNanos = System.nanoTime();
-          }
-          continue;
+          changed.await(maxWaitNanos, TimeUnit.NANOSECONDS);
         }
-        List<ChangeEvent> events = withSourceRetry(() -> settings.source().poll(room, POLL_WAIT));
-        lastSourceCallNanos = System.nanoTime();
-        if (events == null) {
-          break;
-        }
-        if (events.size() > room) {
-          throw new DriftlessException(
-              "source returned " + events.size() + " events, more than the " + room + " asked for");
-        }
-        for (ChangeEvent event : events) {
-          if (event instanceof ChangeEvent.Truncate) {
-            // A barrier: everything before it settles first, nothing after it is written before.
-            if (!awaitDrained()) {
-              break;
-            }
-            accept(event, true, null);
-            if (!awaitDrained()) {
-              break;
-            }
-          } else {
-            accept(event, true, null);
-          }
-        }
+        return room;
+      } finally {
+        lock.unlock();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable e) {
-      fail(e instanceof DriftlessException ? e : new DriftlessException("source failed: " + e, e));
-    } finally {
+    }
+
+    @Override
+    public int awaitNothingInFlight(long maxWaitNanos) throws InterruptedException {
+      lock.lock();
+      try {
+        if (state != State.RUNNING) {
+          return -1;
+        }
+        if (ledger.inFlightEvents() == 0) {
+          return 1;
+        }
+        changed.await(maxWaitNanos, TimeUnit.NANOSECONDS);
+        return 0;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public boolean quietAndUncommitted() {
+      lock.lock();
+      try {
+        return ledger.inFlightEvents() == 0 && ledger.uncommitted();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void commitSettled() {
+      PipelineRunner.this.commitSettled();
+    }
+
+    @Override
+    public void accept(ChangeEvent event) throws InterruptedException {
+      PipelineRunner.this.accept(event, true, null);
+    }
+
+    @Override
+    public boolean stopping() {
+      return isStopping();
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      fail(cause);
+    }
+
+    @Override
+    public void ended() {
       lock.lock();
       try {
         pollStopped = true;
@@ -633,55 +638,6 @@ public final class PipelineRunner implements AutoCloseable {
         lock.unlock();
       }
     }
-  }
-
-  /**
-   * Waits until nothing is in flight, keeping the source alive meanwhile; false if the pipeline
-   * stopped first.
-   */
-  private boolean awaitDrained() throws Exception {
-    long lastKeepAlive = System.nanoTime();
-    while (true) {
-      lock.lock();
-      try {
-        if (state != State.RUNNING) {
-          return false;
-        }
-        if (ledger.inFlightEvents() == 0) {
-          return true;
-        }
-        changed.await(KEEP_ALIVE_NANOS, TimeUnit.NANOSECONDS);
-      } finally {
-        lock.unlock();
-      }
-      if (System.nanoTime() - lastKeepAlive >= KEEP_ALIVE_NANOS) {
-        withSourceRetry(
-            () -> {
-              settings.source().keepAlive();
-              return Boolean.TRUE;
-            });
-        lastKeepAlive = System.nanoTime();
-      }
-    }
-  }
-
-  private long commitNanos() {
-    return Math.max(TimeUnit.MILLISECONDS.toNanos(1), settings.commitInterval().toNanos());
-  }
-
-  private boolean quietAndUncommitted() {
-    lock.lock();
-    try {
-      return ledger.inFlightEvents() == 0 && ledger.uncommitted();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A source call retried on {@link RetriableException}; {@code null} if the pipeline stopped. */
-  private <T> @Nullable T withSourceRetry(Outages.SourceCall<T> call) throws Exception {
-    return Outages.callSource(
-        settings.name(), settings.retry(), settings.outageDeadline(), this::isStopping, call);
   }
 
   private RetryPolicyBuilder<Object> retryPolicy() {
