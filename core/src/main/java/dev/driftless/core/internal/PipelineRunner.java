@@ -108,12 +108,17 @@ public final class PipelineRunner implements AutoCloseable {
   @GuardedBy("lock")
   private @Nullable String sinkOutage;
 
+  // Set by start() before any of the runner's threads starts (Thread.start publishes them), and
+  // never changed afterwards.
   private @Nullable Thread pollThread;
   private @Nullable Thread dispatchThread;
   private @Nullable Thread sinkStartThread;
   private @Nullable ExecutorService writers;
+
   private final java.util.concurrent.CountDownLatch terminated =
       new java.util.concurrent.CountDownLatch(1);
+
+  @GuardedBy("lock")
   private boolean closing;
 
   public PipelineRunner(PipelineSettings settings) {
