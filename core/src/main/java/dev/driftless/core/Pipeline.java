@@ -103,10 +103,12 @@ public final class Pipeline implements AutoCloseable {
    * stored payload). Letters whose key is then applied or stale are removed; those that fail again
    * stay, with their attempt count raised; a letter that a newer failure of its key replaced
    * meanwhile is counted as superseded and left to the newer letter. Blocks until the replayed
-   * events are settled.
+   * events are settled, or the pipeline stops (halts, fails, or ends its drain).
    *
    * @param max at most this many letters
-   * @throws IllegalStateException if the pipeline is not running or the source cannot repair
+   * @throws IllegalStateException if the pipeline is not running or the source cannot repair, or if
+   *     it stopped during the replay: the letters whose keys were still in flight are then left as
+   *     they were
    */
   public ReplayResult replayDeadLetters(int max) throws InterruptedException {
     return runner.replayDeadLetters(max);
@@ -117,7 +119,8 @@ public final class Pipeline implements AutoCloseable {
    * dev.driftless.core.spi.RepairReader} and writes it through the pipeline, in per-key order with
    * the stream and with the source's versions, so a repair never regresses a key (I3). A key that
    * no longer exists in the source is deleted from the index. This is what reconciliation uses.
-   * Blocks until the repaired events are settled.
+   * Blocks until the repaired events are settled, or the pipeline stops (halts, fails, or ends its
+   * drain): keys still in flight then count as {@linkplain RepairResult#failed() failed}.
    *
    * @throws IllegalStateException if the pipeline is not running or the source cannot repair
    */

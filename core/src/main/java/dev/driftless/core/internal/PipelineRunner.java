@@ -1,9 +1,8 @@
 package dev.driftless.core.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DeadLetter;
-import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Pipeline;
@@ -11,31 +10,16 @@ import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
-import dev.driftless.core.spi.CheckpointStore;
-import dev.driftless.core.spi.RepairReader;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.SourceContext;
-import dev.driftless.core.spi.WriteResult;
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
 import dev.failsafe.RetryPolicyBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -53,14 +37,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  *
  * <ul>
- *   <li>The <b>poll thread</b> owns the source: it polls when there is room (in events and bytes),
- *       maps each row, hands events to the scheduler, commits the settled position, and calls
+ *   <li>The <b>poll thread</b> runs the {@link SourcePoller}: it polls when there is room (in
+ *       events and bytes), hands events to the runner, commits the settled position, and calls
  *       {@code keepAlive} while the pipeline is full.
- *   <li>The <b>dispatch thread</b> forms batches from keys that have pending events and no write in
- *       flight, coalescing each key's pending changes to the newest, within the adaptive
- *       concurrency limit.
- *   <li><b>Writer threads</b> (as many as the parallelism) write one batch each, retrying outages
- *       with backoff and dead-lettering poison events, then settle the batch's events.
+ *   <li>The <b>dispatch thread</b> has the {@link KeyScheduler} form batches from keys that have
+ *       pending events and no write in flight, within the adaptive concurrency limit.
+ *   <li><b>Writer threads</b> (as many as the parallelism) write one batch each with the {@link
+ *       BatchWriter}, then settle the batch's events in the {@link SettleLedger}.
+ *   <li>Repairs and replays run on the caller's thread through the {@link RepairCoordinator}.
  * </ul>
  *
  * <h2>Bounds</h2>
@@ -73,11 +57,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stream events are settled out of order (different keys finish at different times); the
  * committed position is that of the last event of the longest settled prefix, in arrival order.
+ *
+ * <p>The parts and the state each owns are described in {@code docs/architecture.md}.
  */
 public final class PipelineRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
-  private static final Duration POLL_WAIT = Duration.ofMillis(100);
-  private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final PipelineSettings settings;
   private final Clock clock;
@@ -91,49 +75,50 @@ public final class PipelineRunner implements AutoCloseable {
   /** Signalled when the dispatcher may have a batch to form; only it waits here. */
   private final Condition dispatchable = lock.newCondition();
 
-  // Guarded by lock.
-  private final Map<DocumentKey, KeyQueue> keys = new HashMap<>();
-  private final LinkedHashSet<KeyQueue> ready = new LinkedHashSet<>();
-  private final ArrayDeque<Entry> unsettledStream = new ArrayDeque<>();
+  @GuardedBy("lock")
+  private final KeyScheduler scheduler = new KeyScheduler();
+
+  @GuardedBy("lock")
+  private final SettleLedger ledger = new SettleLedger();
+
+  @GuardedBy("lock")
   private final AdaptiveLimit limit;
+
+  private final RepairCoordinator repairs;
+  private final DeadLetterer deadLetterer;
+  private final BatchWriter writer;
+
+  @GuardedBy("lock")
   private State state = State.NEW;
-  private long nextSeq;
-  private long inFlightEvents;
-  private long inFlightBytes;
-  private long peakInFlightEvents;
-  private long peakInFlightBytes;
+
+  @GuardedBy("lock")
   private int activeBatches;
 
-  /** Events waiting in key queues (ready or behind an in-flight write of their key). */
-  private long pendingEvents;
-
-  private long oldestReadySinceNanos;
-  private @Nullable SourcePosition settledPosition;
-  private long settledStreamEvents;
-  private @Nullable SourcePosition committedPosition;
-  private long committedStreamEvents;
-  private long streamEventsReceived;
-  private long received;
-  private long applied;
-  private long stale;
-  private long deadLettered;
-  private long coalesced;
-  private long retries;
+  @GuardedBy("lock")
   private @Nullable Throwable failure;
+
+  @GuardedBy("lock")
   private boolean pollStopped;
 
-  /** Whether the sink's start returned; until then nothing is written. Guarded by lock. */
+  /** Whether the sink's start returned; until then nothing is written. */
+  @GuardedBy("lock")
   private boolean sinkStarted;
 
-  /** Why the sink is unavailable, while the pipeline retries it. Guarded by lock. */
+  /** Why the sink is unavailable, while the pipeline retries it. */
+  @GuardedBy("lock")
   private @Nullable String sinkOutage;
 
+  // Set by start() before any of the runner's threads starts (Thread.start publishes them), and
+  // never changed afterwards.
   private @Nullable Thread pollThread;
   private @Nullable Thread dispatchThread;
   private @Nullable Thread sinkStartThread;
   private @Nullable ExecutorService writers;
+
   private final java.util.concurrent.CountDownLatch terminated =
       new java.util.concurrent.CountDownLatch(1);
+
+  @GuardedBy("lock")
   private boolean closing;
 
   public PipelineRunner(PipelineSettings settings) {
@@ -141,6 +126,30 @@ public final class PipelineRunner implements AutoCloseable {
     this.clock = settings.clock();
     this.limit =
         new AdaptiveLimit(settings.parallelism(), settings.retry().initialDelay().toNanos());
+    this.deadLetterer =
+        new DeadLetterer(settings.name(), settings.deadLetterStore(), clock, this::fail);
+    this.writer =
+        new BatchWriter(
+            settings.sink(),
+            this::retryPolicy,
+            settings.outageDeadline(),
+            deadLetterer,
+            new WriterCallbacks());
+    this.repairs =
+        new RepairCoordinator(
+            settings,
+            new RepairCoordinator.Intake() {
+              @Override
+              public void requireRunning() {
+                PipelineRunner.this.requireRunning();
+              }
+
+              @Override
+              public void accept(ChangeEvent event, ReplayTicket ticket)
+                  throws InterruptedException {
+                PipelineRunner.this.accept(event, false, ticket);
+              }
+            });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -156,23 +165,7 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    SinkContext sinkContext =
-        new SinkContext() {
-          @Override
-          public String pipelineName() {
-            return settings.name();
-          }
-
-          @Override
-          public int maxBatchEvents() {
-            return settings.batchSize();
-          }
-
-          @Override
-          public long maxBatchBytes() {
-            return settings.batchBytes();
-          }
-        };
+    SinkContext sinkContext = RunnerContexts.sink(settings);
     boolean sinkStarted = false;
     try {
       try {
@@ -191,37 +184,19 @@ public final class PipelineRunner implements AutoCloseable {
       settings
           .source()
           .start(
-              new SourceContext() {
-                @Override
-                public String pipelineName() {
-                  return settings.name();
-                }
+              RunnerContexts.source(
+                  settings,
+                  new RunnerContexts.SourceCallbacks() {
+                    @Override
+                    public void resynced() {
+                      notifyResynced();
+                    }
 
-                @Override
-                public CheckpointStore checkpointStore() {
-                  return settings.checkpointStore();
-                }
-
-                @Override
-                public boolean checkpointStoreConfigured() {
-                  return !(settings.checkpointStore() instanceof DefaultCheckpointStore);
-                }
-
-                @Override
-                public Clock clock() {
-                  return clock;
-                }
-
-                @Override
-                public void resynced() {
-                  notifyResynced();
-                }
-
-                @Override
-                public void deadLetter(DeadLetter letter) throws Exception {
-                  storeUnreadable(letter);
-                }
-              });
+                    @Override
+                    public void deadLetter(DeadLetter letter) throws Exception {
+                      storeUnreadable(letter);
+                    }
+                  }));
     } catch (Exception e) {
       fail(new DriftlessException("pipeline " + settings.name() + " failed to start: " + e, e));
       closeQuietly();
@@ -236,7 +211,7 @@ public final class PipelineRunner implements AutoCloseable {
           return t;
         };
     writers = Executors.newFixedThreadPool(settings.parallelism(), writerThreads);
-    Thread poll = new Thread(this::pollLoop, threadName("poll"));
+    Thread poll = new Thread(new SourcePoller(settings, new PollGate()), threadName("poll"));
     Thread dispatch = new Thread(this::dispatchLoop, threadName("dispatch"));
     poll.setDaemon(true);
     dispatch.setDaemon(true);
@@ -316,7 +291,7 @@ public final class PipelineRunner implements AutoCloseable {
   }
 
   private Throwable requireFailure() {
-    Throwable f = failure;
+    Throwable f = failure().orElse(null);
     if (f == null) {
       throw new IllegalStateException("no failure recorded");
     }
@@ -360,8 +335,7 @@ public final class PipelineRunner implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     lock.lock();
     try {
-      while (state == State.RUNNING
-          && (inFlightEvents > 0 || committedStreamEvents < streamEventsReceived)) {
+      while (state == State.RUNNING && !ledger.idle()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -390,6 +364,7 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    repairs.stop("pipeline " + settings.name() + " halted");
     stopThreads();
     closeQuietly();
     terminated.countDown();
@@ -406,6 +381,7 @@ public final class PipelineRunner implements AutoCloseable {
       closing = true;
       if (state == State.NEW) {
         state = State.STOPPED;
+        repairs.stop("pipeline " + settings.name() + " was closed before it started");
         terminated.countDown();
         return;
       }
@@ -425,7 +401,7 @@ public final class PipelineRunner implements AutoCloseable {
       lock.lock();
       try {
         // A sink that never started cannot drain anything: its events are replayed by the next run.
-        while (state == State.DRAINING && inFlightEvents > 0 && sinkStarted) {
+        while (state == State.DRAINING && ledger.inFlightEvents() > 0 && sinkStarted) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             LOG.warn(
@@ -433,7 +409,7 @@ public final class PipelineRunner implements AutoCloseable {
                     + " replayed by the next run",
                 settings.name(),
                 settings.drainTimeout(),
-                inFlightEvents);
+                ledger.inFlightEvents());
             break;
           }
           changed.awaitNanos(left);
@@ -453,6 +429,8 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    // What the drain did not settle in time is replayed by the next run; its repairs fail now.
+    repairs.stop("pipeline " + settings.name() + " closed before the repaired key was written");
     stopThreads();
     commitSettled();
     closeQuietly();
@@ -514,6 +492,7 @@ public final class PipelineRunner implements AutoCloseable {
       lock.unlock();
     }
     LOG.error("Pipeline {} failed", settings.name(), cause);
+    repairs.stop("pipeline " + settings.name() + " failed: " + cause);
     if (pollThread == null) {
       return; // failed while starting: the caller cleans up
     }
@@ -551,30 +530,10 @@ public final class PipelineRunner implements AutoCloseable {
     Instant now = clock.instant();
     lock.lock();
     try {
-      Duration lagTime = Duration.ZERO;
-      Entry head = unsettledStream.peekFirst();
-      if (head != null) {
-        lagTime = Duration.between(head.event.committedAt(), now);
-        if (lagTime.isNegative()) {
-          lagTime = Duration.ZERO;
-        }
-      }
       Throwable f = failure;
-      SourcePosition committed = committedPosition;
-      return new PipelineStatus(
+      return ledger.status(
           state,
-          received,
-          applied,
-          stale,
-          deadLettered,
-          coalesced,
-          retries,
-          inFlightEvents,
-          inFlightBytes,
           limit.concurrency(),
-          committed == null ? null : committed.asString(),
-          streamEventsReceived - committedStreamEvents,
-          lagTime,
           f == null ? null : String.valueOf(f.getMessage()),
           sinkOutage,
           details,
@@ -588,7 +547,7 @@ public final class PipelineRunner implements AutoCloseable {
   public long peakInFlightEvents() {
     lock.lock();
     try {
-      return peakInFlightEvents;
+      return ledger.peakInFlightEvents();
     } finally {
       lock.unlock();
     }
@@ -598,7 +557,7 @@ public final class PipelineRunner implements AutoCloseable {
   public long peakInFlightBytes() {
     lock.lock();
     try {
-      return peakInFlightBytes;
+      return ledger.peakInFlightBytes();
     } finally {
       lock.unlock();
     }
@@ -606,69 +565,76 @@ public final class PipelineRunner implements AutoCloseable {
 
   // ---------------------------------------------------------------- polling
 
-  private void pollLoop() {
-    long lastCommitNanos = System.nanoTime();
-    long lastSourceCallNanos = System.nanoTime();
-    try {
-      while (true) {
-        int room;
-        lock.lock();
-        try {
-          if (state != State.RUNNING) {
-            break;
-          }
-          room = roomLocked();
-          if (room == 0) {
-            changed.await(Math.min(KEEP_ALIVE_NANOS, commitNanos()), TimeUnit.NANOSECONDS);
-          }
-        } finally {
-          lock.unlock();
+  /** The poll loop's view of the runner. */
+  private final class PollGate implements SourcePoller.Gate {
+    @Override
+    public int awaitRoom(long maxWaitNanos) throws InterruptedException {
+      lock.lock();
+      try {
+        if (state != State.RUNNING) {
+          return -1;
         }
-        long now = System.nanoTime();
-        if (now - lastCommitNanos >= commitNanos() || quietAndUncommitted()) {
-          commitSettled();
-          lastCommitNanos = now;
-        }
+        int room =
+            ledger.room(
+                settings.maxInFlightEvents(), settings.maxInFlightBytes(), settings.batchSize());
         if (room == 0) {
-          if (now - lastSourceCallNanos >= KEEP_ALIVE_NANOS) {
-            withSourceRetry(
-                () -> {
-                  settings.source().keepAlive();
-                  return Boolean.TRUE;
-                });
-            lastSourceCallNanos = System.nanoTime();
-          }
-          continue;
+          changed.await(maxWaitNanos, TimeUnit.NANOSECONDS);
         }
-        List<ChangeEvent> events = withSourceRetry(() -> settings.source().poll(room, POLL_WAIT));
-        lastSourceCallNanos = System.nanoTime();
-        if (events == null) {
-          break;
-        }
-        if (events.size() > room) {
-          throw new DriftlessException(
-              "source returned " + events.size() + " events, more than the " + room + " asked for");
-        }
-        for (ChangeEvent event : events) {
-          if (event instanceof ChangeEvent.Truncate) {
-            // A barrier: everything before it settles first, nothing after it is written before.
-            if (!awaitDrained()) {
-              break;
-            }
-            accept(event, true, null);
-            if (!awaitDrained()) {
-              break;
-            }
-          } else {
-            accept(event, true, null);
-          }
-        }
+        return room;
+      } finally {
+        lock.unlock();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable e) {
-      fail(e instanceof DriftlessException ? e : new DriftlessException("source failed: " + e, e));
-    } finally {
+    }
+
+    @Override
+    public int awaitNothingInFlight(long maxWaitNanos) throws InterruptedException {
+      lock.lock();
+      try {
+        if (state != State.RUNNING) {
+          return -1;
+        }
+        if (ledger.inFlightEvents() == 0) {
+          return 1;
+        }
+        changed.await(maxWaitNanos, TimeUnit.NANOSECONDS);
+        return 0;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public boolean quietAndUncommitted() {
+      lock.lock();
+      try {
+        return ledger.inFlightEvents() == 0 && ledger.uncommitted();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void commitSettled() {
+      PipelineRunner.this.commitSettled();
+    }
+
+    @Override
+    public void accept(ChangeEvent event) throws InterruptedException {
+      PipelineRunner.this.accept(event, true, null);
+    }
+
+    @Override
+    public boolean stopping() {
+      return isStopping();
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      fail(cause);
+    }
+
+    @Override
+    public void ended() {
       lock.lock();
       try {
         pollStopped = true;
@@ -679,112 +645,8 @@ public final class PipelineRunner implements AutoCloseable {
     }
   }
 
-  /**
-   * Waits until nothing is in flight, keeping the source alive meanwhile; false if the pipeline
-   * stopped first.
-   */
-  private boolean awaitDrained() throws Exception {
-    long lastKeepAlive = System.nanoTime();
-    while (true) {
-      lock.lock();
-      try {
-        if (state != State.RUNNING) {
-          return false;
-        }
-        if (inFlightEvents == 0) {
-          return true;
-        }
-        changed.await(KEEP_ALIVE_NANOS, TimeUnit.NANOSECONDS);
-      } finally {
-        lock.unlock();
-      }
-      if (System.nanoTime() - lastKeepAlive >= KEEP_ALIVE_NANOS) {
-        withSourceRetry(
-            () -> {
-              settings.source().keepAlive();
-              return Boolean.TRUE;
-            });
-        lastKeepAlive = System.nanoTime();
-      }
-    }
-  }
-
-  private long commitNanos() {
-    return Math.max(TimeUnit.MILLISECONDS.toNanos(1), settings.commitInterval().toNanos());
-  }
-
-  /**
-   * How many events to poll now: none while the bytes are at their bound, and none until there is
-   * room for a worthwhile poll (half the in-flight bound, or a batch), so that a full pipeline does
-   * not poll one event per settled event.
-   */
-  private int roomLocked() {
-    long events = settings.maxInFlightEvents() - inFlightEvents;
-    long worthwhile = Math.max(1, Math.min(settings.batchSize(), settings.maxInFlightEvents() / 2));
-    if (events < worthwhile || inFlightBytes >= settings.maxInFlightBytes()) {
-      return 0;
-    }
-    return (int) Math.min(events, settings.batchSize());
-  }
-
-  private boolean quietAndUncommitted() {
-    lock.lock();
-    try {
-      return inFlightEvents == 0 && committedStreamEvents < streamEventsReceived;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A source call retried on {@link RetriableException}; {@code null} if the pipeline stopped. */
-  private <T> @Nullable T withSourceRetry(SourceCall<T> call) throws Exception {
-    RetryPolicy<Object> policy =
-        retryPolicy()
-            .onRetry(
-                e ->
-                    LOG.warn(
-                        "Pipeline {}: source unavailable, retrying: {}",
-                        settings.name(),
-                        e.getLastException().toString()))
-            .build();
-    try {
-      return Failsafe.with(policy).get(() -> call.call());
-    } catch (FailsafeException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof InterruptedException || isStopping()) {
-        return null;
-      }
-      throw new DriftlessException(
-          "source outage outlasted outageDeadline " + settings.outageDeadline() + ": " + cause,
-          cause);
-    } catch (RetriableException e) {
-      throw new DriftlessException(
-          "source outage outlasted outageDeadline " + settings.outageDeadline() + ": " + e, e);
-    }
-  }
-
-  @FunctionalInterface
-  private interface SourceCall<T> {
-    T call() throws Exception;
-  }
-
   private RetryPolicyBuilder<Object> retryPolicy() {
-    RetryPolicyBuilder<Object> builder =
-        RetryPolicy.builder()
-            .handleIf(e -> e instanceof RetriableException)
-            .withMaxRetries(-1)
-            .withBackoff(
-                settings.retry().initialDelay(),
-                settings.retry().maxDelay(),
-                settings.retry().multiplier());
-    if (settings.retry().jitter() > 0) {
-      builder.withJitter(settings.retry().jitter());
-    }
-    Duration deadline = settings.outageDeadline();
-    if (deadline != null) {
-      builder.withMaxDuration(deadline);
-    }
-    return builder;
+    return Outages.policy(settings.retry(), settings.outageDeadline());
   }
 
   private boolean isStopping() {
@@ -806,7 +668,7 @@ public final class PipelineRunner implements AutoCloseable {
     String mapError = null;
     String mapErrorType = null;
     try {
-      mapped = map(raw);
+      mapped = EventMapping.map(settings.mapper(), raw);
     } catch (Exception e) {
       mapped = raw;
       mapErrorType = "mapper:" + e.getClass().getName();
@@ -815,23 +677,9 @@ public final class PipelineRunner implements AutoCloseable {
     Entry entry;
     lock.lock();
     try {
-      entry = new Entry(nextSeq++, mapped, commitBearing, ticket);
-      received++;
-      inFlightEvents++;
-      inFlightBytes += entry.bytes;
-      peakInFlightEvents = Math.max(peakInFlightEvents, inFlightEvents);
-      peakInFlightBytes = Math.max(peakInFlightBytes, inFlightBytes);
-      if (commitBearing) {
-        streamEventsReceived++;
-        unsettledStream.addLast(entry);
-      }
+      entry = ledger.receive(mapped, commitBearing, ticket);
       if (mapError == null) {
-        KeyQueue queue = keys.computeIfAbsent(mapped.key(), KeyQueue::new);
-        queue.pending.add(entry);
-        pendingEvents++;
-        if (!queue.inFlight && ready.add(queue) && ready.size() == 1) {
-          oldestReadySinceNanos = System.nanoTime();
-        }
+        scheduler.add(entry, System.nanoTime());
         // Only the dispatcher can act on a new event: waking every waiter per event is costly.
         dispatchable.signal();
       }
@@ -842,7 +690,7 @@ public final class PipelineRunner implements AutoCloseable {
       entry.attempts = 1;
       // The raw row may hold columns the mapper drops (a password hash): its letter keeps what a
       // replay needs (key, version, position) and the error, never the row.
-      Outcome outcome = deadLetter(entry, mapErrorType, mapError, false);
+      Outcome outcome = deadLetterer.deadLetter(entry, mapErrorType, mapError, false);
       if (outcome != null) {
         lock.lock();
         try {
@@ -854,41 +702,19 @@ public final class PipelineRunner implements AutoCloseable {
     }
   }
 
-  private ChangeEvent map(ChangeEvent raw) throws Exception {
-    DocumentKey routed = settings.mapper().route(raw.key());
-    if (raw instanceof ChangeEvent.Upsert upsert) {
-      Optional<Document> document = settings.mapper().map(raw.key(), upsert.document());
-      if (document.isEmpty()) {
-        return ChangeEvent.delete(routed, raw.version(), raw.position(), raw.committedAt());
-      }
-      Document mapped = document.get();
-      if (mapped.fingerprint().isEmpty() && upsert.document().fingerprint().isPresent()) {
-        mapped = mapped.withFingerprint(upsert.document().fingerprint().getAsLong());
-      }
-      return ChangeEvent.upsert(routed, raw.version(), raw.position(), mapped, raw.committedAt());
-    }
-    if (routed.equals(raw.key())) {
-      return raw;
-    }
-    return raw instanceof ChangeEvent.Truncate
-        ? ChangeEvent.truncate(
-            routed.collection(), raw.version(), raw.position(), raw.committedAt())
-        : ChangeEvent.delete(routed, raw.version(), raw.position(), raw.committedAt());
-  }
-
   // ---------------------------------------------------------------- dispatching
 
   private void dispatchLoop() {
     try {
       while (true) {
-        List<Item> batch;
+        List<KeyScheduler.Item> batch;
         lock.lock();
         try {
           while (true) {
             if (state == State.STOPPED || state == State.FAILED) {
               return;
             }
-            if (sinkStarted && !ready.isEmpty() && activeBatches < limit.concurrency()) {
+            if (sinkStarted && scheduler.hasReady() && activeBatches < limit.concurrency()) {
               long lingerLeft = lingerLeftNanos();
               if (lingerLeft <= 0) {
                 break;
@@ -898,7 +724,17 @@ public final class PipelineRunner implements AutoCloseable {
               dispatchable.await();
             }
           }
-          batch = formBatchLocked();
+          SettleLedger settle = ledger; // formBatch runs the settler now, under this lock
+          long inFlight = settle.inFlightEvents();
+          batch =
+              scheduler.formBatch(
+                  limit.batchSize(settings.batchSize()),
+                  settings.batchBytes(),
+                  System.nanoTime(),
+                  settle::settle);
+          if (ledger.inFlightEvents() != inFlight) {
+            changed.signalAll(); // skipped stale keys settled: room, or idle
+          }
           if (batch.isEmpty()) {
             continue;
           }
@@ -910,7 +746,7 @@ public final class PipelineRunner implements AutoCloseable {
         if (w == null) {
           return;
         }
-        List<Item> toWrite = batch;
+        List<KeyScheduler.Item> toWrite = batch;
         w.execute(() -> writeBatch(toWrite));
       }
     } catch (InterruptedException e) {
@@ -921,71 +757,21 @@ public final class PipelineRunner implements AutoCloseable {
   }
 
   /** How long the ready keys may still wait for a fuller batch; zero or less means go. */
+  @GuardedBy("lock")
   private long lingerLeftNanos() {
     if (state != State.RUNNING || pollStopped) {
       return 0;
     }
-    if (pendingEvents >= limit.batchSize(settings.batchSize())) {
-      return 0;
-    }
-    return settings.linger().toNanos() - (System.nanoTime() - oldestReadySinceNanos);
-  }
-
-  private List<Item> formBatchLocked() {
-    int maxEvents = limit.batchSize(settings.batchSize());
-    long maxBytes = settings.batchBytes();
-    List<Item> batch = new ArrayList<>(Math.min(maxEvents, ready.size()));
-    long bytes = 0;
-    var it = ready.iterator();
-    while (it.hasNext() && batch.size() < maxEvents) {
-      KeyQueue queue = it.next();
-      Entry newest = null;
-      for (Entry e : queue.pending) {
-        if (newest == null || e.event.version().compareTo(newest.event.version()) >= 0) {
-          newest = e;
-        }
-      }
-      if (newest == null) {
-        it.remove();
-        continue;
-      }
-      if (!batch.isEmpty() && bytes + newest.bytes > maxBytes) {
-        break;
-      }
-      it.remove();
-      List<Entry> superseded = new ArrayList<>(queue.pending.size() - 1);
-      for (Entry e : queue.pending) {
-        if (e != newest) {
-          superseded.add(e);
-        }
-      }
-      pendingEvents -= queue.pending.size();
-      queue.pending.clear();
-      Long written = queue.lastWrittenVersion;
-      if (written != null && newest.event.version().value() < written) {
-        // The index already holds a newer version of this key, written by this runner: skip the
-        // write rather than send it out of version order.
-        for (Entry e : superseded) {
-          settleLocked(e, Outcome.COALESCED);
-        }
-        settleLocked(newest, Outcome.STALE);
-        releaseKeyLocked(queue);
-        continue;
-      }
-      queue.inFlight = true;
-      bytes += newest.bytes;
-      batch.add(new Item(queue, newest, superseded));
-    }
-    oldestReadySinceNanos = System.nanoTime();
-    return batch;
+    return scheduler.lingerLeftNanos(
+        settings.linger().toNanos(), limit.batchSize(settings.batchSize()), System.nanoTime());
   }
 
   // ---------------------------------------------------------------- writing
 
-  private void writeBatch(List<Item> batch) {
+  private void writeBatch(List<KeyScheduler.Item> batch) {
     boolean throttled = false;
     try {
-      throttled = writeWithRetry(batch);
+      throttled = writer.write(batch);
       lock.lock();
       try {
         sinkOutage = null; // the sink answered
@@ -1010,259 +796,52 @@ public final class PipelineRunner implements AutoCloseable {
     }
   }
 
-  /**
-   * Writes the batch until every item is settled; returns whether the sink throttled. Outages are
-   * retried with backoff (never dead-lettered); a non-retriable failure of the whole request is
-   * narrowed down by splitting the batch, so that only the item that causes it is dead-lettered.
-   */
-  private boolean writeWithRetry(List<Item> batch) throws Exception {
-    List<Item> remaining = new ArrayList<>(batch);
-    boolean[] throttled = {false};
-    RetryPolicy<Object> policy =
-        retryPolicy()
-            .onRetry(
-                e -> {
-                  lock.lock();
-                  try {
-                    retries++;
-                    Throwable last = e.getLastException();
-                    sinkOutage = String.valueOf(last);
-                    if (last instanceof RetriableException r && r.throttled()) {
-                      throttled[0] = true;
-                      limit.onThrottled(System.nanoTime());
-                    }
-                  } finally {
-                    lock.unlock();
-                  }
-                })
-            .build();
-    try {
-      Failsafe.with(policy)
-          .run(
-              () -> {
-                if (isStopping()) {
-                  throw new InterruptedException("pipeline stopping");
-                }
-                writeOnce(remaining);
-              });
-    } catch (FailsafeException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof InterruptedException || isStopping()) {
-        return throttled[0];
-      }
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + settings.outageDeadline() + ": " + cause,
-          cause);
-    } catch (RetriableException e) {
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + settings.outageDeadline() + ": " + e, e);
+  /** The writer's view of the runner: stopping, retries, and settling written items. */
+  private final class WriterCallbacks implements BatchWriter.Callbacks {
+    @Override
+    public boolean stopping() {
+      return isStopping();
     }
-    return throttled[0];
-  }
 
-  /** Whether this thread was interrupted, or {@code failure} stems from an interrupt. */
-  private static boolean interrupted(Throwable failure) {
-    if (Thread.currentThread().isInterrupted()) {
-      return true;
-    }
-    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-      if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * One attempt: writes {@code remaining}, settles what succeeded or is poison, leaves in {@code
-   * remaining} what must be retried and then throws {@link RetriableException}.
-   */
-  private void writeOnce(List<Item> remaining) throws Exception {
-    List<ChangeEvent> events = new ArrayList<>(remaining.size());
-    for (Item item : remaining) {
-      item.newest.attempts++;
-      events.add(item.newest.event);
-    }
-    List<WriteResult> results;
-    try {
-      results = settings.sink().write(events);
-    } catch (RetriableException | ConfigurationException | InterruptedException e) {
-      throw e; // retried, or the end of the pipeline: no single event is to blame
-    } catch (Exception e) {
-      if (isStopping() || interrupted(e)) {
-        // Stopping interrupts writes in flight, and clients turn the interrupt into exceptions of
-        // their own (Elastic's REST client: a RuntimeException). The events were not refused:
-        // they stay unsettled and uncommitted, to be written again after a restart.
-        throw new InterruptedException("pipeline stopping; the write ended with " + e);
-      }
-      if (remaining.size() == 1) {
-        finish(remaining.get(0), WriteResult.rejected("sink:" + e.getClass().getName(), msg(e)));
-        remaining.clear();
-        return;
-      }
-      // Narrow a whole-request failure down to the item(s) that cause it.
-      List<Item> first = new ArrayList<>(remaining.subList(0, remaining.size() / 2));
-      List<Item> second =
-          new ArrayList<>(remaining.subList(remaining.size() / 2, remaining.size()));
-      remaining.clear();
-      RetriableException pending = null;
-      for (List<Item> half : List.of(first, second)) {
-        try {
-          writeOnce(half);
-        } catch (RetriableException r) {
-          pending = r;
+    @Override
+    public void retrying(Throwable cause) {
+      lock.lock();
+      try {
+        ledger.countRetry();
+        sinkOutage = String.valueOf(cause);
+        if (cause instanceof RetriableException r && r.throttled()) {
+          limit.onThrottled(System.nanoTime());
         }
-        remaining.addAll(half);
-      }
-      if (pending != null) {
-        throw pending;
-      }
-      return;
-    }
-    if (results.size() != events.size()) {
-      throw new DriftlessException(
-          "sink returned "
-              + results.size()
-              + " results for "
-              + events.size()
-              + " events (VersionedSink contract rule: one result per event)");
-    }
-    List<Item> again = new ArrayList<>();
-    String retryReason = null;
-    boolean throttled = false;
-    for (int i = 0; i < results.size(); i++) {
-      WriteResult result = results.get(i);
-      if (result instanceof WriteResult.Retry retry) {
-        again.add(remaining.get(i));
-        retryReason = retry.reason();
-        throttled |= retry.throttled();
-      } else {
-        finish(remaining.get(i), result);
+      } finally {
+        lock.unlock();
       }
     }
-    remaining.clear();
-    remaining.addAll(again);
-    if (!again.isEmpty()) {
-      throw new RetriableException(
-          again.size() + " item(s) to retry: " + retryReason, null, throttled);
-    }
-  }
 
-  private static String msg(Throwable e) {
-    return e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-  }
-
-  /** Settles one written item (and the older changes it superseded). */
-  private void finish(Item item, WriteResult result) throws InterruptedException {
-    Outcome outcome;
-    if (result instanceof WriteResult.Rejected rejected) {
-      // The mapped document is what the index would hold: the letter may keep it.
-      outcome = deadLetter(item.newest, rejected.errorType(), rejected.reason(), true);
-      if (outcome == null) {
-        return; // the pipeline failed: the entry stays unsettled, never committed past
-      }
-    } else if (result instanceof WriteResult.Stale) {
-      outcome = Outcome.STALE;
-    } else {
-      outcome = Outcome.APPLIED;
-    }
-    lock.lock();
-    try {
-      for (Entry e : item.superseded) {
-        settleLocked(e, Outcome.COALESCED);
-      }
-      settleLocked(item.newest, outcome);
-      if (outcome == Outcome.APPLIED || outcome == Outcome.STALE) {
-        long v = item.newest.event.version().value();
-        Long prev = item.queue.lastWrittenVersion;
-        if (outcome == Outcome.APPLIED && (prev == null || v > prev)) {
-          item.queue.lastWrittenVersion = v;
+    @Override
+    public void finished(KeyScheduler.Item item, Outcome outcome) {
+      lock.lock();
+      try {
+        for (Entry e : item.superseded()) {
+          settleLocked(e, Outcome.COALESCED);
         }
+        settleLocked(item.newest(), outcome);
+        scheduler.finished(item, outcome == Outcome.APPLIED, System.nanoTime());
+        dispatchable.signal();
+      } finally {
+        lock.unlock();
       }
-      releaseKeyLocked(item.queue);
-    } finally {
-      lock.unlock();
     }
   }
 
   /** A change the source could not read: stored at once, on the poll thread (see SourceContext). */
   private void storeUnreadable(DeadLetter letter) throws Exception {
-    settings.deadLetterStore().put(letter);
+    deadLetterer.storeUnreadable(letter);
     lock.lock();
     try {
-      deadLettered++;
+      ledger.countUnreadable();
     } finally {
       lock.unlock();
     }
-    LOG.warn(
-        "Pipeline {}: dead-lettered an unreadable change of {} version {}: {}: {}",
-        settings.name(),
-        letter.key(),
-        letter.version(),
-        letter.errorType(),
-        letter.errorMessage());
-  }
-
-  /**
-   * Stores a dead letter; returns the outcome to settle with, or {@code null} if the store failed
-   * (the pipeline then stops, and the entry is never committed past).
-   */
-  private @Nullable Outcome deadLetter(
-      Entry entry, String errorType, String message, boolean keepPayload) {
-    ReplayTicket ticket = entry.ticket;
-    if (ticket != null && !ticket.deadLetterOnFailure) {
-      ticket.fail(errorType, message);
-      return Outcome.REPLAY_FAILED;
-    }
-    DeadLetter letter =
-        DeadLetter.of(
-            UUID.randomUUID().toString(),
-            entry.event,
-            errorType,
-            message,
-            Math.max(1, entry.attempts),
-            clock.instant());
-    if (!keepPayload) {
-      letter = letter.withoutPayload();
-    }
-    try {
-      settings.deadLetterStore().put(letter);
-    } catch (Exception e) {
-      fail(
-          new DriftlessException(
-              "dead-letter store failed to store the event of key "
-                  + entry.event.key()
-                  + " at position "
-                  + entry.event.position().asString()
-                  + "; stopping without committing past it: "
-                  + e,
-              e));
-      return null;
-    }
-    if (ticket != null) {
-      ticket.fail(errorType, message);
-    }
-    LOG.warn(
-        "Pipeline {}: dead-lettered {} version {}: {}: {}",
-        settings.name(),
-        entry.event.key(),
-        entry.event.version(),
-        errorType,
-        message);
-    return Outcome.DEAD_LETTERED;
-  }
-
-  private void releaseKeyLocked(KeyQueue queue) {
-    queue.inFlight = false;
-    if (!queue.pending.isEmpty()) {
-      if (ready.add(queue) && ready.size() == 1) {
-        oldestReadySinceNanos = System.nanoTime();
-      }
-    } else {
-      keys.remove(queue.key);
-    }
-    dispatchable.signal();
   }
 
   /** Wakes every waiter: state, settlement, capacity or dispatchability changed. */
@@ -1273,33 +852,9 @@ public final class PipelineRunner implements AutoCloseable {
 
   // ---------------------------------------------------------------- settling and committing
 
+  @GuardedBy("lock")
   private void settleLocked(Entry entry, Outcome outcome) {
-    if (entry.settled) {
-      return;
-    }
-    entry.settled = true;
-    inFlightEvents--;
-    inFlightBytes -= entry.bytes;
-    switch (outcome) {
-      case APPLIED -> applied++;
-      case STALE -> stale++;
-      case DEAD_LETTERED -> deadLettered++;
-      case COALESCED -> coalesced++;
-      case REPLAY_FAILED -> {}
-    }
-    ReplayTicket ticket = entry.ticket;
-    if (ticket != null && (outcome == Outcome.APPLIED || outcome == Outcome.STALE)) {
-      ticket.succeed(outcome == Outcome.STALE);
-    } else if (ticket != null && outcome == Outcome.COALESCED) {
-      // A newer change of the key superseded the repaired state: the key is being brought up to
-      // date by that change, which is what the repair wanted.
-      ticket.succeed(true);
-    }
-    while (!unsettledStream.isEmpty() && unsettledStream.peekFirst().settled) {
-      Entry head = unsettledStream.pollFirst();
-      settledPosition = head.event.position();
-      settledStreamEvents++;
-    }
+    ledger.settle(entry, outcome);
     changed.signalAll(); // settling frees room and may make the pipeline idle; it forms no batch
   }
 
@@ -1309,9 +864,9 @@ public final class PipelineRunner implements AutoCloseable {
     long events;
     lock.lock();
     try {
-      position = settledPosition;
-      events = settledStreamEvents;
-      if (position == null || events == committedStreamEvents) {
+      position = ledger.commitCandidate();
+      events = ledger.settledStreamEvents();
+      if (position == null) {
         return;
       }
     } finally {
@@ -1329,8 +884,7 @@ public final class PipelineRunner implements AutoCloseable {
     }
     lock.lock();
     try {
-      committedPosition = position;
-      committedStreamEvents = Math.max(committedStreamEvents, events);
+      ledger.committed(position, events);
       wakeAllLocked();
     } finally {
       lock.unlock();
@@ -1341,46 +895,15 @@ public final class PipelineRunner implements AutoCloseable {
 
   /** See {@link dev.driftless.core.Pipeline#repair(Collection)}. */
   public Pipeline.RepairResult repair(Collection<DocumentKey> keys) throws InterruptedException {
-    Map<DocumentKey, ReplayTicket> tickets = repairTickets(keys, true);
-    int applied = 0;
-    int current = 0;
-    List<DocumentKey> failed = new ArrayList<>();
-    for (DocumentKey key : keys) {
-      ReplayTicket ticket = tickets.get(key);
-      if (ticket == null) {
-        failed.add(key);
-        continue;
-      }
-      ticket.done.await();
-      if (!ticket.success) {
-        failed.add(key);
-      } else if (ticket.stale) {
-        current++;
-      } else {
-        applied++;
-      }
-    }
-    return new Pipeline.RepairResult(applied, current, failed);
+    return repairs.repair(keys);
   }
 
-  /**
-   * Re-reads the keys' current state and hands it to the scheduler as events that do not hold back
-   * the commit position; one ticket per key the source returned.
-   */
-  private Map<DocumentKey, ReplayTicket> repairTickets(
-      Collection<DocumentKey> keys, boolean deadLetterOnFailure) throws InterruptedException {
-    RepairReader reader =
-        settings
-            .source()
-            .repairReader()
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "the source "
-                            + settings.source().getClass().getSimpleName()
-                            + " cannot re-read keys (it has no RepairReader), so keys cannot be"
-                            + " repaired and dead letters cannot be replayed: both re-read the"
-                            + " current state and never re-send a stored payload"));
+  /** See {@link dev.driftless.core.Pipeline#replayDeadLetters(int)}. */
+  public Pipeline.ReplayResult replayDeadLetters(int max) throws InterruptedException {
+    return repairs.replayDeadLetters(max);
+  }
+
+  private void requireRunning() {
     lock.lock();
     try {
       if (state != State.RUNNING) {
@@ -1390,115 +913,5 @@ public final class PipelineRunner implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (keys.isEmpty()) {
-      return Map.of();
-    }
-    List<ChangeEvent> current;
-    try {
-      current = reader.readCurrent(keys);
-    } catch (Exception e) {
-      throw new DriftlessException("re-reading " + keys.size() + " key(s) failed: " + e, e);
-    }
-    Map<DocumentKey, ReplayTicket> tickets = new HashMap<>();
-    for (ChangeEvent event : current) {
-      ReplayTicket ticket = new ReplayTicket(deadLetterOnFailure);
-      tickets.put(event.key(), ticket);
-      accept(event, false, ticket);
-    }
-    return tickets;
   }
-
-  /** See {@link dev.driftless.core.Pipeline#replayDeadLetters(int)}. */
-  public Pipeline.ReplayResult replayDeadLetters(int max) throws InterruptedException {
-    if (max < 0) {
-      throw new IllegalArgumentException("max must not be negative, was " + max);
-    }
-    List<DeadLetter> letters;
-    try {
-      letters = settings.deadLetterStore().list(max);
-    } catch (Exception e) {
-      throw new DriftlessException("reading the dead-letter store failed: " + e, e);
-    }
-    Map<DocumentKey, List<DeadLetter>> byKey = new LinkedHashMap<>();
-    for (DeadLetter letter : letters) {
-      byKey.computeIfAbsent(letter.key(), k -> new ArrayList<>()).add(letter);
-    }
-    Map<DocumentKey, ReplayTicket> tickets = repairTickets(byKey.keySet(), false);
-    int replayed = 0;
-    int failedAgain = 0;
-    int superseded = 0;
-    for (Map.Entry<DocumentKey, List<DeadLetter>> e : byKey.entrySet()) {
-      ReplayTicket ticket = tickets.get(e.getKey());
-      boolean success = false;
-      String type = "replay:missing";
-      String message = "the source returned no current state for this key";
-      if (ticket != null) {
-        ticket.done.await();
-        success = ticket.success;
-        type = String.valueOf(ticket.errorType);
-        message = String.valueOf(ticket.errorMessage);
-      }
-      for (DeadLetter letter : e.getValue()) {
-        try {
-          if (settleReplayedLetter(letter, success, type, message)) {
-            if (success) {
-              replayed++;
-            } else {
-              failedAgain++;
-            }
-          } else {
-            superseded++;
-          }
-        } catch (Exception ex) {
-          throw new DriftlessException("updating the dead-letter store failed: " + ex, ex);
-        }
-      }
-    }
-    return new Pipeline.ReplayResult(replayed, failedAgain, superseded);
-  }
-
-  /**
-   * Removes a replayed letter, or records its failed attempt; false if the letter was no longer
-   * stored as read: a newer letter of its key superseded it while the replay ran (it stays for the
-   * next replay), or a store keeping several letters per key listed an older one beside it.
-   */
-  private boolean settleReplayedLetter(
-      DeadLetter letter, boolean success, String type, String message) throws Exception {
-    if (success) {
-      return settings.deadLetterStore().remove(letter.id());
-    }
-    Optional<DeadLetter> stored = settings.deadLetterStore().get(letter.id());
-    if (stored.isEmpty()) {
-      return false;
-    }
-    settings.deadLetterStore().put(stored.get().failedAgain(type, message, clock.instant()));
-    return true;
-  }
-
-  // ---------------------------------------------------------------- state per key
-
-  private enum Outcome {
-    APPLIED,
-    STALE,
-    DEAD_LETTERED,
-    COALESCED,
-    REPLAY_FAILED
-  }
-
-  /** The pending changes of one key, and whether a write of it is in flight. */
-  private static final class KeyQueue {
-    final DocumentKey key;
-    final ArrayDeque<Entry> pending = new ArrayDeque<>(2);
-    boolean inFlight;
-
-    /** The newest version this runner applied for the key while the queue existed. */
-    @Nullable Long lastWrittenVersion;
-
-    KeyQueue(DocumentKey key) {
-      this.key = key;
-    }
-  }
-
-  /** One key's write in a batch. */
-  private record Item(KeyQueue queue, Entry newest, List<Entry> superseded) {}
 }

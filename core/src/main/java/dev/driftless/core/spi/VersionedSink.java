@@ -31,6 +31,16 @@ import java.util.List;
  *   <li>A {@link ChangeEvent.Truncate} (always alone in its batch) removes every document of its
  *       collection whose version is at most the truncate's, and keeps newer ones. A sink that
  *       cannot do that answers {@link WriteResult.Rejected}.
+ *   <li>An event the index can never accept as it is (poison: a mapping conflict, a document too
+ *       large even alone) is reported as {@link WriteResult.Rejected} for that item, and only that
+ *       way; the pipeline dead-letters it and the rest flows. A whole-request failure caused by one
+ *       item (a 413 for the request) is narrowed by the sink itself to the item(s) that cause it.
+ *       {@link #write} throws only {@link dev.driftless.core.RetriableException} (an outage) or
+ *       {@link dev.driftless.core.ConfigurationException} (a setting no retry heals); anything else
+ *       it throws ({@code IllegalStateException}, {@code NullPointerException}, an unclassified I/O
+ *       error) is treated as a bug in the sink or an outage it failed to classify: the pipeline
+ *       stops without dead-lettering and without committing past the batch, so that a sink bug
+ *       never drains the stream into the dead-letter store one event at a time.
  * </ol>
  */
 public interface VersionedSink extends AutoCloseable {

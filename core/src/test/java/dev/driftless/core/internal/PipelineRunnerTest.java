@@ -392,6 +392,37 @@ class PipelineRunnerTest {
   }
 
   @Test
+  void aSinkThatThrowsAnythingButRetriableStopsThePipelineInsteadOfDeadLetteringTheStream()
+      throws Exception {
+    List<ChangeEvent> events = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      events.add(upsert("k" + i, 1, i));
+    }
+    ListSource source = new ListSource(events);
+    InMemoryDeadLetterStore dls = new InMemoryDeadLetterStore();
+    AtomicInteger calls = new AtomicInteger();
+    VersionedSink buggy =
+        batch -> {
+          calls.incrementAndGet();
+          throw new IllegalStateException("encoder state corrupted");
+        };
+    // One event per batch: a lone event failing is still no proof that the event is poison.
+    Pipeline p = builder(source, buggy, dls).batchSize(1).parallelism(1).build().start();
+    assertThat(p.awaitTermination(Duration.ofSeconds(10))).isTrue();
+    assertThat(p.status().state()).isEqualTo(PipelineStatus.State.FAILED);
+    assertThat(p.failure())
+        .get()
+        .asString()
+        .contains("IllegalStateException")
+        .contains("encoder state corrupted");
+    assertThat(dls.count()).isZero();
+    assertThat(p.status().eventsDeadLettered()).isZero();
+    assertThat(calls.get()).as("no write after the first failure").isEqualTo(1);
+    assertThat(source.commits).isEmpty();
+    p.close();
+  }
+
+  @Test
   void replayWithoutRepairCapabilityFailsClearly() throws Exception {
     ListSource source = new ListSource(List.of());
     try (Pipeline p =

@@ -1,0 +1,110 @@
+package dev.driftless.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Pipeline;
+import dev.driftless.core.spi.RepairReader;
+import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Repair tickets without a runner: the intake settles (or not) what it is handed. */
+class RepairCoordinatorTest {
+
+  private static final DocumentKey A = DocumentKey.of("t", "a");
+  private static final DocumentKey B = DocumentKey.of("t", "b");
+
+  private final List<ReplayTicket> handed = new ArrayList<>();
+  private boolean running = true;
+
+  private RepairCoordinator coordinator(RepairReader reader, boolean settleAtOnce) {
+    return new RepairCoordinator(
+        "test",
+        () -> Optional.of(reader),
+        "TestSource",
+        new InMemoryDeadLetterStore(),
+        Clock.systemUTC(),
+        new RepairCoordinator.Intake() {
+          @Override
+          public void requireRunning() {
+            if (!running) {
+              throw new IllegalStateException("not running");
+            }
+          }
+
+          @Override
+          public void accept(ChangeEvent event, ReplayTicket ticket) {
+            handed.add(ticket);
+            if (settleAtOnce) {
+              if (event.key().equals(A)) {
+                ticket.succeed(false);
+              } else {
+                ticket.fail("mapper_parsing_exception", "bad");
+              }
+            }
+          }
+        });
+  }
+
+  private static RepairReader reads(DocumentKey... keys) {
+    return wanted -> {
+      List<ChangeEvent> out = new ArrayList<>();
+      for (DocumentKey key : keys) {
+        out.add(PipelineRunnerTest.upsert(key.id(), 1, 0));
+      }
+      return out;
+    };
+  }
+
+  @Test
+  void keysTheSourceDoesNotReturnFailAndSettledTicketsAreCounted() throws Exception {
+    RepairCoordinator c = coordinator(reads(A, B), true);
+    Pipeline.RepairResult result = c.repair(List.of(A, B, DocumentKey.of("t", "gone")));
+    assertThat(result.applied()).isEqualTo(1);
+    assertThat(result.failed()).containsExactly(B, DocumentKey.of("t", "gone"));
+    assertThat(c.openTickets()).isZero();
+  }
+
+  @Test
+  void stopFailsOpenTicketsAndEveryLaterOne() throws Exception {
+    RepairCoordinator c = coordinator(reads(A), false);
+    Thread stopper =
+        new Thread(
+            () -> {
+              while (handed.isEmpty()) {
+                Thread.onSpinWait();
+              }
+              c.stop("halted");
+            });
+    stopper.start();
+    assertThat(c.repair(List.of(A)).failed()).containsExactly(A);
+    stopper.join();
+    assertThat(handed.get(0).stopped()).isTrue();
+    assertThat(c.repair(List.of(A)).failed()).as("opened after the stop").containsExactly(A);
+    assertThat(handed.get(1).errorMessage()).isEqualTo("halted");
+  }
+
+  @Test
+  void aPipelineThatIsNotRunningRefusesRepairs() {
+    running = false;
+    RepairCoordinator c = coordinator(reads(A), true);
+    assertThatThrownBy(() -> c.repair(List.of(A))).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aTicketKeepsItsFirstOutcome() {
+    ReplayTicket ticket = new ReplayTicket(true);
+    ticket.succeed(true);
+    ticket.abandon("late");
+    ticket.fail("x", "y");
+    assertThat(ticket.success()).isTrue();
+    assertThat(ticket.stale()).isTrue();
+    assertThat(ticket.stopped()).isFalse();
+  }
+}
