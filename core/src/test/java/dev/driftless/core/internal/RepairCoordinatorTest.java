@@ -107,4 +107,55 @@ class RepairCoordinatorTest {
     assertThat(ticket.stale()).isTrue();
     assertThat(ticket.stopped()).isFalse();
   }
+
+  /**
+   * A dead-lettered truncate travels under the reserved key (collection, "*"), which may also be a
+   * real row's id: a replay must not read row "*" and drop the letter as replayed (issue 12).
+   */
+  @Test
+  void aTruncateLetterIsNotReplayedByAKeyRead() throws Exception {
+    InMemoryDeadLetterStore store = new InMemoryDeadLetterStore();
+    ChangeEvent truncate =
+        ChangeEvent.truncate(
+            "t",
+            dev.driftless.core.Version.of(5),
+            PipelineRunnerTest.upsert("x", 5, 0).position(),
+            java.time.Instant.EPOCH);
+    store.put(
+        dev.driftless.core.DeadLetter.of(
+            "l1", truncate, "sink:x", "failed", 1, java.time.Instant.EPOCH));
+    List<DocumentKey> read = new ArrayList<>();
+    RepairCoordinator c =
+        new RepairCoordinator(
+            "test",
+            () ->
+                Optional.of(
+                    wanted -> {
+                      read.addAll(wanted);
+                      return List.of();
+                    }),
+            "TestSource",
+            store,
+            Clock.systemUTC(),
+            new RepairCoordinator.Intake() {
+              @Override
+              public void requireRunning() {}
+
+              @Override
+              public void accept(ChangeEvent event, ReplayTicket ticket) {
+                ticket.succeed(false);
+              }
+            });
+    Pipeline.ReplayResult result = c.replayDeadLetters(10);
+    assertThat(read).as("no key read for a truncate").isEmpty();
+    assertThat(result.replayed()).isZero();
+    assertThat(result.failedAgain()).isEqualTo(1);
+    assertThat(store.list(10))
+        .singleElement()
+        .satisfies(
+            l -> {
+              assertThat(l.errorType()).isEqualTo("replay:truncate");
+              assertThat(l.errorMessage()).contains("reconcile collection 't'");
+            });
+  }
 }
