@@ -607,6 +607,19 @@ public final class PostgresSource implements ChangeSource {
           tryReconnect();
           continue;
         }
+        if (out.isEmpty() && ready.isEmpty() && consecutiveFailures > 1) {
+          // The server cannot be reached (the connection was lost and a reconnect attempt failed
+          // too; a lost connection alone is retried here first): an outage the pipeline
+          // must see, so that it reports it and its outageDeadline applies. The next poll tries
+          // again (this source's own backoff still spaces the attempts).
+          Exception cause = lastConnectionFailure;
+          throw new RetriableException(
+              "PostgreSQL unreachable ("
+                  + (consecutiveFailures - 1)
+                  + " reconnect attempts failed): "
+                  + (cause == null ? "" : cause.getMessage()),
+              cause);
+        }
         if (!out.isEmpty() || System.nanoTime() >= deadline) {
           break;
         }

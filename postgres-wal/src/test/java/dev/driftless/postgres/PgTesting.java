@@ -148,7 +148,12 @@ final class PgTesting {
     }
 
     void pollOnce() throws Exception {
-      List<ChangeEvent> batch = source.poll(500, Duration.ofMillis(100));
+      List<ChangeEvent> batch;
+      try {
+        batch = source.poll(500, Duration.ofMillis(100));
+      } catch (dev.driftless.core.RetriableException e) {
+        return; // an outage: polled again, as a pipeline would
+      }
       for (ChangeEvent e : batch) {
         events.add(e);
         latest.put(e.key(), e);
