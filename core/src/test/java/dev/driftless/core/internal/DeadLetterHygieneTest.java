@@ -113,7 +113,7 @@ class DeadLetterHygieneTest {
     InMemoryDeadLetterStore store = new InMemoryDeadLetterStore();
     AtomicBoolean interleave = new AtomicBoolean();
     DeadLetterStore interleaving =
-        new DelegatingStore(store) {
+        new ForwardingDeadLetterStore(store) {
           @Override
           public List<DeadLetter> list(int max) throws Exception {
             List<DeadLetter> listed = super.list(max);
@@ -155,7 +155,7 @@ class DeadLetterHygieneTest {
     InMemoryDeadLetterStore store = new InMemoryDeadLetterStore();
     AtomicBoolean interleave = new AtomicBoolean();
     DeadLetterStore interleaving =
-        new DelegatingStore(store) {
+        new ForwardingDeadLetterStore(store) {
           @Override
           public List<DeadLetter> list(int max) throws Exception {
             List<DeadLetter> listed = super.list(max);
@@ -173,39 +173,5 @@ class DeadLetterHygieneTest {
       assertThat(p.replayDeadLetters(10)).isEqualTo(new Pipeline.ReplayResult(0, 0, 1));
     }
     assertThat(store.count()).isZero();
-  }
-
-  /** Passes every call to another store; tests override what they interleave. */
-  private static class DelegatingStore implements DeadLetterStore {
-    private final DeadLetterStore delegate;
-
-    DelegatingStore(DeadLetterStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void put(DeadLetter letter) throws Exception {
-      delegate.put(letter);
-    }
-
-    @Override
-    public List<DeadLetter> list(int max) throws Exception {
-      return delegate.list(max);
-    }
-
-    @Override
-    public Optional<DeadLetter> get(String id) throws Exception {
-      return delegate.get(id);
-    }
-
-    @Override
-    public boolean remove(String id) throws Exception {
-      return delegate.remove(id);
-    }
-
-    @Override
-    public long count() throws Exception {
-      return delegate.count();
-    }
   }
 }

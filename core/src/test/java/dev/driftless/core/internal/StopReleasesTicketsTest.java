@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -153,40 +152,6 @@ class StopReleasesTicketsTest {
     assertThat(p.awaitTermination(Duration.ofSeconds(10))).isTrue();
     assertThat(p.failure()).get().asString().contains("disk full");
     p.close();
-  }
-
-  /** A store that forwards to another, for overriding one method. */
-  private static class ForwardingDeadLetterStore implements DeadLetterStore {
-    private final DeadLetterStore delegate;
-
-    ForwardingDeadLetterStore(DeadLetterStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void put(DeadLetter letter) throws Exception {
-      delegate.put(letter);
-    }
-
-    @Override
-    public List<DeadLetter> list(int max) throws Exception {
-      return delegate.list(max);
-    }
-
-    @Override
-    public Optional<DeadLetter> get(String id) throws Exception {
-      return delegate.get(id);
-    }
-
-    @Override
-    public boolean remove(String id) throws Exception {
-      return delegate.remove(id);
-    }
-
-    @Override
-    public long count() throws Exception {
-      return delegate.count();
-    }
   }
 
   @Test
