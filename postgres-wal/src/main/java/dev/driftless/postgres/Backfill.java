@@ -28,6 +28,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The backfill of {@link BackfillSettings}: reads key-ordered chunks on a connection of its own and
@@ -49,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class Backfill {
 
-  private static final System.Logger LOG = System.getLogger(Backfill.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Backfill.class);
   private static final Duration LOG_EVERY = Duration.ofSeconds(5);
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   private static final String DONE = "done";
@@ -200,7 +202,7 @@ final class Backfill {
     if (saved.isPresent() && saved.get().equals(DONE)) {
       done = true;
       state = "done";
-      LOG.log(System.Logger.Level.INFO, "backfill {0} already done; not run again", progressName);
+      LOG.info("backfill {} already done; not run again", progressName);
       return;
     }
     cursor = saved.map(this::parse).orElse(new Progress(0, null, 0));
@@ -209,9 +211,8 @@ final class Backfill {
     state = "running";
     startedNanos = System.nanoTime();
     nextLogNanos = startedNanos + LOG_EVERY.toNanos();
-    LOG.log(
-        System.Logger.Level.INFO,
-        "backfill {0} {1} at table {2}{3}",
+    LOG.info(
+        "backfill {} {} at table {}{}",
         progressName,
         saved.isPresent() ? "resumes" : "starts",
         tables.get(Math.min(cursor.tableIndex(), tables.size() - 1)).qualifiedName(),
@@ -259,7 +260,7 @@ final class Backfill {
     } catch (Exception e) {
       closeConnection();
       nextReadNanos = System.nanoTime() + RETRY_AFTER.toNanos();
-      LOG.log(System.Logger.Level.WARNING, "backfill chunk read failed; retrying: " + e);
+      LOG.warn("backfill chunk read failed; retrying: " + e);
     }
   }
 
@@ -351,7 +352,7 @@ final class Backfill {
       try {
         save(after);
       } catch (Exception e) {
-        LOG.log(System.Logger.Level.WARNING, "could not save backfill progress: " + e);
+        LOG.warn("could not save backfill progress: " + e);
       }
     }
     long now = System.nanoTime();
@@ -359,9 +360,8 @@ final class Backfill {
     rate = rowsThisRun / seconds;
     if (now >= nextLogNanos) {
       nextLogNanos = now + LOG_EVERY.toNanos();
-      LOG.log(
-          System.Logger.Level.INFO,
-          "backfill {0}: {1} of ~{2} rows, {3} rows/s, table {4}",
+      LOG.info(
+          "backfill {}: {} of ~{} rows, {} rows/s, table {}",
           progressName,
           rowsDone,
           rowsTotal,
@@ -382,17 +382,16 @@ final class Backfill {
       try {
         onDone.run();
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "backfill-done listener failed", e);
+        LOG.warn("backfill-done listener failed", e);
       }
-      LOG.log(
-          System.Logger.Level.INFO,
-          "backfill {0} done: {1} rows, {2} left to the stream (race rule)",
+      LOG.info(
+          "backfill {} done: {} rows, {} left to the stream (race rule)",
           progressName,
           rowsDone,
           rowsDropped);
     } catch (Exception e) {
       nextReadNanos = System.nanoTime() + RETRY_AFTER.toNanos();
-      LOG.log(System.Logger.Level.WARNING, "could not save backfill progress: " + e);
+      LOG.warn("could not save backfill progress: " + e);
     }
   }
 
@@ -563,9 +562,7 @@ final class Backfill {
     int index = Integer.parseInt(head[1]);
     long rows = Long.parseLong(head[3]);
     if (index < tables.size() && !tables.get(index).qualifiedName().equals(head[2])) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "backfill tables changed since the progress was saved; starting over");
+      LOG.warn("backfill tables changed since the progress was saved; starting over");
       return new Progress(0, null, 0);
     }
     if (lines.length == 1) {

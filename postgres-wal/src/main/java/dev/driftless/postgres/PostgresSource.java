@@ -43,6 +43,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ChangeSource} that follows a PostgreSQL database through logical replication with the
@@ -107,7 +109,7 @@ public final class PostgresSource implements ChangeSource {
     IGNORE
   }
 
-  private static final System.Logger LOG = System.getLogger(PostgresSource.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresSource.class);
   private static final Duration STATUS_REFRESH = Duration.ofSeconds(5);
 
   private final SourceSettings settings;
@@ -319,9 +321,8 @@ public final class PostgresSource implements ChangeSource {
     spillOwner = settings.slotName() + "." + ReplicationSetup.databaseIdentity(c);
     int leftovers = SpillFile.deleteLeftovers(settings.spillDirectory(), spillOwner);
     if (leftovers > 0) {
-      LOG.log(
-          System.Logger.Level.INFO,
-          "deleted {0} spill file(s) a previous run of slot {1} left in {2}",
+      LOG.info(
+          "deleted {} spill file(s) a previous run of slot {} left in {}",
           leftovers,
           settings.slotName(),
           settings.spillDirectory());
@@ -373,9 +374,8 @@ public final class PostgresSource implements ChangeSource {
     if (creator.isEmpty()) {
       return slot;
     }
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "replication slot {0} is still being created by backend {1}, left by a run that died"
+    LOG.warn(
+        "replication slot {} is still being created by backend {}, left by a run that died"
             + " during the creation; terminating it and creating the slot afresh",
         settings.slotName(),
         creator.getAsInt());
@@ -404,10 +404,8 @@ public final class PostgresSource implements ChangeSource {
     closeReplication(false);
     try {
       dropSlotWithRetry();
-      LOG.log(
-          System.Logger.Level.INFO,
-          "start failed; dropped replication slot {0} which it had created",
-          settings.slotName());
+      LOG.info(
+          "start failed; dropped replication slot {} which it had created", settings.slotName());
     } catch (Exception e) {
       cause.addSuppressed(e);
     }
@@ -422,9 +420,8 @@ public final class PostgresSource implements ChangeSource {
       return ctx.checkpointStore();
     }
     if ("true".equals(ReplicationSetup.single(c, "SELECT pg_is_in_recovery()::text"))) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "backfill progress of slot {0} is kept in memory only: the database is a standby, where"
+      LOG.warn(
+          "backfill progress of slot {} is kept in memory only: the database is a standby, where"
               + " the source cannot keep it, and the pipeline has no checkpointStore. Configure"
               + " one (FileCheckpointStore) so that a restart resumes the backfill.",
           settings.slotName());
@@ -442,8 +439,7 @@ public final class PostgresSource implements ChangeSource {
 
   /** Drops the invalidated slot and creates it again, at the server's current WAL position. */
   private void recreateSlot(Connection c, SlotInvalidatedException cause) throws SQLException {
-    LOG.log(
-        System.Logger.Level.WARNING,
+    LOG.warn(
         "replication slot "
             + settings.slotName()
             + " was invalidated; resyncOnSlotLoss: recreating it and backfilling every table ("
@@ -884,9 +880,8 @@ public final class PostgresSource implements ChangeSource {
         ReplicationSetup.checkNotLost(settings.slotName(), slot.get());
       }
       connectReplication();
-      LOG.log(
-          System.Logger.Level.INFO,
-          "replication slot {0} reconnected at {1}",
+      LOG.info(
+          "replication slot {} reconnected at {}",
           settings.slotName(),
           LsnPosition.formatLsn(flush.flushed()));
       consecutiveFailures = 0;
@@ -898,8 +893,7 @@ public final class PostgresSource implements ChangeSource {
   }
 
   private void disconnect(Exception cause) {
-    LOG.log(
-        System.Logger.Level.WARNING,
+    LOG.warn(
         "replication connection of slot " + settings.slotName() + " lost; reconnecting: " + cause);
     closeReplication(false);
     discardStreamingState();
@@ -1323,8 +1317,7 @@ public final class PostgresSource implements ChangeSource {
           shape = new TableShape(r.namespace(), r.name(), List.of(), r.replicaIdentity());
         }
         if (unkeyable != null) {
-          LOG.log(
-              System.Logger.Level.ERROR,
+          LOG.error(
               "changes of " + qualified + " cannot be keyed; each is dead-lettered: " + unkeyable);
         }
       }
