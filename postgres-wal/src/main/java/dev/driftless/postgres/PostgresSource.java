@@ -1045,8 +1045,8 @@ public final class PostgresSource implements ChangeSource {
    */
   private void forgetVisibleCommits() {
     long now = System.nanoTime();
-    if (now < nextForgetNanos || recent.size() == 0) {
-      return;
+    if (now < nextForgetNanos || recent.size() == 0 || stream == null) {
+      return; // nothing to forget, or disconnected: no admin connection attempt on every poll
     }
     nextForgetNanos = now + TimeUnit.SECONDS.toNanos(2);
     try (Statement st = adminConnection().createStatement();
