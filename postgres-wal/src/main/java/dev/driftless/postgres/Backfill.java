@@ -18,12 +18,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -88,7 +86,6 @@ final class Backfill {
   private final BackfillSettings settings;
   private final Callable<Connection> connector;
   private final ColumnValueDecoder values;
-  private final Set<String> collections = new HashSet<>();
   private List<TableShape> tables = List.of();
   private @Nullable CheckpointStore store;
   private String progressName = "";
@@ -171,7 +168,6 @@ final class Backfill {
                 + shapes.keySet());
       }
       resolved.add(shape);
-      collections.add(TableShape.collectionOf(shape.schema(), shape.table()));
     }
     this.tables = List.copyOf(resolved);
   }
@@ -436,13 +432,8 @@ final class Backfill {
     String collection = TableShape.collectionOf(shape.schema(), shape.table());
     try {
       long generation = recent.generation();
-      TxSnapshot snapshot;
       // The first statement fixes the transaction's snapshot.
-      try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
-          ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        snapshot = TxSnapshot.parse(rs.getString(1));
-      }
+      TxSnapshot snapshot = PostgresRepairReader.snapshot(c);
       if (RecentCommits.anyCommitted(c, recent.unseenAtStart(snapshot))) {
         throw new RetriableException(
             "the chunk's snapshot misses a transaction that was finishing when the source started;"

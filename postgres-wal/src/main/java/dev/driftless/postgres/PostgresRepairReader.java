@@ -56,16 +56,6 @@ import org.jspecify.annotations.Nullable;
 final class PostgresRepairReader implements RepairReader {
 
   /**
-   * The snapshot of the current transaction, then the LSN every commit it saw lies below: the WAL
-   * insert position on a primary (not the write position, which an asynchronous commit may be ahead
-   * of), the replay position on a standby. In one statement, so the snapshot (fixed when the
-   * transaction's first statement starts) is taken before the LSN is read. (Used by the backfill.)
-   */
-  static final String SNAPSHOT_AND_LSN =
-      "SELECT pg_current_snapshot()::text, (CASE WHEN pg_is_in_recovery()"
-          + " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text";
-
-  /**
    * How long a read waits for the transactions its keys race with to become visible. They are
    * committed (decoded, or marked committed by the server), so this is normally milliseconds; a
    * synchronous standby that does not answer can hold them invisible for longer, and then the read
@@ -331,7 +321,7 @@ final class PostgresRepairReader implements RepairReader {
   }
 
   /** Starts a transaction on {@code c} and returns its snapshot. */
-  private static TxSnapshot snapshot(Connection c) throws SQLException {
+  static TxSnapshot snapshot(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
         ResultSet rs = ps.executeQuery()) {
       rs.next();

@@ -1065,15 +1065,13 @@ public final class PostgresSource implements ChangeSource {
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT pg_current_wal_lsn()::text, restart_lsn::text, confirmed_flush_lsn::text,"
-                  + " wal_status, pg_current_snapshot()::text FROM pg_replication_slots"
-                  + " WHERE slot_name = ?")) {
+                  + " wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
         ps.setString(1, settings.slotName());
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
             long current = LsnPosition.parseLsn(rs.getString(1));
             String restart = rs.getString(2);
             String walStatus = rs.getString(4);
-            recent.forgetVisible(TxSnapshot.parse(rs.getString(5)));
             status.put("serverWalLsnValue", current);
             if (restart != null) {
               status.put("walRetainedBytes", Math.max(0, current - LsnPosition.parseLsn(restart)));

@@ -8,7 +8,6 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * What the stream decoded recently — each transaction's xid, commit LSN and the keys it changed —
@@ -206,14 +205,5 @@ final class RecentCommits {
         + ", inProgressAtStart="
         + Arrays.toString(inProgressAtStart)
         + "]";
-  }
-
-  /** The collections of {@code keys}, for a transaction recorded by collection. */
-  static Set<String> collectionsOf(Collection<DocumentKey> keys, @Nullable Set<String> more) {
-    Set<String> out = new HashSet<>(more == null ? Set.of() : more);
-    for (DocumentKey k : keys) {
-      out.add(k.collection());
-    }
-    return out;
   }
 }

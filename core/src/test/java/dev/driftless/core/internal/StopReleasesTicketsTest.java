@@ -92,12 +92,11 @@ class StopReleasesTicketsTest {
         });
   }
 
-  private static void awaitInFlight(PipelineRunner p) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (p.status().inFlightEvents() == 0) {
-      assertThat(System.nanoTime()).as("the repaired event is in flight").isLessThan(deadline);
-      Thread.sleep(5);
-    }
+  private static void awaitInFlight(PipelineRunner p) {
+    Await.until(
+        Duration.ofSeconds(10),
+        "the repaired event is in flight",
+        () -> p.status().inFlightEvents() > 0);
   }
 
   @Test
