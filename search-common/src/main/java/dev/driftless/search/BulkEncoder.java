@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
-import dev.driftless.core.DocumentJson;
+import dev.driftless.core.internal.JsonCodec;
 import dev.driftless.core.Fingerprints;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -66,9 +66,9 @@ public final class BulkEncoder {
             256 + (int) Math.min(Integer.MAX_VALUE / 2, document.estimatedSizeBytes()));
     try {
       writeAction(out, "index", index, id, version);
-      try (JsonGenerator gen = DocumentJson.generator(out)) {
+      try (JsonGenerator gen = JsonCodec.generator(out)) {
         gen.writeStartObject();
-        DocumentJson.writeFields(gen, document);
+        JsonCodec.writeFields(gen, document);
         // One MD5 per document: the bucket and the per-key fingerprint share the key hash.
         long keyHash = Fingerprints.keyHash(id);
         writeKeyVersionBucket(gen, id, version, Fingerprints.bucketOf(keyHash));
@@ -120,7 +120,7 @@ public final class BulkEncoder {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try {
       writeAction(out, "index", index, id, version);
-      try (JsonGenerator gen = DocumentJson.generator(out)) {
+      try (JsonGenerator gen = JsonCodec.generator(out)) {
         gen.writeStartObject();
         writeKeyVersionBucket(gen, id, version, Fingerprints.bucket(id));
         gen.writeFieldName(TOMBSTONE_NAME);

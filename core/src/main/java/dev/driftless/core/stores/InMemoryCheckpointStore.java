@@ -10,6 +10,9 @@ import java.util.concurrent.ConcurrentMap;
 public final class InMemoryCheckpointStore implements CheckpointStore {
   private final ConcurrentMap<String, String> positions = new ConcurrentHashMap<>();
 
+  /** An empty store. */
+  public InMemoryCheckpointStore() {}
+
   @Override
   public Optional<String> load(String name) {
     return Optional.ofNullable(positions.get(Objects.requireNonNull(name, "name")));

@@ -24,6 +24,9 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
 
   private final Map<String, DocumentKey> keyById = new HashMap<>();
 
+  /** An empty store. */
+  public InMemoryDeadLetterStore() {}
+
   @Override
   public synchronized void put(DeadLetter letter) {
     Objects.requireNonNull(letter, "letter");
