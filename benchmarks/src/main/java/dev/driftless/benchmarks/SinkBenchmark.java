@@ -7,7 +7,7 @@ import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.opensearch.OpenSearchSink;
-import dev.driftless.search.BulkEncoder;
+import dev.driftless.search.internal.BulkEncoder;
 import dev.driftless.search.IndexMapping;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;

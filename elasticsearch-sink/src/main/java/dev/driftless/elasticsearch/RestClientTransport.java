@@ -1,10 +1,10 @@
 package dev.driftless.elasticsearch;
 
 import dev.driftless.core.RetriableException;
-import dev.driftless.search.BodyWriter;
-import dev.driftless.search.SearchTransport;
-import dev.driftless.search.TlsConfigurationFailure;
-import dev.driftless.search.TransportResponse;
+import dev.driftless.search.internal.BodyWriter;
+import dev.driftless.search.internal.SearchTransport;
+import dev.driftless.search.internal.TlsConfigurationFailure;
+import dev.driftless.search.internal.TransportResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;

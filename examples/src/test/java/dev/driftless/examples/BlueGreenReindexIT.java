@@ -9,7 +9,7 @@ import dev.driftless.core.ReconciliationReport;
 import dev.driftless.postgres.BackfillSettings;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.search.IndexRouting;
-import dev.driftless.search.SearchSink;
+import dev.driftless.search.internal.SearchSink;
 import dev.driftless.search.SearchSinkSettings;
 import java.sql.Connection;
 import java.sql.Statement;

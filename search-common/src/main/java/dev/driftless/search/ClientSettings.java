@@ -1,5 +1,6 @@
 package dev.driftless.search;
 
+import dev.driftless.search.internal.NodeUrl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

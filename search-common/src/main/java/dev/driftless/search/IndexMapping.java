@@ -2,8 +2,8 @@ package dev.driftless.search;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.driftless.search.internal.EngineJson;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -18,21 +18,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe; immutable.
  */
 public final class IndexMapping {
-
-  /**
-   * Parses engine responses. Jackson's default 20-million-character string limit would refuse a
-   * response holding a large document, which the engines accept up to {@code
-   * http.max_content_length}.
-   */
-  static final ObjectMapper JSON =
-      new ObjectMapper(
-              com.fasterxml.jackson.core.JsonFactory.builder()
-                  .streamReadConstraints(
-                      com.fasterxml.jackson.core.StreamReadConstraints.builder()
-                          .maxStringLength(Integer.MAX_VALUE)
-                          .build())
-                  .build())
-          .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private final ObjectNode mapping;
 
@@ -50,11 +35,11 @@ public final class IndexMapping {
   public static IndexMapping merge(@Nullable String userMappingJson) {
     ObjectNode root;
     if (userMappingJson == null || userMappingJson.isBlank()) {
-      root = JSON.createObjectNode();
+      root = EngineJson.MAPPER.createObjectNode();
     } else {
       JsonNode parsed;
       try {
-        parsed = JSON.readTree(userMappingJson);
+        parsed = EngineJson.MAPPER.readTree(userMappingJson);
       } catch (JsonProcessingException e) {
         throw new IllegalArgumentException("mapping is not valid JSON: " + e.getOriginalMessage());
       }
@@ -94,7 +79,7 @@ public final class IndexMapping {
         }
         continue;
       }
-      properties.set(field, JSON.valueToTree(MetadataFields.mappingOf(field)));
+      properties.set(field, EngineJson.MAPPER.valueToTree(MetadataFields.mappingOf(field)));
     }
     return new IndexMapping(root);
   }
@@ -110,7 +95,7 @@ public final class IndexMapping {
    * @param settingsJson index settings as a JSON object, or {@code null} for the engine's defaults
    */
   public byte[] createIndexBody(@Nullable String settingsJson) {
-    ObjectNode body = JSON.createObjectNode();
+    ObjectNode body = EngineJson.MAPPER.createObjectNode();
     if (settingsJson != null && !settingsJson.isBlank()) {
       body.set("settings", parseObject(settingsJson, "index settings"));
     }
@@ -121,7 +106,7 @@ public final class IndexMapping {
   static ObjectNode parseObject(String json, String what) {
     JsonNode parsed;
     try {
-      parsed = JSON.readTree(json);
+      parsed = EngineJson.MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage());
     }
@@ -139,7 +124,7 @@ public final class IndexMapping {
   public static List<String> validate(byte[] getMappingResponse) {
     JsonNode root;
     try {
-      root = JSON.readTree(getMappingResponse);
+      root = EngineJson.MAPPER.readTree(getMappingResponse);
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("not a mapping response: " + e.getMessage(), e);
     }

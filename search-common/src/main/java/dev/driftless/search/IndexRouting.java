@@ -1,5 +1,7 @@
 package dev.driftless.search;
 
+import dev.driftless.search.internal.RoutingCheck;
+import dev.driftless.search.internal.SearchSink;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;

@@ -3,6 +3,7 @@ package dev.driftless.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.search.internal.NodeUrl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.search.internal.EngineJson;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,7 @@ class IndexMappingTest {
   @Test
   void mergeKeepsTheUsersMappingAndAddsEveryMetadataField() throws Exception {
     JsonNode merged =
-        IndexMapping.JSON.readTree(
+        EngineJson.MAPPER.readTree(
             IndexMapping.merge(
                     "{\"dynamic\":\"strict\",\"properties\":{\"title\":{\"type\":\"text\"}}}")
                 .toJson());

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.Document;
 import dev.driftless.core.Fingerprints;
+import dev.driftless.search.EngineIds;
+import dev.driftless.search.MetadataFields;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -21,7 +23,7 @@ class BulkEncoderTest {
         .map(
             l -> {
               try {
-                return IndexMapping.JSON.readTree(l);
+                return EngineJson.MAPPER.readTree(l);
               } catch (Exception e) {
                 throw new AssertionError("not JSON: " + l, e);
               }

@@ -1,5 +1,6 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
+import dev.driftless.search.IndexRouting;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,18 +11,18 @@ import java.util.function.Function;
  * index name of its own. Collections first seen while writing are checked by {@link
  * IndexAdministration} with the same rules.
  */
-final class RoutingCheck {
+public final class RoutingCheck {
 
   private RoutingCheck() {}
 
   /**
    * @throws IllegalStateException naming the collection and the rule it breaks
    */
-  static void check(IndexRouting routing, Collection<String> collections) {
+  public static void check(IndexRouting routing, Collection<String> collections) {
     check(routing, collections, IllegalStateException::new);
   }
 
-  static void check(
+  public static void check(
       IndexRouting routing,
       Collection<String> collections,
       Function<String, ? extends RuntimeException> failure) {

@@ -1,6 +1,7 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.driftless.search.IndexMapping;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ final class ScriptedEngine implements SearchTransport {
   record Request(String line, Map<String, String> params, @Nullable String body) {
     JsonNode json() {
       try {
-        return IndexMapping.JSON.readTree(String.valueOf(body));
+        return EngineJson.MAPPER.readTree(String.valueOf(body));
       } catch (IOException e) {
         throw new AssertionError(e);
       }

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import dev.driftless.core.RetriableException;
 import java.util.Map;

@@ -1,10 +1,11 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.search.SearchSinkSettings;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ class SwitchAliasTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
               body.writeTo(out);
-              bodies.add(IndexMapping.JSON.readTree(out.toByteArray()));
+              bodies.add(EngineJson.MAPPER.readTree(out.toByteArray()));
             } catch (Exception e) {
               throw new AssertionError(e);
             }

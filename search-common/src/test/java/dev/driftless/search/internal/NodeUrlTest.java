@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,6 +11,8 @@ import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.MetadataFields;
+import dev.driftless.search.SearchSinkSettings;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +9,10 @@ import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.IndexMapping;
+import dev.driftless.search.IndexRouting;
+import dev.driftless.search.MetadataFields;
+import dev.driftless.search.SearchSinkSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,8 +1,10 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.search.IndexRouting;
+import dev.driftless.search.SearchSinkSettings;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

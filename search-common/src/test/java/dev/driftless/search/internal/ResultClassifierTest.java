@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +36,7 @@ class ResultClassifierTest {
           + "]}";
 
   private static WriteResult item(int i, boolean delete) throws Exception {
-    JsonNode wrapper = IndexMapping.JSON.readTree(BULK).get("items").get(i);
+    JsonNode wrapper = EngineJson.MAPPER.readTree(BULK).get("items").get(i);
     JsonNode r = wrapper.elements().next();
     return ResultClassifier.classifyItem(delete, r.path("status").asInt(), r.get("error"));
   }

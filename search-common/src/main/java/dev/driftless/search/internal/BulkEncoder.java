@@ -1,12 +1,14 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
-import dev.driftless.core.internal.JsonCodec;
 import dev.driftless.core.Fingerprints;
+import dev.driftless.core.internal.JsonCodec;
+import dev.driftless.search.EngineIds;
+import dev.driftless.search.MetadataFields;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

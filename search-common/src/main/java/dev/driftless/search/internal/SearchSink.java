@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.ChangeEvent;
@@ -12,6 +12,12 @@ import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.EngineIds;
+import dev.driftless.search.IndexMapping;
+import dev.driftless.search.IndexRouting;
+import dev.driftless.search.MetadataFields;
+import dev.driftless.search.SearchSinkSettings;
+import dev.driftless.search.StoredDocument;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;

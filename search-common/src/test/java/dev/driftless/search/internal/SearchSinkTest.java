@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,6 +13,11 @@ import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.EngineIds;
+import dev.driftless.search.IndexMapping;
+import dev.driftless.search.IndexRouting;
+import dev.driftless.search.MetadataFields;
+import dev.driftless.search.SearchSinkSettings;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -93,7 +98,7 @@ class SearchSinkTest {
         for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
           JsonNode node;
           try {
-            node = IndexMapping.JSON.readTree(line);
+            node = EngineJson.MAPPER.readTree(line);
           } catch (Exception e) {
             throw new AssertionError(e);
           }
@@ -294,7 +299,7 @@ class SearchSinkTest {
     }
     List<String> sent = new ArrayList<>();
     for (String action : engine.bulkActions) {
-      sent.add(IndexMapping.JSON.readTree(action).get("index").get("_id").asText());
+      sent.add(EngineJson.MAPPER.readTree(action).get("index").get("_id").asText());
     }
     assertThat(sent)
         .containsExactly(EngineIds.of(""), EngineIds.of("é".repeat(257)), "plain")

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,6 +8,8 @@ import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.search.EngineIds;
+import dev.driftless.search.MetadataFields;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -139,7 +141,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
     for (BucketRange sub : subs) {
       aligned &= sub.width() == width && sub.from() % width == 0;
     }
-    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode body = EngineJson.MAPPER.createObjectNode();
     body.put("size", 0);
     body.put("track_total_hits", false);
     body.set("query", query(spans(subs)));
@@ -268,7 +270,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
           unique.subList(from, Math.min(unique.size(), from + MAX_IDS_PER_REQUEST));
       // The sink writes every document under the engine id of its key id, so an ids query finds
       // the keys without an inverted index on the key field.
-      ObjectNode query = IndexMapping.JSON.createObjectNode();
+      ObjectNode query = EngineJson.MAPPER.createObjectNode();
       ObjectNode bool = query.putObject("bool");
       ArrayNode values = bool.putArray("filter").addObject().putObject("ids").putArray("values");
       Set<String> asked = new HashSet<>(chunk);
@@ -301,7 +303,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
 
   /** A search for {@code size} hits of {@code query}, with the listed fields from doc values. */
   private static ObjectNode fetch(ObjectNode query, int size) {
-    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode body = EngineJson.MAPPER.createObjectNode();
     body.put("size", size);
     body.put("track_total_hits", false);
     body.set("query", query);
@@ -352,7 +354,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
   }
 
   private static ObjectNode query(List<BucketRange> spans) {
-    ObjectNode query = IndexMapping.JSON.createObjectNode();
+    ObjectNode query = EngineJson.MAPPER.createObjectNode();
     ObjectNode bool = query.putObject("bool");
     ArrayNode filter = bool.putArray("filter");
     if (spans.size() == 1) {

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -146,7 +146,7 @@ public final class ResultClassifier {
   public static boolean allApplied(byte[] body, int items) {
     Boolean errors = null;
     int count = -1;
-    try (JsonParser p = IndexMapping.JSON.getFactory().createParser(body)) {
+    try (JsonParser p = EngineJson.MAPPER.getFactory().createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return false;
       }
@@ -265,7 +265,7 @@ public final class ResultClassifier {
       return null;
     }
     try {
-      return IndexMapping.JSON.readTree(body);
+      return EngineJson.MAPPER.readTree(body);
     } catch (IOException e) {
       return null;
     }

@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +7,10 @@ import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.IndexMapping;
+import dev.driftless.search.IndexRouting;
+import dev.driftless.search.MetadataFields;
+import dev.driftless.search.SearchSinkSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -155,7 +159,7 @@ final class IndexAdministration {
     if (existing.status() != 404) {
       throw ResultClassifier.failure("reading alias [" + alias + "]", existing);
     }
-    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode body = EngineJson.MAPPER.createObjectNode();
     ObjectNode add = body.putArray("actions").addObject().putObject("add");
     add.put("index", index);
     add.put("alias", alias);
@@ -199,7 +203,7 @@ final class IndexAdministration {
     if (!refreshed.isSuccess()) {
       throw ResultClassifier.failure("refreshing [" + index + "] before truncating it", refreshed);
     }
-    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode body = EngineJson.MAPPER.createObjectNode();
     body.putObject("query")
         .putObject("range")
         .putObject(MetadataFields.VERSION)
@@ -255,7 +259,7 @@ final class IndexAdministration {
     }
     String index = indexFor(collection);
     long cutoff = settings.clock().millis() - settings.tombstoneHorizon().toMillis();
-    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode body = EngineJson.MAPPER.createObjectNode();
     ObjectNode bool = body.putObject("query").putObject("bool");
     var filter = bool.putArray("filter");
     filter.addObject().putObject("term").put(MetadataFields.TOMBSTONE, true);
@@ -306,7 +310,7 @@ final class IndexAdministration {
     if (!current.isSuccess() && current.status() != 404) {
       throw ResultClassifier.failure("reading alias [" + alias + "]", current);
     }
-    ObjectNode body = IndexMapping.JSON.createObjectNode();
+    ObjectNode body = EngineJson.MAPPER.createObjectNode();
     var actions = body.putArray("actions");
     JsonNode holders = current.isSuccess() ? ResultClassifier.parseQuietly(current.body()) : null;
     if (holders != null) {

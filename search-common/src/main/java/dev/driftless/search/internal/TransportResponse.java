@@ -1,4 +1,4 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;

@@ -1,10 +1,12 @@
-package dev.driftless.search;
+package dev.driftless.search.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.WriteResult;
+import dev.driftless.search.MetadataFields;
+import dev.driftless.search.SearchSinkSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
