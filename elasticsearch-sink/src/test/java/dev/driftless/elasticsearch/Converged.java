@@ -6,7 +6,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
-import dev.driftless.search.StoredDocument;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.tck.InMemoryChangeLog;
 import java.time.Duration;
 import java.util.Map;

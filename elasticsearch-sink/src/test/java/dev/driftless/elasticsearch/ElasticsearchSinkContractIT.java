@@ -2,10 +2,10 @@ package dev.driftless.elasticsearch;
 
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.search.EngineIds;
 import dev.driftless.search.SearchSinkSettings;
-import dev.driftless.tck.StoredDocument;
 import dev.driftless.tck.VersionedSinkContract;
 import java.time.Duration;
 import java.util.List;
@@ -69,9 +69,9 @@ class ElasticsearchSinkContractIT extends VersionedSinkContract {
     return Duration.ofSeconds(30);
   }
 
-  static StoredDocument toTck(dev.driftless.search.StoredDocument stored) {
-    return stored.tombstone()
-        ? StoredDocument.deletedAt(stored.version())
+  static StoredDocument toTck(StoredDocument stored) {
+    return stored.deleted()
+        ? stored
         : StoredDocument.live(stored.version(), stored.document().withoutFingerprint());
   }
 }

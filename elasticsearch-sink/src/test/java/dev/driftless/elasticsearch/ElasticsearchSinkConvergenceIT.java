@@ -1,8 +1,8 @@
 package dev.driftless.elasticsearch;
 
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.spi.VersionedSink;
-import dev.driftless.tck.StoredDocument;
 import dev.driftless.tck.VersionedSinkConvergenceProperties;
 import java.time.Duration;
 import java.util.Optional;

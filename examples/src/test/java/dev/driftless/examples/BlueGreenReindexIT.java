@@ -6,11 +6,10 @@ import dev.driftless.core.DocumentJson;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.Reconciler;
 import dev.driftless.core.ReconciliationReport;
+import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.postgres.BackfillSettings;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.search.IndexRouting;
-import dev.driftless.search.internal.SearchSink;
-import dev.driftless.search.SearchSinkSettings;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -41,7 +40,7 @@ class BlueGreenReindexIT {
     String slotA = e2e.name + "_a";
     String slotB = e2e.name + "_b";
 
-    SearchSink sinkA = sinkRoutingProductsTo(blue);
+    OpenSearchSink sinkA = sinkRoutingProductsTo(blue);
     Pipeline a = e2e.start(slotA, e2e.source(slotA, List.of("products")).build(), sinkA);
     e2e.exec("INSERT INTO products SELECT g, 'product ' || g, g FROM generate_series(1, 2000) g");
     e2e.awaitCaughtUp(slotA, a);
@@ -90,7 +89,7 @@ class BlueGreenReindexIT {
     reader.start();
     writer.start();
     try {
-      SearchSink sinkB = sinkRoutingProductsTo(green);
+      OpenSearchSink sinkB = sinkRoutingProductsTo(green);
       PostgresSource sourceB =
           e2e.source(slotB, List.of("products"))
               .backfill(
@@ -141,12 +140,11 @@ class BlueGreenReindexIT {
     }
   }
 
-  private static SearchSink sinkRoutingProductsTo(String index) {
-    return new SearchSink(
-        new JdkHttpTransport(EndToEnd.opensearch().httpUrl()),
-        SearchSinkSettings.builder()
-            .routing(IndexRouting.of(Map.of("products", index), "unused-"))
-            .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
-            .build());
+  private static OpenSearchSink sinkRoutingProductsTo(String index) {
+    return OpenSearchSink.builder()
+        .hosts(EndToEnd.opensearch().httpUrl())
+        .routing(IndexRouting.of(Map.of("products", index), "unused-"))
+        .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
+        .build();
   }
 }

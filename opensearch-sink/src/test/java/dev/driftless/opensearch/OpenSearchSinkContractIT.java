@@ -3,12 +3,12 @@ package dev.driftless.opensearch;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.search.EngineIds;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.tck.FingerprintReaderContract;
-import dev.driftless.tck.StoredDocument;
 import dev.driftless.tck.VersionedSinkContract;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import java.time.Duration;
@@ -48,8 +48,8 @@ class OpenSearchSinkContractIT {
         .get(key)
         .map(
             s ->
-                s.tombstone()
-                    ? StoredDocument.deletedAt(s.version())
+                s.deleted()
+                    ? s
                     : StoredDocument.live(s.version(), s.document().withoutFingerprint()));
   }
 

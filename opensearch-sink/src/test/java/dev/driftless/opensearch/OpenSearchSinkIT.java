@@ -11,6 +11,7 @@ import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.BucketSummary;
@@ -18,7 +19,6 @@ import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.search.IndexRouting;
-import dev.driftless.search.StoredDocument;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -187,7 +187,7 @@ class OpenSearchSinkIT {
           .containsOnly(WriteResult.applied());
 
       StoredDocument marker = sink.get(gone).orElseThrow();
-      assertThat(marker.tombstone()).isTrue();
+      assertThat(marker.deleted()).isTrue();
       assertThat(marker.version().value()).isEqualTo(5);
       assertThat(sink.readTargetFor("users")).isEqualTo("tomb-users-live");
       assertThat(count("tomb-users")).isEqualTo(2);
@@ -213,7 +213,7 @@ class OpenSearchSinkIT {
       // After the purge the key can come back with a newer version.
       assertThat(settle(sink, List.of(upsert(gone, 10, Document.of("n", 10L))), SETTLE))
           .containsOnly(WriteResult.applied());
-      assertThat(sink.get(gone).orElseThrow().tombstone()).isFalse();
+      assertThat(sink.get(gone).orElseThrow().deleted()).isFalse();
     }
   }
 

@@ -3,9 +3,8 @@
  * engines: {@link dev.driftless.search.ClientSettings} (hosts, authentication, trust, timeouts,
  * compression), {@link dev.driftless.search.SearchSinkBuilder}, {@link
  * dev.driftless.search.IndexRouting}, {@link dev.driftless.search.IndexMapping}, the stored form of
- * a document ({@link dev.driftless.search.StoredDocument}, {@link
- * dev.driftless.search.MetadataFields}) and the mapping of keys to engine ids ({@link
- * dev.driftless.search.EngineIds}).
+ * a document ({@link StoredDocument}, {@link dev.driftless.search.MetadataFields}) and the mapping
+ * of keys to engine ids ({@link dev.driftless.search.EngineIds}).
  *
  * <p>The engine-neutral sink itself lives in {@code dev.driftless.search.internal}, exported only
  * to the two vendor modules: versioned bulk writes streamed as NDJSON, per-item classification,
@@ -21,4 +20,5 @@
 @NullMarked
 package dev.driftless.search;
 
+import dev.driftless.core.StoredDocument;
 import org.jspecify.annotations.NullMarked;

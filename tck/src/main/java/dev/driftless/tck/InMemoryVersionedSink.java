@@ -4,6 +4,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.RetriableException;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.SourcePosition;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.VersionedSink;

@@ -3,6 +3,7 @@ package dev.driftless.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.internal.PipelineRunner;
 import java.util.List;
 import net.jqwik.api.Arbitraries;

@@ -1,6 +1,7 @@
 package dev.driftless.tck;
 
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.spi.VersionedSink;
 import java.util.Optional;
 

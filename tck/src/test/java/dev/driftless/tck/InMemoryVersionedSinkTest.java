@@ -2,6 +2,7 @@ package dev.driftless.tck;
 
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.spi.VersionedSink;
 import java.util.Optional;
 

@@ -6,6 +6,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.internal.PipelineRunner;
 import java.util.HashMap;
 import java.util.HashSet;

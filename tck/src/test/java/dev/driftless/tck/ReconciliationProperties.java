@@ -8,6 +8,7 @@ import dev.driftless.core.Pipeline;
 import dev.driftless.core.Reconciler;
 import dev.driftless.core.ReconciliationReport;
 import dev.driftless.core.RetrySettings;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.Version;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import java.time.Duration;

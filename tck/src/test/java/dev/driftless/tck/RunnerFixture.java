@@ -6,6 +6,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.RetrySettings;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.internal.PipelineRunner;
 import dev.driftless.core.internal.PipelineSettings;
 import dev.driftless.core.spi.DeadLetterStore;

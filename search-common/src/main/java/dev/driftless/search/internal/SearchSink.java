@@ -7,6 +7,7 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
+import dev.driftless.core.StoredDocument;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.SinkContext;
@@ -17,7 +18,6 @@ import dev.driftless.search.IndexMapping;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.search.MetadataFields;
 import dev.driftless.search.SearchSinkSettings;
-import dev.driftless.search.StoredDocument;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -155,8 +155,9 @@ public final class SearchSink implements VersionedSink {
   }
 
   /**
-   * Reads what the index holds for {@code key}, in real time. Tombstones are returned with {@link
-   * StoredDocument#tombstone()} set.
+   * Reads what the index holds for {@code key}, in real time: the document without the metadata
+   * fields, carrying its row fingerprint when one was written. Tombstones are returned as {@link
+   * StoredDocument#deletedAt deleted markers}.
    */
   public Optional<StoredDocument> get(DocumentKey key) {
     String index = indices.indexFor(key.collection());
@@ -197,8 +198,10 @@ public final class SearchSink implements VersionedSink {
               source.path(MetadataFields.FP_HIGH).asLong());
       document = document.withFingerprint(f ^ Fingerprints.keyHash(key.id()));
     }
-    boolean tombstone = source.path(MetadataFields.TOMBSTONE).asBoolean(false);
-    return Optional.of(new StoredDocument(key, Version.of(version), document, tombstone));
+    if (source.path(MetadataFields.TOMBSTONE).asBoolean(false)) {
+      return Optional.of(StoredDocument.deletedAt(Version.of(version)));
+    }
+    return Optional.of(StoredDocument.live(Version.of(version), document));
   }
 
   /**

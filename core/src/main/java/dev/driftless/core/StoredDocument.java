@@ -1,13 +1,14 @@
-package dev.driftless.tck;
+package dev.driftless.core;
 
-import dev.driftless.core.Document;
-import dev.driftless.core.Version;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What an index holds for one key: a version and either a document or a deleted marker (a
- * tombstone, for sinks that keep deleted documents' versions).
+ * tombstone, for sinks that keep deleted documents' versions). Returned by the sinks' point reads
+ * ({@code OpenSearchSink.get}, {@code ElasticsearchSink.get}), whose documents carry their row
+ * {@linkplain Document#fingerprint() fingerprint} when one was written, and by the TCK's in-memory
+ * sink.
  *
  * @param version the external version the index holds
  * @param document the document, or {@code null} exactly when {@code deleted}
