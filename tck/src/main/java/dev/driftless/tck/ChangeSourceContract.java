@@ -40,6 +40,9 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class ChangeSourceContract {
 
+  /** For subclasses that bind the suite to one implementation. */
+  protected ChangeSourceContract() {}
+
   private static final AtomicLong SEQUENCE = new AtomicLong();
 
   private @Nullable ChangeSourceFixture fixture;

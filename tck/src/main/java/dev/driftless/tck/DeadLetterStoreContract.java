@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class DeadLetterStoreContract {
 
+  /** For subclasses that bind the suite to one implementation. */
+  protected DeadLetterStoreContract() {}
+
   private static final Instant FIRST = Instant.parse("2024-05-01T10:15:30.123456789Z");
   private static final Instant LAST = Instant.parse("2024-05-01T10:16:00Z");
 

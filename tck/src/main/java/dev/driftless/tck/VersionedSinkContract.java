@@ -59,6 +59,9 @@ import org.junit.jupiter.api.TestInfo;
  */
 public abstract class VersionedSinkContract {
 
+  /** For subclasses that bind the suite to one implementation. */
+  protected VersionedSinkContract() {}
+
   private static final AtomicLong SEQUENCE = new AtomicLong();
 
   private @Nullable VersionedSink sink;

@@ -46,6 +46,9 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class VersionedSinkConvergenceProperties {
 
+  /** For subclasses that bind the suite to one implementation. */
+  protected VersionedSinkConvergenceProperties() {}
+
   private static final AtomicLong TRIES = new AtomicLong();
   private static final int MAX_KEYS = 4;
 
