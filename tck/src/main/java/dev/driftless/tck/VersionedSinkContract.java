@@ -118,27 +118,7 @@ public abstract class VersionedSinkContract {
 
   /** The context the suite starts each sink with. */
   protected SinkContext sinkContext() {
-    return defaultSinkContext();
-  }
-
-  /** A context as a pipeline named "tck" with the default batch bounds would give. */
-  static SinkContext defaultSinkContext() {
-    return new SinkContext() {
-      @Override
-      public String pipelineName() {
-        return "tck";
-      }
-
-      @Override
-      public int maxBatchEvents() {
-        return 500;
-      }
-
-      @Override
-      public long maxBatchBytes() {
-        return 5L * 1024 * 1024;
-      }
-    };
+    return SinkCalls.defaultSinkContext();
   }
 
   @BeforeEach
@@ -286,9 +266,10 @@ public abstract class VersionedSinkContract {
         visibilityTimeout(),
         () -> {
           for (ChangeEvent event : batch) {
-            assertThat(absentOrLive(read(event.key())))
+            assertThat(SinkCalls.absentOrLive(read(event.key())))
                 .as("state of %s after the rewrite", event.key())
-                .isEqualTo(absentOrLive(afterFirst.getOrDefault(event.key(), Optional.empty())));
+                .isEqualTo(
+                    SinkCalls.absentOrLive(afterFirst.getOrDefault(event.key(), Optional.empty())));
           }
         });
   }
@@ -499,57 +480,7 @@ public abstract class VersionedSinkContract {
    * on their own. Returns one settled result per event, in order.
    */
   protected final List<WriteResult> writeAll(List<ChangeEvent> batch) throws Exception {
-    return settle(sink(), batch, visibilityTimeout());
-  }
-
-  static List<WriteResult> settle(VersionedSink sink, List<ChangeEvent> batch, Duration timeout)
-      throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<@Nullable WriteResult> settled = new ArrayList<>();
-    List<Integer> pending = new ArrayList<>();
-    for (int i = 0; i < batch.size(); i++) {
-      settled.add(null);
-      pending.add(i);
-    }
-    long pauseMillis = 1;
-    while (!pending.isEmpty()) {
-      List<ChangeEvent> attempt = new ArrayList<>(pending.size());
-      for (int i : pending) {
-        attempt.add(batch.get(i));
-      }
-      try {
-        List<WriteResult> results = sink.write(attempt);
-        assertThat(results)
-            .as("S1.6: one result per event of a batch of %d", attempt.size())
-            .hasSize(attempt.size());
-        List<Integer> stillPending = new ArrayList<>();
-        for (int j = 0; j < results.size(); j++) {
-          if (results.get(j) instanceof WriteResult.Retry) {
-            stillPending.add(pending.get(j));
-          } else {
-            settled.set(pending.get(j), results.get(j));
-          }
-        }
-        pending = stillPending;
-      } catch (RetriableException e) {
-        if (System.nanoTime() - deadline >= 0) {
-          throw e;
-        }
-      }
-      if (!pending.isEmpty()) {
-        if (System.nanoTime() - deadline >= 0) {
-          throw new AssertionError(
-              "items still answered Retry after " + timeout + ": " + pending.size());
-        }
-        java.util.concurrent.locks.LockSupport.parkNanos(pauseMillis * 1_000_000L);
-        pauseMillis = Math.min(pauseMillis * 2, 200);
-      }
-    }
-    List<WriteResult> out = new ArrayList<>(settled.size());
-    for (WriteResult r : settled) {
-      out.add(java.util.Objects.requireNonNull(r));
-    }
-    return out;
+    return SinkCalls.settle(sink(), batch, visibilityTimeout());
   }
 
   /** Writes one event (see {@link #writeAll}) and returns its settled result. */
@@ -579,7 +510,7 @@ public abstract class VersionedSinkContract {
     Eventually.await(
         visibilityTimeout(),
         () ->
-            assertThat(absentOrLive(read(key)))
+            assertThat(SinkCalls.absentOrLive(read(key)))
                 .as("live document of %s", key)
                 .isEqualTo(Optional.empty()));
   }
@@ -596,14 +527,6 @@ public abstract class VersionedSinkContract {
       states.put(event.key(), read(event.key()));
     }
     return states;
-  }
-
-  /** The live part of a stored state: a deleted marker counts as absent. */
-  static Optional<StoredDocument> absentOrLive(Optional<StoredDocument> stored) {
-    if (stored.isEmpty() || stored.get().deleted()) {
-      return Optional.empty();
-    }
-    return stored;
   }
 
   static Document doc(Object... namesAndValues) {

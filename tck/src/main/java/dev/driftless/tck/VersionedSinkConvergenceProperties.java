@@ -88,7 +88,7 @@ public abstract class VersionedSinkConvergenceProperties {
 
   /** The context the property starts its sink with. */
   protected SinkContext sinkContext() {
-    return VersionedSinkContract.defaultSinkContext();
+    return SinkCalls.defaultSinkContext();
   }
 
   /**
@@ -125,7 +125,7 @@ public abstract class VersionedSinkConvergenceProperties {
 
     Map<DocumentKey, Long> newestWritten = new HashMap<>();
     for (List<ChangeEvent> batch : batches(history, delivery.order(), delivery.batchSize())) {
-      List<WriteResult> results = VersionedSinkContract.settle(target, batch, visibilityTimeout());
+      List<WriteResult> results = SinkCalls.settle(target, batch, visibilityTimeout());
       for (int i = 0; i < batch.size(); i++) {
         ChangeEvent event = batch.get(i);
         long version = event.version().value();
@@ -159,7 +159,7 @@ public abstract class VersionedSinkConvergenceProperties {
           Map<DocumentKey, StoredDocument> held = readAll(touched);
           for (ChangeEvent event : latest.values()) {
             Optional<StoredDocument> live =
-                VersionedSinkContract.absentOrLive(Optional.ofNullable(held.get(event.key())));
+                SinkCalls.absentOrLive(Optional.ofNullable(held.get(event.key())));
             if (event instanceof ChangeEvent.Upsert upsert) {
               assertThat(live).as("I1: %s holds its newest version", event.key()).isPresent();
               StoredDocument stored = live.orElseThrow();
