@@ -85,7 +85,8 @@ public final class WireServer implements AutoCloseable {
       try {
         ObjectNode response = route(ex, body);
         if (response == null) {
-          return; // connection reset fault: nothing sent
+          // the connection reset fault: the JDK server closes the connection on an IOException
+          throw new IOException("injected connection reset");
         }
         send(ex, 200, Json.MAPPER.writeValueAsBytes(response));
       } catch (ApiError e) {
@@ -173,7 +174,10 @@ public final class WireServer implements AutoCloseable {
     }
   }
 
-  /** Promises a body and closes the connection half-way, as a dropped connection looks. */
+  /**
+   * Promises a body and sends only its start; the caller then fails the exchange so the server
+   * drops the connection, as a reset looks to the client.
+   */
   private static void reset(HttpExchange ex) {
     try {
       ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
@@ -181,7 +185,6 @@ public final class WireServer implements AutoCloseable {
       OutputStream out = ex.getResponseBody();
       out.write("{\"Reco".getBytes(StandardCharsets.UTF_8));
       out.flush();
-      out.close();
     } catch (IOException expected) {
       // the short body is the point
     }
