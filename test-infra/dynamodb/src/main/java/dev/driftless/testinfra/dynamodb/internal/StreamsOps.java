@@ -129,12 +129,13 @@ final class StreamsOps {
       from = s.shards.indexOf(after) + 1;
     }
     List<Shard> listed = new ArrayList<>();
-    for (Shard sh : s.shards) {
+    for (int i = 0; i < s.shards.size(); i++) {
+      Shard sh = s.shards.get(i);
       boolean hidden = sh.hiddenForDescribeCalls > 0;
       if (hidden) {
         sh.hiddenForDescribeCalls--;
       }
-      if (sh.removed || hidden || s.shards.indexOf(sh) < from) {
+      if (sh.removed || hidden || i < from) {
         continue;
       }
       if (parent != null && !parent.equals(sh.parentId)) {
@@ -245,7 +246,7 @@ final class StreamsOps {
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
       StreamRecord r = sh.records.get(mid);
-      // trimmed records are all older than any live one
+      // trimmed records (null) are all older than any live one
       int c = r == null ? -1 : r.sequenceNumber().compareTo(seq);
       if (c < 0 || (after && c == 0)) {
         lo = mid + 1;

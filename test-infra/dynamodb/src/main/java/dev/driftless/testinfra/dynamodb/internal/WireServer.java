@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -95,8 +94,7 @@ public final class WireServer implements AutoCloseable {
         err.put("message", e.getMessage());
         ObjectNode extra = e.extra();
         if (extra != null) {
-          for (Iterator<Map.Entry<String, JsonNode>> it = extra.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+          for (Map.Entry<String, JsonNode> f : extra.properties()) {
             err.set(f.getKey(), f.getValue());
           }
         }
