@@ -110,6 +110,21 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
   }
 
   @Test
+  void probabilisticFaultsMakeStormsThatHitAboutTheirShare() {
+    createTable("Items", null);
+    emu.inject(Fault.on("GetItem").always().withProbability(0.3).respond(FaultKind.THROTTLING));
+    int failed = 0;
+    for (int i = 0; i < 200; i++) {
+      try {
+        sdk.ddb.getItem(b -> b.tableName("Items").key(key("a")));
+      } catch (DynamoDbException e) {
+        failed++;
+      }
+    }
+    assertThat(failed).isBetween(30, 90).isEqualTo(emu.faultHits());
+  }
+
+  @Test
   void aResetConnectionIsAClientSideFailure() {
     createTable("Items", null);
     emu.inject(Fault.on("GetItem").respond(FaultKind.CONNECTION_RESET));

@@ -249,6 +249,23 @@ class ShardLifecycleTest extends EmulatorTestBase {
     assertThat(readShard(arn, shard)).hasSize(1);
   }
 
+  @Test
+  void repeatedSplitsGiveAThousandOpenShardsListedByPages() {
+    String arn = createTable("Items", StreamViewType.KEYS_ONLY);
+    for (int i = 0; i < 8; i++) {
+      emu.splitAll("Items");
+    }
+    assertThat(emu.partitions("Items")).hasSize(1024);
+    List<Shard> all = listShards(arn, 100);
+    assertThat(all).hasSize(4 + 8 + 16 + 32 + 64 + 128 + 256 + 512 + 1024);
+    long open =
+        all.stream().filter(s -> s.sequenceNumberRange().endingSequenceNumber() == null).count();
+    assertThat(open).isEqualTo(1024);
+    put("Items", item("a"));
+    String target = openShardOf(emu.partitionOf("Items", "a"));
+    assertThat(readShard(arn, target)).hasSize(1);
+  }
+
   String openShardOf(int partition) {
     return emu.shards("Items").stream()
         .filter(s -> s.partition() == partition && s.isOpen())

@@ -19,7 +19,7 @@ public final class EmulatorState {
   final Settings settings;
   final StreamModel streams;
   final Map<String, Table> tables = new LinkedHashMap<>();
-  final Faults faults = new Faults();
+  final Faults faults;
   final StreamBehaviour behaviour = new StreamBehaviour();
   private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
   private final AtomicLong consistentReads = new AtomicLong();
@@ -30,6 +30,7 @@ public final class EmulatorState {
 
   public EmulatorState(Settings settings) {
     this.settings = settings;
+    this.faults = new Faults(settings.seed());
     this.streams = new StreamModel(settings, behaviour);
     this.tableOps = new TableOps(this);
     this.itemOps = new ItemOps(this);
@@ -116,6 +117,14 @@ public final class EmulatorState {
 
   public synchronized void split(String table, int partition) {
     streams.split(table(table), partition, now());
+  }
+
+  public synchronized void splitAll(String table) {
+    Table t = table(table);
+    Instant now = now();
+    for (int id : t.partitions.stream().mapToInt(Table.Partition::id).toArray()) {
+      streams.split(t, id, now);
+    }
   }
 
   public synchronized int[] partitionIds(String table) {
