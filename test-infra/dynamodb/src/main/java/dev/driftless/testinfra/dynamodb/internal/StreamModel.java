@@ -164,7 +164,7 @@ final class StreamModel {
     if (shard == null) {
       throw new IllegalStateException("no open shard for key " + key);
     }
-    BigInteger seq = shard.size() == 0 ? shard.start : sequences.next();
+    BigInteger seq = sequences.next();
     String eventName = oldItem == null ? "INSERT" : newItem == null ? "REMOVE" : "MODIFY";
     ObjectNode keys = t.keyAttributes(any);
     ObjectNode json = Json.object();

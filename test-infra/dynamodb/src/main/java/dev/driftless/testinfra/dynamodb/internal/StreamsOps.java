@@ -292,10 +292,10 @@ final class StreamsOps {
     }
     sh.getRecordsCalls++;
     sh.readers.put(p.chain(), now);
+    Instant window = now.minus(state.behaviour.readerWindow);
+    sh.readers.values().removeIf(i -> i.isBefore(window));
     int maxReaders = state.behaviour.maxReadersPerShard;
     if (maxReaders > 0) {
-      Instant window = now.minus(state.behaviour.readerWindow);
-      sh.readers.values().removeIf(i -> i.isBefore(window));
       if (sh.readers.size() > maxReaders) {
         sh.readers.remove(p.chain());
         throw ApiError.service(
