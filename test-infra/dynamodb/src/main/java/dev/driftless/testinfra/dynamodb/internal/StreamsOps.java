@@ -309,8 +309,11 @@ final class StreamsOps {
           "The operation attempted to read past the oldest stream record in shard " + sh.id);
     }
     Instant visibleBefore = now.minus(state.behaviour.propagationDelay);
+    // records are in write order, so the visible ones are a prefix of what lies ahead
     int visibleEnd = p.index();
-    while (visibleEnd < sh.size() && !sh.record(visibleEnd).createdAt().isAfter(visibleBefore)) {
+    while (visibleEnd < sh.size()
+        && visibleEnd - p.index() < limit
+        && !sh.record(visibleEnd).createdAt().isAfter(visibleBefore)) {
       visibleEnd++;
     }
     ObjectNode out = Json.object();
