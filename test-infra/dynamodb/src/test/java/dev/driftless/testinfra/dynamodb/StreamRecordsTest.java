@@ -150,6 +150,39 @@ class StreamRecordsTest extends EmulatorTestBase {
   }
 
   @Test
+  void concurrentWritersKeepEveryKeysOrderInTheStream() throws Exception {
+    String arn = createTable("Items", StreamViewType.NEW_IMAGE);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        int writer = w;
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int v = 1; v <= 30; v++) {
+                    put("Items", item("w" + writer + "-" + (v % 3), "v", v));
+                  }
+                }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Map<String, List<Integer>> perKey = new java.util.TreeMap<>();
+    for (Record r : readAll(arn)) {
+      perKey
+          .computeIfAbsent(r.dynamodb().keys().get("id").s(), k -> new ArrayList<>())
+          .add(Integer.parseInt(r.dynamodb().newImage().get("v").n()));
+    }
+    assertThat(perKey).hasSize(12);
+    perKey.values().forEach(vs -> assertThat(vs).hasSize(10).isSorted());
+  }
+
+  @Test
   void ttlDeletesCarryTheServiceIdentity() {
     String arn = createTable("Items", StreamViewType.NEW_AND_OLD_IMAGES);
     sdk.ddb.updateTimeToLive(
