@@ -256,6 +256,14 @@ public final class DynamoDbEmulator implements AutoCloseable {
     state.behaviour().parentListedOpenCalls = describeCalls;
   }
 
+  /**
+   * DescribeStream lists shards in a fixed pseudo-random order (children may come before their
+   * parents) instead of creation order; paging with ExclusiveStartShardId follows that order.
+   */
+  public void shuffledListing(boolean on) {
+    state.behaviour().shuffledListing = on;
+  }
+
   /** The stream order of the records of one BatchWriteItem/TransactWriteItems/TTL sweep. */
   public void multiItemOrder(MultiItemOrder order) {
     state.multiItemOrder(order.name());

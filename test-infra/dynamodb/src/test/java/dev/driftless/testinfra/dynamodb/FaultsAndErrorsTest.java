@@ -164,6 +164,21 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
     assertThat(endOf(listShards(arn, 100), parent)).isNotNull();
   }
 
+  @Test
+  void shuffledListingsStillPageThroughEveryShardOnce() {
+    String arn = createTable("Items", StreamViewType.KEYS_ONLY);
+    for (int i = 0; i < 5; i++) {
+      emu.rollover("Items");
+    }
+    List<String> inOrder = listShards(arn, 100).stream().map(Shard::shardId).toList();
+    emu.shuffledListing(true);
+    List<String> shuffled = listShards(arn, 7).stream().map(Shard::shardId).toList();
+    assertThat(shuffled)
+        .hasSize(24)
+        .containsExactlyInAnyOrderElementsOf(inOrder)
+        .isNotEqualTo(inOrder);
+  }
+
   private static String endOf(List<Shard> shards, String id) {
     return shards.stream()
         .filter(s -> s.shardId().equals(id))

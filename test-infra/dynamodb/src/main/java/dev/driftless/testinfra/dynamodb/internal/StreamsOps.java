@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -120,17 +121,23 @@ final class StreamsOps {
         throw ApiError.validation("ShardFilter of type CHILD_SHARDS needs a ShardId");
       }
     }
+    List<Shard> order = s.shards;
+    if (state.behaviour.shuffledListing) {
+      // a fixed pseudo-random order: consumers must rebuild lineage from ParentShardId
+      order = new ArrayList<>(s.shards);
+      order.sort(Comparator.comparingInt(sh -> sh.id.hashCode() * 0x9E3779B9));
+    }
     int from = 0;
     if (start != null) {
       Shard after = s.byId.get(start);
       if (after == null) {
         throw ApiError.notFound("Requested resource not found: Shard: " + start + " not found");
       }
-      from = s.shards.indexOf(after) + 1;
+      from = order.indexOf(after) + 1;
     }
     List<Shard> listed = new ArrayList<>();
-    for (int i = 0; i < s.shards.size(); i++) {
-      Shard sh = s.shards.get(i);
+    for (int i = 0; i < order.size(); i++) {
+      Shard sh = order.get(i);
       boolean hidden = sh.hiddenForDescribeCalls > 0;
       if (hidden) {
         sh.hiddenForDescribeCalls--;
