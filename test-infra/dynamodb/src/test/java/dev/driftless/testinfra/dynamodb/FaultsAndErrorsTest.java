@@ -125,6 +125,17 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
   }
 
   @Test
+  void aCorruptChecksumFailsTheCallAfterTheWriteWasApplied() {
+    String arn = createTable("Items", StreamViewType.KEYS_ONLY);
+    emu.inject(Fault.on("PutItem").respond(FaultKind.CORRUPT_CRC32));
+    assertThatThrownBy(() -> put("Items", item("a")))
+        .isInstanceOf(software.amazon.awssdk.core.exception.SdkClientException.class);
+    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isTrue();
+    put("Items", item("a")); // the client's retry changes nothing: still one record
+    assertThat(readAll(arn)).hasSize(1);
+  }
+
+  @Test
   void aResetConnectionIsAClientSideFailure() {
     createTable("Items", null);
     emu.inject(Fault.on("GetItem").respond(FaultKind.CONNECTION_RESET));

@@ -82,12 +82,12 @@ public final class WireServer implements AutoCloseable {
         body = in.readAllBytes();
       }
       try {
-        ObjectNode response = route(ex, body);
-        if (response == null) {
+        Answer answer = route(ex, body);
+        if (answer == null) {
           // the connection reset fault: the JDK server closes the connection on an IOException
           throw new IOException("injected connection reset");
         }
-        send(ex, 200, Json.MAPPER.writeValueAsBytes(response));
+        send(ex, 200, Json.MAPPER.writeValueAsBytes(answer.body()), answer.corruptCrc32());
       } catch (ApiError e) {
         ObjectNode err = Json.object();
         err.put("__type", e.type());
@@ -98,19 +98,22 @@ public final class WireServer implements AutoCloseable {
             err.set(f.getKey(), f.getValue());
           }
         }
-        send(ex, e.status(), Json.MAPPER.writeValueAsBytes(err));
+        send(ex, e.status(), Json.MAPPER.writeValueAsBytes(err), false);
       } catch (RuntimeException e) {
         LOG.error(
             "emulator bug while serving {}", ex.getRequestHeaders().getFirst("X-Amz-Target"), e);
         ObjectNode err = Json.object();
         err.put("__type", "com.amazonaws.dynamodb.v20120810#InternalServerError");
         err.put("message", "emulator failure: " + e);
-        send(ex, 500, Json.MAPPER.writeValueAsBytes(err));
+        send(ex, 500, Json.MAPPER.writeValueAsBytes(err), false);
       }
     }
   }
 
-  private @Nullable ObjectNode route(HttpExchange ex, byte[] body) {
+  /** A successful answer, and whether the corrupt-checksum fault applies to it. */
+  private record Answer(ObjectNode body, boolean corruptCrc32) {}
+
+  private @Nullable Answer route(HttpExchange ex, byte[] body) {
     if (!ex.getRequestMethod().equals("POST")) {
       throw ApiError.unknownOperation("Only POST / is served");
     }
@@ -135,6 +138,7 @@ public final class WireServer implements AutoCloseable {
     }
     state.count(operation);
     Faults.Rule fault = state.faults().match(operation, StreamsOps.shardOf(operation, request));
+    boolean corrupt = false;
     if (fault != null) {
       sleep(fault.delay().toMillis());
       switch (fault.kind()) {
@@ -155,10 +159,11 @@ public final class WireServer implements AutoCloseable {
           reset(ex);
           return null;
         }
+        case CORRUPT_CRC32 -> corrupt = true;
         case DELAY_ONLY -> {}
       }
     }
-    return state.handle(service, operation, request);
+    return new Answer(state.handle(service, operation, request), corrupt);
   }
 
   private static void sleep(long millis) {
@@ -188,13 +193,14 @@ public final class WireServer implements AutoCloseable {
     }
   }
 
-  private void send(HttpExchange ex, int status, byte[] bytes) throws IOException {
+  private void send(HttpExchange ex, int status, byte[] bytes, boolean corrupt) throws IOException {
     ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
     ex.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
-    if (state.behaviour().crc32) {
+    if (state.behaviour().crc32 || corrupt) {
       CRC32 crc = new CRC32();
       crc.update(bytes);
-      ex.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
+      long value = corrupt ? (crc.getValue() + 1) & 0xFFFFFFFFL : crc.getValue();
+      ex.getResponseHeaders().set("x-amz-crc32", Long.toString(value));
     }
     ex.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
