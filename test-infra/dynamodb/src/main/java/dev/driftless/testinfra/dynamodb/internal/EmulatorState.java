@@ -103,12 +103,21 @@ public final class EmulatorState {
 
   // --- control API (called by DynamoDbEmulator) ---
 
+  /** A table named by a test: unknown names are the test's mistake, not a service error. */
+  private Table known(String name) {
+    Table t = tables.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException("no table " + name + " (tables: " + tables.keySet() + ")");
+    }
+    return t;
+  }
+
   public synchronized void rollover(String table, int partition) {
-    streams.rollover(table(table), partition, now());
+    streams.rollover(known(table), partition, now());
   }
 
   public synchronized void rolloverAll(String table) {
-    Table t = table(table);
+    Table t = known(table);
     Instant now = now();
     for (Table.Partition p : t.partitions) {
       streams.rollover(t, p.id(), now);
@@ -116,11 +125,11 @@ public final class EmulatorState {
   }
 
   public synchronized void split(String table, int partition) {
-    streams.split(table(table), partition, now());
+    streams.split(known(table), partition, now());
   }
 
   public synchronized void splitAll(String table) {
-    Table t = table(table);
+    Table t = known(table);
     Instant now = now();
     for (int id : t.partitions.stream().mapToInt(Table.Partition::id).toArray()) {
       streams.split(t, id, now);
@@ -128,11 +137,11 @@ public final class EmulatorState {
   }
 
   public synchronized int[] partitionIds(String table) {
-    return table(table).partitions.stream().mapToInt(Table.Partition::id).toArray();
+    return known(table).partitions.stream().mapToInt(Table.Partition::id).toArray();
   }
 
   public synchronized int partitionOf(String table, JsonNode hashKeyValue) {
-    Table t = table(table);
+    Table t = known(table);
     return t.partitionOf(Attributes.hash(Attributes.normalise(hashKeyValue, "key"))).id();
   }
 
@@ -150,7 +159,7 @@ public final class EmulatorState {
   }
 
   public synchronized @Nullable String latestStreamArn(String table) {
-    Stream s = table(table).latestStream;
+    Stream s = known(table).latestStream;
     return s == null ? null : s.arn;
   }
 
