@@ -1,5 +1,6 @@
 package dev.driftless.core;
 
+import dev.driftless.core.internal.Failures;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.BucketSummary;
@@ -48,7 +49,13 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final int SAMPLE_KEYS = 20;
-  private static final int READER_ATTEMPTS = 8;
+
+  /** Reader calls: 100 ms doubling to 5 s, ±20%, for up to 15 s. */
+  static final OutagePolicy DEFAULT_OUTAGE_POLICY =
+      OutagePolicy.of(
+          new RetrySettings(Duration.ofMillis(100), Duration.ofSeconds(5), 2.0, 0.2),
+          Duration.ofSeconds(15));
+
   private static final long KEYS_PER_FIRST_RANGE = 256;
   private static final long MIN_FIRST_SPLITS = 16;
   private static final int MAX_SPLITS = 1 << 16;
@@ -65,6 +72,7 @@ public final class Reconciler {
   private final Duration verifyDelay;
   private final Duration pause;
   private final Clock clock;
+  private final OutagePolicy outagePolicy;
 
   private Reconciler(Builder b) {
     this.source = Objects.requireNonNull(b.source);
@@ -77,6 +85,7 @@ public final class Reconciler {
     this.verifyDelay = b.verifyDelay;
     this.pause = b.pause;
     this.clock = b.clock;
+    this.outagePolicy = b.outagePolicy;
   }
 
   public static Builder builder() {
@@ -415,37 +424,34 @@ public final class Reconciler {
     return byId;
   }
 
-  @FunctionalInterface
-  private interface ReaderCall<T> {
-    T call() throws Exception;
-  }
-
   /**
    * A reader call, retried on {@link RetriableException} (a restarting node, a dropped connection)
-   * with backoff from 100 ms up to {@link #READER_ATTEMPTS} attempts; other failures end the run.
+   * with the {@linkplain Builder#outagePolicy outage policy}; any other failure ends the run.
    */
-  private static <T> T withRetry(String what, ReaderCall<T> call) throws InterruptedException {
-    long delayMillis = 100;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return call.call();
-      } catch (RetriableException e) {
-        if (attempt >= READER_ATTEMPTS) {
-          throw new DriftlessException(what + " failed " + attempt + " times: " + e, e);
-        }
-        LOG.warn(
-            "{} failed (attempt {}), retrying in {} ms: {}",
-            what,
-            attempt,
-            delayMillis,
-            e.toString());
-        Thread.sleep(delayMillis);
-        delayMillis = Math.min(5_000, delayMillis * 2);
-      } catch (InterruptedException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new DriftlessException(what + " failed: " + e, e);
+  private <T> T withRetry(String what, OutagePolicy.Call<T> call) throws InterruptedException {
+    try {
+      return outagePolicy.call(
+          "reader outage",
+          () -> false,
+          (attempt, cause, delay) ->
+              LOG.warn(
+                  "{} failed (attempt {}), retrying in {} ms: {}",
+                  what,
+                  attempt,
+                  delay.toMillis(),
+                  cause.toString()),
+          call);
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      if (Failures.classify(e, false) == Failures.Failure.STOPPING) {
+        // Interrupted (the schedule was closed), whatever the reader's client made of it.
+        InterruptedException stopped = new InterruptedException(what + " was interrupted");
+        stopped.initCause(e);
+        throw stopped;
       }
+      // An outage past its deadline, a configuration error, a reader bug: the run ends.
+      throw new DriftlessException(what + " failed: " + e, e);
     }
   }
 
@@ -483,6 +489,7 @@ public final class Reconciler {
     private Duration verifyDelay = Duration.ofSeconds(1);
     private Duration pause = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
+    private OutagePolicy outagePolicy = DEFAULT_OUTAGE_POLICY;
 
     private Builder() {}
 
@@ -571,6 +578,17 @@ public final class Reconciler {
             "pauseBetweenRequests must be in [0, 1min], was " + pause);
       }
       this.pause = pause;
+      return this;
+    }
+
+    /**
+     * How a reader's outage ({@link RetriableException}: a restarting node, a dropped connection)
+     * is retried before the run fails with a {@link DriftlessException} naming it. Default: 100 ms
+     * doubling to 5 s, ±20% jitter, for up to 15 s. A policy without a deadline retries for as long
+     * as the outage lasts.
+     */
+    public Builder outagePolicy(OutagePolicy policy) {
+      this.outagePolicy = Objects.requireNonNull(policy, "outagePolicy");
       return this;
     }
 

@@ -1,17 +1,13 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Writes one batch until every item is settled: outages ({@link RetriableException}, items answered
@@ -99,29 +95,31 @@ final class BatchWriter {
     List<WriteResult> results;
     try {
       results = sink.write(events);
-    } catch (RetriableException | ConfigurationException | InterruptedException e) {
-      throw e; // retried, or the end of the pipeline: no single event is to blame
     } catch (Exception e) {
-      if (callbacks.stopping() || interrupted(e)) {
-        // Stopping interrupts writes in flight, and clients turn the interrupt into exceptions of
-        // their own (Elastic's REST client: a RuntimeException). The events were not refused:
-        // they stay unsettled and uncommitted, to be written again after a restart.
-        throw new InterruptedException("pipeline stopping; the write ended with " + e);
+      switch (Failures.classify(e, callbacks.stopping())) {
+        case OUTAGE, CONFIGURATION -> throw e; // retried, or the end: no single event is to blame
+        case STOPPING ->
+            // The events were not refused: they stay unsettled and uncommitted, to be written
+            // again after a restart.
+            throw e instanceof InterruptedException
+                ? e
+                : new InterruptedException("pipeline stopping; the write ended with " + e);
+        default ->
+            // Poison is reported per item as WriteResult.Rejected; a thrown exception is not about
+            // one event. Dead-lettering on it would drain the whole stream into the store, one
+            // event at a time, if the sink has a bug: stop instead (VersionedSink rule S1.15).
+            throw new DriftlessException(
+                "sink "
+                    + sink.getClass().getName()
+                    + " threw "
+                    + e
+                    + " for a batch of "
+                    + events.size()
+                    + " event(s); a sink reports a poison event as WriteResult.Rejected and an"
+                    + " outage as RetriableException, so anything else is a sink bug: stopping"
+                    + " without dead-lettering (VersionedSink contract rule S1.15)",
+                e);
       }
-      // Poison is reported per item as WriteResult.Rejected; a thrown exception is not about one
-      // event. Dead-lettering on it would drain the whole stream into the store, one event at a
-      // time, if the sink has a bug: stop instead (VersionedSink contract rule S1.15).
-      throw new DriftlessException(
-          "sink "
-              + sink.getClass().getName()
-              + " threw "
-              + e
-              + " for a batch of "
-              + events.size()
-              + " event(s); a sink reports a poison event as WriteResult.Rejected and an outage"
-              + " as RetriableException, so anything else is a sink bug: stopping without"
-              + " dead-lettering (VersionedSink contract rule S1.15)",
-          e);
     }
     if (results.size() != events.size()) {
       throw new DriftlessException(
@@ -168,19 +166,5 @@ final class BatchWriter {
       outcome = Outcome.APPLIED;
     }
     callbacks.finished(item, outcome);
-  }
-
-  /** Whether this thread was interrupted, or {@code failure} stems from an interrupt. */
-  private static boolean interrupted(Throwable failure) {
-    if (Thread.currentThread().isInterrupted()) {
-      return true;
-    }
-    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-      if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
-        return true;
-      }
-    }
-    return false;
   }
 }

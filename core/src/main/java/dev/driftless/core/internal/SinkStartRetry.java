@@ -54,7 +54,9 @@ final class SinkStartRetry implements Runnable {
     } catch (InterruptedException e) {
       return; // the pipeline stopped
     } catch (Exception e) {
-      if (!listener.stopping()) {
+      // Past the deadline (the policy's DriftlessException), a configuration error, a sink bug:
+      // the pipeline stops, unless it is stopping anyway.
+      if (Failures.classify(e, listener.stopping()) != Failures.Failure.STOPPING) {
         listener.failed(
             e instanceof DriftlessException d
                 ? d

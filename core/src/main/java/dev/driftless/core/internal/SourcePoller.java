@@ -134,8 +134,12 @@ final class SourcePoller implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
-      gate.failed(
-          e instanceof DriftlessException ? e : new DriftlessException("source failed: " + e, e));
+      // An outage past its deadline, a configuration error or a source bug stops the pipeline; an
+      // outage or an interrupt while the pipeline stops ends the loop quietly.
+      if (Failures.classify(e, gate.stopping()) != Failures.Failure.STOPPING) {
+        gate.failed(
+            e instanceof DriftlessException ? e : new DriftlessException("source failed: " + e, e));
+      }
     } finally {
       gate.ended();
     }
