@@ -47,39 +47,27 @@ public final class ReconciliationReport {
       String indexCollection,
       Instant startedAt,
       Duration duration,
-      long sourceRows,
-      long indexDocuments,
-      long summaryRequests,
-      long bucketRangesCompared,
-      long bucketRangesMismatched,
-      long sourceRowsListed,
-      long indexDocumentsListed,
       long bytesRead,
-      long missing,
-      long stale,
-      long phantom,
-      long changedDuringComparison,
-      long repaired,
-      long repairFailed,
+      RunCounters c,
       List<String> sampleKeys) {
     this.sourceCollection = Objects.requireNonNull(sourceCollection, "sourceCollection");
     this.indexCollection = Objects.requireNonNull(indexCollection, "indexCollection");
     this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
     this.duration = Objects.requireNonNull(duration, "duration");
-    this.sourceRows = sourceRows;
-    this.indexDocuments = indexDocuments;
-    this.summaryRequests = summaryRequests;
-    this.bucketRangesCompared = bucketRangesCompared;
-    this.bucketRangesMismatched = bucketRangesMismatched;
-    this.sourceRowsListed = sourceRowsListed;
-    this.indexDocumentsListed = indexDocumentsListed;
+    this.sourceRows = c.sourceRows;
+    this.indexDocuments = c.indexDocuments;
+    this.summaryRequests = c.summaryRequests;
+    this.bucketRangesCompared = c.rangesCompared;
+    this.bucketRangesMismatched = c.rangesMismatched;
+    this.sourceRowsListed = c.sourceListed;
+    this.indexDocumentsListed = c.indexListed;
     this.bytesRead = bytesRead;
-    this.missing = missing;
-    this.stale = stale;
-    this.phantom = phantom;
-    this.changedDuringComparison = changedDuringComparison;
-    this.repaired = repaired;
-    this.repairFailed = repairFailed;
+    this.missing = c.missing;
+    this.stale = c.stale;
+    this.phantom = c.phantom;
+    this.changedDuringComparison = c.changedDuringComparison;
+    this.repaired = c.repaired;
+    this.repairFailed = c.repairFailed;
     this.sampleKeys = List.copyOf(sampleKeys);
   }
 
