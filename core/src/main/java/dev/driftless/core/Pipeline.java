@@ -316,7 +316,12 @@ public final class Pipeline implements AutoCloseable {
       return this;
     }
 
-    /** Backoff for outages. Default {@link RetrySettings#DEFAULT}. */
+    /**
+     * Backoff for outages. Default {@link RetrySettings#DEFAULT}. With {@link #outageDeadline} it
+     * makes the pipeline's {@link OutagePolicy}, which governs the sink's start and writes, the
+     * source's calls and the outages a source reports, and which sources get from {@link
+     * dev.driftless.core.spi.SourceContext#outagePolicy()}.
+     */
     public Builder retry(RetrySettings retry) {
       this.retry = Objects.requireNonNull(retry, "retry");
       return this;
