@@ -6,8 +6,8 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.Pipeline;
 import dev.driftless.core.StoredDocument;
-import dev.driftless.core.internal.PipelineRunner;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,7 +45,7 @@ class PoisonIsolationProperties {
     RunnerFixture fixture = new RunnerFixture(InMemoryChangeLog.create(), sink);
     Set<Integer> poisonAt = new HashSet<>(poisonPositions);
     Map<DocumentKey, ChangeEvent> poisoned = new HashMap<>();
-    PipelineRunner runner = fixture.start();
+    Pipeline runner = fixture.start();
     try {
       for (int i = 0; i < history.size(); i++) {
         if (poisonAt.contains(i)) {
@@ -56,7 +56,7 @@ class PoisonIsolationProperties {
       }
       fixture.awaitCaughtUp(runner);
     } finally {
-      runner.halt();
+      PipelineTestKit.halt(runner);
     }
 
     List<DeadLetter> letters = fixture.deadLetters.list(1000);
