@@ -1,6 +1,5 @@
 package dev.driftless.core;
 
-import dev.driftless.core.internal.StatusBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -11,9 +10,11 @@ import org.jspecify.annotations.Nullable;
  * A consistent-enough snapshot of a pipeline's progress, from {@link Pipeline#status()}. Counters
  * are cumulative since start.
  *
- * <p>Made by the pipeline only. A value: equal when every accessor answers equal. Later versions
- * may add accessors (a class rather than a record, so that adding one breaks no user's code); do
- * not rely on {@link #toString()}'s format.
+ * <p>A value: equal when every accessor answers equal. Later versions may add accessors (a class
+ * rather than a record, so that adding one breaks no user's code); do not rely on {@link
+ * #toString()}'s format. The pipeline makes them; {@link #builder()} is there for tests of code
+ * that reads them (a health check, a metrics binder), and a field it is not given keeps its
+ * default.
  */
 public final class PipelineStatus {
   private final State state;
@@ -35,11 +36,7 @@ public final class PipelineStatus {
   private final Map<String, Object> source;
   private final Instant takenAt;
 
-  /**
-   * For the pipeline's runner only: {@link StatusBuilder} is internal (not exported), so users
-   * cannot call this.
-   */
-  public PipelineStatus(StatusBuilder b) {
+  private PipelineStatus(Builder b) {
     this.state = Objects.requireNonNull(b.state, "state");
     this.eventsReceived = b.eventsReceived;
     this.eventsApplied = b.eventsApplied;
@@ -283,5 +280,147 @@ public final class PipelineStatus {
     DRAINING,
     STOPPED,
     FAILED
+  }
+
+  /** A builder of statuses, every field at its default (state {@code NEW}, zero, empty). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link PipelineStatus}. Not thread-safe. */
+  public static final class Builder {
+    private State state = State.NEW;
+    private long eventsReceived;
+    private long eventsApplied;
+    private long eventsStale;
+    private long eventsDeadLettered;
+    private long eventsCoalesced;
+    private long retries;
+    private long inFlightEvents;
+    private long inFlightBytes;
+    private int concurrencyLimit;
+    private @Nullable String committedPosition;
+    private long lagEvents;
+    private Duration lagTime = Duration.ZERO;
+    private @Nullable String failure;
+    private @Nullable String sinkOutage;
+    private @Nullable String sourceOutage;
+    private Map<String, Object> source = Map.of();
+    private Instant takenAt = Instant.EPOCH;
+
+    private Builder() {}
+
+    /** Sets {@link PipelineStatus#state()}. */
+    public Builder state(State state) {
+      this.state = state;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#eventsReceived()}. */
+    public Builder eventsReceived(long eventsReceived) {
+      this.eventsReceived = eventsReceived;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#eventsApplied()}. */
+    public Builder eventsApplied(long eventsApplied) {
+      this.eventsApplied = eventsApplied;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#eventsStale()}. */
+    public Builder eventsStale(long eventsStale) {
+      this.eventsStale = eventsStale;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#eventsDeadLettered()}. */
+    public Builder eventsDeadLettered(long eventsDeadLettered) {
+      this.eventsDeadLettered = eventsDeadLettered;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#eventsCoalesced()}. */
+    public Builder eventsCoalesced(long eventsCoalesced) {
+      this.eventsCoalesced = eventsCoalesced;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#retries()}. */
+    public Builder retries(long retries) {
+      this.retries = retries;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#inFlightEvents()}. */
+    public Builder inFlightEvents(long inFlightEvents) {
+      this.inFlightEvents = inFlightEvents;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#inFlightBytes()}. */
+    public Builder inFlightBytes(long inFlightBytes) {
+      this.inFlightBytes = inFlightBytes;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#concurrencyLimit()}. */
+    public Builder concurrencyLimit(int concurrencyLimit) {
+      this.concurrencyLimit = concurrencyLimit;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#committedPosition()}. */
+    public Builder committedPosition(@Nullable String committedPosition) {
+      this.committedPosition = committedPosition;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#lagEvents()}. */
+    public Builder lagEvents(long lagEvents) {
+      this.lagEvents = lagEvents;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#lagTime()}. */
+    public Builder lagTime(Duration lagTime) {
+      this.lagTime = lagTime;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#failure()}. */
+    public Builder failure(@Nullable String failure) {
+      this.failure = failure;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#sinkOutage()}. */
+    public Builder sinkOutage(@Nullable String sinkOutage) {
+      this.sinkOutage = sinkOutage;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#sourceOutage()}. */
+    public Builder sourceOutage(@Nullable String sourceOutage) {
+      this.sourceOutage = sourceOutage;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#source()}. */
+    public Builder source(Map<String, Object> source) {
+      this.source = source;
+      return this;
+    }
+
+    /** Sets {@link PipelineStatus#takenAt()}. */
+    public Builder takenAt(Instant takenAt) {
+      this.takenAt = takenAt;
+      return this;
+    }
+
+    /** The status. */
+    public PipelineStatus build() {
+      return new PipelineStatus(this);
+    }
   }
 }

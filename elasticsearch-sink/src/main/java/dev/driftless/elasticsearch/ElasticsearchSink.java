@@ -13,11 +13,11 @@ import dev.driftless.core.spi.WriteResult;
 import dev.driftless.search.ClientSettings;
 import dev.driftless.search.SearchSinkBuilder;
 import dev.driftless.search.SearchSinkSettings;
-import dev.driftless.search.internal.NodeUrl;
 import dev.driftless.search.internal.ResultClassifier;
 import dev.driftless.search.internal.SearchSink;
 import dev.driftless.search.internal.TransportResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -269,8 +269,8 @@ public final class ElasticsearchSink implements VersionedSink {
 
     private static RestClient buildClient(ClientSettings connection) {
       List<HttpHost> hosts = new ArrayList<>();
-      for (NodeUrl node : connection.hosts()) {
-        hosts.add(new HttpHost(node.host(), node.port(), node.scheme()));
+      for (URI node : connection.hosts()) {
+        hosts.add(new HttpHost(node.getHost(), node.getPort(), node.getScheme()));
       }
       RestClientBuilder builder = RestClient.builder(hosts.toArray(new HttpHost[0]));
       String user = connection.username().orElse(null);

@@ -10,9 +10,9 @@ import dev.driftless.core.spi.WriteResult;
 import dev.driftless.search.ClientSettings;
 import dev.driftless.search.SearchSinkBuilder;
 import dev.driftless.search.SearchSinkSettings;
-import dev.driftless.search.internal.NodeUrl;
 import dev.driftless.search.internal.SearchSink;
 import dev.driftless.search.internal.SearchTransport;
+import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,8 +189,8 @@ public final class OpenSearchSink implements VersionedSink {
 
     private static OpenSearchTransport buildTransport(ClientSettings connection) {
       List<HttpHost> hosts = new ArrayList<>();
-      for (NodeUrl node : connection.hosts()) {
-        hosts.add(new HttpHost(node.scheme(), node.host(), node.port()));
+      for (URI node : connection.hosts()) {
+        hosts.add(new HttpHost(node.getScheme(), node.getHost(), node.getPort()));
       }
       @Nullable SSLContext tlsContext =
           connection.https() ? connection.sslContext().orElseGet(Builder::defaultTls) : null;

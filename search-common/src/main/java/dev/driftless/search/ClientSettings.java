@@ -3,6 +3,7 @@ package dev.driftless.search;
 import dev.driftless.search.internal.NodeUrl;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,9 +68,16 @@ public final class ClientSettings {
     return new Builder();
   }
 
-  /** The nodes, all {@code http} or all {@code https}; never empty. */
-  public List<NodeUrl> hosts() {
-    return hosts;
+  /**
+   * The nodes as {@code scheme://host:port} (the scheme's port filled in when none was given), all
+   * {@code http} or all {@code https}; never empty.
+   */
+  public List<URI> hosts() {
+    List<URI> uris = new ArrayList<>(hosts.size());
+    for (NodeUrl node : hosts) {
+      uris.add(URI.create(node.toString()));
+    }
+    return List.copyOf(uris);
   }
 
   /** Whether the nodes are reached over {@code https}. */

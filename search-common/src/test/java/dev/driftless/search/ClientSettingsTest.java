@@ -3,7 +3,7 @@ package dev.driftless.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.driftless.search.internal.NodeUrl;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,15 +21,14 @@ class ClientSettingsTest {
     // The OpenSearch builder used to take 9200 here, the Elasticsearch builder 443.
     ClientSettings https = ClientSettings.builder().hosts("https://search").build();
     ClientSettings http = ClientSettings.builder().hosts("http://search").build();
-    assertThat(https.hosts()).containsExactly(new NodeUrl("https", "search", 443));
-    assertThat(http.hosts()).containsExactly(new NodeUrl("http", "search", 80));
+    assertThat(https.hosts()).containsExactly(URI.create("https://search:443"));
+    assertThat(http.hosts()).containsExactly(URI.create("http://search:80"));
     assertThat(
             ClientSettings.builder()
                 .hosts("https://search-1:9200", "https://search-2")
                 .build()
                 .hosts())
-        .containsExactly(
-            new NodeUrl("https", "search-1", 9200), new NodeUrl("https", "search-2", 443));
+        .containsExactly(URI.create("https://search-1:9200"), URI.create("https://search-2:443"));
   }
 
   @Test
@@ -37,7 +36,7 @@ class ClientSettingsTest {
     // The OpenSearch builder's urls(...) used to append.
     ClientSettings settings =
         ClientSettings.builder().hosts("http://a:9200").hosts("http://b:9200").build();
-    assertThat(settings.hosts()).containsExactly(new NodeUrl("http", "b", 9200));
+    assertThat(settings.hosts()).containsExactly(URI.create("http://b:9200"));
   }
 
   @Test

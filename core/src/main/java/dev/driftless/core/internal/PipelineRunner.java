@@ -398,22 +398,22 @@ public final class PipelineRunner implements AutoCloseable {
   // ---------------------------------------------------------------- status
 
   public PipelineStatus status() {
-    StatusBuilder b = new StatusBuilder();
+    PipelineStatus.Builder b = PipelineStatus.builder();
     try {
-      b.source = settings.source().statusDetails();
+      b.source(settings.source().statusDetails());
     } catch (RuntimeException e) {
-      b.source = Map.of("statusError", String.valueOf(e.getMessage()));
+      b.source(Map.of("statusError", String.valueOf(e.getMessage())));
     }
-    b.sourceOutage = sourceOutage.describe();
+    b.sourceOutage(sourceOutage.describe());
     Instant now = clock.instant();
     s.lock.lock();
     try {
       Throwable f = s.failure;
       s.ledger.status(b, now);
-      b.state = s.state;
-      b.concurrencyLimit = s.limit.concurrency();
-      b.failure = f == null ? null : String.valueOf(f.getMessage());
-      b.sinkOutage = s.sinkOutage;
+      b.state(s.state);
+      b.concurrencyLimit(s.limit.concurrency());
+      b.failure(f == null ? null : String.valueOf(f.getMessage()));
+      b.sinkOutage(s.sinkOutage);
     } finally {
       s.lock.unlock();
     }

@@ -1,6 +1,7 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.SourcePosition;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,7 +94,7 @@ final class SettleLedger {
   }
 
   /** Fills in what the ledger knows of a {@code Pipeline.status()} snapshot, as of {@code now}. */
-  void status(StatusBuilder b, Instant now) {
+  void status(PipelineStatus.Builder b, Instant now) {
     Duration lagTime = Duration.ZERO;
     Entry head = unsettledStream.peekFirst();
     if (head != null) {
@@ -103,18 +104,18 @@ final class SettleLedger {
       }
     }
     SourcePosition committed = committedPosition;
-    b.eventsReceived = received;
-    b.eventsApplied = applied;
-    b.eventsStale = stale;
-    b.eventsDeadLettered = deadLettered;
-    b.eventsCoalesced = coalesced;
-    b.retries = retries;
-    b.inFlightEvents = inFlightEvents;
-    b.inFlightBytes = inFlightBytes;
-    b.committedPosition = committed == null ? null : committed.asString();
-    b.lagEvents = streamEventsReceived - committedStreamEvents;
-    b.lagTime = lagTime;
-    b.takenAt = now;
+    b.eventsReceived(received);
+    b.eventsApplied(applied);
+    b.eventsStale(stale);
+    b.eventsDeadLettered(deadLettered);
+    b.eventsCoalesced(coalesced);
+    b.retries(retries);
+    b.inFlightEvents(inFlightEvents);
+    b.inFlightBytes(inFlightBytes);
+    b.committedPosition(committed == null ? null : committed.asString());
+    b.lagEvents(streamEventsReceived - committedStreamEvents);
+    b.lagTime(lagTime);
+    b.takenAt(now);
   }
 
   /** Counts a change the source could not read, stored as a dead letter before it was received. */

@@ -35,8 +35,9 @@ import java.util.stream.Collectors;
  *   <li>its {@code module-info} exports exactly the packages it says are API, and exports any other
  *       package only to named Driftless modules; a package named {@code internal} is never API;
  *   <li>no public or protected member of a public class in an API package names a Jackson or
- *       Failsafe type in its signature: users must be free to upgrade or drop those libraries, and
- *       Driftless to replace them.
+ *       Failsafe type in its signature (users must be free to upgrade or drop those libraries, and
+ *       Driftless to replace them), nor a type of an {@code internal} package (which users cannot
+ *       see on the module path).
  * </ul>
  *
  * <p>A module whose dependencies have no stable module names (the sink modules: opensearch-java and
@@ -134,7 +135,8 @@ public final class PublishedModule {
   }
 
   private static ArchCondition<JavaMember> notNamingAHiddenLibrary() {
-    return new ArchCondition<>("not name a Jackson or Failsafe type in its signature") {
+    return new ArchCondition<>(
+        "not name a Jackson, Failsafe or Driftless-internal type in its signature") {
       @Override
       public void check(JavaMember member, ConditionEvents events) {
         Set<JavaClass> named = new HashSet<>();
@@ -147,7 +149,7 @@ public final class PublishedModule {
         }
         for (JavaClass type : named) {
           String name = type.getBaseComponentType().getName();
-          if (HIDDEN_LIBRARIES.stream().anyMatch(name::startsWith)) {
+          if (HIDDEN_LIBRARIES.stream().anyMatch(name::startsWith) || name.contains(".internal.")) {
             events.add(
                 SimpleConditionEvent.violated(
                     member, member.getFullName() + " exposes " + type.getName()));
