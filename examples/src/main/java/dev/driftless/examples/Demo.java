@@ -6,6 +6,7 @@ import dev.driftless.core.ReconciliationReport;
 import dev.driftless.core.stores.FileDeadLetterStore;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.postgres.BackfillSettings;
+import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
@@ -56,8 +57,11 @@ public final class Demo {
               .build();
       PostgresSource source =
           PostgresSource.builder()
-              .jdbcUrl(jdbcUrl)
-              .user(PostgresServer.SUPERUSER)
+              .database(
+                  PostgresDatabase.builder()
+                      .jdbcUrl(jdbcUrl)
+                      .user(PostgresServer.SUPERUSER)
+                      .build())
               .slotName("shop_search")
               .publication("shop_search")
               .tables(TABLES)
@@ -106,8 +110,11 @@ public final class Demo {
         section("reconciliation");
         PostgresFingerprintReader database =
             PostgresFingerprintReader.builder()
-                .jdbcUrl(jdbcUrl)
-                .user(PostgresServer.SUPERUSER)
+                .database(
+                    PostgresDatabase.builder()
+                        .jdbcUrl(jdbcUrl)
+                        .user(PostgresServer.SUPERUSER)
+                        .build())
                 .table(TableMapping.of("public", "products"))
                 .table(TableMapping.of("public", "orders"))
                 .build();

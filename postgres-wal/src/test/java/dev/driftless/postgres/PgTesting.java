@@ -52,10 +52,14 @@ final class PgTesting {
     }
   }
 
+  /** The test server's database {@code db}, logging in as {@code user}. */
+  static PostgresDatabase database(String db, String user) {
+    return PostgresDatabase.builder().jdbcUrl(server().jdbcUrl(db)).user(user).build();
+  }
+
   static PostgresSourceBuilder source(String db, String slot, String publication) {
     return PostgresSource.builder()
-        .jdbcUrl(server().jdbcUrl(db))
-        .user(PostgresServer.SUPERUSER)
+        .database(database(db, PostgresServer.SUPERUSER))
         .slotName(slot)
         .publication(publication)
         .statusInterval(Duration.ofMillis(500))

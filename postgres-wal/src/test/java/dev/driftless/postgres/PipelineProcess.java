@@ -47,8 +47,11 @@ public final class PipelineProcess {
     }
     PostgresSourceBuilder source =
         PostgresSource.builder()
-            .jdbcUrl(a.get("url"))
-            .user(PostgresServer.SUPERUSER)
+            .database(
+                PostgresDatabase.builder()
+                    .jdbcUrl(a.get("url"))
+                    .user(PostgresServer.SUPERUSER)
+                    .build())
             .slotName(a.get("slot"))
             .publication(a.get("publication"))
             .statusInterval(Duration.ofMillis(500))

@@ -28,8 +28,11 @@ class PostgresOutageIT {
     try (FaultProxy proxy = FaultProxy.start("localhost", PgTesting.server().port())) {
       PostgresSource source =
           PostgresSource.builder()
-              .jdbcUrl("jdbc:postgresql://localhost:" + proxy.port() + "/" + db)
-              .user(PostgresServer.SUPERUSER)
+              .database(
+                  PostgresDatabase.builder()
+                      .jdbcUrl("jdbc:postgresql://localhost:" + proxy.port() + "/" + db)
+                      .user(PostgresServer.SUPERUSER)
+                      .build())
               .slotName("outage_it")
               .publication("outage_it")
               .tables(List.of("o"))

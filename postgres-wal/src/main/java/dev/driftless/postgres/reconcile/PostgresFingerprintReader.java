@@ -4,11 +4,11 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
-import dev.driftless.core.internal.Redaction;
 import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.postgres.PostgresDatabase;
+import dev.driftless.postgres.internal.reconcile.FingerprintSql;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -84,7 +84,7 @@ public final class PostgresFingerprintReader implements FingerprintReader {
 
   // The settings the replication stream renders text with, for this transaction only.
   private static final String SESSION =
-      dev.driftless.postgres.TextRendering.SETTINGS.replace("SET ", "SET LOCAL ");
+      dev.driftless.postgres.internal.TextRendering.SETTINGS.replace("SET ", "SET LOCAL ");
 
   // One round trip: the table, its columns in attnum order (attgenerated: PostgreSQL 12+; logical
   // replication leaves generated columns out by default) and the key the source uses (the replica
@@ -548,10 +548,7 @@ public final class PostgresFingerprintReader implements FingerprintReader {
    * #build()} checks the combination ({@link IllegalStateException}). Not thread-safe.
    */
   public static final class Builder {
-    private @Nullable DataSource dataSource;
-    private @Nullable String jdbcUrl;
-    private @Nullable String user;
-    private @Nullable String password;
+    private @Nullable PostgresDatabase database;
     private final Map<String, TableMapping> tables = new HashMap<>();
     private int fetchSize = 10_000;
     private Duration statementTimeout = Duration.ZERO;
@@ -559,46 +556,13 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     private Builder() {}
 
     /**
-     * Where connections come from: one is borrowed per call and closed (returned) after. Either
-     * this or {@link #jdbcUrl}. A connection to a hot-standby replica is fine.
+     * The database to read, the one given to the source ({@link
+     * dev.driftless.postgres.PostgresSource#database()}) or a replica of it: one connection per
+     * call, borrowed from its {@code DataSource} if it has one, else opened from its URL and closed
+     * after. Required.
      */
-    public Builder dataSource(DataSource dataSource) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-      return this;
-    }
-
-    /**
-     * A {@code jdbc:postgresql:} URL to open one connection per call with. Either this or {@link
-     * #dataSource}. It must not carry the password: give it with {@link #password}.
-     */
-    public Builder jdbcUrl(String jdbcUrl) {
-      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql:");
-      }
-      if (Redaction.carriesPassword(jdbcUrl)) {
-        throw new IllegalArgumentException(
-            "jdbcUrl must not carry a password ("
-                + Redaction.redact(jdbcUrl)
-                + "): give it with password(...), so that it never shows in a URL");
-      }
-      this.jdbcUrl = jdbcUrl;
-      return this;
-    }
-
-    /** The user for {@link #jdbcUrl}. */
-    public Builder user(String user) {
-      Objects.requireNonNull(user, "user");
-      if (user.isEmpty()) {
-        throw new IllegalArgumentException("user must not be empty");
-      }
-      this.user = user;
-      return this;
-    }
-
-    /** The password for {@link #jdbcUrl}. */
-    public Builder password(String password) {
-      this.password = Objects.requireNonNull(password, "password");
+    public Builder database(PostgresDatabase database) {
+      this.database = Objects.requireNonNull(database, "database");
       return this;
     }
 
@@ -645,35 +609,23 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     }
 
     /**
-     * @throws IllegalStateException if neither or both of dataSource and jdbcUrl are set, if user
-     *     or password are set without jdbcUrl, or if no table is mapped
+     * @throws IllegalStateException if no database is set or no table is mapped
      */
     public PostgresFingerprintReader build() {
-      if ((dataSource == null) == (jdbcUrl == null)) {
-        throw new IllegalStateException("set exactly one of dataSource and jdbcUrl");
-      }
-      if (dataSource != null && (user != null || password != null)) {
-        throw new IllegalStateException(
-            "user and password go with jdbcUrl; a dataSource carries its own credentials");
+      PostgresDatabase db = database;
+      if (db == null) {
+        throw new IllegalStateException("database must be set");
       }
       if (tables.isEmpty()) {
         throw new IllegalStateException("map at least one table");
       }
-      DataSource ds = dataSource;
       ConnectionSource source;
-      if (ds != null) {
-        source = ds::getConnection;
+      if (db.dataSource().isPresent()) {
+        source = db::connect;
       } else {
-        String url = Objects.requireNonNull(jdbcUrl);
         Properties props = new Properties();
-        if (user != null) {
-          props.setProperty("user", user);
-        }
-        if (password != null) {
-          props.setProperty("password", password);
-        }
         props.setProperty("ApplicationName", "driftless-reconcile");
-        source = () -> DriverManager.getConnection(url, props);
+        source = () -> db.connect(props);
       }
       return new PostgresFingerprintReader(this, source);
     }
