@@ -86,8 +86,6 @@ final class Backfill {
   private record Pending(LsnPosition last, Progress progress) {}
 
   private final BackfillSettings settings;
-  private final Callable<Connection> connector;
-  private final ColumnValueDecoder values;
   private List<TableShape> tables = List.of();
   private @Nullable CheckpointStore store;
   private String progressName = "";
@@ -105,7 +103,7 @@ final class Backfill {
   private @Nullable Held held;
 
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private @Nullable Connection connection;
+  private final SnapshotReader reader;
   private long nextReadNanos;
   private long nextLogNanos;
   private long startedNanos;
@@ -137,8 +135,7 @@ final class Backfill {
       ColumnValueDecoder values,
       RecentCommits recent) {
     this.settings = settings;
-    this.connector = connector;
-    this.values = values;
+    this.reader = new SnapshotReader(connector, "the backfill", values);
     this.recent = recent;
   }
 
@@ -408,38 +405,18 @@ final class Backfill {
   // Reading
 
   private Held read(TableShape shape) throws Exception {
-    Connection c = connection();
-    List<PostgresRepairReader.ColumnInfo> columns = PostgresRepairReader.columns(c, shape);
-    int[] keyIndexes = PostgresRepairReader.keyIndexes(shape, columns);
-    List<RowDocument.Column> documentColumns = PostgresRepairReader.documentColumns(columns);
+    SnapshotReader.Columns columns = reader.columns(shape);
     if (rowsTotal < 0) {
-      rowsTotal = estimateTotal(c);
+      rowsTotal = estimateTotal(reader.connection());
     }
     currentTable = shape.qualifiedName();
     List<String> after = readCursor.lastKey();
-    StringBuilder keyList = new StringBuilder();
-    StringBuilder params = new StringBuilder();
-    for (int k = 0; k < keyIndexes.length; k++) {
-      PostgresRepairReader.ColumnInfo col = columns.get(keyIndexes[k]);
-      keyList.append(k > 0 ? ", " : "").append(TableShape.quote(col.name()));
-      params.append(k > 0 ? ", " : "").append("?::").append(col.sqlType());
-    }
-    StringBuilder sql = new StringBuilder("SELECT ");
-    for (int i = 0; i < columns.size(); i++) {
-      sql.append(i > 0 ? ", " : "")
-          .append(TextRendering.outputText(TableShape.quote(columns.get(i).name())));
-    }
-    sql.append(" FROM ").append(shape.sqlName());
-    if (after != null) {
-      // A row comparison, so that a composite key's chunks follow its index order.
-      sql.append(" WHERE (").append(keyList).append(") > (").append(params).append(')');
-    }
-    sql.append(" ORDER BY ").append(keyList).append(" LIMIT ").append(settings.chunkRows());
+    String sql = RowSql.chunk(shape, columns, after != null, settings.chunkRows());
     String collection = TableShape.collectionOf(shape.schema(), shape.table());
     try {
       long generation = recent.generation();
-      // The first statement fixes the transaction's snapshot.
-      TxSnapshot snapshot = PostgresRepairReader.snapshot(c);
+      TxSnapshot snapshot = reader.begin();
+      Connection c = reader.connection();
       if (RecentCommits.anyCommitted(c, recent.unseenAtStart(snapshot))) {
         throw new RetriableException(
             "the chunk's snapshot misses a transaction that was finishing when the source started;"
@@ -447,52 +424,35 @@ final class Backfill {
             null);
       }
       List<Row> rows = new ArrayList<>();
-      List<String> lastKey = after;
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      List<List<String>> lastKey = new ArrayList<>(List.of(after == null ? List.of() : after));
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
         if (after != null) {
-          for (int k = 0; k < keyIndexes.length; k++) {
+          for (int k = 0; k < after.size(); k++) {
             ps.setString(k + 1, after.get(k));
           }
         }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            @Nullable String[] texts = new String[columns.size()];
-            for (int i = 0; i < columns.size(); i++) {
-              texts[i] = rs.getString(i + 1);
-            }
-            List<String> keyText = new ArrayList<>(keyIndexes.length);
-            for (int k : keyIndexes) {
-              keyText.add(String.valueOf(texts[k]));
-            }
-            DocumentKey key =
-                keyText.size() == 1
-                    ? DocumentKey.of(collection, keyText.get(0))
-                    : DocumentKey.composite(collection, keyText);
-            try {
-              rows.add(
-                  new Row(
-                      key,
-                      RowDocument.of(shape.qualifiedName(), documentColumns, texts, values),
-                      null));
-            } catch (UnreadableChange u) {
-              rows.add(new Row(key, null, u));
-            }
-            lastKey = keyText;
-          }
-        }
+        reader.read(
+            ps,
+            shape,
+            columns,
+            (keyText, document, failure) -> {
+              DocumentKey key =
+                  keyText.size() == 1
+                      ? DocumentKey.of(collection, keyText.get(0))
+                      : DocumentKey.composite(collection, keyText);
+              rows.add(new Row(key, document, failure));
+              lastKey.set(0, keyText);
+            });
       }
       c.commit();
       Progress next =
           rows.size() < settings.chunkRows()
               ? new Progress(readCursor.tableIndex() + 1, null, readCursor.rowsDone() + rows.size())
-              : new Progress(readCursor.tableIndex(), lastKey, readCursor.rowsDone() + rows.size());
+              : new Progress(
+                  readCursor.tableIndex(), lastKey.get(0), readCursor.rowsDone() + rows.size());
       return new Held(shape, collection, List.copyOf(rows), snapshot, generation, next);
-    } catch (SQLException e) {
-      try {
-        c.rollback();
-      } catch (SQLException ignored) {
-        // the connection is closed by the caller
-      }
+    } catch (SQLException | RuntimeException e) {
+      reader.rollbackQuietly();
       throw e;
     }
   }
@@ -519,18 +479,8 @@ final class Backfill {
     return total;
   }
 
-  private Connection connection() throws Exception {
-    Connection c = connection;
-    if (c == null || c.isClosed()) {
-      c = PostgresRepairReader.openReader(connector, "the backfill");
-      connection = c;
-    }
-    return c;
-  }
-
   void closeConnection() {
-    ReplicationSetup.closeQuietly(connection); // a new one is opened for the next chunk
-    connection = null;
+    reader.close(); // a new connection is opened for the next chunk
   }
 
   // ------------------------------------------------------------------------------------------

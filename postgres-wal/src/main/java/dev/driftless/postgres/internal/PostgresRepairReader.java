@@ -7,7 +7,6 @@ import dev.driftless.core.RetriableException;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.RepairReader;
 import dev.driftless.postgres.LsnPosition;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +24,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Re-reads current rows by key on a connection of its own (never the replication connection).
@@ -64,12 +62,10 @@ final class PostgresRepairReader implements RepairReader {
    */
   private static final long VISIBILITY_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-  private final Callable<Connection> connector;
-  private final ColumnValueDecoder decoder;
+  private final SnapshotReader reader;
   private final Clock clock;
   private final RecentCommits recent;
   private volatile Map<String, TableShape> shapesByCollection = Map.of();
-  private @Nullable Connection connection;
   private final AtomicLong rereads = new AtomicLong();
 
   PostgresRepairReader(
@@ -77,8 +73,7 @@ final class PostgresRepairReader implements RepairReader {
       ColumnValueDecoder decoder,
       Clock clock,
       RecentCommits recent) {
-    this.connector = connector;
-    this.decoder = decoder;
+    this.reader = new SnapshotReader(connector, "a repair read", decoder);
     this.clock = clock;
     this.recent = recent;
   }
@@ -126,32 +121,22 @@ final class PostgresRepairReader implements RepairReader {
     return parts;
   }
 
-  /** SQLSTATE class 22: a value that is not valid for its type. */
-  private static boolean isDataException(SQLException e) {
-    String state = e.getSQLState();
-    return state != null && state.startsWith("22");
-  }
-
   /** The keys whose every part casts to its column's type; one small statement per key. */
   private static List<DocumentKey> castableKeys(
-      Connection c, List<ColumnInfo> columns, int[] keyIndexes, List<DocumentKey> keys)
-      throws SQLException {
-    StringBuilder sql = new StringBuilder("SELECT ");
-    for (int k = 0; k < keyIndexes.length; k++) {
-      sql.append(k > 0 ? ", " : "").append("?::").append(columns.get(keyIndexes[k]).sqlType());
-    }
+      Connection c, SnapshotReader.Columns columns, List<DocumentKey> keys) throws SQLException {
+    int keyColumns = columns.keyIndexes().length;
     List<DocumentKey> castable = new ArrayList<>(keys.size());
-    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+    try (PreparedStatement ps = c.prepareStatement(RowSql.castKey(columns))) {
       for (DocumentKey key : keys) {
-        List<String> p = keyParts(key.id(), keyIndexes.length);
-        for (int k = 0; k < keyIndexes.length; k++) {
+        List<String> p = keyParts(key.id(), keyColumns);
+        for (int k = 0; k < keyColumns; k++) {
           ps.setString(k + 1, p.get(k));
         }
         try (ResultSet rs = ps.executeQuery()) {
           castable.add(key);
         } catch (SQLException e) {
           c.rollback();
-          if (!isDataException(e)) {
+          if (!SnapshotReader.isDataException(e)) {
             throw e;
           }
         }
@@ -175,15 +160,14 @@ final class PostgresRepairReader implements RepairReader {
       TableShape shape, List<RowDocument.Column> columns, DocumentKey key, long xid32)
       throws Exception {
     try {
-      Connection c = connection();
-      List<ColumnInfo> catalog = columns(c, shape);
-      Map<String, ColumnInfo> byName = new HashMap<>();
-      for (ColumnInfo ci : catalog) {
+      Connection c = reader.connection();
+      Map<String, SnapshotReader.ColumnInfo> byName = new HashMap<>();
+      for (SnapshotReader.ColumnInfo ci : reader.columns(shape).columns()) {
         byName.put(ci.name(), ci);
       }
-      List<ColumnInfo> wanted = new ArrayList<>(columns.size());
+      List<SnapshotReader.ColumnInfo> wanted = new ArrayList<>(columns.size());
       for (RowDocument.Column col : columns) {
-        ColumnInfo ci = byName.get(col.name());
+        SnapshotReader.ColumnInfo ci = byName.get(col.name());
         if (ci == null) {
           throw new UnreadableChange(
               "unreadable:column-gone",
@@ -196,13 +180,14 @@ final class PostgresRepairReader implements RepairReader {
               Map.of(),
               null);
         }
-        wanted.add(new ColumnInfo(col.name(), col.typeOid(), col.typmod(), ci.sqlType()));
+        wanted.add(
+            new SnapshotReader.ColumnInfo(col.name(), col.typeOid(), col.typmod(), ci.sqlType()));
       }
-      int[] keyIndexes = keyIndexes(shape, wanted);
-      String sql = selectByKeys(shape, wanted, keyIndexes);
+      SnapshotReader.Columns read = new SnapshotReader.Columns(shape, wanted);
+      String sql = RowSql.byKeys(shape, read);
       long deadline = System.nanoTime() + VISIBILITY_BUDGET_NANOS;
       for (int attempt = 1; ; attempt++) {
-        TxSnapshot snapshot = snapshot(c);
+        TxSnapshot snapshot = reader.begin();
         if (!snapshot.sawCommitted(xid32)) {
           c.rollback();
           rereads.incrementAndGet();
@@ -211,10 +196,10 @@ final class PostgresRepairReader implements RepairReader {
         }
         Map<String, Document> found;
         try {
-          found = select(c, shape, sql, wanted, keyIndexes, List.of(key));
+          found = select(c, shape, sql, read, List.of(key));
           c.commit();
         } catch (SQLException | RuntimeException e) {
-          rollbackQuietly(c);
+          reader.rollbackQuietly();
           throw e;
         }
         return Optional.ofNullable(found.get(key.id()));
@@ -227,17 +212,16 @@ final class PostgresRepairReader implements RepairReader {
   private synchronized List<ChangeEvent> read(TableShape shape, List<DocumentKey> keys)
       throws Exception {
     try {
-      Connection c = connection();
-      List<ColumnInfo> columns = columns(c, shape);
-      int[] keyIndexes = keyIndexes(shape, columns);
-      String sql = selectByKeys(shape, columns, keyIndexes);
+      Connection c = reader.connection();
+      SnapshotReader.Columns columns = reader.columns(shape);
+      String sql = RowSql.byKeys(shape, columns);
       Map<DocumentKey, ChangeEvent> events = new LinkedHashMap<>();
       List<DocumentKey> todo = keys;
       boolean castChecked = false;
       long deadline = System.nanoTime() + VISIBILITY_BUDGET_NANOS;
       for (int attempt = 1; !todo.isEmpty(); attempt++) {
         long generation = recent.generation();
-        TxSnapshot snapshot = snapshot(c);
+        TxSnapshot snapshot = reader.begin();
         RecentCommits.Verdict verdict = recent.check(snapshot, todo, generation);
         String waitingFor = null;
         if (verdict.frontier() < 0) {
@@ -263,16 +247,18 @@ final class PostgresRepairReader implements RepairReader {
         }
         Map<String, Document> found;
         try {
-          found = select(c, shape, sql, columns, keyIndexes, now);
+          found = select(c, shape, sql, columns, now);
           c.commit();
         } catch (SQLException e) {
-          rollbackQuietly(c);
-          if (isDataException(e) && !castChecked && !isConnectionProblem(e)) {
+          reader.rollbackQuietly();
+          if (SnapshotReader.isDataException(e)
+              && !castChecked
+              && !SnapshotReader.isConnectionProblem(e)) {
             // A key id that is not a value of the key's type (say "x" for an int key, a phantom
             // written behind the pipeline's back) cannot exist: it reads as absent, so one
             // impossible key does not stop the repair of the others.
             castChecked = true;
-            List<DocumentKey> castable = castableKeys(c, columns, keyIndexes, todo);
+            List<DocumentKey> castable = castableKeys(c, columns, todo);
             Version version = Version.of(verdict.frontier());
             for (DocumentKey k : todo) {
               if (!castable.contains(k)) {
@@ -284,7 +270,7 @@ final class PostgresRepairReader implements RepairReader {
           }
           throw e;
         } catch (RuntimeException e) {
-          rollbackQuietly(c);
+          reader.rollbackQuietly();
           throw e;
         }
         Version version = Version.of(verdict.frontier());
@@ -314,20 +300,11 @@ final class PostgresRepairReader implements RepairReader {
 
   private Exception failed(TableShape shape, SQLException e) {
     closeConnection();
-    if (isConnectionProblem(e)) {
+    if (SnapshotReader.isConnectionProblem(e)) {
       return new RetriableException(
           "repair read of " + shape.qualifiedName() + " failed: " + e.getMessage(), e);
     }
     return e;
-  }
-
-  /** Starts a transaction on {@code c} and returns its snapshot. */
-  static TxSnapshot snapshot(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_snapshot()::text");
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return TxSnapshot.parse(rs.getString(1));
-    }
   }
 
   /**
@@ -354,111 +331,35 @@ final class PostgresRepairReader implements RepairReader {
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(10, attempt)));
   }
 
-  /** {@code SELECT <columns as text> FROM <table> WHERE (<key>) IN (<keys cast from text[]>)}. */
-  private static String selectByKeys(TableShape shape, List<ColumnInfo> columns, int[] keyIndexes) {
-    StringBuilder sql = new StringBuilder("SELECT ");
-    for (int i = 0; i < columns.size(); i++) {
-      sql.append(i > 0 ? ", " : "")
-          .append(TextRendering.outputText(TableShape.quote(columns.get(i).name())));
-    }
-    sql.append(" FROM ").append(shape.sqlName()).append(" WHERE (");
-    for (int k = 0; k < keyIndexes.length; k++) {
-      sql.append(k > 0 ? ", " : "").append(TableShape.quote(columns.get(keyIndexes[k]).name()));
-    }
-    sql.append(") IN (SELECT ");
-    for (int k = 0; k < keyIndexes.length; k++) {
-      sql.append(k > 0 ? ", " : "")
-          .append("u.k")
-          .append(k)
-          .append("::")
-          .append(columns.get(keyIndexes[k]).sqlType());
-    }
-    sql.append(" FROM unnest(");
-    for (int k = 0; k < keyIndexes.length; k++) {
-      sql.append(k > 0 ? ", " : "").append("?::text[]");
-    }
-    sql.append(") AS u(");
-    for (int k = 0; k < keyIndexes.length; k++) {
-      sql.append(k > 0 ? ", " : "").append('k').append(k);
-    }
-    return sql.append("))").toString();
-  }
-
   /** The documents of the rows of {@code keys} that exist, by key id. */
   private Map<String, Document> select(
       Connection c,
       TableShape shape,
       String sql,
-      List<ColumnInfo> columns,
-      int[] keyIndexes,
+      SnapshotReader.Columns columns,
       List<DocumentKey> keys)
       throws SQLException {
     Map<String, Document> found = new HashMap<>();
     if (keys.isEmpty()) {
       return found;
     }
-    List<RowDocument.Column> docColumns = documentColumns(columns);
-    String[][] parts = keyPartArrays(keys, keyIndexes.length);
+    String[][] parts = keyPartArrays(keys, columns.keyIndexes().length);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int k = 0; k < keyIndexes.length; k++) {
-        Array array = c.createArrayOf("text", parts[k]);
-        ps.setArray(k + 1, array);
+      for (int k = 0; k < parts.length; k++) {
+        ps.setArray(k + 1, c.createArrayOf("text", parts[k]));
       }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          @Nullable String[] texts = new String[columns.size()];
-          for (int i = 0; i < columns.size(); i++) {
-            texts[i] = rs.getString(i + 1);
-          }
-          List<String> keyText = new ArrayList<>(keyIndexes.length);
-          for (int k : keyIndexes) {
-            keyText.add(String.valueOf(texts[k]));
-          }
-          found.put(
-              DocumentKey.composite("x", keyText).id(),
-              RowDocument.of(shape.qualifiedName(), docColumns, texts, decoder));
-        }
-      }
+      reader.read(
+          ps,
+          shape,
+          columns,
+          (keyText, document, failure) -> {
+            if (failure != null) {
+              throw failure;
+            }
+            found.put(DocumentKey.composite("x", keyText).id(), Objects.requireNonNull(document));
+          });
     }
     return found;
-  }
-
-  static List<RowDocument.Column> documentColumns(List<ColumnInfo> columns) {
-    List<RowDocument.Column> out = new ArrayList<>(columns.size());
-    for (ColumnInfo c : columns) {
-      out.add(new RowDocument.Column(c.name(), c.typeOid(), c.typmod()));
-    }
-    return out;
-  }
-
-  private static void rollbackQuietly(Connection c) {
-    try {
-      c.rollback();
-    } catch (SQLException ignored) {
-      // the connection is closed by the caller
-    }
-  }
-
-  /** The columns of a table, in order, or an error if it is gone. */
-  static int[] keyIndexes(TableShape shape, List<ColumnInfo> columns) {
-    Map<String, Integer> indexByName = new HashMap<>();
-    for (int i = 0; i < columns.size(); i++) {
-      indexByName.put(columns.get(i).name(), i);
-    }
-    int[] keyIndexes = new int[shape.keyColumns().size()];
-    for (int k = 0; k < keyIndexes.length; k++) {
-      Integer idx = indexByName.get(shape.keyColumns().get(k));
-      if (idx == null) {
-        throw new IllegalStateException(
-            "key column "
-                + shape.keyColumns().get(k)
-                + " of "
-                + shape.qualifiedName()
-                + " is gone");
-      }
-      keyIndexes[k] = idx;
-    }
-    return keyIndexes;
   }
 
   /** The parts of a key id built by {@link DocumentKey#composite}. */
@@ -471,83 +372,7 @@ final class PostgresRepairReader implements RepairReader {
     return parts;
   }
 
-  record ColumnInfo(String name, int typeOid, int typmod, String sqlType) {}
-
-  static List<ColumnInfo> columns(Connection c, TableShape shape) throws SQLException {
-    List<ColumnInfo> columns = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT a.attname, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod)"
-                + " FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid"
-                + " JOIN pg_namespace n ON n.oid = cl.relnamespace"
-                + " WHERE n.nspname = ? AND cl.relname = ? AND a.attnum > 0 AND NOT a.attisdropped"
-                // Generated columns are not replicated: the stream's documents never have them.
-                + " AND a.attgenerated = ''"
-                + " ORDER BY a.attnum")) {
-      ps.setString(1, shape.schema());
-      ps.setString(2, shape.table());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          columns.add(new ColumnInfo(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getString(4)));
-        }
-      }
-    }
-    if (columns.isEmpty()) {
-      throw new IllegalStateException("table " + shape.qualifiedName() + " no longer exists");
-    }
-    return columns;
-  }
-
-  private Connection connection() throws Exception {
-    Connection c = connection;
-    if (c == null || c.isClosed()) {
-      c = openReader(connector, "a repair read");
-      connection = c;
-    }
-    return c;
-  }
-
-  /**
-   * A connection for consistent reads: text rendered as the replication stream renders it, every
-   * transaction REPEATABLE READ READ ONLY. A failure to connect is retriable.
-   *
-   * @param purpose what the connection is for, for the error message
-   */
-  static Connection openReader(Callable<Connection> connector, String purpose) throws Exception {
-    Connection c = open(connector, purpose);
-    TextRendering.apply(c);
-    readOnlySnapshots(c);
-    return c;
-  }
-
-  private static Connection open(Callable<Connection> connector, String purpose) throws Exception {
-    try {
-      return connector.call();
-    } catch (SQLException e) {
-      throw new RetriableException("could not connect for " + purpose + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Every transaction of {@code c} becomes REPEATABLE READ READ ONLY: what works on a standby, and
-   * what makes one snapshot serve the snapshot statement and the reads after it.
-   */
-  static void readOnlySnapshots(Connection c) throws SQLException {
-    c.setAutoCommit(false);
-    c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    c.setReadOnly(true);
-  }
-
   synchronized void closeConnection() {
-    ReplicationSetup.closeQuietly(connection); // a new one is opened on the next read
-    connection = null;
-  }
-
-  static boolean isConnectionProblem(SQLException e) {
-    String state = e.getSQLState();
-    return state == null
-        || state.startsWith("08")
-        || state.startsWith("57P")
-        || state.startsWith("53");
+    reader.close(); // a new one is opened on the next read
   }
 }
