@@ -1,6 +1,7 @@
 package dev.driftless.core;
 
 import dev.driftless.core.internal.DefaultCheckpointStore;
+import dev.driftless.core.internal.PipelineHooks;
 import dev.driftless.core.internal.PipelineRunner;
 import dev.driftless.core.internal.PipelineSettings;
 import dev.driftless.core.spi.ChangeSource;
@@ -36,6 +37,11 @@ import org.jspecify.annotations.Nullable;
  * closes the source and sink.
  */
 public final class Pipeline implements AutoCloseable {
+
+  static {
+    // The test kit's way to the runner (crash simulation, peak counters); see PipelineHooks.
+    PipelineHooks.registerRunnerAccess(p -> p.runner);
+  }
 
   private final PipelineRunner runner;
 

@@ -1,9 +1,9 @@
 package dev.driftless.core;
 
+import dev.driftless.core.FingerprintSides.Difference;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.BucketSummary;
-import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,7 +48,13 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final int SAMPLE_KEYS = 20;
-  private static final int READER_ATTEMPTS = 8;
+
+  /** Reader calls: 100 ms doubling to 5 s, ±20%, for up to 15 s. */
+  static final OutagePolicy DEFAULT_OUTAGE_POLICY =
+      OutagePolicy.of(
+          new RetrySettings(Duration.ofMillis(100), Duration.ofSeconds(5), 2.0, 0.2),
+          Duration.ofSeconds(15));
+
   private static final long KEYS_PER_FIRST_RANGE = 256;
   private static final long MIN_FIRST_SPLITS = 16;
   private static final int MAX_SPLITS = 1 << 16;
@@ -65,6 +71,7 @@ public final class Reconciler {
   private final Duration verifyDelay;
   private final Duration pause;
   private final Clock clock;
+  private final FingerprintSides sides;
 
   private Reconciler(Builder b) {
     this.source = Objects.requireNonNull(b.source);
@@ -77,6 +84,8 @@ public final class Reconciler {
     this.verifyDelay = b.verifyDelay;
     this.pause = b.pause;
     this.clock = b.clock;
+    this.sides =
+        new FingerprintSides(source, sourceCollection, index, indexCollection, b.outagePolicy);
   }
 
   public static Builder builder() {
@@ -91,7 +100,7 @@ public final class Reconciler {
   public ReconciliationReport run() throws InterruptedException {
     Instant started = clock.instant();
     long bytesBefore = bytes();
-    Counters c = new Counters();
+    RunCounters c = new RunCounters();
     long space = source.bucketCount();
     if (index.bucketCount() != space) {
       throw new IllegalStateException(
@@ -110,8 +119,8 @@ public final class Reconciler {
     int fanout = splits > 0 ? splits : firstSplits(space, c);
     boolean top = true;
     while (!level.isEmpty()) {
-      Map<BucketRange, BucketSummary> s = summaries(source, sourceCollection, level, fanout, c);
-      Map<BucketRange, BucketSummary> i = summaries(index, indexCollection, level, fanout, c);
+      Map<BucketRange, BucketSummary> s = sides.summaries(true, level, fanout, c);
+      Map<BucketRange, BucketSummary> i = sides.summaries(false, level, fanout, c);
       Set<BucketRange> ranges = new LinkedHashSet<>(s.keySet());
       ranges.addAll(i.keySet());
       List<BucketRange> next = new ArrayList<>();
@@ -124,7 +133,7 @@ public final class Reconciler {
           c.indexDocuments += b == null ? 0 : b.count();
         }
         c.rangesCompared++;
-        if (same(a, b)) {
+        if (FingerprintSides.same(a, b)) {
           continue;
         }
         c.rangesMismatched++;
@@ -193,20 +202,8 @@ public final class Reconciler {
             indexCollection,
             started,
             Duration.between(started, clock.instant()),
-            c.sourceRows,
-            c.indexDocuments,
-            c.summaryRequests,
-            c.rangesCompared,
-            c.rangesMismatched,
-            c.sourceListed,
-            c.indexListed,
             bytesBefore < 0 || bytesAfter < 0 ? -1 : bytesAfter - bytesBefore,
-            c.missing,
-            c.stale,
-            c.phantom,
-            c.changedDuringComparison,
-            c.repaired,
-            c.repairFailed,
+            c,
             sample);
     LOG.info("{}", report.summary());
     return report;
@@ -262,9 +259,7 @@ public final class Reconciler {
   }
 
   private long bytes() {
-    long a = source.bytesRead();
-    long b = index.bytesRead();
-    return a < 0 || b < 0 ? -1 : a + b;
+    return sides.bytesRead();
   }
 
   private void throttle() throws InterruptedException {
@@ -278,10 +273,10 @@ public final class Reconciler {
    * range (one aggregation tells how many there are), a power of two so that every level's ranges
    * stay aligned.
    */
-  private int firstSplits(long space, Counters c) throws InterruptedException {
+  private int firstSplits(long space, RunCounters c) throws InterruptedException {
     c.summaryRequests++;
     List<BucketSummary> all =
-        withRetry(
+        sides.call(
             "counting " + indexCollection,
             () -> index.summarize(indexCollection, new BucketRange(0, space), 1));
     long count = 0;
@@ -312,64 +307,19 @@ public final class Reconciler {
     return n <= 1 ? 1 : Long.highestOneBit(n - 1) << 1;
   }
 
-  private Map<BucketRange, BucketSummary> summaries(
-      FingerprintReader reader, String collection, List<BucketRange> ranges, int splits, Counters c)
-      throws InterruptedException {
-    c.summaryRequests++;
-    List<BucketSummary> list =
-        withRetry(
-            "summarising " + ranges.size() + " bucket ranges of " + collection,
-            () -> reader.summarize(collection, ranges, splits));
-    Map<BucketRange, BucketSummary> byRange = new HashMap<>();
-    for (BucketSummary s : list) {
-      if (s.count() > 0) {
-        byRange.put(s.range(), s);
-      }
-    }
-    return byRange;
-  }
-
-  private static boolean same(@Nullable BucketSummary a, @Nullable BucketSummary b) {
-    if (a == null || b == null) {
-      return a == b;
-    }
-    return a.count() == b.count()
-        && a.sumLow() == b.sumLow()
-        && a.sumMid() == b.sumMid()
-        && a.sumHigh() == b.sumHigh();
-  }
-
   /** Lists {@code ranges} on both sides (one call each) and classifies every differing key. */
-  private Map<String, Difference> diff(List<BucketRange> ranges, Counters c)
+  private Map<String, Difference> diff(List<BucketRange> ranges, RunCounters c)
       throws InterruptedException {
     List<BucketRange> batch = List.copyOf(ranges);
-    return compare(
+    return sides.compare(
         "listing " + batch.size() + " bucket ranges of ", (r, coll) -> r.list(coll, batch), c);
-  }
-
-  /** What a side answers about some keys: a listing or point reads. */
-  @FunctionalInterface
-  private interface KeyQuery {
-    List<KeyFingerprint> ask(FingerprintReader reader, String collection) throws Exception;
-  }
-
-  /** Asks both sides the same (retrying), counts what they read, and classifies the differences. */
-  private Map<String, Difference> compare(String doing, KeyQuery query, Counters c)
-      throws InterruptedException {
-    Map<String, Long> s =
-        byId(withRetry(doing + sourceCollection, () -> query.ask(source, sourceCollection)));
-    Map<String, Long> i =
-        byId(withRetry(doing + indexCollection, () -> query.ask(index, indexCollection)));
-    c.sourceListed += s.size();
-    c.indexListed += i.size();
-    return classify(s, i);
   }
 
   /**
    * Reads the candidates again, by key, on both sides: what still differs, by class. A candidate
    * missing from the answer changed during the comparison.
    */
-  private Map<String, Difference> verify(Set<String> candidates, Counters c)
+  private Map<String, Difference> verify(Set<String> candidates, RunCounters c)
       throws InterruptedException {
     Map<String, Difference> out = new HashMap<>();
     List<String> ids = new ArrayList<>(candidates);
@@ -377,7 +327,8 @@ public final class Reconciler {
       List<String> batch =
           List.copyOf(ids.subList(from, Math.min(ids.size(), from + READ_BATCH_KEYS)));
       Map<String, Difference> found =
-          compare("re-reading " + batch.size() + " keys of ", (r, coll) -> r.read(coll, batch), c);
+          sides.compare(
+              "re-reading " + batch.size() + " keys of ", (r, coll) -> r.read(coll, batch), c);
       for (String id : batch) {
         Difference d = found.get(id);
         if (d != null) {
@@ -387,88 +338,6 @@ public final class Reconciler {
       throttle();
     }
     return out;
-  }
-
-  private static Map<String, Difference> classify(Map<String, Long> s, Map<String, Long> i) {
-    Map<String, Difference> out = new HashMap<>();
-    for (Map.Entry<String, Long> e : s.entrySet()) {
-      Long other = i.get(e.getKey());
-      if (other == null) {
-        out.put(e.getKey(), Difference.MISSING);
-      } else if (!other.equals(e.getValue())) {
-        out.put(e.getKey(), Difference.STALE);
-      }
-    }
-    for (String id : i.keySet()) {
-      if (!s.containsKey(id)) {
-        out.put(id, Difference.PHANTOM);
-      }
-    }
-    return out;
-  }
-
-  private static Map<String, Long> byId(List<KeyFingerprint> keys) {
-    Map<String, Long> byId = new HashMap<>(keys.size() * 2);
-    for (KeyFingerprint k : keys) {
-      byId.put(k.key().id(), k.fingerprint());
-    }
-    return byId;
-  }
-
-  @FunctionalInterface
-  private interface ReaderCall<T> {
-    T call() throws Exception;
-  }
-
-  /**
-   * A reader call, retried on {@link RetriableException} (a restarting node, a dropped connection)
-   * with backoff from 100 ms up to {@link #READER_ATTEMPTS} attempts; other failures end the run.
-   */
-  private static <T> T withRetry(String what, ReaderCall<T> call) throws InterruptedException {
-    long delayMillis = 100;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return call.call();
-      } catch (RetriableException e) {
-        if (attempt >= READER_ATTEMPTS) {
-          throw new DriftlessException(what + " failed " + attempt + " times: " + e, e);
-        }
-        LOG.warn(
-            "{} failed (attempt {}), retrying in {} ms: {}",
-            what,
-            attempt,
-            delayMillis,
-            e.toString());
-        Thread.sleep(delayMillis);
-        delayMillis = Math.min(5_000, delayMillis * 2);
-      } catch (InterruptedException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new DriftlessException(what + " failed: " + e, e);
-      }
-    }
-  }
-
-  private enum Difference {
-    MISSING,
-    STALE,
-    PHANTOM
-  }
-
-  private static final class Counters {
-    long sourceRows;
-    long indexDocuments;
-    long summaryRequests;
-    long rangesCompared;
-    long rangesMismatched;
-    long sourceListed;
-    long indexListed;
-    long missing;
-    long stale;
-    long phantom;
-    long changedDuringComparison;
-    long repaired;
-    long repairFailed;
   }
 
   /** Configures a {@link Reconciler}. */
@@ -483,6 +352,7 @@ public final class Reconciler {
     private Duration verifyDelay = Duration.ofSeconds(1);
     private Duration pause = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
+    private OutagePolicy outagePolicy = DEFAULT_OUTAGE_POLICY;
 
     private Builder() {}
 
@@ -571,6 +441,17 @@ public final class Reconciler {
             "pauseBetweenRequests must be in [0, 1min], was " + pause);
       }
       this.pause = pause;
+      return this;
+    }
+
+    /**
+     * How a reader's outage ({@link RetriableException}: a restarting node, a dropped connection)
+     * is retried before the run fails with a {@link DriftlessException} naming it. Default: 100 ms
+     * doubling to 5 s, ±20% jitter, for up to 15 s. A policy without a deadline retries for as long
+     * as the outage lasts.
+     */
+    public Builder outagePolicy(OutagePolicy policy) {
+      this.outagePolicy = Objects.requireNonNull(policy, "outagePolicy");
       return this;
     }
 

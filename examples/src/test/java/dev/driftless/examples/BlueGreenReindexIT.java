@@ -11,6 +11,7 @@ import dev.driftless.postgres.PostgresSource;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.search.SearchSink;
 import dev.driftless.search.SearchSinkSettings;
+import dev.driftless.tck.Eventually;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -97,7 +98,7 @@ class BlueGreenReindexIT {
                   BackfillSettings.builder().tables(List.of("products")).chunkRows(500).build())
               .build();
       try (Pipeline b = e2e.start(slotB, sourceB, sinkB)) {
-        EndToEnd.until(
+        Eventually.until(
             Duration.ofSeconds(90),
             "B's backfill",
             () -> "done".equals(b.status().source().get("backfillState")));

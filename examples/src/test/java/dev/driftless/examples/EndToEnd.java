@@ -10,6 +10,7 @@ import dev.driftless.postgres.PostgresSourceBuilder;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
 import dev.driftless.search.IndexRouting;
+import dev.driftless.tck.Eventually;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import dev.driftless.testinfra.postgres.PostgresServer;
 import java.net.URI;
@@ -24,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,7 +92,7 @@ final class EndToEnd {
             .deadLetterStore(new InMemoryDeadLetterStore())
             .build()
             .start();
-    until(
+    Eventually.until(
         Duration.ofSeconds(60),
         "the source of " + slot + " to connect",
         () -> Boolean.TRUE.equals(pipeline.status().source().get("connected")));
@@ -141,7 +141,7 @@ final class EndToEnd {
   /** Waits until {@code slot} confirmed everything committed so far (the pipeline settled it). */
   void awaitCaughtUp(String slot, Pipeline pipeline) throws Exception {
     String lsn = scalar("SELECT pg_current_wal_insert_lsn()::text");
-    until(
+    Eventually.until(
         Duration.ofSeconds(90),
         "slot " + slot + " to confirm " + lsn + ": " + pipeline.status().summary(),
         () ->
@@ -186,21 +186,5 @@ final class EndToEnd {
       throw new AssertionError(method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
     }
     return r.body();
-  }
-
-  /** Polls {@code condition} until it holds or the deadline passes (no sleeping in tests). */
-  static void until(Duration timeout, String what, Condition condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      LockSupport.parkNanos(50_000_000L);
-    }
-  }
-
-  @FunctionalInterface
-  interface Condition {
-    boolean holds() throws Exception;
   }
 }

@@ -9,6 +9,7 @@ import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.RetrySettings;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.search.IndexRouting;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryChangeLog;
 import dev.driftless.tck.InMemoryChangeSource;
 import dev.driftless.testinfra.faults.FaultProxy;
@@ -131,14 +132,11 @@ class StartWhileIndexDownIT {
 
   private static void await(
       Duration timeout, BooleanSupplier condition, String what, Supplier<String> state)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "timed out after " + timeout + " waiting for: " + what + "; " + state.get());
-      }
-      Thread.sleep(20);
+      throws Exception {
+    try {
+      Eventually.until(timeout, what, condition::getAsBoolean);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; " + state.get(), e);
     }
   }
 }

@@ -11,6 +11,7 @@ import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -101,7 +102,7 @@ class BackfillIT {
         t.start();
         writers.add(t);
       }
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(60),
           "the backfill to finish (" + source.statusDetails() + ")",
           () -> "done".equals(source.statusDetails().get("backfillState")));
@@ -111,7 +112,7 @@ class BackfillIT {
       }
       assertThat(writerErrors).isEmpty();
       exec(db, "INSERT INTO items VALUES (0, 0, 'last')");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the last row in the sink",
           () -> sink.get(DocumentKey.of("items", "0")).isPresent());
@@ -189,12 +190,12 @@ class BackfillIT {
             .deadLetterStore(new InMemoryDeadLetterStore())
             .build()) {
       pipeline.start();
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the resumed backfill to finish",
           () -> "done".equals(second.statusDetails().get("backfillState")));
       exec(db, "INSERT INTO parts VALUES (-1, 'last', 0)");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the last row in the sink",
           () -> sink.get(DocumentKey.composite("parts", List.of("-1", "last"))).isPresent());

@@ -4,6 +4,7 @@ import static dev.driftless.postgres.PgTesting.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.tck.Eventually;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
@@ -51,7 +52,7 @@ class BigTransactionIT {
     long[] events = {0};
     Object[] lastOfRow1 = {null};
     long[] peakUsed = {0};
-    PgTesting.until(
+    Eventually.until(
         Duration.ofMinutes(3),
         "a million rows",
         () -> {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.spi.RepairReader;
+import dev.driftless.tck.Eventually;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -86,7 +87,7 @@ class CommitVisibilityIT {
               THREADS);
       // Either the source hands out the update (the bug: the row as it was), or it waits for the
       // update to become visible.
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the update's event or the re-read waiting for it",
           () -> updated.get() != null || rereads(source) > 0);
@@ -127,7 +128,7 @@ class CommitVisibilityIT {
                 }
               },
               THREADS);
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the repair read's answer or its wait",
           () -> repair.isDone() || rereads(source) > 0);
@@ -172,7 +173,7 @@ class CommitVisibilityIT {
           "SELECT pg_reload_conf()");
       // The server starts waiting for standbys once its checkpointer has read the new setting:
       // probe with transactions that write until one waits.
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "commits to wait for the standby",
           () -> {

@@ -9,6 +9,7 @@ import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import java.time.Duration;
 import java.util.List;
@@ -61,7 +62,7 @@ class HeartbeatIT {
       offPipeline.start();
       exec(on, "INSERT INTO h VALUES (1, 'a')");
       exec(off, "INSERT INTO h VALUES (1, 'a')");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(20),
           "both streams to deliver a row",
           () ->
@@ -71,7 +72,7 @@ class HeartbeatIT {
       // From here on nothing writes to either table: both streams are idle.
       long idleSince = System.nanoTime();
       long before = heartbeats(on);
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(10),
           "4 more heartbeats with the option on",
           () -> heartbeats(on) >= before + 4);
@@ -103,7 +104,7 @@ class HeartbeatIT {
       assertThat(offPipeline.status().state()).isEqualTo(PipelineStatus.State.RUNNING);
       assertThat(offSource.statusDetails().get("connected")).isEqualTo(true);
       exec(off, "INSERT INTO h VALUES (2, 'b')");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(10),
           "the silent pipeline to deliver a later row",
           () -> offSink.get(DocumentKey.of("h", "2")).isPresent());

@@ -5,6 +5,7 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.testinfra.postgres.PostgresServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -81,18 +82,6 @@ final class PgTesting {
     };
   }
 
-  /** Waits for a condition with a deadline (no sleeping in tests: the condition is polled). */
-  static void until(Duration timeout, String what, ThrowingCondition condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.test()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.onSpinWait();
-      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
-    }
-  }
-
   /**
    * Makes the server invalidate {@code slot}: with {@code max_slot_wal_keep_size} at 1 MB (reset
    * afterwards) writes WAL through {@code table} (an {@code (id int PRIMARY KEY, v text)} table),
@@ -104,7 +93,7 @@ final class PgTesting {
       throws Exception {
     exec(db, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'", "SELECT pg_reload_conf()");
     try {
-      until(
+      Eventually.until(
           timeout,
           "slot " + slot + "'s WAL to be removed",
           () -> {
@@ -169,7 +158,7 @@ final class PgTesting {
 
     /** Polls until {@code done} holds for the events so far. */
     Drain until(Predicate<Drain> done) throws Exception {
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(60),
           "events (got " + events.size() + ")",
           () -> {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +44,7 @@ class PipelineIT {
       }
       exec(db, tx.append("DELETE FROM stock WHERE sku = 'sku-2'; COMMIT").toString());
       exec(db, "INSERT INTO stock VALUES ('last', 1)");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(60),
           "the last row in the sink",
           () -> sink.get(DocumentKey.of("stock", "last")).isPresent());

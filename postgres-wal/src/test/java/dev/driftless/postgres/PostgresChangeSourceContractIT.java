@@ -5,6 +5,7 @@ import static dev.driftless.postgres.PgTesting.exec;
 import dev.driftless.core.spi.ChangeSource;
 import dev.driftless.tck.ChangeSourceContract;
 import dev.driftless.tck.ChangeSourceFixture;
+import dev.driftless.tck.Eventually;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.List;
@@ -53,7 +54,7 @@ class PostgresChangeSourceContractIT extends ChangeSourceContract {
 
       @Override
       public void dropPipeline(String pipelineName) throws Exception {
-        PgTesting.until(
+        Eventually.until(
             java.time.Duration.ofSeconds(10),
             "slot " + pipelineName + " to be released",
             () -> {

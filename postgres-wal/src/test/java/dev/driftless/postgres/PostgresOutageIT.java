@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import dev.driftless.testinfra.faults.FaultProxy;
 import dev.driftless.testinfra.postgres.PostgresServer;
@@ -51,11 +52,11 @@ class PostgresOutageIT {
               .build()
               .start()) {
         exec(db, "INSERT INTO o VALUES (1)");
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(30), "the first row", () -> !sink.liveDocuments().isEmpty());
 
         proxy.refuse(true); // cut the live connections and refuse new ones
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(60),
             "the pipeline to stop on the outage",
             () -> pipeline.status().state() == PipelineStatus.State.FAILED);
@@ -66,7 +67,7 @@ class PostgresOutageIT {
     }
     // The failed pipeline closed its source while the proxy still refused, so the slot may
     // remain: drop it once no walsender holds it.
-    PgTesting.until(
+    Eventually.until(
         Duration.ofSeconds(30),
         "the slot to be dropped",
         () -> {

@@ -5,6 +5,7 @@ import static dev.driftless.postgres.PgTesting.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.tck.Eventually;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -130,7 +131,7 @@ class ResilienceIT {
     long written = LsnPosition.parseLsn(query(other, "SELECT pg_current_wal_insert_lsn()::text"));
 
     PgTesting.Drain drain = new PgTesting.Drain(source);
-    PgTesting.until(
+    Eventually.until(
         Duration.ofSeconds(30),
         "the slot to confirm the other database's WAL",
         () -> {

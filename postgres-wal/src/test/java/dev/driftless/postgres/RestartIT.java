@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.stores.FileCheckpointStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.testinfra.faults.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,7 +116,7 @@ class RestartIT {
     try (ChildJvm first =
         ChildJvm.start(PipelineProcess.class, List.of(), PipelineProcess.args(args), log)) {
       first.awaitLine("STARTED", Duration.ofSeconds(60));
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(60),
           "backfill progress of 1,500 rows saved",
           () -> saved.get() >= 1500);
@@ -183,7 +184,7 @@ class RestartIT {
               List.of(),
               PipelineProcess.args(args),
               LOGS.resolve("creating.log"))) {
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(60), "slot creation to wait", () -> !query(db, waiting).equals("0"));
         creator = Integer.parseInt(query(db, waiting));
         child.kill();
@@ -202,7 +203,7 @@ class RestartIT {
                 return null;
               });
       try {
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(30),
             "the dead run's creating backend to be terminated",
             () ->
@@ -213,7 +214,7 @@ class RestartIT {
         assertThat(source.statusDetails()).doesNotContainKey("slotResyncs");
         exec(db, "INSERT INTO items VALUES (200, 'after')");
         Set<String> keys = new HashSet<>();
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(30),
             "a change after the restart",
             () -> {
@@ -253,7 +254,8 @@ class RestartIT {
           s.execute(
               "INSERT INTO items SELECT g, repeat('x', 200) FROM generate_series(2, 20001) g");
         }
-        PgTesting.until(Duration.ofSeconds(60), "a spill file", () -> !spillFiles(spill).isEmpty());
+        Eventually.until(
+            Duration.ofSeconds(60), "a spill file", () -> !spillFiles(spill).isEmpty());
         child.kill();
         leftovers = spillFiles(spill);
       }
@@ -283,7 +285,7 @@ class RestartIT {
         // The streamed transaction still arrives whole once it commits.
         writer.commit();
         Set<String> keys = new HashSet<>();
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(60),
             "the transaction's 20,000 rows",
             () -> {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.tck.Eventually;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,7 +181,7 @@ class SetupIT {
                 db, "SELECT temporary FROM pg_replication_slots WHERE slot_name = 'setup_temp'"))
         .isEqualTo("t");
     temp.close();
-    PgTesting.until(
+    Eventually.until(
         java.time.Duration.ofSeconds(10),
         "the temporary slot to go",
         () ->

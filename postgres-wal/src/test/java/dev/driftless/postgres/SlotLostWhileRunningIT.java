@@ -12,6 +12,7 @@ import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -64,7 +65,7 @@ class SlotLostWhileRunningIT {
       pipeline.start();
       try {
         exec(db, "INSERT INTO g SELECT i, 'v0' FROM generate_series(1, 100) i");
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(20),
             "the first rows in the index",
             () -> sink.memory.liveDocuments().size() == 100);
@@ -73,7 +74,7 @@ class SlotLostWhileRunningIT {
         // Their changes reach the slot, but the stalled pipeline never reads most of them: they
         // are lost with the WAL, and only the resync's backfill can bring them.
         exec(db, "UPDATE g SET v = 'gap' WHERE id <= 60");
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(10),
             "a write stalled and the pipeline full",
             () -> sink.stalled() && pipeline.status().inFlightEvents() == 1);
@@ -87,7 +88,7 @@ class SlotLostWhileRunningIT {
             () -> source.statusDetails().containsKey("slotResyncs"));
 
         // Found while the index is still stalled: only keepAlive calls reach the source now.
-        PgTesting.until(
+        Eventually.until(
             Duration.ofSeconds(15),
             "the source to find the lost slot and recreate it",
             () -> {
@@ -114,12 +115,12 @@ class SlotLostWhileRunningIT {
         sink.openGate();
       }
 
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the resync backfill to finish",
           () -> "done".equals(source.statusDetails().get("backfillState")));
       exec(db, "INSERT INTO g VALUES (0, 'last')");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(20),
           "the last row in the index",
           () -> sink.memory.get(DocumentKey.of("g", "0")).isPresent());

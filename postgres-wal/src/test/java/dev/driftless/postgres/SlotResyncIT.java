@@ -14,6 +14,7 @@ import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryFingerprintReader;
 import dev.driftless.tck.InMemoryVersionedSink;
 import dev.driftless.testinfra.postgres.PostgresServer;
@@ -91,14 +92,14 @@ class SlotResyncIT {
                 .build()
                 .schedule(Duration.ofHours(1), reports::add)) {
       pipeline.start();
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the resync backfill to finish",
           () -> "done".equals(second.statusDetails().get("backfillState")));
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(10), "the resync listener (starts reconciliation)", resynced::get);
       exec(db, "INSERT INTO r VALUES (0, 'last')");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(30),
           "the last row in the sink",
           () -> sink.get(DocumentKey.of("r", "0")).isPresent());

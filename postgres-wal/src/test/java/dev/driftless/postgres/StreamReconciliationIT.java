@@ -12,6 +12,7 @@ import dev.driftless.core.Version;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryFingerprintReader;
 import dev.driftless.tck.InMemoryVersionedSink;
 import dev.driftless.tck.StoredDocument;
@@ -62,7 +63,7 @@ class StreamReconciliationIT {
           "UPDATE things SET note = 'updated', ok = NULL WHERE id % 11 = 0",
           "DELETE FROM things WHERE id % 13 = 0",
           "INSERT INTO things (id) VALUES (100000)");
-      PgTesting.until(
+      Eventually.until(
           Duration.ofSeconds(60),
           "the last row in the sink",
           () -> sink.get(DocumentKey.of("things", "100000")).isPresent());

@@ -2,26 +2,82 @@ package dev.driftless.tck;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Repeats a check until it passes or a deadline expires, for state that becomes visible with a lag
- * (an index's refresh interval). Waits by parking between attempts, never by fixed sleeps in tests.
+ * The one way tests wait: poll a condition until it holds or a deadline passes, for state that
+ * becomes visible with a lag (an index's refresh interval, a pipeline's threads, a server coming
+ * back). Never a fixed sleep. Waits by parking between attempts, from 1 ms growing to 50 ms.
  */
-final class Eventually {
+public final class Eventually {
+
+  /** A condition; it may throw (a query against a server), which fails the wait at once. */
+  @FunctionalInterface
+  public interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  /** A value that is not there yet while it is {@code null}. */
+  @FunctionalInterface
+  public interface Probe<T> {
+    @Nullable T get() throws Exception;
+  }
 
   /** A check that signals failure by throwing (usually an {@link AssertionError}). */
   @FunctionalInterface
-  interface Check {
+  public interface Check {
     void run() throws Exception;
   }
+
+  private static final long MAX_PAUSE_NANOS = 50_000_000L;
 
   private Eventually() {}
 
   /**
-   * Runs {@code check} until it passes; once {@code timeout} has passed, rethrows its last failure.
+   * Polls {@code condition} until it holds.
+   *
+   * @param description what is awaited, for the failure message
+   * @throws AssertionError naming {@code description} once {@code timeout} has passed
    */
-  static void await(Duration timeout, Check check) throws Exception {
+  public static void until(Duration timeout, String description, Condition condition)
+      throws Exception {
+    Objects.requireNonNull(condition, "condition");
+    untilValue(timeout, description, () -> condition.holds() ? Boolean.TRUE : null);
+  }
+
+  /**
+   * Polls {@code probe} until it returns a value, and returns that value.
+   *
+   * @param description what is awaited, for the failure message
+   * @throws AssertionError naming {@code description} once {@code timeout} has passed
+   */
+  public static <T> T untilValue(Duration timeout, String description, Probe<T> probe)
+      throws Exception {
     Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(description, "description");
+    Objects.requireNonNull(probe, "probe");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long pauseNanos = 1_000_000L;
+    while (true) {
+      T value = probe.get();
+      if (value != null) {
+        return value;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + description);
+      }
+      pauseNanos = pause(pauseNanos);
+    }
+  }
+
+  /**
+   * Runs {@code check} until it passes; once {@code timeout} has passed, rethrows its last failure
+   * (so the message is the assertion's own).
+   */
+  public static void await(Duration timeout, Check check) throws Exception {
+    Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(check, "check");
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseNanos = 1_000_000L;
     while (true) {
@@ -33,11 +89,16 @@ final class Eventually {
           throw e;
         }
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
-      if (Thread.interrupted()) {
-        throw new InterruptedException("interrupted while waiting for a condition");
-      }
-      pauseNanos = Math.min(pauseNanos * 2, 100_000_000L);
+      pauseNanos = pause(pauseNanos);
     }
+  }
+
+  /** Parks, then returns the next pause. */
+  private static long pause(long pauseNanos) throws InterruptedException {
+    LockSupport.parkNanos(pauseNanos);
+    if (Thread.interrupted()) {
+      throw new InterruptedException("interrupted while waiting for a condition");
+    }
+    return Math.min(pauseNanos * 2, MAX_PAUSE_NANOS);
   }
 }

@@ -3,7 +3,7 @@ package dev.driftless.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.internal.PipelineRunner;
+import dev.driftless.core.Pipeline;
 import java.time.Duration;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -62,7 +62,7 @@ class BoundedInFlightProperties {
     long largestEvent =
         fixture.log.events().stream().mapToLong(ChangeEvent::estimatedSizeBytes).max().orElse(0);
 
-    PipelineRunner runner = fixture.start();
+    Pipeline runner = fixture.start();
     try {
       fixture.awaitCaughtUp(runner);
       assertThat(runner.status().eventsReceived())
@@ -71,15 +71,15 @@ class BoundedInFlightProperties {
       assertThat(runner.status().eventsSettled()).isEqualTo(history.size());
       Statistics.label("throttled").collect(sink.throttledWriteCount() > 0);
       Statistics.label("event bound reached")
-          .collect(runner.peakInFlightEvents() == fixture.maxInFlightEvents);
-      assertThat(runner.peakInFlightEvents())
+          .collect(PipelineTestKit.peakInFlightEvents(runner) == fixture.maxInFlightEvents);
+      assertThat(PipelineTestKit.peakInFlightEvents(runner))
           .as("I6: peak in-flight events")
           .isLessThanOrEqualTo(fixture.maxInFlightEvents);
-      assertThat(runner.peakInFlightBytes())
+      assertThat(PipelineTestKit.peakInFlightBytes(runner))
           .as("I6: peak in-flight bytes")
           .isLessThanOrEqualTo(fixture.maxInFlightBytes + batchSize * largestEvent);
     } finally {
-      runner.halt();
+      PipelineTestKit.halt(runner);
     }
     fixture.assertConverged();
     assertThat(fixture.deadLetters.count()).as("I5: throttling is never dead-lettered").isZero();

@@ -3,7 +3,7 @@ package dev.driftless.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.internal.PipelineRunner;
+import dev.driftless.core.Pipeline;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -36,7 +36,7 @@ class CrashRestartProperties {
     int appended = 0;
     for (int crash = 0; crash < segmentEnds.size(); crash++) {
       int end = Math.min(history.size(), segmentEnds.get(crash));
-      PipelineRunner runner = fixture.start();
+      Pipeline runner = fixture.start();
       try {
         for (; appended < end; appended++) {
           fixture.append(history.get(appended), "k");
@@ -45,18 +45,18 @@ class CrashRestartProperties {
           fixture.awaitCaughtUp(runner);
         }
       } finally {
-        runner.halt();
+        PipelineTestKit.halt(runner);
       }
       assertCommittedIsSettled(fixture);
     }
-    PipelineRunner last = fixture.start();
+    Pipeline last = fixture.start();
     try {
       for (; appended < history.size(); appended++) {
         fixture.append(history.get(appended), "k");
       }
       fixture.awaitCaughtUp(last);
     } finally {
-      last.halt();
+      PipelineTestKit.halt(last);
     }
     fixture.assertConverged();
     assertThat(fixture.sink.violations()).isEmpty();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DocumentKey;
-import dev.driftless.core.internal.PipelineRunner;
+import dev.driftless.core.Pipeline;
 import java.time.Duration;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -41,7 +41,7 @@ class PerKeyOrderProperties {
     fixture.batchSize = batchSize;
     fixture.parallelism = 4;
     fixture.linger = Duration.ofMillis(latencyMillis);
-    PipelineRunner runner = fixture.start();
+    Pipeline runner = fixture.start();
     try {
       for (int i = 0; i < history.size(); i++) {
         fixture.append(history.get(i), "k");
@@ -51,7 +51,7 @@ class PerKeyOrderProperties {
       }
       fixture.awaitCaughtUp(runner);
     } finally {
-      runner.halt();
+      PipelineTestKit.halt(runner);
     }
     Statistics.label("parallel writes").collect(sink.peakConcurrentWrites() > 1);
     assertThat(sink.violations()).as("I4: overlapping writes of one key").isEmpty();

@@ -6,7 +6,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
-import dev.driftless.core.internal.PipelineRunner;
+import dev.driftless.core.Pipeline;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -44,7 +44,7 @@ class PoisonIsolationProperties {
     RunnerFixture fixture = new RunnerFixture(InMemoryChangeLog.create(), sink);
     Set<Integer> poisonAt = new HashSet<>(poisonPositions);
     Map<DocumentKey, ChangeEvent> poisoned = new HashMap<>();
-    PipelineRunner runner = fixture.start();
+    Pipeline runner = fixture.start();
     try {
       for (int i = 0; i < history.size(); i++) {
         if (poisonAt.contains(i)) {
@@ -55,7 +55,7 @@ class PoisonIsolationProperties {
       }
       fixture.awaitCaughtUp(runner);
     } finally {
-      runner.halt();
+      PipelineTestKit.halt(runner);
     }
 
     List<DeadLetter> letters = fixture.deadLetters.list(1000);

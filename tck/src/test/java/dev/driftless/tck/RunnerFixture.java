@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
-import dev.driftless.core.RetrySettings;
-import dev.driftless.core.internal.PipelineRunner;
-import dev.driftless.core.internal.PipelineSettings;
+import dev.driftless.core.Pipeline;
 import dev.driftless.core.spi.DeadLetterStore;
-import dev.driftless.core.spi.DocumentMapper;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +18,14 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 
 /**
- * Runs the real {@link PipelineRunner} over an {@link InMemoryChangeLog} and an {@link
- * InMemoryVersionedSink}, configured for fast property tries: tiny linger, 1 ms retry delays, a 1
- * ms commit interval and a source whose poll waits at most 1 ms.
+ * Runs a real {@link Pipeline} over an {@link InMemoryChangeLog} and an {@link
+ * InMemoryVersionedSink}, configured for fast property tries ({@link PipelineTestKit#fastPipeline}:
+ * no linger, 1 ms retry delays, commits at once) and a source whose poll waits at most 1 ms.
  */
 final class RunnerFixture {
 
   static final String PIPELINE = "tck-property";
   static final Duration DEADLINE = Duration.ofSeconds(20);
-  static final RetrySettings FAST_RETRY =
-      new RetrySettings(Duration.ofMillis(1), Duration.ofMillis(4), 2.0, 0.0);
 
   final InMemoryChangeLog log;
   final InMemoryVersionedSink sink;
@@ -49,30 +43,21 @@ final class RunnerFixture {
     this.deadLetters = new InMemoryDeadLetterStore();
   }
 
-  /** A new runner over a new source reading the same log (a restart), started. */
-  PipelineRunner start() {
-    PipelineRunner runner =
-        new PipelineRunner(
-            new PipelineSettings(
-                PIPELINE,
-                InMemoryChangeSource.withWaitCap(log, Duration.ofMillis(1)),
-                sink,
-                DocumentMapper.identity(),
-                deadLetters,
-                new InMemoryCheckpointStore(),
-                batchSize,
-                batchBytes,
-                linger,
-                maxInFlightEvents,
-                maxInFlightBytes,
-                parallelism,
-                FAST_RETRY,
-                null,
-                Duration.ZERO,
-                Duration.ofSeconds(5),
-                Clock.systemUTC()));
-    runner.start();
-    return runner;
+  /** A new pipeline over a new source reading the same log (a restart), started. */
+  Pipeline start() {
+    return PipelineTestKit.fastPipeline(PIPELINE)
+        .source(InMemoryChangeSource.withWaitCap(log, Duration.ofMillis(1)))
+        .sink(sink)
+        .deadLetterStore(deadLetters)
+        .checkpointStore(new InMemoryCheckpointStore())
+        .batchSize(batchSize)
+        .batchBytes(batchBytes)
+        .linger(linger)
+        .maxInFlightEvents(maxInFlightEvents)
+        .maxInFlightBytes(maxInFlightBytes)
+        .parallelism(parallelism)
+        .build()
+        .start();
   }
 
   /**
@@ -80,7 +65,7 @@ final class RunnerFixture {
    * runner's own idle signal; between checks it parks briefly, since events the source has not yet
    * returned do not count as received.
    */
-  void awaitCaughtUp(PipelineRunner runner) throws InterruptedException {
+  void awaitCaughtUp(Pipeline runner) throws InterruptedException {
     long last = log.size() - 1L;
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (log.committedOffset(PIPELINE) < last) {

@@ -1,23 +1,13 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
-import dev.failsafe.RetryPolicyBuilder;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Writes one batch until every item is settled: outages ({@link RetriableException}, items answered
@@ -45,20 +35,14 @@ final class BatchWriter {
   }
 
   private final VersionedSink sink;
-  private final Supplier<RetryPolicyBuilder<Object>> retryPolicy;
-  private final @Nullable Duration outageDeadline;
+  private final OutagePolicy policy;
   private final DeadLetterer deadLetterer;
   private final Callbacks callbacks;
 
   BatchWriter(
-      VersionedSink sink,
-      Supplier<RetryPolicyBuilder<Object>> retryPolicy,
-      @Nullable Duration outageDeadline,
-      DeadLetterer deadLetterer,
-      Callbacks callbacks) {
+      VersionedSink sink, OutagePolicy policy, DeadLetterer deadLetterer, Callbacks callbacks) {
     this.sink = sink;
-    this.retryPolicy = retryPolicy;
-    this.outageDeadline = outageDeadline;
+    this.policy = policy;
     this.deadLetterer = deadLetterer;
     this.callbacks = callbacks;
   }
@@ -73,37 +57,27 @@ final class BatchWriter {
   boolean write(List<KeyScheduler.Item> batch) throws Exception {
     List<KeyScheduler.Item> remaining = new ArrayList<>(batch);
     boolean[] throttled = {false};
-    RetryPolicy<Object> policy =
-        retryPolicy
-            .get()
-            .onRetry(
-                e -> {
-                  Throwable last = e.getLastException();
-                  if (last instanceof RetriableException r && r.throttled()) {
-                    throttled[0] = true;
-                  }
-                  callbacks.retrying(last);
-                })
-            .build();
     try {
-      Failsafe.with(policy)
-          .run(
-              () -> {
-                if (callbacks.stopping()) {
-                  throw new InterruptedException("pipeline stopping");
-                }
-                writeOnce(remaining);
-              });
-    } catch (FailsafeException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof InterruptedException || callbacks.stopping()) {
-        return throttled[0];
-      }
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + outageDeadline + ": " + cause, cause);
+      policy.call(
+          "sink outage",
+          callbacks::stopping,
+          (attempt, cause, delay) -> {
+            throttled[0] |= cause.throttled();
+            callbacks.retrying(cause);
+          },
+          () -> {
+            if (callbacks.stopping()) {
+              throw new InterruptedException("pipeline stopping");
+            }
+            writeOnce(remaining);
+            return Boolean.TRUE;
+          });
+    } catch (InterruptedException e) {
+      return throttled[0]; // the pipeline is stopping: what is left stays unsettled
     } catch (RetriableException e) {
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + outageDeadline + ": " + e, e);
+      if (!callbacks.stopping()) {
+        throw e; // not retried: cannot happen, but never swallow an outage
+      }
     }
     return throttled[0];
   }
@@ -121,29 +95,31 @@ final class BatchWriter {
     List<WriteResult> results;
     try {
       results = sink.write(events);
-    } catch (RetriableException | ConfigurationException | InterruptedException e) {
-      throw e; // retried, or the end of the pipeline: no single event is to blame
     } catch (Exception e) {
-      if (callbacks.stopping() || interrupted(e)) {
-        // Stopping interrupts writes in flight, and clients turn the interrupt into exceptions of
-        // their own (Elastic's REST client: a RuntimeException). The events were not refused:
-        // they stay unsettled and uncommitted, to be written again after a restart.
-        throw new InterruptedException("pipeline stopping; the write ended with " + e);
+      switch (Failures.classify(e, callbacks.stopping())) {
+        case OUTAGE, CONFIGURATION -> throw e; // retried, or the end: no single event is to blame
+        case STOPPING ->
+            // The events were not refused: they stay unsettled and uncommitted, to be written
+            // again after a restart.
+            throw e instanceof InterruptedException
+                ? e
+                : new InterruptedException("pipeline stopping; the write ended with " + e);
+        default ->
+            // Poison is reported per item as WriteResult.Rejected; a thrown exception is not about
+            // one event. Dead-lettering on it would drain the whole stream into the store, one
+            // event at a time, if the sink has a bug: stop instead (VersionedSink rule S1.15).
+            throw new DriftlessException(
+                "sink "
+                    + sink.getClass().getName()
+                    + " threw "
+                    + e
+                    + " for a batch of "
+                    + events.size()
+                    + " event(s); a sink reports a poison event as WriteResult.Rejected and an"
+                    + " outage as RetriableException, so anything else is a sink bug: stopping"
+                    + " without dead-lettering (VersionedSink contract rule S1.15)",
+                e);
       }
-      // Poison is reported per item as WriteResult.Rejected; a thrown exception is not about one
-      // event. Dead-lettering on it would drain the whole stream into the store, one event at a
-      // time, if the sink has a bug: stop instead (VersionedSink contract rule S1.15).
-      throw new DriftlessException(
-          "sink "
-              + sink.getClass().getName()
-              + " threw "
-              + e
-              + " for a batch of "
-              + events.size()
-              + " event(s); a sink reports a poison event as WriteResult.Rejected and an outage"
-              + " as RetriableException, so anything else is a sink bug: stopping without"
-              + " dead-lettering (VersionedSink contract rule S1.15)",
-          e);
     }
     if (results.size() != events.size()) {
       throw new DriftlessException(
@@ -190,19 +166,5 @@ final class BatchWriter {
       outcome = Outcome.APPLIED;
     }
     callbacks.finished(item, outcome);
-  }
-
-  /** Whether this thread was interrupted, or {@code failure} stems from an interrupt. */
-  private static boolean interrupted(Throwable failure) {
-    if (Thread.currentThread().isInterrupted()) {
-      return true;
-    }
-    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-      if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
-        return true;
-      }
-    }
-    return false;
   }
 }

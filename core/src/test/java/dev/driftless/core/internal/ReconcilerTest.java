@@ -316,4 +316,35 @@ class ReconcilerTest {
     assertThat(report.inSync()).isTrue();
     assertThat(failures[0]).isNegative();
   }
+
+  @Test
+  void aReaderOutageOutlastingThePolicysDeadlineEndsTheRunNamingIt() {
+    Map<String, Long> rows = Map.of("a", 1L);
+    int[] calls = {0};
+    MapReader down =
+        new MapReader(() -> rows) {
+          @Override
+          public List<BucketSummary> summarize(String collection, BucketRange range, int splits) {
+            calls[0]++;
+            throw new dev.driftless.core.RetriableException("node restarting");
+          }
+        };
+    Reconciler reconciler =
+        Reconciler.builder()
+            .source(new MapReader(() -> rows))
+            .index(down)
+            .collection("t")
+            .verifyDelay(Duration.ZERO)
+            .outagePolicy(
+                dev.driftless.core.OutagePolicy.of(
+                    new dev.driftless.core.RetrySettings(
+                        Duration.ofMillis(1), Duration.ofMillis(5), 2.0, 0.0),
+                    Duration.ofMillis(100)))
+            .build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(reconciler::run)
+        .isInstanceOf(dev.driftless.core.DriftlessException.class)
+        .hasMessageContaining("reader outage outlasted outageDeadline PT0.1S")
+        .hasMessageContaining("node restarting");
+    assertThat(calls[0]).isGreaterThan(1);
+  }
 }
