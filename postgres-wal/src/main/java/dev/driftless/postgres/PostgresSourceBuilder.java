@@ -34,8 +34,6 @@ public final class PostgresSourceBuilder {
   private int protocolVersion;
   private Duration statusInterval = Duration.ofSeconds(10);
   private Duration heartbeatInterval = Duration.ZERO;
-  private Duration reconnectBackoffMin = Duration.ofMillis(100);
-  private Duration reconnectBackoffMax = Duration.ofSeconds(10);
   private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
   private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
   private @Nullable BackfillSettings backfill;
@@ -206,18 +204,6 @@ public final class PostgresSourceBuilder {
     return this;
   }
 
-  /** The first and the longest wait between reconnect attempts. Default 100 ms and 10 s. */
-  public PostgresSourceBuilder reconnectBackoff(Duration min, Duration max) {
-    range(min, "reconnectBackoff min", Duration.ofMillis(1), Duration.ofMinutes(10));
-    range(max, "reconnectBackoff max", Duration.ofMillis(1), Duration.ofHours(1));
-    if (max.compareTo(min) < 0) {
-      throw new IllegalArgumentException("reconnectBackoff max must not be below min");
-    }
-    this.reconnectBackoffMin = min;
-    this.reconnectBackoffMax = max;
-    return this;
-  }
-
   /** Where streamed in-progress transactions are spilled. Default {@code java.io.tmpdir}. */
   public PostgresSourceBuilder spillDirectory(Path directory) {
     this.spillDirectory = Objects.requireNonNull(directory, "spillDirectory");
@@ -284,8 +270,6 @@ public final class PostgresSourceBuilder {
             protocolVersion,
             statusInterval,
             heartbeatInterval,
-            reconnectBackoffMin,
-            reconnectBackoffMax,
             spillDirectory,
             truncateMode,
             backfill,

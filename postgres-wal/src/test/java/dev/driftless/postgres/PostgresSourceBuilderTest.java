@@ -99,8 +99,6 @@ class PostgresSourceBuilderTest {
     assertThatThrownBy(() -> valid().statusInterval(Duration.ofMillis(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("statusInterval");
-    assertThatThrownBy(() -> valid().reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
-        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PostgresDatabase.builder().jdbcUrl("jdbc:mysql://x/y"))
         .isInstanceOf(IllegalArgumentException.class);
   }

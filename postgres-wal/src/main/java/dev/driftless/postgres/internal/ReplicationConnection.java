@@ -1,13 +1,14 @@
 package dev.driftless.postgres.internal;
 
+import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.RetrySettings;
+import dev.driftless.core.spi.SourceContext;
 import dev.driftless.postgres.LsnPosition;
 import dev.driftless.postgres.SlotInvalidatedException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
@@ -20,9 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The replication connection: opens the walsender stream on the slot from the last confirmed
  * position, reads messages, tells the server what is flushed (status updates, also when nothing is
- * read), and after a loss reconnects with exponential backoff and jitter, checking first that the
- * slot still exists and is not lost. Owns the JDBC connection, the stream and the backoff state.
- * Confined to the source's poll thread, except {@link #connected()} and {@link #lastFailure()}.
+ * read), and after a loss reconnects, spaced by the pipeline's outage policy, checking first that
+ * the slot still exists and is not lost; a loss that a reconnect does not mend is reported to the
+ * pipeline as an outage (and its end once connected again). Owns the JDBC connection, the stream,
+ * the count of failed attempts and whether an outage is reported. Confined to the source's poll
+ * thread, except {@link #connected()} and {@link #lastFailure()}.
  */
 final class ReplicationConnection {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationConnection.class);
@@ -36,8 +39,11 @@ final class ReplicationConnection {
   private boolean temporarySlotCreated;
   private int protocolVersion = 1;
   private long nextAttemptNanos;
-  private Duration backoff;
   private int consecutiveFailures;
+  // The pipeline's outage policy spaces the reconnects; the pipeline hears of each outage.
+  private OutagePolicy policy = OutagePolicy.of(RetrySettings.DEFAULT, null);
+  private @Nullable SourceContext outages;
+  private boolean outageReported;
   private volatile @Nullable Exception lastFailure;
   private volatile int reportedFailures;
 
@@ -46,7 +52,15 @@ final class ReplicationConnection {
     this.settings = settings;
     this.connections = connections;
     this.flush = flush;
-    this.backoff = settings.reconnectBackoffMin();
+  }
+
+  /**
+   * Spaces reconnects with the pipeline's {@link SourceContext#outagePolicy()} and reports outages
+   * through {@code context}.
+   */
+  void outagesTo(SourceContext context) {
+    this.policy = context.outagePolicy();
+    this.outages = context;
   }
 
   /**
@@ -164,16 +178,6 @@ final class ReplicationConnection {
     return nextAttemptNanos;
   }
 
-  /** Whether the server is unreachable: the connection was lost and a reconnect failed too. */
-  boolean unreachable() {
-    return stream == null && consecutiveFailures > 1;
-  }
-
-  /** Failed attempts since the connection was last up. */
-  int consecutiveFailures() {
-    return consecutiveFailures;
-  }
-
   /** Consecutive failures up to the last one (kept after a reconnect, for the status). */
   int reportedFailures() {
     return reportedFailures;
@@ -206,7 +210,11 @@ final class ReplicationConnection {
           settings.slotName(),
           LsnPosition.formatLsn(flush.flushed()));
       consecutiveFailures = 0;
-      backoff = settings.reconnectBackoffMin();
+      SourceContext ctx = outages;
+      if (outageReported && ctx != null) {
+        outageReported = false;
+        ctx.outageEnded();
+      }
     } catch (SQLException e) {
       adminFailed.run();
       scheduleReconnect(e);
@@ -230,14 +238,15 @@ final class ReplicationConnection {
     lastFailure = cause;
     consecutiveFailures++;
     reportedFailures = consecutiveFailures;
-    long base = backoff.toNanos();
-    long jitter = ThreadLocalRandom.current().nextLong(Math.max(1, base / 4));
-    nextAttemptNanos = System.nanoTime() + base + jitter;
-    Duration doubled = backoff.multipliedBy(2);
-    backoff =
-        doubled.compareTo(settings.reconnectBackoffMax()) > 0
-            ? settings.reconnectBackoffMax()
-            : doubled;
+    nextAttemptNanos = System.nanoTime() + policy.delay(consecutiveFailures).toNanos();
+    SourceContext ctx = outages;
+    if (consecutiveFailures > 1 && ctx != null) {
+      // The connection was lost and a reconnect failed too (a lost connection alone is retried
+      // first): an outage the pipeline must see, so that it shows it and holds it to its
+      // outageDeadline. Each report updates the cause; the outage keeps its start.
+      outageReported = true;
+      ctx.outageStarted(cause);
+    }
   }
 
   /** Closes the stream; {@code graceful}: after a last status update. */

@@ -23,8 +23,6 @@ public record SourceSettings(
     int protocolVersion,
     Duration statusInterval,
     Duration heartbeatInterval,
-    Duration reconnectBackoffMin,
-    Duration reconnectBackoffMax,
     Path spillDirectory,
     TruncateMode truncateMode,
     @Nullable BackfillSettings backfill,

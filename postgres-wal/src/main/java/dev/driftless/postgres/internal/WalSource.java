@@ -124,6 +124,7 @@ public final class WalSource {
     started = true;
     clock = context.clock();
     this.context = context;
+    replication.outagesTo(context);
     Connection c;
     try {
       c = admin.connection();
@@ -207,19 +208,6 @@ public final class WalSource {
         if (replication.reconnectDue()) {
           replication.tryReconnect(admin, admin::close);
           continue;
-        }
-        if (out.isEmpty() && stream.readySize() == 0 && replication.unreachable()) {
-          // The server cannot be reached (the connection was lost and a reconnect attempt failed
-          // too; a lost connection alone is retried here first): an outage the pipeline
-          // must see, so that it reports it and its outageDeadline applies. The next poll tries
-          // again (the connection's own backoff still spaces the attempts).
-          Exception cause = replication.lastFailure();
-          throw new RetriableException(
-              "PostgreSQL unreachable ("
-                  + (replication.consecutiveFailures() - 1)
-                  + " reconnect attempts failed): "
-                  + (cause == null ? "" : cause.getMessage()),
-              cause);
         }
         if (!out.isEmpty() || System.nanoTime() >= deadline) {
           break;
