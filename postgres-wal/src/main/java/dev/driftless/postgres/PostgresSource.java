@@ -44,9 +44,12 @@ import java.util.Optional;
  *
  * <p>{@link #start}, {@link #poll}, {@link #commit}, {@link #keepAlive} come from the pipeline's
  * poll thread; {@link #statusDetails()} and the {@link #repairReader()} from any thread. A lost
- * connection (server restart, terminated walsender, network) is reconnected inside {@code poll}
- * with exponential backoff, resuming from the slot without loss. An invalidated slot fails with
- * {@link SlotInvalidatedException}: a full resync is needed (done by the source itself with {@link
+ * connection (server restart, terminated walsender, network) is reconnected inside {@code poll},
+ * the attempts spaced by the pipeline's outage policy ({@link SourceContext#outagePolicy()}),
+ * resuming from the slot without loss; a loss that a reconnect does not mend is reported with
+ * {@link SourceContext#outageStarted} (and its end with {@link SourceContext#outageEnded}), so that
+ * the pipeline's {@code outageDeadline} applies. An invalidated slot fails with {@link
+ * SlotInvalidatedException}: a full resync is needed (done by the source itself with {@link
  * PostgresSourceBuilder#resyncOnSlotLoss}).
  *
  * <h2>Backfill and repair</h2>
@@ -105,8 +108,6 @@ public final class PostgresSource implements ChangeSource {
   /**
    * {@inheritDoc}
    *
-   * @throws dev.driftless.core.RetriableException when the server cannot be reached (the connection
-   *     was lost and reconnecting failed too): the pipeline's outage policy applies
    * @throws SlotInvalidatedException when the slot lost changes and {@link
    *     PostgresSourceBuilder#resyncOnSlotLoss} is off
    */
