@@ -7,6 +7,7 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.search.StoredDocument;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryChangeLog;
 import java.time.Duration;
 import java.util.Map;
@@ -24,7 +25,7 @@ final class Converged {
   static PipelineStatus awaitDrained(
       Pipeline pipeline, InMemoryChangeLog log, String name, Duration timeout) {
     long last = log.size() - 1L;
-    PollUntil.await(
+    Eventually.until(
         timeout,
         () -> "pipeline drained; now " + pipeline.status().summary(),
         () -> {

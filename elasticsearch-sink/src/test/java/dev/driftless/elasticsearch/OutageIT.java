@@ -8,6 +8,7 @@ import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.RetrySettings;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryChangeLog;
 import dev.driftless.tck.InMemoryChangeSource;
 import dev.driftless.testinfra.elasticsearch.ElasticsearchNode;
@@ -63,7 +64,7 @@ class OutageIT {
           }
         }
         long lastBeforeOutage = 199;
-        PollUntil.await(
+        Eventually.until(
             OUTAGE.plusSeconds(15),
             () -> "30 s of outage with retries; now " + pipeline.status().summary(),
             () -> {

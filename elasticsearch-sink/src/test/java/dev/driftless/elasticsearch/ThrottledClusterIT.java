@@ -10,6 +10,7 @@ import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.RetrySettings;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryChangeLog;
 import dev.driftless.tck.InMemoryChangeSource;
 import java.io.IOException;
@@ -75,7 +76,7 @@ class ThrottledClusterIT {
             .retry(RetrySettings.exponential(Duration.ofMillis(20), Duration.ofMillis(500)))
             .build()) {
       pipeline.start();
-      PollUntil.await(
+      Eventually.until(
           Duration.ofSeconds(90),
           () -> "pipeline drained; now " + pipeline.status().summary(),
           () -> {

@@ -15,6 +15,7 @@ import dev.driftless.core.Version;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.search.StoredDocument;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryChangeLog;
 import dev.driftless.tck.InMemoryChangeSource;
 import dev.driftless.testinfra.faults.secure.SecureFront;
@@ -302,7 +303,7 @@ class TlsAndAuthIT {
         for (int i = 0; i < 50; i++) {
           log.upsert(DocumentKey.of(collection, "after-" + i), Document.of("n", (long) i));
         }
-        PollUntil.await(
+        Eventually.until(
             Duration.ofSeconds(60),
             () -> "pipeline stopped; now " + pipeline.status().summary(),
             () -> pipeline.failure().isPresent());

@@ -131,12 +131,7 @@ class StartWhileIndexDownIT {
   }
 
   private static void await(
-      Duration timeout, BooleanSupplier condition, String what, Supplier<String> state)
-      throws Exception {
-    try {
-      Eventually.until(timeout, what, condition::getAsBoolean);
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + "; " + state.get(), e);
-    }
+      Duration timeout, BooleanSupplier condition, String what, Supplier<String> state) {
+    Eventually.until(timeout, () -> what + "; " + state.get(), condition::getAsBoolean);
   }
 }

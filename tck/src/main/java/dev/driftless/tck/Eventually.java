@@ -3,6 +3,7 @@ package dev.driftless.tck;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,10 +39,19 @@ public final class Eventually {
    * Polls {@code condition} until it holds.
    *
    * @param description what is awaited, for the failure message
-   * @throws AssertionError naming {@code description} once {@code timeout} has passed
+   * @throws AssertionError naming {@code description} once {@code timeout} has passed, or if the
+   *     condition throws a checked exception (its cause) or the thread is interrupted
    */
-  public static void until(Duration timeout, String description, Condition condition)
-      throws Exception {
+  public static void until(Duration timeout, String description, Condition condition) {
+    Objects.requireNonNull(description, "description");
+    until(timeout, () -> description, condition);
+  }
+
+  /**
+   * As {@link #until(Duration, String, Condition)}, with a description made when the wait fails (so
+   * it can tell the state at that moment).
+   */
+  public static void until(Duration timeout, Supplier<String> description, Condition condition) {
     Objects.requireNonNull(condition, "condition");
     untilValue(timeout, description, () -> condition.holds() ? Boolean.TRUE : null);
   }
@@ -50,24 +60,39 @@ public final class Eventually {
    * Polls {@code probe} until it returns a value, and returns that value.
    *
    * @param description what is awaited, for the failure message
-   * @throws AssertionError naming {@code description} once {@code timeout} has passed
+   * @throws AssertionError naming {@code description} once {@code timeout} has passed, or if the
+   *     probe throws a checked exception (its cause) or the thread is interrupted
    */
-  public static <T> T untilValue(Duration timeout, String description, Probe<T> probe)
-      throws Exception {
+  public static <T> T untilValue(Duration timeout, String description, Probe<T> probe) {
+    Objects.requireNonNull(description, "description");
+    return untilValue(timeout, () -> description, probe);
+  }
+
+  private static <T> T untilValue(Duration timeout, Supplier<String> description, Probe<T> probe) {
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(description, "description");
     Objects.requireNonNull(probe, "probe");
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseNanos = 1_000_000L;
-    while (true) {
-      T value = probe.get();
-      if (value != null) {
-        return value;
+    try {
+      while (true) {
+        T value = probe.get();
+        if (value != null) {
+          return value;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          throw new AssertionError(
+              "timed out after " + timeout + " waiting for " + description.get());
+        }
+        pauseNanos = pause(pauseNanos);
       }
-      if (System.nanoTime() - deadline >= 0) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + description);
-      }
-      pauseNanos = pause(pauseNanos);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while waiting for " + description.get(), e);
+    } catch (Exception e) {
+      throw new AssertionError("failed while waiting for " + description.get() + ": " + e, e);
     }
   }
 

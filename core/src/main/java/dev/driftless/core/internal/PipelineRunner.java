@@ -33,10 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>The <b>poll thread</b> runs the {@link SourcePoller}: it polls when there is room (in
- *       events and bytes), hands events to the runner, commits the settled position, and calls
- *       {@code keepAlive} while the pipeline is full.
- *   <li>The <b>dispatch thread</b> has the {@link KeyScheduler} form batches from keys that have
- *       pending events and no write in flight, within the adaptive concurrency limit.
+ *       events and bytes), hands events to the {@link EventIntake}, commits the settled position,
+ *       and calls {@code keepAlive} while the pipeline is full.
+ *   <li>The <b>dispatch thread</b> runs the {@link Dispatcher}: the {@link KeyScheduler} forms
+ *       batches from keys that have pending events and no write in flight, within the adaptive
+ *       concurrency limit.
  *   <li><b>Writer threads</b> (as many as the parallelism) write one batch each with the {@link
  *       BatchWriter}, then settle the batch's events in the {@link SettleLedger}.
  *   <li>Repairs and replays run on the caller's thread through the {@link RepairCoordinator}.
@@ -53,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * <p>Stream events are settled out of order (different keys finish at different times); the
  * committed position is that of the last event of the longest settled prefix, in arrival order.
  *
- * <p>The parts and the state each owns are described in {@code docs/architecture.md}.
+ * <p>The state the threads share, and its one lock, is the {@link RunnerState}'s; this class keeps
+ * the threads and the lifecycle. The parts and the state each owns are described in {@code
+ * docs/architecture.md}.
  */
 public final class PipelineRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);

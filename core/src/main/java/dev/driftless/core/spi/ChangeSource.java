@@ -31,10 +31,13 @@ import java.util.Optional;
  *
  * <h2>Failures</h2>
  *
- * <p>A transient failure (connection lost) is the source's to recover from: it reconnects, with
- * backoff, inside {@link #poll}, and returns an empty list meanwhile, or it throws a {@link
- * dev.driftless.core.RetriableException} which the pipeline retries. Any other exception stops the
- * pipeline.
+ * <p>A transient failure (connection lost) is the source's to recover from, in one of two ways,
+ * never as a silent run of empty polls: it throws a {@link dev.driftless.core.RetriableException}
+ * from {@link #poll}, which the pipeline retries; or it reconnects inside {@link #poll}, with the
+ * backoff of {@link SourceContext#outagePolicy()}, returns an empty list meanwhile, and reports the
+ * outage with {@link SourceContext#outageStarted} and {@link SourceContext#outageEnded}. Either way
+ * the pipeline shows the outage in its status and stops once it outlasts the {@code
+ * outageDeadline}. Any other exception stops the pipeline.
  */
 public interface ChangeSource extends AutoCloseable {
 
