@@ -7,6 +7,7 @@ import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.testinfra.postgres.PostgresServer;
 import io.debezium.embedded.Connect;
@@ -342,9 +343,12 @@ final class PgDecodeBenchmark {
 
   private static PostgresSource source(PgWorkload db, String slot) {
     return PostgresSource.builder()
-        .jdbcUrl(db.jdbcUrl())
-        .user("postgres")
-        .password(PgWorkload.PASSWORD)
+        .database(
+            PostgresDatabase.builder()
+                .jdbcUrl(db.jdbcUrl())
+                .user("postgres")
+                .password(PgWorkload.PASSWORD)
+                .build())
         .slotName(slot)
         .publication(PgWorkload.PUBLICATION)
         .createSlot(false)

@@ -13,6 +13,7 @@ import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.postgres.BackfillSettings;
+import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
@@ -159,9 +160,12 @@ final class ReconcileBenchmark {
 
       PostgresFingerprintReader.Builder pg =
           PostgresFingerprintReader.builder()
-              .jdbcUrl(db.jdbcUrl())
-              .user("postgres")
-              .password(PgWorkload.PASSWORD)
+              .database(
+                  PostgresDatabase.builder()
+                      .jdbcUrl(db.jdbcUrl())
+                      .user("postgres")
+                      .password(PgWorkload.PASSWORD)
+                      .build())
               .table(TableMapping.of("public", PgWorkload.TABLE));
       for (int d : SCENARIOS) {
         Tamper tamper = tamper(index, rows, d);
@@ -330,9 +334,12 @@ final class ReconcileBenchmark {
     System.out.printf(Locale.ROOT, "[reconcile] backfilling %,d rows into %s%n", rows, index);
     PostgresSource source =
         PostgresSource.builder()
-            .jdbcUrl(db.jdbcUrl())
-            .user("postgres")
-            .password(PgWorkload.PASSWORD)
+            .database(
+                PostgresDatabase.builder()
+                    .jdbcUrl(db.jdbcUrl())
+                    .user("postgres")
+                    .password(PgWorkload.PASSWORD)
+                    .build())
             .slotName("reconcile_bench")
             .publication(PgWorkload.PUBLICATION)
             .createPublication(false)

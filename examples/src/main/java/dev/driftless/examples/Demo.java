@@ -6,6 +6,7 @@ import dev.driftless.core.ReconciliationReport;
 import dev.driftless.core.stores.FileDeadLetterStore;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.postgres.BackfillSettings;
+import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
@@ -54,14 +55,15 @@ public final class Demo {
               .mapping("products", ShopDatabase.PRODUCTS_MAPPING)
               .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
               .build();
+      PostgresDatabase shopDatabase =
+          PostgresDatabase.builder().jdbcUrl(jdbcUrl).user(PostgresServer.SUPERUSER).build();
       PostgresSource source =
           PostgresSource.builder()
-              .jdbcUrl(jdbcUrl)
-              .user(PostgresServer.SUPERUSER)
+              .database(shopDatabase)
               .slotName("shop_search")
               .publication("shop_search")
               .tables(TABLES)
-              .backfill(BackfillSettings.builder().tables(TABLES).build()) // the rows already there
+              .backfill(BackfillSettings.builder().build()) // the rows already there, every table
               .statusInterval(Duration.ofSeconds(1)) // confirm progress to the server every second
               .build();
 
@@ -106,8 +108,7 @@ public final class Demo {
         section("reconciliation");
         PostgresFingerprintReader database =
             PostgresFingerprintReader.builder()
-                .jdbcUrl(jdbcUrl)
-                .user(PostgresServer.SUPERUSER)
+                .database(source.database())
                 .table(TableMapping.of("public", "products"))
                 .table(TableMapping.of("public", "orders"))
                 .build();

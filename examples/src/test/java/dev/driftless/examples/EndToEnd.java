@@ -4,6 +4,7 @@ import dev.driftless.core.DocumentJson;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.opensearch.OpenSearchSink;
+import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.postgres.PostgresSource;
 import dev.driftless.postgres.PostgresSourceBuilder;
 import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
@@ -71,8 +72,8 @@ final class EndToEnd {
 
   PostgresSourceBuilder source(String slot, List<String> tables) {
     return PostgresSource.builder()
-        .jdbcUrl(jdbcUrl())
-        .user(PostgresServer.SUPERUSER)
+        .database(
+            PostgresDatabase.builder().jdbcUrl(jdbcUrl()).user(PostgresServer.SUPERUSER).build())
         .slotName(slot)
         .publication(slot)
         .tables(tables)
@@ -100,8 +101,8 @@ final class EndToEnd {
 
   PostgresFingerprintReader fingerprints(String table) {
     return PostgresFingerprintReader.builder()
-        .jdbcUrl(jdbcUrl())
-        .user(PostgresServer.SUPERUSER)
+        .database(
+            PostgresDatabase.builder().jdbcUrl(jdbcUrl()).user(PostgresServer.SUPERUSER).build())
         .table(TableMapping.of("public", table))
         .build();
   }

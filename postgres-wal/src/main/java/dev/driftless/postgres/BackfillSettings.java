@@ -1,5 +1,6 @@
 package dev.driftless.postgres;
 
+import dev.driftless.postgres.internal.ReplicationSetup;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.Set;
  * {@link #builder()}.
  *
  * @param tables the tables to backfill, as {@code table} (schema {@code public}) or {@code
- *     schema.table}, in the order they are read; each must be one the source replicates
+ *     schema.table}, in the order they are read; each must be one the source replicates. Empty:
+ *     every table the source replicates (its {@code tables}, else its publication's)
  * @param chunkRows rows per chunk read, 1 to 100,000; the source holds at most one chunk in memory
  * @param rowsPerSecond the throttle, or 0 for as fast as the stream takes the rows
  */
@@ -25,9 +27,6 @@ public record BackfillSettings(List<String> tables, int chunkRows, int rowsPerSe
       String t = Objects.requireNonNull(tables.get(i), "tables[" + i + "]");
       String[] parts = ReplicationSetup.splitQualified(t);
       checked.add(parts[0] + "." + parts[1]);
-    }
-    if (checked.isEmpty()) {
-      throw new IllegalArgumentException("backfill tables must not be empty");
     }
     tables = List.copyOf(new ArrayList<>(checked));
     if (chunkRows < 1 || chunkRows > 100_000) {
@@ -52,7 +51,10 @@ public record BackfillSettings(List<String> tables, int chunkRows, int rowsPerSe
 
     private Builder() {}
 
-    /** The tables to backfill, in order ({@code table} or {@code schema.table}). Required. */
+    /**
+     * The tables to backfill, in order ({@code table} or {@code schema.table}). Default: every
+     * table the source replicates, in its order.
+     */
     public Builder tables(List<String> tables) {
       Objects.requireNonNull(tables, "tables");
       for (int i = 0; i < tables.size(); i++) {
@@ -80,15 +82,8 @@ public record BackfillSettings(List<String> tables, int chunkRows, int rowsPerSe
       return this;
     }
 
-    /**
-     * The settings.
-     *
-     * @throws IllegalStateException if no table is set
-     */
+    /** The settings. */
     public BackfillSettings build() {
-      if (tables.isEmpty()) {
-        throw new IllegalStateException("backfill tables must be set");
-      }
       return new BackfillSettings(tables, chunkRows, rowsPerSecond);
     }
   }

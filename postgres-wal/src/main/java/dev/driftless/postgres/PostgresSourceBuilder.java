@@ -1,6 +1,8 @@
 package dev.driftless.postgres;
 
 import dev.driftless.postgres.PostgresSource.TruncateMode;
+import dev.driftless.postgres.internal.ReplicationSetup;
+import dev.driftless.postgres.internal.SourceSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -18,14 +20,8 @@ import org.jspecify.annotations.Nullable;
 public final class PostgresSourceBuilder {
   private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]{0,62}");
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
 
-  private @Nullable String jdbcUrl;
-  private @Nullable String host;
-  private int port = 5432;
-  private @Nullable String database;
-  private @Nullable String user;
-  private @Nullable String password;
+  private @Nullable PostgresDatabase database;
   private @Nullable String slotName;
   private @Nullable String publication;
   private final Set<String> tables = new LinkedHashSet<>();
@@ -38,11 +34,8 @@ public final class PostgresSourceBuilder {
   private int protocolVersion;
   private Duration statusInterval = Duration.ofSeconds(10);
   private Duration heartbeatInterval = Duration.ZERO;
-  private Duration reconnectBackoffMin = Duration.ofMillis(100);
-  private Duration reconnectBackoffMax = Duration.ofSeconds(10);
   private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
   private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
-  private @Nullable ColumnValueDecoder decoder;
   private @Nullable BackfillSettings backfill;
   private boolean resyncOnSlotLoss;
   private Runnable onResynced = () -> {};
@@ -84,75 +77,12 @@ public final class PostgresSourceBuilder {
   }
 
   /**
-   * The server's JDBC URL, {@code jdbc:postgresql://host:port/database} (query parameters such as
-   * {@code sslmode} are kept). Either this or {@link #host} and {@link #database}. It must not
-   * carry the password (a {@code password=} parameter or {@code user:password@}): give it with
-   * {@link #password}, so that it never shows in a URL.
-   *
-   * @throws IllegalArgumentException if it is not a PostgreSQL JDBC URL or carries a password; the
-   *     message shows the URL with its credentials hidden
+   * The database to replicate, and how to log in: the source opens its replication connection from
+   * its URL and user (the role needs REPLICATION, or superuser, and SELECT on the tables), and
+   * every other connection from its {@code DataSource} if it has one. Required.
    */
-  public PostgresSourceBuilder jdbcUrl(String jdbcUrl) {
-    this.jdbcUrl = checkJdbcUrl(jdbcUrl);
-    return this;
-  }
-
-  private static String checkJdbcUrl(String jdbcUrl) {
-    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-      throw new IllegalArgumentException(
-          "jdbcUrl must start with jdbc:postgresql:, was "
-              + dev.driftless.core.internal.Redaction.redact(jdbcUrl));
-    }
-    if (dev.driftless.core.internal.Redaction.carriesPassword(jdbcUrl)) {
-      throw new IllegalArgumentException(
-          "jdbcUrl must not carry a password ("
-              + dev.driftless.core.internal.Redaction.redact(jdbcUrl)
-              + "): give it with password(...), so that it never shows in a URL");
-    }
-    return jdbcUrl;
-  }
-
-  /** The server's host name or address. */
-  public PostgresSourceBuilder host(String host) {
-    Objects.requireNonNull(host, "host");
-    if (!HOST.matcher(host).matches()) {
-      throw new IllegalArgumentException(
-          "host is not a host name or address: "
-              + dev.driftless.core.internal.Redaction.redact(host));
-    }
-    this.host = host;
-    return this;
-  }
-
-  /** The server's port, 1 to 65535. Default 5432. */
-  public PostgresSourceBuilder port(int port) {
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port must be in 1..65535, was " + port);
-    }
-    this.port = port;
-    return this;
-  }
-
-  /** The database to replicate. */
-  public PostgresSourceBuilder database(String database) {
-    this.database = identifier(database, "database");
-    return this;
-  }
-
-  /** The role to connect as: it needs REPLICATION (or superuser) and SELECT on the tables. */
-  public PostgresSourceBuilder user(String user) {
-    Objects.requireNonNull(user, "user");
-    if (user.isBlank()) {
-      throw new IllegalArgumentException("user must not be blank");
-    }
-    this.user = user;
-    return this;
-  }
-
-  /** The role's password. Default none. */
-  public PostgresSourceBuilder password(String password) {
-    this.password = Objects.requireNonNull(password, "password");
+  public PostgresSourceBuilder database(PostgresDatabase database) {
+    this.database = Objects.requireNonNull(database, "database");
     return this;
   }
 
@@ -274,18 +204,6 @@ public final class PostgresSourceBuilder {
     return this;
   }
 
-  /** The first and the longest wait between reconnect attempts. Default 100 ms and 10 s. */
-  public PostgresSourceBuilder reconnectBackoff(Duration min, Duration max) {
-    range(min, "reconnectBackoff min", Duration.ofMillis(1), Duration.ofMinutes(10));
-    range(max, "reconnectBackoff max", Duration.ofMillis(1), Duration.ofHours(1));
-    if (max.compareTo(min) < 0) {
-      throw new IllegalArgumentException("reconnectBackoff max must not be below min");
-    }
-    this.reconnectBackoffMin = min;
-    this.reconnectBackoffMax = max;
-    return this;
-  }
-
   /** Where streamed in-progress transactions are spilled. Default {@code java.io.tmpdir}. */
   public PostgresSourceBuilder spillDirectory(Path directory) {
     this.spillDirectory = Objects.requireNonNull(directory, "spillDirectory");
@@ -298,29 +216,20 @@ public final class PostgresSourceBuilder {
     return this;
   }
 
-  PostgresSourceBuilder decoder(ColumnValueDecoder decoder) {
-    this.decoder = Objects.requireNonNull(decoder, "decoder");
-    return this;
-  }
-
   /**
    * The source.
    *
    * @throws IllegalStateException if a required setting is missing or settings contradict
    */
   public PostgresSource build() {
-    String url = jdbcUrl;
-    if (url != null && (host != null || database != null)) {
-      throw new IllegalStateException("set either jdbcUrl or host/port/database, not both");
+    PostgresDatabase db = database;
+    if (db == null) {
+      throw new IllegalStateException("database must be set");
     }
-    if (url == null) {
-      if (host == null || database == null) {
-        throw new IllegalStateException("jdbcUrl, or host and database, must be set");
-      }
-      url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
-    }
-    if (user == null) {
-      throw new IllegalStateException("user must be set");
+    if (db.jdbcUrl().isEmpty()) {
+      throw new IllegalStateException(
+          "database has only a dataSource: the replication connection needs its jdbcUrl (or host"
+              + " and database) and user");
     }
     if (slotName == null) {
       throw new IllegalStateException("slotName must be set");
@@ -348,9 +257,7 @@ public final class PostgresSourceBuilder {
     }
     return new PostgresSource(
         new SourceSettings(
-            url,
-            user,
-            password,
+            db,
             slotName,
             publication,
             List.copyOf(tables),
@@ -363,11 +270,8 @@ public final class PostgresSourceBuilder {
             protocolVersion,
             statusInterval,
             heartbeatInterval,
-            reconnectBackoffMin,
-            reconnectBackoffMax,
             spillDirectory,
             truncateMode,
-            decoder,
             backfill,
             resyncOnSlotLoss,
             onResynced));

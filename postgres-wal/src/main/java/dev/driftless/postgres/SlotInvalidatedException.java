@@ -15,11 +15,13 @@ public final class SlotInvalidatedException extends DriftlessException {
     super(message, cause);
   }
 
-  static SlotInvalidatedException of(String slot) {
+  /** The slot {@code slot} lost WAL it still needed ({@code wal_status = 'lost'}). */
+  public static SlotInvalidatedException of(String slot) {
     return of(slot, "its WAL was removed (wal_status = 'lost'; see max_slot_wal_keep_size)", null);
   }
 
-  static SlotInvalidatedException of(String slot, String why, @Nullable Throwable cause) {
+  /** The slot {@code slot} cannot deliver every change any more, for the reason {@code why}. */
+  public static SlotInvalidatedException of(String slot, String why, @Nullable Throwable cause) {
     return new SlotInvalidatedException(
         "replication slot '"
             + slot

@@ -28,17 +28,19 @@ class BackfillSettingsTest {
     assertThatThrownBy(() -> b.rowsPerSecond(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("rowsPerSecond");
-    assertThatThrownBy(b::build)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("backfill tables");
+    // No tables: every table the source replicates.
+    assertThat(b.build().tables()).isEmpty();
   }
 
   @Test
   void aBackfillTableMustBeReplicated() {
     PostgresSourceBuilder source =
         PostgresSource.builder()
-            .jdbcUrl("jdbc:postgresql://localhost/db")
-            .user("u")
+            .database(
+                PostgresDatabase.builder()
+                    .jdbcUrl("jdbc:postgresql://localhost/db")
+                    .user("u")
+                    .build())
             .slotName("s")
             .publication("p")
             .tables(List.of("orders"))

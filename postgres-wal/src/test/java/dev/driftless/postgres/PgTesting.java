@@ -2,6 +2,8 @@ package dev.driftless.postgres;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.RetrySettings;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
@@ -53,14 +55,17 @@ final class PgTesting {
     }
   }
 
+  /** The test server's database {@code db}, logging in as {@code user}. */
+  static PostgresDatabase database(String db, String user) {
+    return PostgresDatabase.builder().jdbcUrl(server().jdbcUrl(db)).user(user).build();
+  }
+
   static PostgresSourceBuilder source(String db, String slot, String publication) {
     return PostgresSource.builder()
-        .jdbcUrl(server().jdbcUrl(db))
-        .user(PostgresServer.SUPERUSER)
+        .database(database(db, PostgresServer.SUPERUSER))
         .slotName(slot)
         .publication(publication)
-        .statusInterval(Duration.ofMillis(500))
-        .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+        .statusInterval(Duration.ofMillis(500));
   }
 
   static SourceContext context(String name) {
@@ -75,8 +80,18 @@ final class PgTesting {
       public CheckpointStore checkpointStore() {
         return store;
       }
+
+      @Override
+      public OutagePolicy outagePolicy() {
+        return FAST_RECONNECTS;
+      }
     };
   }
+
+  /** Reconnects every 50 ms to 1 s: the tests restart servers and cut connections on purpose. */
+  static final OutagePolicy FAST_RECONNECTS =
+      OutagePolicy.of(
+          new RetrySettings(Duration.ofMillis(50), Duration.ofSeconds(1), 2.0, 0.2), null);
 
   /**
    * Makes the server invalidate {@code slot}: with {@code max_slot_wal_keep_size} at 1 MB (reset

@@ -2,6 +2,7 @@ package dev.driftless.postgres;
 
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
+import dev.driftless.core.RetrySettings;
 import dev.driftless.core.stores.FileCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.tck.InMemoryVersionedSink;
@@ -47,12 +48,14 @@ public final class PipelineProcess {
     }
     PostgresSourceBuilder source =
         PostgresSource.builder()
-            .jdbcUrl(a.get("url"))
-            .user(PostgresServer.SUPERUSER)
+            .database(
+                PostgresDatabase.builder()
+                    .jdbcUrl(a.get("url"))
+                    .user(PostgresServer.SUPERUSER)
+                    .build())
             .slotName(a.get("slot"))
             .publication(a.get("publication"))
-            .statusInterval(Duration.ofMillis(500))
-            .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+            .statusInterval(Duration.ofMillis(500));
     if (a.containsKey("tables")) {
       source.tables(Arrays.asList(a.get("tables").split(",")));
     }
@@ -70,6 +73,8 @@ public final class PipelineProcess {
     Pipeline.Builder pipeline =
         Pipeline.builder()
             .name(a.getOrDefault("name", "restart"))
+            // Reconnects (and sink retries) every 50 ms to 1 s: the tests cut connections.
+            .retry(new RetrySettings(Duration.ofMillis(50), Duration.ofSeconds(1), 2.0, 0.2))
             .source(source.build())
             .sink(InMemoryVersionedSink.create())
             .deadLetterStore(new InMemoryDeadLetterStore());

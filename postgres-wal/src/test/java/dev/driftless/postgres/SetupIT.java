@@ -156,13 +156,18 @@ class SetupIT {
   @Test
   void aRoleWithoutReplicationIsRefused() throws Exception {
     assertStartFails(
-        PgTesting.source(db, "setup_role", "only_keyed").user("norepl").build(), "REPLICATION");
+        PgTesting.source(db, "setup_role", "only_keyed")
+            .database(PgTesting.database(db, "norepl"))
+            .build(),
+        "REPLICATION");
   }
 
   @Test
   void aRoleThatCannotReadTheTableIsRefused() throws Exception {
     assertStartFails(
-        PgTesting.source(db, "setup_select", "only_keyed").user("noselect").build(),
+        PgTesting.source(db, "setup_select", "only_keyed")
+            .database(PgTesting.database(db, "noselect"))
+            .build(),
         "GRANT SELECT");
   }
 

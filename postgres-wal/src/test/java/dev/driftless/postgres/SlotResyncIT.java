@@ -79,8 +79,11 @@ class SlotResyncIT {
             Reconciler.builder()
                 .source(
                     PostgresFingerprintReader.builder()
-                        .jdbcUrl(PgTesting.server().jdbcUrl(db))
-                        .user(PostgresServer.SUPERUSER)
+                        .database(
+                            PostgresDatabase.builder()
+                                .jdbcUrl(PgTesting.server().jdbcUrl(db))
+                                .user(PostgresServer.SUPERUSER)
+                                .build())
                         .table(TableMapping.of("public", "r"))
                         .build())
                 .index(InMemoryFingerprintReader.of(sink))

@@ -71,8 +71,11 @@ class StreamReconciliationIT {
 
       PostgresFingerprintReader database =
           PostgresFingerprintReader.builder()
-              .jdbcUrl(PgTesting.server().jdbcUrl(db))
-              .user(PostgresServer.SUPERUSER)
+              .database(
+                  PostgresDatabase.builder()
+                      .jdbcUrl(PgTesting.server().jdbcUrl(db))
+                      .user(PostgresServer.SUPERUSER)
+                      .build())
               .table(TableMapping.of("public", "things"))
               .build();
       Reconciler reconciler =

@@ -4,11 +4,12 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.Fingerprints;
 import dev.driftless.core.RetriableException;
-import dev.driftless.core.internal.Redaction;
 import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.postgres.PostgresDatabase;
+import dev.driftless.postgres.internal.reconcile.FingerprintCatalog;
+import dev.driftless.postgres.internal.reconcile.FingerprintSql;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,15 +19,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -84,32 +82,7 @@ public final class PostgresFingerprintReader implements FingerprintReader {
 
   // The settings the replication stream renders text with, for this transaction only.
   private static final String SESSION =
-      dev.driftless.postgres.TextRendering.SETTINGS.replace("SET ", "SET LOCAL ");
-
-  // One round trip: the table, its columns in attnum order (attgenerated: PostgreSQL 12+; logical
-  // replication leaves generated columns out by default) and the key the source uses (the replica
-  // identity index under REPLICA IDENTITY USING INDEX, else the primary key, in index order).
-  private static final String CATALOG_SQL =
-      "SELECT has_table_privilege(c.oid, 'SELECT'), current_setting('server_encoding'),"
-          + " ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid"
-          + "  AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
-          + " ARRAY(SELECT a.attgenerated = '' FROM pg_attribute a WHERE a.attrelid = c.oid"
-          + "  AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
-          // Whether v::text prints what the output function prints: no domain (a domain's cast is
-          // its base type's) and no cast to text by a function (boolean, char(n), inet, ...).
-          + " ARRAY(SELECT t.typtype <> 'd' AND NOT EXISTS (SELECT 1 FROM pg_cast pc"
-          + "  WHERE pc.castsource = a.atttypid AND pc.casttarget = 'text'::regtype"
-          + "  AND pc.castmethod = 'f') FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-          + "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
-          + " ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
-          + "  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),"
-          + " ARRAY(SELECT a.attname::text FROM pg_index i"
-          + "  CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-          + "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-          + "  WHERE i.indrelid = c.oid AND (CASE WHEN c.relreplident = 'i'"
-          + "   THEN i.indisreplident ELSE i.indisprimary END) ORDER BY k.ord)"
-          + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-          + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+      dev.driftless.postgres.internal.TextRendering.SETTINGS.replace("SET ", "SET LOCAL ");
 
   private static final int ROW_OVERHEAD_BYTES = 7;
   private static final int FIELD_OVERHEAD_BYTES = 4;
@@ -389,7 +362,15 @@ public final class PostgresFingerprintReader implements FingerprintReader {
             count(timeout);
           }
         }
-        return work.run(c, query(c, mapping));
+        count(FingerprintCatalog.SQL);
+        return work.run(
+            c,
+            FingerprintCatalog.query(
+                c,
+                mapping,
+                columns ->
+                    bytes.addAndGet(
+                        ROW_OVERHEAD_BYTES + 7L * FIELD_OVERHEAD_BYTES + 48L * columns)));
       } finally {
         try {
           // Read-only: nothing to keep; a pooled connection goes back as it came.
@@ -407,119 +388,6 @@ public final class PostgresFingerprintReader implements FingerprintReader {
       } catch (SQLException ignored) {
         // Nothing was written; a failed close loses nothing.
       }
-    }
-  }
-
-  private FingerprintSql.Query query(Connection c, TableMapping mapping) throws SQLException {
-    String what = mapping.schema() + "." + mapping.table();
-    // Every column, and whether logical replication publishes it.
-    Map<String, Boolean> published = new LinkedHashMap<>();
-    Set<String> plainCast = new HashSet<>();
-    Map<String, String> typeOf = new HashMap<>();
-    List<String> key = mapping.keyColumns();
-    try (PreparedStatement ps = c.prepareStatement(CATALOG_SQL)) {
-      ps.setString(1, mapping.schema());
-      ps.setString(2, mapping.table());
-      count(CATALOG_SQL);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new DriftlessException(
-              "table " + what + " (collection " + mapping.collection() + ") does not exist");
-        }
-        if (!rs.getBoolean(1)) {
-          throw new DriftlessException(
-              "the connected role may not read "
-                  + what
-                  + ": GRANT SELECT ON "
-                  + FingerprintSql.quote(mapping.schema())
-                  + "."
-                  + FingerprintSql.quote(mapping.table())
-                  + " TO <role>");
-        }
-        String encoding = rs.getString(2);
-        if (!"UTF8".equals(encoding)) {
-          throw new DriftlessException(
-              "the database's encoding is "
-                  + encoding
-                  + "; fingerprints hash UTF-8 text, so reconciliation needs a UTF8 database");
-        }
-        String[] names = (String[]) rs.getArray(3).getArray();
-        Boolean[] publishedFlags = (Boolean[]) rs.getArray(4).getArray();
-        for (int i = 0; i < names.length; i++) {
-          published.put(names[i], publishedFlags[i]);
-        }
-        Boolean[] plainFlags = (Boolean[]) rs.getArray(5).getArray();
-        for (int i = 0; i < names.length; i++) {
-          if (plainFlags[i]) {
-            plainCast.add(names[i]);
-          }
-        }
-        String[] types = (String[]) rs.getArray(6).getArray();
-        for (int i = 0; i < names.length; i++) {
-          typeOf.put(names[i], types[i]);
-        }
-        if (key.isEmpty()) {
-          key = List.of((String[]) rs.getArray(7).getArray());
-        }
-        bytes.addAndGet(ROW_OVERHEAD_BYTES + 7L * FIELD_OVERHEAD_BYTES + 48L * names.length);
-      }
-    }
-    if (key.isEmpty()) {
-      throw new DriftlessException(
-          "table "
-              + what
-              + " has neither a primary key nor a replica identity index: configure keyColumns"
-              + " for collection "
-              + mapping.collection());
-    }
-    for (String k : key) {
-      requireColumn(published, k, "keyColumns", mapping);
-    }
-    List<String> projected = new ArrayList<>();
-    String version = mapping.versionColumn().orElse(null);
-    if (version != null) {
-      requireColumn(published, version, "versionColumn", mapping);
-      projected.add(version);
-    } else {
-      Set<String> wanted = new LinkedHashSet<>(mapping.columns());
-      for (String w : wanted) {
-        requireColumn(published, w, "columns", mapping);
-      }
-      for (Map.Entry<String, Boolean> col : published.entrySet()) {
-        boolean take =
-            wanted.isEmpty() ? col.getValue() : wanted.contains(col.getKey()); // attnum order
-        if (take) {
-          projected.add(col.getKey());
-        }
-      }
-      if (projected.isEmpty()) {
-        throw new DriftlessException("table " + what + " publishes no column to fingerprint");
-      }
-    }
-    List<String> keyTypes = new ArrayList<>();
-    for (String k : key) {
-      keyTypes.add(Objects.requireNonNull(typeOf.get(k), k));
-    }
-    return new FingerprintSql.Query(
-        mapping.schema(), mapping.table(), key, keyTypes, projected, plainCast, version != null);
-  }
-
-  private static void requireColumn(
-      Map<String, Boolean> columns, String column, String setting, TableMapping mapping) {
-    if (!columns.containsKey(column)) {
-      throw new DriftlessException(
-          setting
-              + " of collection "
-              + mapping.collection()
-              + " names column "
-              + column
-              + ", which table "
-              + mapping.schema()
-              + "."
-              + mapping.table()
-              + " does not have (it has "
-              + columns.keySet()
-              + ")");
     }
   }
 
@@ -548,10 +416,7 @@ public final class PostgresFingerprintReader implements FingerprintReader {
    * #build()} checks the combination ({@link IllegalStateException}). Not thread-safe.
    */
   public static final class Builder {
-    private @Nullable DataSource dataSource;
-    private @Nullable String jdbcUrl;
-    private @Nullable String user;
-    private @Nullable String password;
+    private @Nullable PostgresDatabase database;
     private final Map<String, TableMapping> tables = new HashMap<>();
     private int fetchSize = 10_000;
     private Duration statementTimeout = Duration.ZERO;
@@ -559,46 +424,13 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     private Builder() {}
 
     /**
-     * Where connections come from: one is borrowed per call and closed (returned) after. Either
-     * this or {@link #jdbcUrl}. A connection to a hot-standby replica is fine.
+     * The database to read, the one given to the source ({@link
+     * dev.driftless.postgres.PostgresSource#database()}) or a replica of it: one connection per
+     * call, borrowed from its {@code DataSource} if it has one, else opened from its URL and closed
+     * after. Required.
      */
-    public Builder dataSource(DataSource dataSource) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-      return this;
-    }
-
-    /**
-     * A {@code jdbc:postgresql:} URL to open one connection per call with. Either this or {@link
-     * #dataSource}. It must not carry the password: give it with {@link #password}.
-     */
-    public Builder jdbcUrl(String jdbcUrl) {
-      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql:");
-      }
-      if (Redaction.carriesPassword(jdbcUrl)) {
-        throw new IllegalArgumentException(
-            "jdbcUrl must not carry a password ("
-                + Redaction.redact(jdbcUrl)
-                + "): give it with password(...), so that it never shows in a URL");
-      }
-      this.jdbcUrl = jdbcUrl;
-      return this;
-    }
-
-    /** The user for {@link #jdbcUrl}. */
-    public Builder user(String user) {
-      Objects.requireNonNull(user, "user");
-      if (user.isEmpty()) {
-        throw new IllegalArgumentException("user must not be empty");
-      }
-      this.user = user;
-      return this;
-    }
-
-    /** The password for {@link #jdbcUrl}. */
-    public Builder password(String password) {
-      this.password = Objects.requireNonNull(password, "password");
+    public Builder database(PostgresDatabase database) {
+      this.database = Objects.requireNonNull(database, "database");
       return this;
     }
 
@@ -645,35 +477,23 @@ public final class PostgresFingerprintReader implements FingerprintReader {
     }
 
     /**
-     * @throws IllegalStateException if neither or both of dataSource and jdbcUrl are set, if user
-     *     or password are set without jdbcUrl, or if no table is mapped
+     * @throws IllegalStateException if no database is set or no table is mapped
      */
     public PostgresFingerprintReader build() {
-      if ((dataSource == null) == (jdbcUrl == null)) {
-        throw new IllegalStateException("set exactly one of dataSource and jdbcUrl");
-      }
-      if (dataSource != null && (user != null || password != null)) {
-        throw new IllegalStateException(
-            "user and password go with jdbcUrl; a dataSource carries its own credentials");
+      PostgresDatabase db = database;
+      if (db == null) {
+        throw new IllegalStateException("database must be set");
       }
       if (tables.isEmpty()) {
         throw new IllegalStateException("map at least one table");
       }
-      DataSource ds = dataSource;
       ConnectionSource source;
-      if (ds != null) {
-        source = ds::getConnection;
+      if (db.dataSource().isPresent()) {
+        source = db::connect;
       } else {
-        String url = Objects.requireNonNull(jdbcUrl);
         Properties props = new Properties();
-        if (user != null) {
-          props.setProperty("user", user);
-        }
-        if (password != null) {
-          props.setProperty("password", password);
-        }
         props.setProperty("ApplicationName", "driftless-reconcile");
-        source = () -> DriverManager.getConnection(url, props);
+        source = () -> db.connect(props);
       }
       return new PostgresFingerprintReader(this, source);
     }

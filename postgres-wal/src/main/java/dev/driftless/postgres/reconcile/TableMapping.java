@@ -1,5 +1,6 @@
 package dev.driftless.postgres.reconcile;
 
+import dev.driftless.postgres.internal.reconcile.FingerprintSql;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.driftless.postgres.reconcile;
 
+import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.testinfra.postgres.PostgresServer;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -67,7 +68,8 @@ final class ReconcileDatabase {
 
   /** A reader builder over the hostile data source. */
   static PostgresFingerprintReader.Builder reader() throws SQLException {
-    return PostgresFingerprintReader.builder().dataSource(new HostileDataSource(server()));
+    return PostgresFingerprintReader.builder()
+        .database(PostgresDatabase.builder().dataSource(new HostileDataSource(server())).build());
   }
 
   /** Hands out superuser connections whose session settings are {@link #HOSTILE_SESSION}. */

@@ -3,6 +3,7 @@ package dev.driftless.postgres.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.driftless.postgres.PostgresDatabase;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,9 +55,9 @@ class TableMappingTest {
 
   @Test
   void readerBuilderChecksSettings() {
-    assertThatThrownBy(() -> PostgresFingerprintReader.builder().jdbcUrl("jdbc:mysql://x"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("jdbcUrl");
+    assertThatThrownBy(() -> PostgresFingerprintReader.builder().database(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("database");
     assertThatThrownBy(() -> PostgresFingerprintReader.builder().fetchSize(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fetchSize");
@@ -66,10 +67,16 @@ class TableMappingTest {
         .hasMessageContaining("statementTimeout");
     assertThatThrownBy(() -> PostgresFingerprintReader.builder().table("public", "t").build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("dataSource")
-        .hasMessageContaining("jdbcUrl");
+        .hasMessageContaining("database");
     assertThatThrownBy(
-            () -> PostgresFingerprintReader.builder().jdbcUrl("jdbc:postgresql://h/db").build())
+            () ->
+                PostgresFingerprintReader.builder()
+                    .database(
+                        PostgresDatabase.builder()
+                            .jdbcUrl("jdbc:postgresql://h/db")
+                            .user("u")
+                            .build())
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("table");
     assertThatThrownBy(
@@ -78,8 +85,8 @@ class TableMappingTest {
         .hasMessageContaining("mapped twice");
     PostgresFingerprintReader reader =
         PostgresFingerprintReader.builder()
-            .jdbcUrl("jdbc:postgresql://h/db")
-            .user("u")
+            .database(
+                PostgresDatabase.builder().jdbcUrl("jdbc:postgresql://h/db").user("u").build())
             .table("public", "t")
             .build();
     assertThat(reader.tables()).containsOnlyKeys("t");

@@ -7,6 +7,7 @@ import dev.driftless.core.Reconciler;
 import dev.driftless.core.ReconciliationReport;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
+import dev.driftless.postgres.internal.reconcile.FingerprintSql;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

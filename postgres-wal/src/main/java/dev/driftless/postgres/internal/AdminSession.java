@@ -1,0 +1,144 @@
+package dev.driftless.postgres.internal;
+
+import dev.driftless.postgres.LsnPosition;
+import dev.driftless.postgres.SlotInvalidatedException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The source's administrative connection while it runs, opened on demand and dropped on any failure
+ * (the replication connection reports real outages): the slot's state for the status, the
+ * heartbeat, and the snapshot that lets {@link RecentCommits} forget transactions every new
+ * snapshot sees. Confined to the source's poll thread, except {@link #status()} and {@link
+ * #serverWalLsn()}.
+ */
+final class AdminSession implements ReplicatedTables.AdminConnection {
+  private final SourceConnections connections;
+  private final String slotName;
+  private final RecentCommits recent;
+  private final Map<String, Object> status = new ConcurrentHashMap<>();
+  private @Nullable Connection connection;
+  private volatile long serverWalLsn;
+  private long nextForgetNanos;
+  // PostgreSQL 17 can flush a logical message at once; before that it waits for the WAL writer.
+  private String heartbeatSql = "SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '')";
+
+  AdminSession(SourceConnections connections, String slotName, RecentCommits recent) {
+    this.connections = connections;
+    this.slotName = slotName;
+    this.recent = recent;
+  }
+
+  /** Uses the heartbeat form the server of {@code serverVersionNum} flushes best. */
+  void serverVersion(int serverVersionNum) {
+    if (serverVersionNum >= 170000) {
+      heartbeatSql = "SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '', true)";
+    }
+  }
+
+  /** Uses {@code c} (opened at start) until it fails. */
+  void use(Connection c) {
+    this.connection = c;
+  }
+
+  @Override
+  public Connection connection() throws SQLException {
+    Connection c = connection;
+    if (c == null || c.isClosed()) {
+      c = connections.admin();
+      connection = c;
+    }
+    return c;
+  }
+
+  /** The slot's state as last read: WAL retained, confirmed position, {@code wal_status}. */
+  Map<String, Object> status() {
+    return status;
+  }
+
+  /** The server's WAL position as last read (0 before). */
+  long serverWalLsn() {
+    return serverWalLsn;
+  }
+
+  /**
+   * Every two seconds, lets {@link #recent} forget the transactions a new snapshot sees (so that it
+   * stays small while the stream is busy and never quiet).
+   */
+  void forgetVisibleCommits(boolean connected) {
+    long now = System.nanoTime();
+    if (now < nextForgetNanos || recent.size() == 0 || !connected) {
+      return; // nothing to forget, or disconnected: no admin connection attempt on every poll
+    }
+    nextForgetNanos = now + TimeUnit.SECONDS.toNanos(2);
+    try (Statement st = connection().createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_current_snapshot()::text")) {
+      if (rs.next()) {
+        recent.forgetVisible(TxSnapshot.parse(rs.getString(1)));
+      }
+    } catch (SQLException e) {
+      close(); // best effort: tried again in two seconds
+    }
+  }
+
+  /**
+   * Reads the server's WAL position and the slot's state into the status (best effort).
+   *
+   * @throws SlotInvalidatedException if the slot's WAL was removed
+   */
+  void refreshStatus() {
+    try {
+      Connection c = connection();
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT pg_current_wal_lsn()::text, restart_lsn::text, confirmed_flush_lsn::text,"
+                  + " wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
+        ps.setString(1, slotName);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            long current = LsnPosition.parseLsn(rs.getString(1));
+            String restart = rs.getString(2);
+            String walStatus = rs.getString(4);
+            serverWalLsn = current;
+            if (restart != null) {
+              status.put("walRetainedBytes", Math.max(0, current - LsnPosition.parseLsn(restart)));
+            }
+            if (rs.getString(3) != null) {
+              status.put("slotConfirmedFlushLsn", rs.getString(3));
+            }
+            if (walStatus != null) {
+              status.put("walStatus", walStatus);
+              if ("lost".equals(walStatus)) {
+                throw SlotInvalidatedException.of(slotName);
+              }
+            }
+          }
+        }
+      }
+    } catch (SQLException e) {
+      close(); // status is best effort; the replication connection reports real outages
+    }
+  }
+
+  /** Writes a heartbeat into this database's WAL (best effort). */
+  void heartbeat() {
+    try (Statement s = connection().createStatement()) {
+      s.execute(heartbeatSql);
+    } catch (SQLException e) {
+      close();
+    }
+  }
+
+  void close() {
+    Connection c = connection;
+    connection = null;
+    ReplicationSetup.closeQuietly(c);
+  }
+}

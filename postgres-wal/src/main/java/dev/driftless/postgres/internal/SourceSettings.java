@@ -1,0 +1,30 @@
+package dev.driftless.postgres.internal;
+
+import dev.driftless.postgres.BackfillSettings;
+import dev.driftless.postgres.PostgresDatabase;
+import dev.driftless.postgres.PostgresSource.TruncateMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/** A {@link dev.driftless.postgres.PostgresSource}'s validated configuration. */
+public record SourceSettings(
+    PostgresDatabase database,
+    String slotName,
+    String publication,
+    List<String> tables,
+    boolean createSlot,
+    boolean createPublication,
+    boolean temporarySlot,
+    boolean dropSlotOnClose,
+    boolean allowReplicaIdentityFull,
+    boolean streaming,
+    int protocolVersion,
+    Duration statusInterval,
+    Duration heartbeatInterval,
+    Path spillDirectory,
+    TruncateMode truncateMode,
+    @Nullable BackfillSettings backfill,
+    boolean resyncOnSlotLoss,
+    Runnable onResynced) {}

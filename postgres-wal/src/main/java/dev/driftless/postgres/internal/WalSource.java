@@ -1,0 +1,442 @@
+package dev.driftless.postgres.internal;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.DeadLetter;
+import dev.driftless.core.DocumentKey;
+import dev.driftless.core.DriftlessException;
+import dev.driftless.core.RetriableException;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.Version;
+import dev.driftless.core.spi.RepairReader;
+import dev.driftless.core.spi.SourceContext;
+import dev.driftless.postgres.LsnPosition;
+import dev.driftless.postgres.SlotInvalidatedException;
+import dev.driftless.postgres.internal.types.TypeRegistry;
+import dev.driftless.postgres.internal.types.ValueDecoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The engine behind {@link dev.driftless.postgres.PostgresSource}: its lifecycle and its poll loop,
+ * which drive the parts (docs/architecture.md): {@link SourceStartup} at start, {@link
+ * ReplicationConnection} for the stream, {@link TransactionAssembler} for what it carries, {@link
+ * FlushTracker} for what may be confirmed, {@link SourceBackfill} between transactions, {@link
+ * AdminSession} for status and heartbeats, {@link PostgresRepairReader} for reads by key. Owns only
+ * the lifecycle flags, the timers of the quiet loop and the figures of the status. Confined to the
+ * pipeline's poll thread, except {@link #statusDetails} and {@link #repairReader}.
+ */
+public final class WalSource {
+  private static final Duration STATUS_REFRESH = Duration.ofSeconds(5);
+
+  private final SourceSettings settings;
+  private final RecentCommits recent = new RecentCommits();
+  private final FlushTracker flush = new FlushTracker();
+  private final AdminSession admin;
+  private final PostgresRepairReader repairReader;
+  private final ReplicatedTables tables;
+  private final ReplicationConnection replication;
+  private final TransactionAssembler stream;
+  private final SourceBackfill backfill;
+  private final SourceStartup startup;
+  private final AtomicLong unreadableChanges = new AtomicLong();
+
+  private Clock clock = Clock.systemUTC();
+  private @Nullable SourceContext context;
+  private boolean started;
+  private volatile boolean closed;
+  private volatile int protocolVersion = 1;
+  private volatile long serverWalEnd;
+  private volatile @Nullable Instant lastCommitTime;
+  private long nextStatusRefreshNanos;
+  private long nextHeartbeatNanos;
+
+  public WalSource(SourceSettings settings) {
+    this.settings = settings;
+    SourceConnections connections = new SourceConnections(settings.database(), settings.slotName());
+    ColumnValueDecoder values = typesDecoder(connections::reader);
+    this.admin = new AdminSession(connections, settings.slotName(), recent);
+    this.repairReader =
+        new PostgresRepairReader(connections::reader, values, Clock.systemUTC(), recent);
+    this.tables =
+        new ReplicatedTables(
+            settings.tables(), settings.allowReplicaIdentityFull(), admin, repairReader::tables);
+    this.replication = new ReplicationConnection(settings, connections, flush);
+    this.stream =
+        new TransactionAssembler(
+            tables,
+            values,
+            repairReader::readRowSeeing,
+            recent,
+            settings.truncateMode(),
+            settings.spillDirectory(),
+            new StreamListener());
+    this.backfill =
+        new SourceBackfill(
+            settings,
+            connections,
+            values,
+            recent,
+            (key, version, position, failure) ->
+                deadLetterUnreadable(key, version, position, failure));
+    this.startup = new SourceStartup(settings, connections, tables, backfill, replication, recent);
+  }
+
+  /** The types package's decoder, looking user types up in the source database's catalog. */
+  private static ColumnValueDecoder typesDecoder(TypeRegistry.CatalogConnector catalog) {
+    ValueDecoder values = new ValueDecoder(TypeRegistry.connecting(catalog));
+    return new ColumnValueDecoder() {
+      @Override
+      public @Nullable Object decode(int typeOid, int typmod, @Nullable String text) {
+        return values.decode(typeOid, typmod, text);
+      }
+
+      @Override
+      public void invalidate(int typeOid) {
+        values.registry().invalidate(typeOid);
+      }
+    };
+  }
+
+  public void start(SourceContext context) throws Exception {
+    Objects.requireNonNull(context, "context");
+    if (started) {
+      throw new IllegalStateException("source already started");
+    }
+    if (closed) {
+      throw new IllegalStateException("source is closed");
+    }
+    started = true;
+    clock = context.clock();
+    this.context = context;
+    replication.outagesTo(context);
+    Connection c;
+    try {
+      c = admin.connection();
+    } catch (SQLException e) {
+      throw new RetriableException("could not connect to PostgreSQL: " + e.getMessage(), e);
+    }
+    try {
+      SourceStartup.Outcome outcome = startup.run(c, context);
+      protocolVersion = outcome.protocolVersion();
+      admin.serverVersion(outcome.serverVersionNum());
+      stream.start(outcome.protocolVersion(), outcome.spillOwner());
+      if (outcome.resync()) {
+        backfill.startResync(tables.shapes(), c, clock);
+      } else {
+        // A new slot (or a temporary one) streams from now: progress of an earlier one is void.
+        backfill.start(clock, outcome.created() || settings.temporarySlot());
+      }
+      admin.refreshStatus();
+    } catch (Exception e) {
+      if (startup.createdSlotThisRun()) {
+        startup.dropSlotAfterFailedStart(e);
+      }
+      throw e;
+    }
+  }
+
+  public List<ChangeEvent> poll(int maxEvents, Duration maxWait) throws Exception {
+    try {
+      return pollStream(maxEvents, maxWait);
+    } catch (SlotInvalidatedException e) {
+      // What this call collected came from the lost slot; the backfill covers it.
+      resyncOrThrow(e);
+      return List.of();
+    }
+  }
+
+  /** Resyncs after a loss found while running if so configured, else rethrows it. */
+  private void resyncOrThrow(SlotInvalidatedException e) throws Exception {
+    if (!settings.resyncOnSlotLoss() || settings.temporarySlot() || closed) {
+      throw e;
+    }
+    // The slot was lost while running: changes are gone. Recreate it and backfill every table;
+    // the stream resumes at the new slot's start, above every position returned so far.
+    replication.close(false);
+    stream.discard();
+    startup.recreateSlot(admin.connection(), e);
+    startup.recordStart(admin.connection());
+    flush.reset();
+    backfill.startResync(tables.shapes(), admin.connection(), clock);
+    replication.reconnectNow();
+  }
+
+  private List<ChangeEvent> pollStream(int maxEvents, Duration maxWait) throws Exception {
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException("maxEvents must be at least 1, was " + maxEvents);
+    }
+    Objects.requireNonNull(maxWait, "maxWait");
+    checkOpen();
+    long deadline = System.nanoTime() + Math.max(0, maxWait.toNanos());
+    List<ChangeEvent> out = new ArrayList<>(Math.min(maxEvents, 1024));
+    long idleParkNanos = TimeUnit.MICROSECONDS.toNanos(200);
+    backfill.between(stream);
+    admin.forgetVisibleCommits(replication.connected());
+    while (true) {
+      ChangeEvent next;
+      while (out.size() < maxEvents && (next = stream.poll()) != null) {
+        out.add(next);
+      }
+      if (out.size() >= maxEvents || closed) {
+        break;
+      }
+      if (stream.releasing()) {
+        try {
+          stream.pumpRelease(maxEvents - out.size());
+        } catch (RetriableException | SQLException | UncheckedIOException e) {
+          disconnect(e);
+        }
+        continue;
+      }
+      if (!replication.connected()) {
+        if (replication.reconnectDue()) {
+          replication.tryReconnect(admin, admin::close);
+          continue;
+        }
+        if (!out.isEmpty() || System.nanoTime() >= deadline) {
+          break;
+        }
+        long until = Math.min(replication.nextAttemptNanos(), deadline);
+        LockSupport.parkNanos(Math.max(0, Math.min(until - System.nanoTime(), 50_000_000L)));
+        continue;
+      }
+      ByteBuffer message;
+      try {
+        message = replication.readPending();
+      } catch (SQLException e) {
+        disconnect(e);
+        continue;
+      }
+      if (message != null) {
+        idleParkNanos = TimeUnit.MICROSECONDS.toNanos(200);
+        try {
+          stream.handle(message);
+        } catch (RetriableException | SQLException | IOException | UncheckedIOException e) {
+          disconnect(e);
+        }
+        continue;
+      }
+      afterQuietRead();
+      if (!out.isEmpty() || System.nanoTime() >= deadline) {
+        break;
+      }
+      LockSupport.parkNanos(Math.min(idleParkNanos, Math.max(0, deadline - System.nanoTime())));
+      idleParkNanos = Math.min(idleParkNanos * 2, TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    return out;
+  }
+
+  /** The connection broke: what belongs to unfinished transactions is sent again after it. */
+  private void disconnect(Exception cause) {
+    replication.lost(cause);
+    stream.discard();
+  }
+
+  public void commit(SourcePosition position) throws Exception {
+    Objects.requireNonNull(position, "position");
+    if (!(position instanceof LsnPosition p)) {
+      throw new IllegalArgumentException("not a position of this source: " + position);
+    }
+    if (p.commitLsn() == 0) {
+      return; // a repair read's position: confirms nothing
+    }
+    backfill.committed(p);
+    long confirm = flush.committed(p);
+    if (confirm >= 0) {
+      advanceFlush(confirm);
+    }
+  }
+
+  public void keepAlive() throws Exception {
+    checkOpen();
+    if (!replication.connected()) {
+      if (replication.reconnectDue()) {
+        try {
+          replication.tryReconnect(admin, admin::close);
+        } catch (SlotInvalidatedException e) {
+          // A stalled index is when a slot is most likely lost: the pipeline is full and calls
+          // only this, so the loss must be handled here as in poll, not only thrown.
+          resyncOrThrow(e);
+        }
+      }
+      return;
+    }
+    try {
+      replication.sendStatus();
+    } catch (SQLException e) {
+      disconnect(e);
+    }
+  }
+
+  public RepairReader repairReader() {
+    return repairReader;
+  }
+
+  public Map<String, Object> statusDetails() {
+    Map<String, Object> details = new LinkedHashMap<>(admin.status());
+    long flushed = flush.flushed();
+    if (replication.reportedFailures() > 0) {
+      details.put("reconnects", replication.reportedFailures());
+    }
+    if (unreadableChanges.get() > 0) {
+      details.put("unreadableChanges", unreadableChanges.get());
+    }
+    if (startup.slotResyncs() > 0) {
+      details.put("slotResyncs", startup.slotResyncs());
+    }
+    details.put("slot", settings.slotName());
+    details.putAll(backfill.status());
+    details.put("repairRereads", repairReader.rereads());
+    details.put("toastRereads", stream.rereads());
+    details.put("recentCommits", recent.size());
+    details.put("publication", settings.publication());
+    details.put("protocolVersion", protocolVersion);
+    details.put("connected", replication.connected());
+    details.put("confirmedFlushLsn", LsnPosition.formatLsn(flushed));
+    long currentWal = Math.max(serverWalEnd, admin.serverWalLsn());
+    details.put("serverWalLsn", LsnPosition.formatLsn(currentWal));
+    long lagBytes = Math.max(0, currentWal - flushed);
+    details.put("replicationLagBytes", lagBytes);
+    Instant last = lastCommitTime;
+    long lagMillis =
+        lagBytes == 0 || last == null
+            ? 0
+            : Math.max(0, Duration.between(last, clock.instant()).toMillis());
+    details.put("replicationLagMillis", lagMillis);
+    Exception failure = replication.lastFailure();
+    if (failure != null && !replication.connected()) {
+      details.put("lastConnectionFailure", String.valueOf(failure.getMessage()));
+    }
+    return details;
+  }
+
+  public void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    replication.close(true);
+    stream.discard();
+    repairReader.closeConnection();
+    backfill.close();
+    try {
+      if (settings.dropSlotOnClose() && !settings.temporarySlot() && started) {
+        startup.dropSlotWithRetry();
+      }
+    } finally {
+      admin.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("source is closed");
+    }
+    if (!started) {
+      throw new IllegalStateException("source not started");
+    }
+  }
+
+  private void advanceFlush(long lsn) {
+    if (flush.advance(lsn)) {
+      replication.confirm(lsn);
+    }
+  }
+
+  /** Nothing more to read for now: confirm the server's WAL end if nothing is in flight. */
+  private void afterQuietRead() {
+    long received = replication.lastReceived();
+    if (received > serverWalEnd) {
+      serverWalEnd = received;
+    }
+    if (stream.betweenTransactions() && received > 0) {
+      // Between transactions with nothing pending: every commit below what was received is decoded.
+      recent.decodedBelow(received);
+    }
+    backfill.between(stream);
+    if (stream.readySize() == 0
+        && stream.betweenTransactions()
+        && flush.everythingSettled(stream.lastDecoded())) {
+      advanceFlush(received);
+    }
+    long now = System.nanoTime();
+    if (now >= nextStatusRefreshNanos) {
+      nextStatusRefreshNanos = now + STATUS_REFRESH.toNanos();
+      admin.refreshStatus();
+    }
+    if (!settings.heartbeatInterval().isZero() && now >= nextHeartbeatNanos) {
+      nextHeartbeatNanos = now + settings.heartbeatInterval().toNanos();
+      admin.heartbeat();
+    }
+  }
+
+  /** What the assembler tells the source: transaction ends, quiet points, unreadable changes. */
+  private final class StreamListener implements TransactionAssembler.Listener {
+    @Override
+    public void betweenTransactions() {
+      backfill.between(stream);
+    }
+
+    @Override
+    public void transactionEnd(@Nullable LsnPosition last, long endLsn, Instant commitTime) {
+      lastCommitTime = commitTime;
+      long confirm = flush.transactionEnd(last, stream.lastDecoded(), endLsn);
+      if (confirm >= 0) {
+        advanceFlush(confirm);
+      }
+    }
+
+    @Override
+    public void unreadable(
+        DocumentKey key, Version version, LsnPosition position, UnreadableChange failure) {
+      deadLetterUnreadable(key, version, position, failure);
+    }
+  }
+
+  /**
+   * Stores an unreadable change in the pipeline's dead-letter store (before any later event is
+   * returned). A store failure stops the pipeline: it is not an outage of the stream.
+   */
+  private void deadLetterUnreadable(
+      DocumentKey key, Version version, LsnPosition pos, UnreadableChange u) {
+    SourceContext ctx = Objects.requireNonNull(context, "context");
+    unreadableChanges.incrementAndGet();
+    try {
+      ctx.deadLetter(
+          DeadLetter.unreadable(
+              UUID.randomUUID().toString(),
+              key,
+              version,
+              pos,
+              u.columns(),
+              u.errorType(),
+              String.valueOf(u.getMessage()),
+              clock.instant()));
+    } catch (Exception e) {
+      throw new DriftlessException(
+          "could not dead-letter an unreadable change of "
+              + key
+              + " ("
+              + u.getMessage()
+              + "): "
+              + e,
+          e);
+    }
+  }
+}
