@@ -1,0 +1,14 @@
+package dev.driftless.postgres;
+
+import dev.driftless.testinfra.modules.PublishedModule;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ModuleApiTest {
+  @Test
+  void exportsOnlyTheApiAndHidesInternalsJacksonAndFailsafe() {
+    PublishedModule.at(
+            Path.of("target/classes"), "dev.driftless.postgres", "dev.driftless.postgres.reconcile")
+        .check();
+  }
+}
