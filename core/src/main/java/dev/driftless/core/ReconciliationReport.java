@@ -13,55 +13,169 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What one reconciliation run compared, found, repaired, and what it cost.
+ * What one reconciliation run compared, found, repaired, and what it cost; from {@link
+ * Reconciler#run()}.
  *
- * @param sourceCollection the source's collection
- * @param indexCollection the index's collection
- * @param startedAt when the run started
- * @param duration how long it took
- * @param sourceRows rows the source holds (from the top-level summaries)
- * @param indexDocuments documents the index holds (from the top-level summaries)
- * @param summaryRequests summary requests made to the two sides together
- * @param bucketRangesCompared bucket ranges whose summaries were compared
- * @param bucketRangesMismatched of those, the ones whose summaries differed
- * @param sourceRowsListed rows read key by key on the source side: listed, and re-read to verify
- * @param indexDocumentsListed documents read key by key on the index side: listed, and re-read
- * @param bytesRead bytes the two readers reported moving, or -1 when a reader does not count
- * @param missing keys in the source but not in the index
- * @param stale keys whose index fingerprint differs from the source's
- * @param phantom keys in the index but not in the source
- * @param changedDuringComparison keys that differed at first but matched when re-verified
- * @param repaired keys repaired through the pipeline (written, or found already current)
- * @param repairFailed keys whose repair failed
- * @param sampleKeys up to 20 differing keys, for a person to look at
+ * <p>Made by the {@link Reconciler} only. A value: equal when every accessor answers equal. Later
+ * versions may add accessors (a class rather than a record, so that adding one breaks no user's
+ * code); do not rely on {@link #toString()}'s format ({@link #toJson()} is stable: it only gains
+ * members).
  */
-public record ReconciliationReport(
-    String sourceCollection,
-    String indexCollection,
-    Instant startedAt,
-    Duration duration,
-    long sourceRows,
-    long indexDocuments,
-    long summaryRequests,
-    long bucketRangesCompared,
-    long bucketRangesMismatched,
-    long sourceRowsListed,
-    long indexDocumentsListed,
-    long bytesRead,
-    long missing,
-    long stale,
-    long phantom,
-    long changedDuringComparison,
-    long repaired,
-    long repairFailed,
-    List<String> sampleKeys) {
+public final class ReconciliationReport {
+  private final String sourceCollection;
+  private final String indexCollection;
+  private final Instant startedAt;
+  private final Duration duration;
+  private final long sourceRows;
+  private final long indexDocuments;
+  private final long summaryRequests;
+  private final long bucketRangesCompared;
+  private final long bucketRangesMismatched;
+  private final long sourceRowsListed;
+  private final long indexDocumentsListed;
+  private final long bytesRead;
+  private final long missing;
+  private final long stale;
+  private final long phantom;
+  private final long changedDuringComparison;
+  private final long repaired;
+  private final long repairFailed;
+  private final List<String> sampleKeys;
 
-  public ReconciliationReport {
-    Objects.requireNonNull(sourceCollection, "sourceCollection");
-    Objects.requireNonNull(indexCollection, "indexCollection");
-    Objects.requireNonNull(startedAt, "startedAt");
-    Objects.requireNonNull(duration, "duration");
-    sampleKeys = List.copyOf(sampleKeys);
+  ReconciliationReport(
+      String sourceCollection,
+      String indexCollection,
+      Instant startedAt,
+      Duration duration,
+      long sourceRows,
+      long indexDocuments,
+      long summaryRequests,
+      long bucketRangesCompared,
+      long bucketRangesMismatched,
+      long sourceRowsListed,
+      long indexDocumentsListed,
+      long bytesRead,
+      long missing,
+      long stale,
+      long phantom,
+      long changedDuringComparison,
+      long repaired,
+      long repairFailed,
+      List<String> sampleKeys) {
+    this.sourceCollection = Objects.requireNonNull(sourceCollection, "sourceCollection");
+    this.indexCollection = Objects.requireNonNull(indexCollection, "indexCollection");
+    this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
+    this.duration = Objects.requireNonNull(duration, "duration");
+    this.sourceRows = sourceRows;
+    this.indexDocuments = indexDocuments;
+    this.summaryRequests = summaryRequests;
+    this.bucketRangesCompared = bucketRangesCompared;
+    this.bucketRangesMismatched = bucketRangesMismatched;
+    this.sourceRowsListed = sourceRowsListed;
+    this.indexDocumentsListed = indexDocumentsListed;
+    this.bytesRead = bytesRead;
+    this.missing = missing;
+    this.stale = stale;
+    this.phantom = phantom;
+    this.changedDuringComparison = changedDuringComparison;
+    this.repaired = repaired;
+    this.repairFailed = repairFailed;
+    this.sampleKeys = List.copyOf(sampleKeys);
+  }
+
+  /** The source's collection. */
+  public String sourceCollection() {
+    return sourceCollection;
+  }
+
+  /** The index's collection. */
+  public String indexCollection() {
+    return indexCollection;
+  }
+
+  /** When the run started. */
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  /** How long it took. */
+  public Duration duration() {
+    return duration;
+  }
+
+  /** Rows the source holds (from the top-level summaries). */
+  public long sourceRows() {
+    return sourceRows;
+  }
+
+  /** Documents the index holds (from the top-level summaries). */
+  public long indexDocuments() {
+    return indexDocuments;
+  }
+
+  /** Summary requests made to the two sides together. */
+  public long summaryRequests() {
+    return summaryRequests;
+  }
+
+  /** Bucket ranges whose summaries were compared. */
+  public long bucketRangesCompared() {
+    return bucketRangesCompared;
+  }
+
+  /** Of those, the ones whose summaries differed. */
+  public long bucketRangesMismatched() {
+    return bucketRangesMismatched;
+  }
+
+  /** Rows read key by key on the source side: listed, and re-read to verify. */
+  public long sourceRowsListed() {
+    return sourceRowsListed;
+  }
+
+  /** Documents read key by key on the index side: listed, and re-read. */
+  public long indexDocumentsListed() {
+    return indexDocumentsListed;
+  }
+
+  /** Bytes the two readers reported moving, or -1 when a reader does not count. */
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  /** Keys in the source but not in the index. */
+  public long missing() {
+    return missing;
+  }
+
+  /** Keys whose index fingerprint differs from the source's. */
+  public long stale() {
+    return stale;
+  }
+
+  /** Keys in the index but not in the source. */
+  public long phantom() {
+    return phantom;
+  }
+
+  /** Keys that differed at first but matched when re-verified. */
+  public long changedDuringComparison() {
+    return changedDuringComparison;
+  }
+
+  /** Keys repaired through the pipeline (written, or found already current). */
+  public long repaired() {
+    return repaired;
+  }
+
+  /** Keys whose repair failed. */
+  public long repairFailed() {
+    return repairFailed;
+  }
+
+  /** Up to 20 differing keys, for a person to look at. */
+  public List<String> sampleKeys() {
+    return sampleKeys;
   }
 
   /** Differences found and still differing when re-verified. */
@@ -132,5 +246,97 @@ public record ReconciliationReport(
       throw new UncheckedIOException(e);
     }
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof ReconciliationReport r
+        && sourceCollection.equals(r.sourceCollection)
+        && indexCollection.equals(r.indexCollection)
+        && startedAt.equals(r.startedAt)
+        && duration.equals(r.duration)
+        && sourceRows == r.sourceRows
+        && indexDocuments == r.indexDocuments
+        && summaryRequests == r.summaryRequests
+        && bucketRangesCompared == r.bucketRangesCompared
+        && bucketRangesMismatched == r.bucketRangesMismatched
+        && sourceRowsListed == r.sourceRowsListed
+        && indexDocumentsListed == r.indexDocumentsListed
+        && bytesRead == r.bytesRead
+        && missing == r.missing
+        && stale == r.stale
+        && phantom == r.phantom
+        && changedDuringComparison == r.changedDuringComparison
+        && repaired == r.repaired
+        && repairFailed == r.repairFailed
+        && sampleKeys.equals(r.sampleKeys);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        sourceCollection,
+        indexCollection,
+        startedAt,
+        duration,
+        sourceRows,
+        indexDocuments,
+        summaryRequests,
+        bucketRangesCompared,
+        bucketRangesMismatched,
+        sourceRowsListed,
+        indexDocumentsListed,
+        bytesRead,
+        missing,
+        stale,
+        phantom,
+        changedDuringComparison,
+        repaired,
+        repairFailed,
+        sampleKeys);
+  }
+
+  @Override
+  public String toString() {
+    return "ReconciliationReport["
+        + "sourceCollection="
+        + sourceCollection
+        + ", indexCollection="
+        + indexCollection
+        + ", startedAt="
+        + startedAt
+        + ", duration="
+        + duration
+        + ", sourceRows="
+        + sourceRows
+        + ", indexDocuments="
+        + indexDocuments
+        + ", summaryRequests="
+        + summaryRequests
+        + ", bucketRangesCompared="
+        + bucketRangesCompared
+        + ", bucketRangesMismatched="
+        + bucketRangesMismatched
+        + ", sourceRowsListed="
+        + sourceRowsListed
+        + ", indexDocumentsListed="
+        + indexDocumentsListed
+        + ", bytesRead="
+        + bytesRead
+        + ", missing="
+        + missing
+        + ", stale="
+        + stale
+        + ", phantom="
+        + phantom
+        + ", changedDuringComparison="
+        + changedDuringComparison
+        + ", repaired="
+        + repaired
+        + ", repairFailed="
+        + repairFailed
+        + ", sampleKeys="
+        + sampleKeys
+        + "]";
   }
 }

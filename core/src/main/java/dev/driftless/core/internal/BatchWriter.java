@@ -3,21 +3,15 @@ package dev.driftless.core.internal;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
-import dev.failsafe.RetryPolicyBuilder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Writes one batch until every item is settled: outages ({@link RetriableException}, items answered
@@ -45,20 +39,14 @@ final class BatchWriter {
   }
 
   private final VersionedSink sink;
-  private final Supplier<RetryPolicyBuilder<Object>> retryPolicy;
-  private final @Nullable Duration outageDeadline;
+  private final OutagePolicy policy;
   private final DeadLetterer deadLetterer;
   private final Callbacks callbacks;
 
   BatchWriter(
-      VersionedSink sink,
-      Supplier<RetryPolicyBuilder<Object>> retryPolicy,
-      @Nullable Duration outageDeadline,
-      DeadLetterer deadLetterer,
-      Callbacks callbacks) {
+      VersionedSink sink, OutagePolicy policy, DeadLetterer deadLetterer, Callbacks callbacks) {
     this.sink = sink;
-    this.retryPolicy = retryPolicy;
-    this.outageDeadline = outageDeadline;
+    this.policy = policy;
     this.deadLetterer = deadLetterer;
     this.callbacks = callbacks;
   }
@@ -73,37 +61,27 @@ final class BatchWriter {
   boolean write(List<KeyScheduler.Item> batch) throws Exception {
     List<KeyScheduler.Item> remaining = new ArrayList<>(batch);
     boolean[] throttled = {false};
-    RetryPolicy<Object> policy =
-        retryPolicy
-            .get()
-            .onRetry(
-                e -> {
-                  Throwable last = e.getLastException();
-                  if (last instanceof RetriableException r && r.throttled()) {
-                    throttled[0] = true;
-                  }
-                  callbacks.retrying(last);
-                })
-            .build();
     try {
-      Failsafe.with(policy)
-          .run(
-              () -> {
-                if (callbacks.stopping()) {
-                  throw new InterruptedException("pipeline stopping");
-                }
-                writeOnce(remaining);
-              });
-    } catch (FailsafeException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof InterruptedException || callbacks.stopping()) {
-        return throttled[0];
-      }
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + outageDeadline + ": " + cause, cause);
+      policy.call(
+          "sink outage",
+          callbacks::stopping,
+          (attempt, cause, delay) -> {
+            throttled[0] |= cause.throttled();
+            callbacks.retrying(cause);
+          },
+          () -> {
+            if (callbacks.stopping()) {
+              throw new InterruptedException("pipeline stopping");
+            }
+            writeOnce(remaining);
+            return Boolean.TRUE;
+          });
+    } catch (InterruptedException e) {
+      return throttled[0]; // the pipeline is stopping: what is left stays unsettled
     } catch (RetriableException e) {
-      throw new DriftlessException(
-          "sink outage outlasted outageDeadline " + outageDeadline + ": " + e, e);
+      if (!callbacks.stopping()) {
+        throw e; // not retried: cannot happen, but never swallow an outage
+      }
     }
     return throttled[0];
   }

@@ -5,6 +5,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.PipelineStatus.State;
@@ -12,7 +13,6 @@ import dev.driftless.core.RetriableException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.SourceContext;
-import dev.failsafe.RetryPolicyBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,6 +85,8 @@ public final class PipelineRunner implements AutoCloseable {
   private final AdaptiveLimit limit;
 
   private final RepairCoordinator repairs;
+  private final OutagePolicy outagePolicy;
+  private final SourceOutage sourceOutage;
   private final DeadLetterer deadLetterer;
   private final BatchWriter writer;
 
@@ -126,15 +128,12 @@ public final class PipelineRunner implements AutoCloseable {
     this.clock = settings.clock();
     this.limit =
         new AdaptiveLimit(settings.parallelism(), settings.retry().initialDelay().toNanos());
+    this.outagePolicy = OutagePolicy.of(settings.retry(), settings.outageDeadline());
+    this.sourceOutage = new SourceOutage(outagePolicy, clock);
     this.deadLetterer =
         new DeadLetterer(settings.name(), settings.deadLetterStore(), clock, this::fail);
     this.writer =
-        new BatchWriter(
-            settings.sink(),
-            this::retryPolicy,
-            settings.outageDeadline(),
-            deadLetterer,
-            new WriterCallbacks());
+        new BatchWriter(settings.sink(), outagePolicy, deadLetterer, new WriterCallbacks());
     this.repairs =
         new RepairCoordinator(
             settings,
@@ -186,6 +185,7 @@ public final class PipelineRunner implements AutoCloseable {
           .start(
               RunnerContexts.source(
                   settings,
+                  outagePolicy,
                   new RunnerContexts.SourceCallbacks() {
                     @Override
                     public void resynced() {
@@ -195,6 +195,20 @@ public final class PipelineRunner implements AutoCloseable {
                     @Override
                     public void deadLetter(DeadLetter letter) throws Exception {
                       storeUnreadable(letter);
+                    }
+
+                    @Override
+                    public void outageStarted(Throwable cause) {
+                      LOG.warn(
+                          "Pipeline {}: the source reports an outage: {}",
+                          settings.name(),
+                          cause.toString());
+                      sourceOutage.reported(cause);
+                    }
+
+                    @Override
+                    public void outageEnded() {
+                      sourceOutage.reportedEnded();
                     }
                   }));
     } catch (Exception e) {
@@ -211,7 +225,10 @@ public final class PipelineRunner implements AutoCloseable {
           return t;
         };
     writers = Executors.newFixedThreadPool(settings.parallelism(), writerThreads);
-    Thread poll = new Thread(new SourcePoller(settings, new PollGate()), threadName("poll"));
+    Thread poll =
+        new Thread(
+            new SourcePoller(settings, outagePolicy, sourceOutage, new PollGate()),
+            threadName("poll"));
     Thread dispatch = new Thread(this::dispatchLoop, threadName("dispatch"));
     poll.setDaemon(true);
     dispatch.setDaemon(true);
@@ -225,8 +242,7 @@ public final class PipelineRunner implements AutoCloseable {
               new SinkStartRetry(
                   settings.sink(),
                   sinkContext,
-                  retryPolicy(),
-                  settings.outageDeadline(),
+                  outagePolicy,
                   new SinkStartRetry.Listener() {
                     @Override
                     public void retrying(Throwable cause) {
@@ -527,20 +543,22 @@ public final class PipelineRunner implements AutoCloseable {
     } catch (RuntimeException e) {
       details = Map.of("statusError", String.valueOf(e.getMessage()));
     }
+    StatusBuilder b = new StatusBuilder();
+    b.source = details;
+    b.sourceOutage = sourceOutage.describe();
     Instant now = clock.instant();
     lock.lock();
     try {
       Throwable f = failure;
-      return ledger.status(
-          state,
-          limit.concurrency(),
-          f == null ? null : String.valueOf(f.getMessage()),
-          sinkOutage,
-          details,
-          now);
+      ledger.status(b, now);
+      b.state = state;
+      b.concurrencyLimit = limit.concurrency();
+      b.failure = f == null ? null : String.valueOf(f.getMessage());
+      b.sinkOutage = sinkOutage;
     } finally {
       lock.unlock();
     }
+    return b.build();
   }
 
   /** The most events ever in flight at once. */
@@ -643,10 +661,6 @@ public final class PipelineRunner implements AutoCloseable {
         lock.unlock();
       }
     }
-  }
-
-  private RetryPolicyBuilder<Object> retryPolicy() {
-    return Outages.policy(settings.retry(), settings.outageDeadline());
   }
 
   private boolean isStopping() {

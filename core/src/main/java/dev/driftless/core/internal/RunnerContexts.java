@@ -1,10 +1,12 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.DeadLetter;
+import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.SourceContext;
 import java.time.Clock;
+import java.util.Objects;
 
 /** The contexts the runner hands to its sink's and source's {@code start}. Stateless. */
 final class RunnerContexts {
@@ -14,6 +16,10 @@ final class RunnerContexts {
     void resynced();
 
     void deadLetter(DeadLetter letter) throws Exception;
+
+    void outageStarted(Throwable cause);
+
+    void outageEnded();
   }
 
   private RunnerContexts() {}
@@ -37,7 +43,8 @@ final class RunnerContexts {
     };
   }
 
-  static SourceContext source(PipelineSettings settings, SourceCallbacks callbacks) {
+  static SourceContext source(
+      PipelineSettings settings, OutagePolicy outagePolicy, SourceCallbacks callbacks) {
     return new SourceContext() {
       @Override
       public String pipelineName() {
@@ -67,6 +74,21 @@ final class RunnerContexts {
       @Override
       public void deadLetter(DeadLetter letter) throws Exception {
         callbacks.deadLetter(letter);
+      }
+
+      @Override
+      public OutagePolicy outagePolicy() {
+        return outagePolicy;
+      }
+
+      @Override
+      public void outageStarted(Throwable cause) {
+        callbacks.outageStarted(Objects.requireNonNull(cause, "cause"));
+      }
+
+      @Override
+      public void outageEnded() {
+        callbacks.outageEnded();
       }
     };
   }

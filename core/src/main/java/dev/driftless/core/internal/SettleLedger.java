@@ -1,12 +1,10 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
-import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.SourcePosition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -94,14 +92,8 @@ final class SettleLedger {
     }
   }
 
-  /** A snapshot for {@code Pipeline.status()}, with what the runner adds. */
-  PipelineStatus status(
-      PipelineStatus.State state,
-      int concurrencyLimit,
-      @Nullable String failure,
-      @Nullable String sinkOutage,
-      Map<String, Object> sourceDetails,
-      Instant now) {
+  /** Fills in what the ledger knows of a {@code Pipeline.status()} snapshot, as of {@code now}. */
+  void status(StatusBuilder b, Instant now) {
     Duration lagTime = Duration.ZERO;
     Entry head = unsettledStream.peekFirst();
     if (head != null) {
@@ -111,24 +103,18 @@ final class SettleLedger {
       }
     }
     SourcePosition committed = committedPosition;
-    return new PipelineStatus(
-        state,
-        received,
-        applied,
-        stale,
-        deadLettered,
-        coalesced,
-        retries,
-        inFlightEvents,
-        inFlightBytes,
-        concurrencyLimit,
-        committed == null ? null : committed.asString(),
-        streamEventsReceived - committedStreamEvents,
-        lagTime,
-        failure,
-        sinkOutage,
-        sourceDetails,
-        now);
+    b.eventsReceived = received;
+    b.eventsApplied = applied;
+    b.eventsStale = stale;
+    b.eventsDeadLettered = deadLettered;
+    b.eventsCoalesced = coalesced;
+    b.retries = retries;
+    b.inFlightEvents = inFlightEvents;
+    b.inFlightBytes = inFlightBytes;
+    b.committedPosition = committed == null ? null : committed.asString();
+    b.lagEvents = streamEventsReceived - committedStreamEvents;
+    b.lagTime = lagTime;
+    b.takenAt = now;
   }
 
   /** Counts a change the source could not read, stored as a dead letter before it was received. */

@@ -1,14 +1,9 @@
 package dev.driftless.core.internal;
 
 import dev.driftless.core.DriftlessException;
-import dev.driftless.core.RetriableException;
+import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.VersionedSink;
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicyBuilder;
-import java.time.Duration;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Starts a sink that could not be reached when the pipeline started: calls {@link
@@ -35,48 +30,30 @@ final class SinkStartRetry implements Runnable {
 
   private final VersionedSink sink;
   private final SinkContext context;
-  private final RetryPolicyBuilder<Object> policy;
-  private final @Nullable Duration outageDeadline;
+  private final OutagePolicy policy;
   private final Listener listener;
 
-  SinkStartRetry(
-      VersionedSink sink,
-      SinkContext context,
-      RetryPolicyBuilder<Object> policy,
-      @Nullable Duration outageDeadline,
-      Listener listener) {
+  SinkStartRetry(VersionedSink sink, SinkContext context, OutagePolicy policy, Listener listener) {
     this.sink = sink;
     this.context = context;
     this.policy = policy;
-    this.outageDeadline = outageDeadline;
     this.listener = listener;
   }
 
   @Override
   public void run() {
     try {
-      Failsafe.with(policy.onRetry(e -> listener.retrying(e.getLastException())).build())
-          .run(
-              () -> {
-                if (listener.stopping()) {
-                  throw new InterruptedException("pipeline stopping");
-                }
-                sink.start(context);
-              });
-    } catch (FailsafeException e) {
-      Throwable cause = e.getCause();
-      if (!(cause instanceof InterruptedException) && !listener.stopping()) {
-        listener.failed(new DriftlessException("the sink failed to start: " + cause, cause));
-      }
-      return;
-    } catch (RetriableException e) {
-      // Retried without limit but for the deadline: the outage outlasted it.
-      listener.failed(
-          new DriftlessException(
-              "sink outage outlasted outageDeadline " + outageDeadline + " while starting: " + e,
-              e));
-      return;
-    } catch (RuntimeException e) {
+      policy.call(
+          "sink outage while starting",
+          listener::stopping,
+          (attempt, cause, delay) -> listener.retrying(cause),
+          () -> {
+            sink.start(context);
+            return Boolean.TRUE;
+          });
+    } catch (InterruptedException e) {
+      return; // the pipeline stopped
+    } catch (Exception e) {
       if (!listener.stopping()) {
         listener.failed(
             e instanceof DriftlessException d

@@ -2,22 +2,29 @@ package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.ChangeSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The poll thread's loop: polls the source while there is room (in events and bytes), hands each
  * event to the runner, commits the settled position every {@code commitInterval} (and at once when
  * nothing is in flight), keeps the source alive while the pipeline is full, and makes a {@link
  * ChangeEvent.Truncate} a barrier (everything before it settles first, nothing after it is received
- * before it settled). Source outages are retried with the {@link Outages} policy.
+ * before it settled). Source outages are retried with the pipeline's {@link OutagePolicy}; an
+ * outage the source reports itself is held to the same deadline here ({@link SourceOutage}).
  *
  * <p>Owns only its timers; what is in flight and whether the pipeline runs are the runner's,
  * reached through {@link Gate}. Runs on the poll thread only.
  */
 final class SourcePoller implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(SourcePoller.class);
   static final Duration POLL_WAIT = Duration.ofMillis(100);
   static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -54,13 +61,23 @@ final class SourcePoller implements Runnable {
     void ended();
   }
 
+  /** A source call. */
+  @FunctionalInterface
+  interface SourceCall<T> {
+    T call() throws Exception;
+  }
+
   private final PipelineSettings settings;
   private final ChangeSource source;
+  private final OutagePolicy policy;
+  private final SourceOutage outage;
   private final Gate gate;
 
-  SourcePoller(PipelineSettings settings, Gate gate) {
+  SourcePoller(PipelineSettings settings, OutagePolicy policy, SourceOutage outage, Gate gate) {
     this.settings = settings;
     this.source = settings.source();
+    this.policy = policy;
+    this.outage = outage;
     this.gate = gate;
   }
 
@@ -73,6 +90,10 @@ final class SourcePoller implements Runnable {
         int room = gate.awaitRoom(Math.min(KEEP_ALIVE_NANOS, commitNanos()));
         if (room < 0) {
           break;
+        }
+        DriftlessException outlasted = outage.overDeadline();
+        if (outlasted != null) {
+          throw outlasted;
         }
         long now = System.nanoTime();
         if (now - lastCommitNanos >= commitNanos() || gate.quietAndUncommitted()) {
@@ -146,10 +167,31 @@ final class SourcePoller implements Runnable {
         });
   }
 
-  private <T> @org.jspecify.annotations.Nullable T call(Outages.SourceCall<T> call)
-      throws Exception {
-    return Outages.callSource(
-        settings.name(), settings.retry(), settings.outageDeadline(), gate::stopping, call);
+  /** A source call retried on outages; {@code null} if the pipeline stopped meanwhile. */
+  private <T> @Nullable T call(SourceCall<T> call) throws Exception {
+    T result;
+    try {
+      result =
+          policy.call(
+              "source outage",
+              gate::stopping,
+              (attempt, cause, delay) -> {
+                outage.retrying(cause);
+                LOG.warn(
+                    "Pipeline {}: source unavailable, retrying in {} ms: {}",
+                    settings.name(),
+                    delay.toMillis(),
+                    cause.toString());
+              },
+              call::call);
+    } catch (RetriableException e) {
+      if (gate.stopping()) {
+        return null;
+      }
+      throw e;
+    }
+    outage.callSucceeded();
+    return result;
   }
 
   private long commitNanos() {

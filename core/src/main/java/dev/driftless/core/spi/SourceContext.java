@@ -1,6 +1,8 @@
 package dev.driftless.core.spi;
 
 import dev.driftless.core.DeadLetter;
+import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.RetrySettings;
 import java.time.Clock;
 
 /**
@@ -58,4 +60,33 @@ public interface SourceContext {
             + ": "
             + letter.errorMessage());
   }
+
+  /**
+   * The pipeline's outage policy (its {@code retry} and {@code outageDeadline}), for a source's own
+   * retry loops (a reconnect), so that one setting governs every outage. The default retries with
+   * {@link RetrySettings#DEFAULT} without a deadline.
+   */
+  default OutagePolicy outagePolicy() {
+    return OutagePolicy.of(RetrySettings.DEFAULT, null);
+  }
+
+  /**
+   * Tells the pipeline that the source lost its upstream (the database is unreachable, a connection
+   * was lost and reconnecting fails) while it keeps polling, so that the outage is not a silent run
+   * of empty polls: the pipeline shows it in {@link
+   * dev.driftless.core.PipelineStatus#sourceOutage()} and, when it outlasts the pipeline's {@code
+   * outageDeadline}, stops with a {@link dev.driftless.core.DriftlessException} naming {@code
+   * cause}. Calling it again during the same outage updates the cause and keeps the start. A source
+   * that throws {@link dev.driftless.core.RetriableException} from {@code poll} instead needs not
+   * call it.
+   *
+   * <p>May be called from any thread; does not block. The default does nothing.
+   */
+  default void outageStarted(Throwable cause) {}
+
+  /**
+   * Tells the pipeline that the source regained its upstream after {@link #outageStarted}. Does
+   * nothing when no outage is open. May be called from any thread; does not block.
+   */
+  default void outageEnded() {}
 }

@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DriftlessException;
+import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.RetriableException;
+import dev.driftless.core.RetrySettings;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
-import dev.failsafe.RetryPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,13 +31,9 @@ class BatchWriterTest {
   private BatchWriter writer(VersionedSink sink) {
     return new BatchWriter(
         sink,
-        () ->
-            RetryPolicy.builder()
-                .handleIf(e -> e instanceof RetriableException)
-                .withMaxRetries(-1)
-                .withDelay(Duration.ofMillis(1))
-                .withMaxDuration(Duration.ofSeconds(2)),
-        Duration.ofSeconds(2),
+        OutagePolicy.of(
+            new RetrySettings(Duration.ofMillis(1), Duration.ofMillis(1), 1.0, 0.0),
+            Duration.ofSeconds(2)),
         new DeadLetterer("test", store, Clock.systemUTC(), storeFailures::add),
         new BatchWriter.Callbacks() {
           @Override

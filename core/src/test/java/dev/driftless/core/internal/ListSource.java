@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A minimal source over a fixed list, for the runner's own tests (the tck has the full one). */
-final class ListSource implements ChangeSource {
+class ListSource implements ChangeSource {
   final List<ChangeEvent> events = new CopyOnWriteArrayList<>();
   final List<SourcePosition> commits = new CopyOnWriteArrayList<>();
   volatile int next;

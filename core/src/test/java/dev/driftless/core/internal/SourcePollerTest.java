@@ -3,6 +3,7 @@ package dev.driftless.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.ChangeSource;
@@ -44,8 +45,11 @@ class SourcePollerTest {
             Duration.ofSeconds(1),
             Clock.systemUTC());
     int[] round = {0};
+    OutagePolicy policy = OutagePolicy.of(settings.retry(), settings.outageDeadline());
     return new SourcePoller(
         settings,
+        policy,
+        new SourceOutage(policy, Clock.systemUTC()),
         new SourcePoller.Gate() {
           @Override
           public int awaitRoom(long maxWaitNanos) {
