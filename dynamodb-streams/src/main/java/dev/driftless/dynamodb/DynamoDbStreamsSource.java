@@ -27,7 +27,9 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *   <li>Progress is checkpointed per shard in the pipeline's {@code CheckpointStore} (the last
  *       settled sequence number; a shard's end only once its last record settled); a restart
  *       resumes each shard after it.
- *   <li>Throttling and server errors are retried with backoff and jitter; lost changes (trimmed
+ *   <li>Throttling and server errors are retried with the pipeline's backoff and jitter ({@code
+ *       SourceContext.outagePolicy()}); a run of failures with no success between is reported to
+ *       the pipeline as a source outage, held to its {@code outageDeadline}; lost changes (trimmed
  *       records, a shard gone unread, a re-enabled stream) stop the pipeline with a {@link
  *       StreamDataLostException}.
  * </ul>

@@ -1,6 +1,5 @@
 package dev.driftless.dynamodb;
 
-import dev.driftless.core.RetrySettings;
 import dev.driftless.dynamodb.internal.ReaderSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +31,6 @@ public final class DynamoDbStreamsSourceBuilder {
   private int recordsPerRequest = 1000;
   private Duration discoveryInterval = Duration.ofSeconds(10);
   private Duration iteratorRefreshAge = Duration.ofMinutes(14);
-  private RetrySettings retry = RetrySettings.exponential(Duration.ofMillis(50), Duration.ofSeconds(10));
 
   DynamoDbStreamsSourceBuilder() {}
 
@@ -124,12 +122,6 @@ public final class DynamoDbStreamsSourceBuilder {
     return this;
   }
 
-  /** Backoff for throttling and server errors. Default 50 ms doubling to 10 s, ±20% jitter. */
-  public DynamoDbStreamsSourceBuilder retry(RetrySettings settings) {
-    this.retry = Objects.requireNonNull(settings, "settings");
-    return this;
-  }
-
   /**
    * The source.
    *
@@ -160,8 +152,7 @@ public final class DynamoDbStreamsSourceBuilder {
             maxBufferedRecords,
             recordsPerRequest,
             discoveryInterval,
-            iteratorRefreshAge,
-            retry);
+            iteratorRefreshAge);
     return new DynamoDbStreamsSource(settings, dynamoDb, streams);
   }
 

@@ -1,6 +1,5 @@
 package dev.driftless.dynamodb.internal;
 
-import dev.driftless.core.RetrySettings;
 import dev.driftless.dynamodb.StartingPosition;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +17,6 @@ import org.jspecify.annotations.Nullable;
  * @param recordsPerRequest GetRecords' limit
  * @param discoveryInterval the pause between full listings of a stream's shards
  * @param iteratorRefreshAge an iterator older than this is replaced before use
- * @param retry backoff for throttling and server errors
  */
 public record ReaderSettings(
     List<String> tables,
@@ -29,8 +27,7 @@ public record ReaderSettings(
     int maxBufferedRecords,
     int recordsPerRequest,
     Duration discoveryInterval,
-    Duration iteratorRefreshAge,
-    RetrySettings retry) {
+    Duration iteratorRefreshAge) {
 
   public ReaderSettings {
     tables = List.copyOf(tables);

@@ -40,6 +40,7 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 public final class StreamReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
   private static final int CHILD_LOOKUPS = 10;
+  private static final int OUTAGE_AFTER = 5;
 
   private final ReaderSettings settings;
   private final DynamoDbStreamsClient streams;
@@ -67,6 +68,8 @@ public final class StreamReader implements AutoCloseable {
 
   private volatile @Nullable RuntimeException failure;
   private volatile boolean closed;
+  private volatile boolean outage;
+  private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private volatile Map<String, Object> status = Map.of();
   private final AtomicLong iteratorRefreshes = new AtomicLong();
   private final AtomicLong throttles = new AtomicLong();
@@ -280,9 +283,11 @@ public final class StreamReader implements AutoCloseable {
 
   private void coordinate() {
     long nextStatus = 0;
+    int listingFailures = 0;
     while (!closed && failure == null) {
       try {
         discover();
+        listingFailures = 0;
         lock.lockInterruptibly();
         try {
           long now = System.nanoTime();
@@ -315,7 +320,8 @@ public final class StreamReader implements AutoCloseable {
         if (AwsErrors.isTransient(e)) {
           throttles.incrementAndGet();
           LOG.warn("Listing shards failed, retrying: {}", e.toString());
-          if (!sleepQuietly(Backoff.delayNanos(settings.retry(), 1))) {
+          reportFailure(e);
+          if (!sleepQuietly(context.outagePolicy().delay(++listingFailures).toNanos())) {
             return;
           }
         } else {
@@ -437,6 +443,7 @@ public final class StreamReader implements AutoCloseable {
         handleError(s, outcome.error(), now);
       } else {
         s.failures = 0;
+        reportSuccess();
         if (outcome.ended() && !s.ended) {
           s.ended = true;
           if (s.table.lineage.childrenOf(s.id).isEmpty()) {
@@ -463,10 +470,31 @@ public final class StreamReader implements AutoCloseable {
       return;
     }
     throttles.incrementAndGet();
+    reportFailure(e);
     s.failures++;
-    s.nextFetchNanos = now + Backoff.delayNanos(settings.retry(), s.failures);
+    s.nextFetchNanos = now + context.outagePolicy().delay(s.failures).toNanos();
     if (s.failures % 10 == 0) {
       LOG.warn("Shard {} of {}: {} failures in a row, backing off: {}", s.id, s.table.name, s.failures, e.toString());
+    }
+  }
+
+  /**
+   * A request failed transiently. Throttling with requests still succeeding is back-pressure; only
+   * a run of {@value #OUTAGE_AFTER} failures with no success between is reported as an outage, so
+   * that the pipeline shows it and holds it to its {@code outageDeadline}.
+   */
+  private void reportFailure(Throwable e) {
+    if (consecutiveFailures.incrementAndGet() >= OUTAGE_AFTER && !outage) {
+      outage = true;
+      context.outageStarted(e);
+    }
+  }
+
+  private void reportSuccess() {
+    consecutiveFailures.set(0);
+    if (outage) {
+      outage = false;
+      context.outageEnded();
     }
   }
 
