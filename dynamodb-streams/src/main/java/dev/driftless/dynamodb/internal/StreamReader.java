@@ -79,9 +79,7 @@ public final class StreamReader implements AutoCloseable {
   private final Thread coordinator;
 
   private StreamReader(
-      ReaderSettings settings,
-      DynamoDbStreamsClient streams,
-      SourceContext context) {
+      ReaderSettings settings, DynamoDbStreamsClient streams, SourceContext context) {
     this.settings = settings;
     this.streams = streams;
     this.context = context;
@@ -92,7 +90,9 @@ public final class StreamReader implements AutoCloseable {
             settings.maxConcurrentReads(),
             r -> {
               Thread t =
-                  new Thread(r, "driftless-ddb-reader-" + pipeline + "-" + readerThreads.incrementAndGet());
+                  new Thread(
+                      r,
+                      "driftless-ddb-reader-" + pipeline + "-" + readerThreads.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
@@ -116,11 +116,18 @@ public final class StreamReader implements AutoCloseable {
       String stored = context.checkpointStore().load(checkpointName(context, table)).orElse(null);
       TableCheckpoint checkpoint = stored == null ? null : TableCheckpoint.parse(stored);
       TableStream stream =
-          TableStream.open(dynamoDb, table, settings.versionAttribute(), checkpoint, settings.startingPosition());
+          TableStream.open(
+              dynamoDb,
+              table,
+              settings.versionAttribute(),
+              checkpoint,
+              settings.startingPosition());
       stream.initialize(stream.listShards(streams), nowSecond);
       stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
       reader.tables.add(stream);
-      context.checkpointStore().save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
+      context
+          .checkpointStore()
+          .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
     }
     reader.coordinator.start();
     return reader;
@@ -207,7 +214,8 @@ public final class StreamReader implements AutoCloseable {
         events.add(
             doc == null
                 ? ChangeEvent.delete(f.key(), Version.of(f.version()), position, f.committedAt())
-                : ChangeEvent.upsert(f.key(), Version.of(f.version()), position, doc, f.committedAt()));
+                : ChangeEvent.upsert(
+                    f.key(), Version.of(f.version()), position, doc, f.committedAt()));
         if (f.ttlExpiry()) {
           ttlDeletes.incrementAndGet();
         }
@@ -371,7 +379,9 @@ public final class StreamReader implements AutoCloseable {
         int tries = table.childLookups.values().stream().mapToInt(i -> i).max().orElse(1);
         table.nextChildLookupNanos =
             System.nanoTime()
-                + Math.min(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 5)));
+                + Math.min(
+                    TimeUnit.SECONDS.toNanos(1),
+                    TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 5)));
       }
     }
   }
@@ -474,7 +484,12 @@ public final class StreamReader implements AutoCloseable {
     s.failures++;
     s.nextFetchNanos = now + context.outagePolicy().delay(s.failures).toNanos();
     if (s.failures % 10 == 0) {
-      LOG.warn("Shard {} of {}: {} failures in a row, backing off: {}", s.id, s.table.name, s.failures, e.toString());
+      LOG.warn(
+          "Shard {} of {}: {} failures in a row, backing off: {}",
+          s.id,
+          s.table.name,
+          s.failures,
+          e.toString());
     }
   }
 

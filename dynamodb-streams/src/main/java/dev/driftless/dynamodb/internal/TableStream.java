@@ -31,12 +31,16 @@ final class TableStream {
   final RecordConverter converter;
   final ShardLineage lineage = new ShardLineage();
   final Map<String, ShardState> reading = new LinkedHashMap<>();
+
   /** Checkpoints loaded at start (or planned for a new pipeline), until a shard starts. */
   private final Map<String, ShardCheckpoint> loaded = new HashMap<>();
+
   private final boolean newPipeline;
   private final StartingPosition startingPosition;
+
   /** Shards that ended and whose children are not listed yet: shard id -> lookups so far. */
   final Map<String, Integer> childLookups = new LinkedHashMap<>();
+
   long nextChildLookupNanos;
   long nextDiscoveryNanos;
 
@@ -115,7 +119,8 @@ final class TableStream {
       }
     }
     if (partition == null) {
-      throw new IllegalStateException("table " + table + " has no partition key in its description");
+      throw new IllegalStateException(
+          "table " + table + " has no partition key in its description");
     }
     boolean newImages =
         view == StreamViewType.NEW_IMAGE || view == StreamViewType.NEW_AND_OLD_IMAGES;
@@ -187,7 +192,8 @@ final class TableStream {
     }
     if (newPipeline && startingPosition == StartingPosition.LATEST) {
       for (Shard s : listing) {
-        if (s.sequenceNumberRange() != null && s.sequenceNumberRange().endingSequenceNumber() != null) {
+        if (s.sequenceNumberRange() != null
+            && s.sequenceNumberRange().endingSequenceNumber() != null) {
           loaded.put(s.shardId(), ShardCheckpoint.done());
           lineage.markDone(s.shardId());
         } else {
@@ -199,8 +205,8 @@ final class TableStream {
   }
 
   /**
-   * Adds listed shards. After a {@code full} listing, a shard that is no longer listed is
-   * forgotten if done, and is a loss if not (it vanished unread).
+   * Adds listed shards. After a {@code full} listing, a shard that is no longer listed is forgotten
+   * if done, and is a loss if not (it vanished unread).
    *
    * @throws StreamDataLostException for a shard that vanished unread
    */
