@@ -3,6 +3,8 @@ package dev.driftless.dynamodb;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.RetrySettings;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.tck.InMemoryVersionedSink;
@@ -31,6 +33,13 @@ final class Drive {
       @Override
       public CheckpointStore checkpointStore() {
         return store;
+      }
+
+      @Override
+      public OutagePolicy outagePolicy() {
+        // A pipeline configured for quick retries, so fault tests do not wait out long backoffs.
+        return OutagePolicy.of(
+            RetrySettings.exponential(Duration.ofMillis(10), Duration.ofMillis(200)), null);
       }
     };
   }
