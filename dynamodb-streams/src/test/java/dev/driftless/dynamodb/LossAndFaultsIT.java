@@ -102,6 +102,25 @@ class LossAndFaultsIT {
   }
 
   @Test
+  void aStreamDisabledWhileThePipelineRunsStopsIt() throws Exception {
+    try (Emulated e = emulated(2);
+        InMemoryVersionedSink sink = InMemoryVersionedSink.create()) {
+      e.put(TABLE, "a", "1");
+      DynamoDbStreamsSource source = e.source(TABLE).build();
+      try {
+        source.start(Drive.context("disabled", new InMemoryCheckpointStore()));
+        Drive.run(source, sink, true, TIMEOUT, () -> Drive.values(sink, "value").size() == 1);
+        e.ddb.updateTable(b -> b.tableName(TABLE).streamSpecification(s -> s.streamEnabled(false)));
+        assertThatThrownBy(() -> Drive.run(source, sink, true, TIMEOUT, () -> false))
+            .isInstanceOf(StreamDataLostException.class)
+            .hasMessageContaining("disabled");
+      } finally {
+        source.close();
+      }
+    }
+  }
+
+  @Test
   void throttlingStormsAndServerErrorsLoseNothing() throws Exception {
     try (Emulated e = emulated(4);
         InMemoryVersionedSink sink = InMemoryVersionedSink.create()) {

@@ -43,6 +43,7 @@ public final class StreamReader implements AutoCloseable {
   private static final int OUTAGE_AFTER = 5;
 
   private final ReaderSettings settings;
+  private final DynamoDbClient dynamoDb;
   private final DynamoDbStreamsClient streams;
   private final SourceContext context;
   private final List<TableStream> tables = new ArrayList<>();
@@ -79,8 +80,12 @@ public final class StreamReader implements AutoCloseable {
   private final Thread coordinator;
 
   private StreamReader(
-      ReaderSettings settings, DynamoDbStreamsClient streams, SourceContext context) {
+      ReaderSettings settings,
+      DynamoDbClient dynamoDb,
+      DynamoDbStreamsClient streams,
+      SourceContext context) {
     this.settings = settings;
+    this.dynamoDb = dynamoDb;
     this.streams = streams;
     this.context = context;
     this.fetcher = new ShardFetcher(settings, streams, iteratorRefreshes);
@@ -110,7 +115,7 @@ public final class StreamReader implements AutoCloseable {
       DynamoDbStreamsClient streams,
       SourceContext context)
       throws Exception {
-    StreamReader reader = new StreamReader(settings, streams, context);
+    StreamReader reader = new StreamReader(settings, dynamoDb, streams, context);
     long nowSecond = context.clock().instant().getEpochSecond();
     for (String table : settings.tables()) {
       String stored = context.checkpointStore().load(checkpointName(context, table)).orElse(null);
@@ -300,12 +305,29 @@ public final class StreamReader implements AutoCloseable {
         try {
           long now = System.nanoTime();
           long wake = now + TimeUnit.SECONDS.toNanos(1);
+          List<ShardState> due = new ArrayList<>();
           for (TableStream table : tables) {
             startReadable(table);
             for (ShardState s : table.reading.values()) {
               finish(s);
-              wake = Math.min(wake, schedule(s, now));
+              if (fetchable(s)) {
+                if (now < s.nextFetchNanos) {
+                  wake = Math.min(wake, s.nextFetchNanos);
+                } else {
+                  due.add(s);
+                }
+              }
             }
+          }
+          // Longest due first: with more due shards than readers, none starves (a busy open shard
+          // early in the listing must not keep a parent that gates its children from being read).
+          due.sort(java.util.Comparator.comparingLong(s -> s.nextFetchNanos));
+          for (ShardState s : due) {
+            if (!submit(s)) {
+              break;
+            }
+          }
+          for (TableStream table : tables) {
             if (!table.childLookups.isEmpty()) {
               wake = Math.min(wake, table.nextChildLookupNanos);
             }
@@ -344,6 +366,7 @@ public final class StreamReader implements AutoCloseable {
     for (TableStream table : tables) {
       long now = System.nanoTime();
       if (now >= table.nextDiscoveryNanos) {
+        table.checkStream(dynamoDb);
         List<Shard> listing = table.listShards(streams);
         lock.lockInterruptibly();
         try {
@@ -413,23 +436,26 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
-  /** Submits a fetch of {@code s} if it is due and there is room; returns when to look again. */
-  private long schedule(ShardState s, long now) {
-    if (s.done || s.inFlight || (s.ended && s.raw.isEmpty())) {
-      return Long.MAX_VALUE;
+  /** Whether {@code s} has anything to fetch. Holds the lock. */
+  private static boolean fetchable(ShardState s) {
+    return !s.done && !s.inFlight && !(s.ended && s.raw.isEmpty());
+  }
+
+  /**
+   * Submits a fetch of the due shard {@code s} if there is room; false when the readers or the
+   * buffer are full (woken again when a fetch ends or poll takes records). Holds the lock.
+   */
+  private boolean submit(ShardState s) {
+    if (inFlight >= settings.maxConcurrentReads() || buffered >= settings.maxBufferedRecords()) {
+      return false;
     }
-    if (now < s.nextFetchNanos) {
-      return s.nextFetchNanos;
-    }
-    if (inFlight >= settings.maxConcurrentReads()
-        || buffered >= settings.maxBufferedRecords()
-        || s.buffer.size() >= settings.recordsPerRequest()) {
-      return Long.MAX_VALUE; // woken when a fetch ends or poll takes records
+    if (s.buffer.size() >= settings.recordsPerRequest()) {
+      return true; // this shard waits for the pipeline; others may go on
     }
     s.inFlight = true;
     inFlight++;
     readers.execute(() -> runFetch(s));
-    return Long.MAX_VALUE;
+    return true;
   }
 
   private void runFetch(ShardState s) {

@@ -132,6 +132,31 @@ final class TableStream {
     return new TableStream(table, arn, converter, checkpoint, startingPosition);
   }
 
+  /**
+   * Checks that the table still streams into the followed stream.
+   *
+   * @throws StreamDataLostException if the stream was disabled, or disabled and enabled again
+   */
+  void checkStream(DynamoDbClient dynamoDb) {
+    TableDescription description = dynamoDb.describeTable(b -> b.tableName(name)).table();
+    StreamSpecification spec = description.streamSpecification();
+    String arn = description.latestStreamArn();
+    if (spec == null || !Boolean.TRUE.equals(spec.streamEnabled()) || arn == null) {
+      throw new StreamDataLostException(
+          name,
+          "its stream " + streamArn + " was disabled; changes since are not recorded anywhere");
+    }
+    if (!arn.equals(streamArn)) {
+      throw new StreamDataLostException(
+          name,
+          "the stream "
+              + streamArn
+              + " was replaced by "
+              + arn
+              + " (disabled and enabled again): changes in between were never recorded");
+    }
+  }
+
   /** Every shard of the stream (DescribeStream, all pages). */
   List<Shard> listShards(DynamoDbStreamsClient streams) {
     List<Shard> shards = new ArrayList<>();
