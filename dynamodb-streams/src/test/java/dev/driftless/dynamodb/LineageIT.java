@@ -61,7 +61,7 @@ class LineageIT {
         Future<?> work =
             writer.submit(
                 () -> {
-                  for (int i = 0; i < 300; i++) {
+                  for (int i = 0; i < 500; i++) {
                     String id = "k" + random.nextInt(40);
                     if (random.nextInt(8) == 0) {
                       e.delete(TABLE, id);

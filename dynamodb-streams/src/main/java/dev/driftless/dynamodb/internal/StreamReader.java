@@ -370,7 +370,9 @@ public final class StreamReader implements AutoCloseable {
         List<Shard> listing = table.listShards(streams);
         lock.lockInterruptibly();
         try {
-          table.apply(listing, true);
+          for (String gone : table.apply(listing, true)) {
+            tracker.forget(gone);
+          }
           table.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
         } finally {
           lock.unlock();

@@ -197,13 +197,19 @@ final class TableStream {
    */
   void initialize(List<Shard> listing, long nowSecond) {
     Set<String> listed = new java.util.HashSet<>();
+    Set<String> parents = new java.util.HashSet<>();
     for (Shard s : listing) {
       listed.add(s.shardId());
+      if (s.parentShardId() != null) {
+        parents.add(s.parentShardId());
+      }
     }
     for (Map.Entry<String, ShardCheckpoint> e : Map.copyOf(loaded).entrySet()) {
       if (e.getValue().end()) {
         if (listed.contains(e.getKey())) {
           lineage.markDone(e.getKey());
+        } else if (!parents.contains(e.getKey())) {
+          loaded.remove(e.getKey()); // trimmed away, and no child needs its version clock
         }
       } else if (!listed.contains(e.getKey())) {
         throw new StreamDataLostException(
@@ -235,7 +241,8 @@ final class TableStream {
    *
    * @throws StreamDataLostException for a shard that vanished unread
    */
-  void apply(List<Shard> listing, boolean full) {
+  List<String> apply(List<Shard> listing, boolean full) {
+    List<String> forgotten = new ArrayList<>();
     Set<String> listed = new java.util.HashSet<>();
     for (Shard s : listing) {
       listed.add(s.shardId());
@@ -244,15 +251,18 @@ final class TableStream {
       lineage.add(s.shardId(), s.parentShardId(), closed);
     }
     if (!full) {
-      return;
+      return forgotten;
     }
     for (String id : lineage.ids()) {
       if (listed.contains(id)) {
         continue;
       }
       if (lineage.isDone(id)) {
+        // Trimmed away after it was done: nothing of it is needed any more.
         lineage.forget(id);
         loaded.remove(id);
+        reading.remove(id);
+        forgotten.add(id);
         continue;
       }
       ShardState state = reading.get(id);
@@ -267,6 +277,7 @@ final class TableStream {
                     : "; its records after " + state.resumeAfter() + " were not read"));
       }
     }
+    return forgotten;
   }
 
   /** The plan for starting {@code shard}: its loaded checkpoint, if any. */
