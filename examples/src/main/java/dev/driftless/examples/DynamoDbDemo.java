@@ -141,7 +141,7 @@ public final class DynamoDbDemo {
                                 "total", AttributeValue.fromN(total))));
             expected.put(id, total);
           }
-          if (++writes % 300 == 0) {
+          if (++writes % 40 == 0) {
             List<Integer> partitions = emulator.partitions(TABLE);
             int p = partitions.get(random.nextInt(partitions.size()));
             if (partitions.size() < 8 && random.nextBoolean()) {
@@ -184,7 +184,15 @@ public final class DynamoDbDemo {
   private static long count(HttpClient http, String url, String index) throws Exception {
     String body = get(http, url + "/" + index + "/_count");
     int at = body.indexOf("\"count\":");
-    return at < 0 ? -1 : Long.parseLong(body.substring(at + 8).split("[,}]")[0].trim());
+    if (at < 0) {
+      return -1;
+    }
+    int from = at + 8;
+    int to = from;
+    while (to < body.length() && Character.isDigit(body.charAt(to))) {
+      to++;
+    }
+    return Long.parseLong(body.substring(from, to));
   }
 
   /** Every expected item's total is what the index holds for its id. */
