@@ -28,7 +28,7 @@ record BenchSettings(
     Path reports,
     @Nullable Path recvlogical) {
 
-  static final Set<String> KNOWN = Set.of("sink", "pgdecode", "reconcile");
+  static final Set<String> KNOWN = Set.of("sink", "pgdecode", "reconcile", "dynamodb");
 
   static BenchSettings fromSystemProperties() {
     Set<String> which = new LinkedHashSet<>();
@@ -45,12 +45,14 @@ record BenchSettings(
         which.add(name);
       } else {
         throw new IllegalArgumentException(
-            "bench: unknown benchmark '" + name + "'; choose from sink, pgdecode, reconcile, all");
+            "bench: unknown benchmark '"
+                + name
+                + "'; choose from sink, pgdecode, reconcile, dynamodb, all");
       }
     }
     if (which.isEmpty()) {
       throw new IllegalArgumentException(
-          "bench: name at least one of sink, pgdecode, reconcile, all");
+          "bench: name at least one of sink, pgdecode, reconcile, dynamodb, all");
     }
     String recv = property("bench.pg.recvlogical", "").trim();
     return new BenchSettings(

@@ -1,0 +1,107 @@
+package dev.driftless.dynamodb;
+
+import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.spi.ChangeSource;
+import dev.driftless.core.spi.SourceContext;
+import dev.driftless.dynamodb.internal.ReaderSettings;
+import dev.driftless.dynamodb.internal.StreamReader;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+
+/**
+ * A {@link ChangeSource} that follows the DynamoDB Streams of one or more tables, each table a
+ * collection. See {@code docs/dynamodb.md}.
+ *
+ * <ul>
+ *   <li>Shards are listed continuously; a child shard is read only after its parent was read to its
+ *       end and every record of it settled, so each key's changes come in order.
+ *   <li>A fixed pool of {@link DynamoDbStreamsSourceBuilder#maxConcurrentReads reader threads}
+ *       reads the shards, however many there are; open shards are polled every {@link
+ *       DynamoDbStreamsSourceBuilder#pollInterval poll interval}, closed ones as fast as they
+ *       answer.
+ *   <li>Progress is checkpointed per shard in the pipeline's {@code CheckpointStore} (the last
+ *       settled sequence number; a shard's end only once its last record settled); a restart
+ *       resumes each shard after it.
+ *   <li>Throttling and server errors are retried with the pipeline's backoff and jitter ({@code
+ *       SourceContext.outagePolicy()}); a run of failures with no success between is reported to
+ *       the pipeline as a source outage, held to its {@code outageDeadline}; lost changes (trimmed
+ *       records, a shard gone unread, a re-enabled stream) stop the pipeline with a {@link
+ *       StreamDataLostException}.
+ * </ul>
+ *
+ * <p>The clients are the caller's: the source never closes them.
+ */
+public final class DynamoDbStreamsSource implements ChangeSource {
+  private final ReaderSettings settings;
+  private final DynamoDbClient dynamoDb;
+  private final DynamoDbStreamsClient streams;
+  private volatile @Nullable StreamReader reader;
+
+  DynamoDbStreamsSource(
+      ReaderSettings settings, DynamoDbClient dynamoDb, DynamoDbStreamsClient streams) {
+    this.settings = settings;
+    this.dynamoDb = dynamoDb;
+    this.streams = streams;
+  }
+
+  /** A builder; the clients and at least one table are required. */
+  public static DynamoDbStreamsSourceBuilder builder() {
+    return new DynamoDbStreamsSourceBuilder();
+  }
+
+  /** The followed tables. */
+  public List<String> tables() {
+    return settings.tables();
+  }
+
+  @Override
+  public void start(SourceContext context) throws Exception {
+    if (reader != null) {
+      throw new IllegalStateException("the source was started already");
+    }
+    reader = StreamReader.start(settings, dynamoDb, streams, context);
+  }
+
+  @Override
+  public List<ChangeEvent> poll(int maxEvents, Duration maxWait) throws Exception {
+    return started().poll(maxEvents, maxWait);
+  }
+
+  @Override
+  public void commit(SourcePosition position) throws Exception {
+    started().commit(position);
+  }
+
+  /**
+   * Keys: {@code streamArns}, {@code shardsOpen}, {@code shardsClosed}, {@code shardsBeingRead},
+   * {@code recordsBuffered}, {@code recordsUnsettled}, {@code requestsInFlight}, {@code
+   * readerThreads}, {@code oldestUnprocessedRecordAgeMillis}, {@code iteratorRefreshes}, {@code
+   * throttles}, {@code ttlDeletes}.
+   */
+  @Override
+  public Map<String, Object> statusDetails() {
+    StreamReader r = reader;
+    return r == null ? Map.of() : r.statusDetails();
+  }
+
+  @Override
+  public void close() throws Exception {
+    StreamReader r = reader;
+    if (r != null) {
+      r.close();
+    }
+  }
+
+  private StreamReader started() {
+    StreamReader r = reader;
+    if (r == null) {
+      throw new IllegalStateException("the source is not started");
+    }
+    return r;
+  }
+}

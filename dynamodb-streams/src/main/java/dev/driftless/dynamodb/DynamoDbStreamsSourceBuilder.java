@@ -1,0 +1,185 @@
+package dev.driftless.dynamodb;
+
+import dev.driftless.dynamodb.internal.ReaderSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+
+/**
+ * Builds a {@link DynamoDbStreamsSource}. Setters check their argument at once; {@link #build()}
+ * checks that the clients and at least one table are given. Defaults are in {@code
+ * docs/dynamodb.md}.
+ */
+public final class DynamoDbStreamsSourceBuilder {
+  /** DynamoDB Streams iterators expire 15 minutes after they are issued. */
+  static final Duration ITERATOR_LIFETIME = Duration.ofMinutes(15);
+
+  private @Nullable DynamoDbClient dynamoDb;
+  private @Nullable DynamoDbStreamsClient streams;
+  private final Set<String> tables = new LinkedHashSet<>();
+  private StartingPosition startingPosition = StartingPosition.TRIM_HORIZON;
+  private VersionStrategy versionStrategy = VersionStrategy.derived();
+  private Duration pollInterval = Duration.ofMillis(500);
+  private int maxConcurrentReads = 8;
+  private int maxBufferedRecords = 10_000;
+  private int recordsPerRequest = 1000;
+  private Duration discoveryInterval = Duration.ofSeconds(10);
+  private Duration iteratorRefreshAge = Duration.ofMinutes(14);
+
+  DynamoDbStreamsSourceBuilder() {}
+
+  /**
+   * The client for the tables (descriptions, and re-reads of items for KEYS_ONLY/OLD_IMAGE
+   * streams). Required.
+   */
+  public DynamoDbStreamsSourceBuilder dynamoDbClient(DynamoDbClient client) {
+    this.dynamoDb = Objects.requireNonNull(client, "client");
+    return this;
+  }
+
+  /** The client for the streams. Required. */
+  public DynamoDbStreamsSourceBuilder streamsClient(DynamoDbStreamsClient client) {
+    this.streams = Objects.requireNonNull(client, "client");
+    return this;
+  }
+
+  /** Follows {@code table}'s stream; its documents form the collection of the table's name. */
+  public DynamoDbStreamsSourceBuilder table(String table) {
+    Objects.requireNonNull(table, "table");
+    if (table.isBlank()) {
+      throw new IllegalArgumentException("table must not be blank");
+    }
+    if (!tables.add(table)) {
+      throw new IllegalArgumentException("table " + table + " is given twice");
+    }
+    return this;
+  }
+
+  /** Follows each of {@code tables}. */
+  public DynamoDbStreamsSourceBuilder tables(String... names) {
+    Objects.requireNonNull(names, "names");
+    for (String t : names) {
+      table(t);
+    }
+    return this;
+  }
+
+  /**
+   * Where a pipeline without a checkpoint starts. Default {@link StartingPosition#TRIM_HORIZON}.
+   */
+  public DynamoDbStreamsSourceBuilder startingPosition(StartingPosition position) {
+    this.startingPosition = Objects.requireNonNull(position, "position");
+    return this;
+  }
+
+  /** How versions are assigned. Default {@link VersionStrategy#derived()}. */
+  public DynamoDbStreamsSourceBuilder versionStrategy(VersionStrategy strategy) {
+    this.versionStrategy = Objects.requireNonNull(strategy, "strategy");
+    return this;
+  }
+
+  /**
+   * The pause before polling an open shard again after an empty page. Default 500 ms; (0, 1 min].
+   */
+  public DynamoDbStreamsSourceBuilder pollInterval(Duration interval) {
+    this.pollInterval = positiveAtMost(interval, "pollInterval", Duration.ofMinutes(1));
+    return this;
+  }
+
+  /** Reader threads, which bound the GetRecords requests in flight. Default 8; [1, 256]. */
+  public DynamoDbStreamsSourceBuilder maxConcurrentReads(int readers) {
+    this.maxConcurrentReads = inRange(readers, "maxConcurrentReads", 1, 256);
+    return this;
+  }
+
+  /** Records read ahead of the pipeline, at most. Default 10,000; [1, 1,000,000]. */
+  public DynamoDbStreamsSourceBuilder maxBufferedRecords(int records) {
+    this.maxBufferedRecords = inRange(records, "maxBufferedRecords", 1, 1_000_000);
+    return this;
+  }
+
+  /** GetRecords' {@code Limit}. Default 1000 (the service's most); [1, 1000]. */
+  public DynamoDbStreamsSourceBuilder recordsPerRequest(int records) {
+    this.recordsPerRequest = inRange(records, "recordsPerRequest", 1, 1000);
+    return this;
+  }
+
+  /** The pause between full listings of a stream's shards. Default 10 s; (0, 1 h]. */
+  public DynamoDbStreamsSourceBuilder discoveryInterval(Duration interval) {
+    this.discoveryInterval = positiveAtMost(interval, "discoveryInterval", Duration.ofHours(1));
+    return this;
+  }
+
+  /**
+   * An iterator older than this is replaced before use (iterators expire after 15 minutes; an
+   * expired one is replaced too). Default 14 min; (0, 15 min).
+   */
+  public DynamoDbStreamsSourceBuilder iteratorRefreshAge(Duration age) {
+    Objects.requireNonNull(age, "age");
+    if (age.isNegative() || age.isZero() || age.compareTo(ITERATOR_LIFETIME) >= 0) {
+      throw new IllegalArgumentException("iteratorRefreshAge must be in (0, 15 min), was " + age);
+    }
+    this.iteratorRefreshAge = age;
+    return this;
+  }
+
+  /**
+   * The source.
+   *
+   * @throws IllegalStateException naming the missing setting
+   */
+  public DynamoDbStreamsSource build() {
+    if (dynamoDb == null) {
+      throw new IllegalStateException("dynamoDbClient is required");
+    }
+    if (streams == null) {
+      throw new IllegalStateException("streamsClient is required");
+    }
+    if (tables.isEmpty()) {
+      throw new IllegalStateException("tables: at least one table is required");
+    }
+    if (discoveryInterval.compareTo(pollInterval) < 0) {
+      throw new IllegalStateException(
+          "discoveryInterval ("
+              + discoveryInterval
+              + ") must be at least pollInterval ("
+              + pollInterval
+              + ")");
+    }
+    List<String> names = new ArrayList<>(tables);
+    ReaderSettings settings =
+        new ReaderSettings(
+            names,
+            startingPosition,
+            versionStrategy.versionAttribute().orElse(null),
+            pollInterval,
+            maxConcurrentReads,
+            maxBufferedRecords,
+            recordsPerRequest,
+            discoveryInterval,
+            iteratorRefreshAge);
+    return new DynamoDbStreamsSource(settings, dynamoDb, streams);
+  }
+
+  private static Duration positiveAtMost(Duration value, String name, Duration max) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(name + " must be in (0, " + max + "], was " + value);
+    }
+    return value;
+  }
+
+  private static int inRange(int value, String name, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          name + " must be in [" + min + ", " + max + "], was " + value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.driftless.dynamodb.internal;
+
+import dev.driftless.dynamodb.StartingPosition;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The source's settings, checked by the builder.
+ *
+ * @param tables the followed tables
+ * @param startingPosition where a new pipeline starts
+ * @param versionAttribute the version attribute, or {@code null} for derived versions
+ * @param pollInterval the pause between polls of an open shard that returned nothing
+ * @param maxConcurrentReads reader threads, and so the most requests in flight for records
+ * @param maxBufferedRecords records read ahead of the pipeline, at most (plus one page per reader)
+ * @param recordsPerRequest GetRecords' limit
+ * @param discoveryInterval the pause between full listings of a stream's shards
+ * @param iteratorRefreshAge an iterator older than this is replaced before use
+ */
+public record ReaderSettings(
+    List<String> tables,
+    StartingPosition startingPosition,
+    @Nullable String versionAttribute,
+    Duration pollInterval,
+    int maxConcurrentReads,
+    int maxBufferedRecords,
+    int recordsPerRequest,
+    Duration discoveryInterval,
+    Duration iteratorRefreshAge) {
+
+  public ReaderSettings {
+    tables = List.copyOf(tables);
+  }
+}
