@@ -18,8 +18,8 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * collection. See {@code docs/dynamodb.md}.
  *
  * <ul>
- *   <li>Shards are listed continuously; a child shard is read only after its parent was read to
- *       its end and every record of it settled, so each key's changes come in order.
+ *   <li>Shards are listed continuously; a child shard is read only after its parent was read to its
+ *       end and every record of it settled, so each key's changes come in order.
  *   <li>A fixed pool of {@link DynamoDbStreamsSourceBuilder#maxConcurrentReads reader threads}
  *       reads the shards, however many there are; open shards are polled every {@link
  *       DynamoDbStreamsSourceBuilder#pollInterval poll interval}, closed ones as fast as they

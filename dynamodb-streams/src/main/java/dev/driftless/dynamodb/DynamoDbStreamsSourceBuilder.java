@@ -34,7 +34,10 @@ public final class DynamoDbStreamsSourceBuilder {
 
   DynamoDbStreamsSourceBuilder() {}
 
-  /** The client for the tables (descriptions, and re-reads of items for KEYS_ONLY/OLD_IMAGE streams). Required. */
+  /**
+   * The client for the tables (descriptions, and re-reads of items for KEYS_ONLY/OLD_IMAGE
+   * streams). Required.
+   */
   public DynamoDbStreamsSourceBuilder dynamoDbClient(DynamoDbClient client) {
     this.dynamoDb = Objects.requireNonNull(client, "client");
     return this;
@@ -67,7 +70,9 @@ public final class DynamoDbStreamsSourceBuilder {
     return this;
   }
 
-  /** Where a pipeline without a checkpoint starts. Default {@link StartingPosition#TRIM_HORIZON}. */
+  /**
+   * Where a pipeline without a checkpoint starts. Default {@link StartingPosition#TRIM_HORIZON}.
+   */
   public DynamoDbStreamsSourceBuilder startingPosition(StartingPosition position) {
     this.startingPosition = Objects.requireNonNull(position, "position");
     return this;
@@ -79,7 +84,9 @@ public final class DynamoDbStreamsSourceBuilder {
     return this;
   }
 
-  /** The pause before polling an open shard again after an empty page. Default 500 ms; (0, 1 min]. */
+  /**
+   * The pause before polling an open shard again after an empty page. Default 500 ms; (0, 1 min].
+   */
   public DynamoDbStreamsSourceBuilder pollInterval(Duration interval) {
     this.pollInterval = positiveAtMost(interval, "pollInterval", Duration.ofMinutes(1));
     return this;
@@ -139,7 +146,11 @@ public final class DynamoDbStreamsSourceBuilder {
     }
     if (discoveryInterval.compareTo(pollInterval) < 0) {
       throw new IllegalStateException(
-          "discoveryInterval (" + discoveryInterval + ") must be at least pollInterval (" + pollInterval + ")");
+          "discoveryInterval ("
+              + discoveryInterval
+              + ") must be at least pollInterval ("
+              + pollInterval
+              + ")");
     }
     List<String> names = new ArrayList<>(tables);
     ReaderSettings settings =
@@ -166,7 +177,8 @@ public final class DynamoDbStreamsSourceBuilder {
 
   private static int inRange(int value, String name, int min, int max) {
     if (value < min || value > max) {
-      throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], was " + value);
+      throw new IllegalArgumentException(
+          name + " must be in [" + min + ", " + max + "], was " + value);
     }
     return value;
   }

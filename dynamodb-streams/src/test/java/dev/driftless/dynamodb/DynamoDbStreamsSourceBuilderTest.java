@@ -7,7 +7,7 @@ import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
@@ -21,7 +21,7 @@ class DynamoDbStreamsSourceBuilderTest {
         .region(Region.US_EAST_1)
         .credentialsProvider(AnonymousCredentialsProvider.create())
         .endpointOverride(NOWHERE)
-        .httpClient(UrlConnectionHttpClient.create())
+        .httpClient(Apache5HttpClient.create())
         .build();
   }
 
@@ -30,7 +30,7 @@ class DynamoDbStreamsSourceBuilderTest {
         .region(Region.US_EAST_1)
         .credentialsProvider(AnonymousCredentialsProvider.create())
         .endpointOverride(NOWHERE)
-        .httpClient(UrlConnectionHttpClient.create())
+        .httpClient(Apache5HttpClient.create())
         .build();
   }
 
@@ -39,7 +39,8 @@ class DynamoDbStreamsSourceBuilderTest {
     assertThatThrownBy(() -> DynamoDbStreamsSource.builder().build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("dynamoDbClient");
-    try (DynamoDbClient d = dynamoDb(); DynamoDbStreamsClient s = streams()) {
+    try (DynamoDbClient d = dynamoDb();
+        DynamoDbStreamsClient s = streams()) {
       assertThatThrownBy(() -> DynamoDbStreamsSource.builder().dynamoDbClient(d).build())
           .hasMessageContaining("streamsClient");
       assertThatThrownBy(
@@ -56,7 +57,11 @@ class DynamoDbStreamsSourceBuilderTest {
                       .build())
           .hasMessageContaining("discoveryInterval");
       DynamoDbStreamsSource source =
-          DynamoDbStreamsSource.builder().dynamoDbClient(d).streamsClient(s).tables("a", "b").build();
+          DynamoDbStreamsSource.builder()
+              .dynamoDbClient(d)
+              .streamsClient(s)
+              .tables("a", "b")
+              .build();
       assertThat(source.tables()).containsExactly("a", "b");
     }
   }
@@ -74,7 +79,8 @@ class DynamoDbStreamsSourceBuilderTest {
     assertThatThrownBy(() -> b.iteratorRefreshAge(Duration.ofMinutes(15)))
         .hasMessageContaining("iteratorRefreshAge");
     assertThatThrownBy(() -> b.startingPosition(null)).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> VersionStrategy.attribute("")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> VersionStrategy.attribute(""))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(VersionStrategy.attribute("v").versionAttribute()).contains("v");
     assertThat(VersionStrategy.derived().versionAttribute()).isEmpty();
   }

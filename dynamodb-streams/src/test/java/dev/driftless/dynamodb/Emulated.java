@@ -6,7 +6,7 @@ import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
@@ -20,6 +20,13 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /** An emulator and the real SDK clients pointed at it (default SDK retries, static credentials). */
 final class Emulated implements AutoCloseable {
+  static {
+    // The JDK HTTP server writes a response's headers and body separately; without TCP_NODELAY
+    // every call waits out the client's delayed ACK (about 40 ms). Read when the server first
+    // starts, so set before any emulator exists.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   final DynamoDbEmulator emulator;
   final DynamoDbClient ddb;
   final DynamoDbStreamsClient streams;
@@ -34,7 +41,7 @@ final class Emulated implements AutoCloseable {
             .region(Region.of(emulator.region()))
             .credentialsProvider(creds)
             .endpointOverride(emulator.endpoint())
-            .httpClient(UrlConnectionHttpClient.create())
+            .httpClient(Apache5HttpClient.create())
             .overrideConfiguration(config)
             .build();
     streams =
@@ -42,7 +49,7 @@ final class Emulated implements AutoCloseable {
             .region(Region.of(emulator.region()))
             .credentialsProvider(creds)
             .endpointOverride(emulator.endpoint())
-            .httpClient(UrlConnectionHttpClient.create())
+            .httpClient(Apache5HttpClient.create())
             .overrideConfiguration(config)
             .build();
   }
@@ -56,7 +63,8 @@ final class Emulated implements AutoCloseable {
     ddb.createTable(
         b ->
             b.tableName(table)
-                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                .keySchema(
+                    KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
                 .attributeDefinitions(
                     AttributeDefinition.builder()
                         .attributeName("id")
@@ -68,7 +76,10 @@ final class Emulated implements AutoCloseable {
 
   void put(String table, String id, String value) {
     ddb.putItem(
-        b -> b.tableName(table).item(Map.of("id", AttributeValue.fromS(id), "value", AttributeValue.fromS(value))));
+        b ->
+            b.tableName(table)
+                .item(
+                    Map.of("id", AttributeValue.fromS(id), "value", AttributeValue.fromS(value))));
   }
 
   void delete(String table, String id) {

@@ -130,8 +130,8 @@ public final class AttributeValues {
   }
 
   /**
-   * The document key of an item's key attributes: the partition key's text, or for a composite
-   * key the partition and sort key joined by {@link DocumentKey#composite}.
+   * The document key of an item's key attributes: the partition key's text, or for a composite key
+   * the partition and sort key joined by {@link DocumentKey#composite}.
    *
    * @throws IllegalArgumentException if a key attribute is missing or of a wrong type
    */

@@ -26,7 +26,8 @@ public final class AwsErrors {
       if (service.isThrottlingException() || service.statusCode() >= 500) {
         return true;
       }
-      String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+      String code =
+          service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
       return code != null && TRANSIENT_CODES.contains(code);
     }
     return e instanceof SdkClientException;

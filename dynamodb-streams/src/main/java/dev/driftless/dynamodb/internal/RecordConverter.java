@@ -14,11 +14,11 @@ import software.amazon.awssdk.services.dynamodb.model.StreamRecord;
 
 /**
  * Turns one stream record into a {@link Fetched}: key, version, document. A stream without new
- * images (KEYS_ONLY, OLD_IMAGE) has the item re-read with a consistent {@code GetItem}; an item gone
- * by then is a delete at the record's version (its own REMOVE follows). A record that cannot be read
- * (a value of unknown type, a missing or invalid version attribute) becomes an unreadable {@code
- * Fetched} for the dead-letter store; a record without a sequence number is a protocol failure and
- * throws. Thread-confined per shard: it advances the shard's {@link VersionClock}.
+ * images (KEYS_ONLY, OLD_IMAGE) has the item re-read with a consistent {@code GetItem}; an item
+ * gone by then is a delete at the record's version (its own REMOVE follows). A record that cannot
+ * be read (a value of unknown type, a missing or invalid version attribute) becomes an unreadable
+ * {@code Fetched} for the dead-letter store; a record without a sequence number is a protocol
+ * failure and throws. Thread-confined per shard: it advances the shard's {@link VersionClock}.
  */
 public final class RecordConverter {
   private static final String TTL_PRINCIPAL = "dynamodb.amazonaws.com";
@@ -43,7 +43,8 @@ public final class RecordConverter {
       @Nullable String sortKey,
       boolean newImages) {}
 
-  public RecordConverter(TableInfo table, @Nullable String versionAttribute, DynamoDbClient dynamoDb) {
+  public RecordConverter(
+      TableInfo table, @Nullable String versionAttribute, DynamoDbClient dynamoDb) {
     this.table = table;
     this.versionAttribute = versionAttribute;
     this.dynamoDb = dynamoDb;
@@ -58,7 +59,8 @@ public final class RecordConverter {
       String shard, Record record, VersionClock clock, long notBeforeSecond) {
     StreamRecord data = record.dynamodb();
     if (data == null || data.sequenceNumber() == null) {
-      throw new IllegalStateException("a stream record of shard " + shard + " has no sequence number");
+      throw new IllegalStateException(
+          "a stream record of shard " + shard + " has no sequence number");
     }
     SequenceNumber sequence = SequenceNumber.of(data.sequenceNumber());
     Instant created = data.approximateCreationDateTime();
@@ -69,21 +71,35 @@ public final class RecordConverter {
     Instant committedAt = created == null ? Instant.EPOCH : created;
     DocumentKey key;
     try {
-      key = AttributeValues.key(table.collection(), table.partitionKey(), table.sortKey(), data.keys());
+      key =
+          AttributeValues.key(
+              table.collection(), table.partitionKey(), table.sortKey(), data.keys());
     } catch (IllegalArgumentException e) {
       DocumentKey unreadable = DocumentKey.of(table.collection(), "unreadable-key@" + sequence);
       return unreadable(shard, sequence, unreadable, 0, committedAt, -1, 0, e);
     }
     if (second < 0) {
       return unreadable(
-          shard, sequence, key, 0, committedAt, -1, 0,
+          shard,
+          sequence,
+          key,
+          0,
+          committedAt,
+          -1,
+          0,
           new IllegalArgumentException("the record has no ApproximateCreationDateTime"));
     }
     String event = record.eventNameAsString();
     boolean remove = "REMOVE".equals(event);
     if (!remove && !"INSERT".equals(event) && !"MODIFY".equals(event)) {
       return unreadable(
-          shard, sequence, key, 0, committedAt, -1, 0,
+          shard,
+          sequence,
+          key,
+          0,
+          committedAt,
+          -1,
+          0,
           new IllegalArgumentException("unknown eventName '" + event + "'"));
     }
     @Nullable Map<String, AttributeValue> item = null;
@@ -113,15 +129,36 @@ public final class RecordConverter {
       }
       if (remove || item == null) {
         return new Fetched(
-            shard, sequence, key, version, null, committedAt, key.id(), clockSecond, clockCount,
-            ttl, null, null);
+            shard,
+            sequence,
+            key,
+            version,
+            null,
+            committedAt,
+            key.id(),
+            clockSecond,
+            clockCount,
+            ttl,
+            null,
+            null);
       }
       Document document = AttributeValues.document(item);
       return new Fetched(
-          shard, sequence, key, version, document, committedAt, key.id(), clockSecond, clockCount,
-          false, null, null);
+          shard,
+          sequence,
+          key,
+          version,
+          document,
+          committedAt,
+          key.id(),
+          clockSecond,
+          clockCount,
+          false,
+          null,
+          null);
     } catch (IllegalArgumentException e) {
-      return unreadable(shard, sequence, key, Math.max(0, version), committedAt, clockSecond, clockCount, e);
+      return unreadable(
+          shard, sequence, key, Math.max(0, version), committedAt, clockSecond, clockCount, e);
     }
   }
 
@@ -167,7 +204,17 @@ public final class RecordConverter {
       int clockCount,
       Exception e) {
     return new Fetched(
-        shard, sequence, key, version, null, committedAt, key.id(), clockSecond, clockCount, false,
-        e.getClass().getName(), String.valueOf(e.getMessage()));
+        shard,
+        sequence,
+        key,
+        version,
+        null,
+        committedAt,
+        key.id(),
+        clockSecond,
+        clockCount,
+        false,
+        e.getClass().getName(),
+        String.valueOf(e.getMessage()));
   }
 }

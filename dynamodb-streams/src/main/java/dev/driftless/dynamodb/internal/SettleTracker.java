@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Turns the pipeline's commits, which come in the order events were handed out and cover every
  * event up to a position, into per-shard progress: for each shard the last settled record's
- * sequence number and derived-version clock, and whether nothing of it is still unsettled. A
- * record the source dead-lettered itself is settled once everything handed out before it is.
+ * sequence number and derived-version clock, and whether nothing of it is still unsettled. A record
+ * the source dead-lettered itself is settled once everything handed out before it is.
  *
  * <p>Memory is bounded by the events in flight. Not thread-safe: the poll thread only.
  */
@@ -56,7 +56,10 @@ public final class SettleTracker {
   private final Map<String, Progress> shards = new HashMap<>();
   private long committed = -1;
 
-  /** A shard starts being read from {@code sequence} (exclusive; null = its start) with {@code clock}. */
+  /**
+   * A shard starts being read from {@code sequence} (exclusive; null = its start) with {@code
+   * clock}.
+   */
   public void start(
       String shard, @Nullable SequenceNumber sequence, VersionClock clock, long notBeforeSecond) {
     shards.put(shard, new Progress(sequence, clock, notBeforeSecond));
@@ -81,14 +84,14 @@ public final class SettleTracker {
   }
 
   /**
-   * Everything handed out up to {@code ordinal} is settled. Returns the shards whose progress moved.
+   * Everything handed out up to {@code ordinal} is settled. Returns the shards whose progress
+   * moved.
    *
    * @throws IllegalArgumentException if {@code ordinal} was never handed out or goes back
    */
   public Set<String> commit(long ordinal) {
     if (ordinal < committed) {
-      throw new IllegalArgumentException(
-          "commit went back from " + committed + " to " + ordinal);
+      throw new IllegalArgumentException("commit went back from " + committed + " to " + ordinal);
     }
     committed = ordinal;
     Set<String> moved = new HashSet<>();

@@ -44,7 +44,8 @@ final class ShardFetcher {
   private final DynamoDbStreamsClient streams;
   private final AtomicLong iteratorRefreshes;
 
-  ShardFetcher(ReaderSettings settings, DynamoDbStreamsClient streams, AtomicLong iteratorRefreshes) {
+  ShardFetcher(
+      ReaderSettings settings, DynamoDbStreamsClient streams, AtomicLong iteratorRefreshes) {
     this.settings = settings;
     this.streams = streams;
     this.iteratorRefreshes = iteratorRefreshes;

@@ -10,10 +10,10 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The shards of one stream and their parent links, and which of them are done (fully read and
- * every record settled). A shard may be read only once its parent is done, or when its parent is
- * unknown (never listed, or trimmed away before this pipeline knew it): DynamoDB writes a key's
- * changes to one shard lineage, so reading parents first keeps each key's changes in order.
+ * The shards of one stream and their parent links, and which of them are done (fully read and every
+ * record settled). A shard may be read only once its parent is done, or when its parent is unknown
+ * (never listed, or trimmed away before this pipeline knew it): DynamoDB writes a key's changes to
+ * one shard lineage, so reading parents first keeps each key's changes in order.
  *
  * <p>Shards can be listed in any order and children before their parents' closing shows; a parent
  * learnt after its child makes the child wait again (if it has not started). Not thread-safe.

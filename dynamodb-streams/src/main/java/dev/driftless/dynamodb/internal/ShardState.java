@@ -12,10 +12,13 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
 final class ShardState {
   final TableStream table;
   final String id;
+
   /** Records created before this epoch second are skipped (a pipeline started at LATEST). */
   final long notBeforeSecond;
+
   /** Resume after this sequence number when no record was read yet in this run. */
   final @Nullable SequenceNumber startAfter;
+
   /** A root shard of a new pipeline: nothing of it was read or owed, so trimming loses nothing. */
   final boolean trimTolerant;
 
@@ -29,11 +32,14 @@ final class ShardState {
   // Guarded by the reader's lock.
   final ArrayDeque<Fetched> buffer = new ArrayDeque<>();
   boolean inFlight;
+
   /** The service said the shard has no more records (no NextShardIterator). */
   boolean ended;
+
   boolean done;
   long nextFetchNanos;
   int failures;
+
   /** When the last page came back full: the shard has more to read right away. */
   long lagSecond = -1;
 

@@ -43,6 +43,7 @@ public final class StreamReader implements AutoCloseable {
   private static final int OUTAGE_AFTER = 5;
 
   private final ReaderSettings settings;
+  private final DynamoDbClient dynamoDb;
   private final DynamoDbStreamsClient streams;
   private final SourceContext context;
   private final List<TableStream> tables = new ArrayList<>();
@@ -80,9 +81,11 @@ public final class StreamReader implements AutoCloseable {
 
   private StreamReader(
       ReaderSettings settings,
+      DynamoDbClient dynamoDb,
       DynamoDbStreamsClient streams,
       SourceContext context) {
     this.settings = settings;
+    this.dynamoDb = dynamoDb;
     this.streams = streams;
     this.context = context;
     this.fetcher = new ShardFetcher(settings, streams, iteratorRefreshes);
@@ -92,7 +95,9 @@ public final class StreamReader implements AutoCloseable {
             settings.maxConcurrentReads(),
             r -> {
               Thread t =
-                  new Thread(r, "driftless-ddb-reader-" + pipeline + "-" + readerThreads.incrementAndGet());
+                  new Thread(
+                      r,
+                      "driftless-ddb-reader-" + pipeline + "-" + readerThreads.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
@@ -110,17 +115,24 @@ public final class StreamReader implements AutoCloseable {
       DynamoDbStreamsClient streams,
       SourceContext context)
       throws Exception {
-    StreamReader reader = new StreamReader(settings, streams, context);
+    StreamReader reader = new StreamReader(settings, dynamoDb, streams, context);
     long nowSecond = context.clock().instant().getEpochSecond();
     for (String table : settings.tables()) {
       String stored = context.checkpointStore().load(checkpointName(context, table)).orElse(null);
       TableCheckpoint checkpoint = stored == null ? null : TableCheckpoint.parse(stored);
       TableStream stream =
-          TableStream.open(dynamoDb, table, settings.versionAttribute(), checkpoint, settings.startingPosition());
+          TableStream.open(
+              dynamoDb,
+              table,
+              settings.versionAttribute(),
+              checkpoint,
+              settings.startingPosition());
       stream.initialize(stream.listShards(streams), nowSecond);
       stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
       reader.tables.add(stream);
-      context.checkpointStore().save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
+      context
+          .checkpointStore()
+          .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
     }
     reader.coordinator.start();
     return reader;
@@ -207,7 +219,8 @@ public final class StreamReader implements AutoCloseable {
         events.add(
             doc == null
                 ? ChangeEvent.delete(f.key(), Version.of(f.version()), position, f.committedAt())
-                : ChangeEvent.upsert(f.key(), Version.of(f.version()), position, doc, f.committedAt()));
+                : ChangeEvent.upsert(
+                    f.key(), Version.of(f.version()), position, doc, f.committedAt()));
         if (f.ttlExpiry()) {
           ttlDeletes.incrementAndGet();
         }
@@ -292,12 +305,29 @@ public final class StreamReader implements AutoCloseable {
         try {
           long now = System.nanoTime();
           long wake = now + TimeUnit.SECONDS.toNanos(1);
+          List<ShardState> due = new ArrayList<>();
           for (TableStream table : tables) {
             startReadable(table);
             for (ShardState s : table.reading.values()) {
               finish(s);
-              wake = Math.min(wake, schedule(s, now));
+              if (fetchable(s)) {
+                if (now < s.nextFetchNanos) {
+                  wake = Math.min(wake, s.nextFetchNanos);
+                } else {
+                  due.add(s);
+                }
+              }
             }
+          }
+          // Longest due first: with more due shards than readers, none starves (a busy open shard
+          // early in the listing must not keep a parent that gates its children from being read).
+          due.sort(java.util.Comparator.comparingLong(s -> s.nextFetchNanos));
+          for (ShardState s : due) {
+            if (!submit(s)) {
+              break;
+            }
+          }
+          for (TableStream table : tables) {
             if (!table.childLookups.isEmpty()) {
               wake = Math.min(wake, table.nextChildLookupNanos);
             }
@@ -336,10 +366,13 @@ public final class StreamReader implements AutoCloseable {
     for (TableStream table : tables) {
       long now = System.nanoTime();
       if (now >= table.nextDiscoveryNanos) {
+        table.checkStream(dynamoDb);
         List<Shard> listing = table.listShards(streams);
         lock.lockInterruptibly();
         try {
-          table.apply(listing, true);
+          for (String gone : table.apply(listing, true)) {
+            tracker.forget(gone);
+          }
           table.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
         } finally {
           lock.unlock();
@@ -371,7 +404,9 @@ public final class StreamReader implements AutoCloseable {
         int tries = table.childLookups.values().stream().mapToInt(i -> i).max().orElse(1);
         table.nextChildLookupNanos =
             System.nanoTime()
-                + Math.min(TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 5)));
+                + Math.min(
+                    TimeUnit.SECONDS.toNanos(1),
+                    TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 5)));
       }
     }
   }
@@ -403,23 +438,26 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
-  /** Submits a fetch of {@code s} if it is due and there is room; returns when to look again. */
-  private long schedule(ShardState s, long now) {
-    if (s.done || s.inFlight || (s.ended && s.raw.isEmpty())) {
-      return Long.MAX_VALUE;
+  /** Whether {@code s} has anything to fetch. Holds the lock. */
+  private static boolean fetchable(ShardState s) {
+    return !s.done && !s.inFlight && !(s.ended && s.raw.isEmpty());
+  }
+
+  /**
+   * Submits a fetch of the due shard {@code s} if there is room; false when the readers or the
+   * buffer are full (woken again when a fetch ends or poll takes records). Holds the lock.
+   */
+  private boolean submit(ShardState s) {
+    if (inFlight >= settings.maxConcurrentReads() || buffered >= settings.maxBufferedRecords()) {
+      return false;
     }
-    if (now < s.nextFetchNanos) {
-      return s.nextFetchNanos;
-    }
-    if (inFlight >= settings.maxConcurrentReads()
-        || buffered >= settings.maxBufferedRecords()
-        || s.buffer.size() >= settings.recordsPerRequest()) {
-      return Long.MAX_VALUE; // woken when a fetch ends or poll takes records
+    if (s.buffer.size() >= settings.recordsPerRequest()) {
+      return true; // this shard waits for the pipeline; others may go on
     }
     s.inFlight = true;
     inFlight++;
     readers.execute(() -> runFetch(s));
-    return Long.MAX_VALUE;
+    return true;
   }
 
   private void runFetch(ShardState s) {
@@ -474,7 +512,12 @@ public final class StreamReader implements AutoCloseable {
     s.failures++;
     s.nextFetchNanos = now + context.outagePolicy().delay(s.failures).toNanos();
     if (s.failures % 10 == 0) {
-      LOG.warn("Shard {} of {}: {} failures in a row, backing off: {}", s.id, s.table.name, s.failures, e.toString());
+      LOG.warn(
+          "Shard {} of {}: {} failures in a row, backing off: {}",
+          s.id,
+          s.table.name,
+          s.failures,
+          e.toString());
     }
   }
 

@@ -70,7 +70,9 @@ public record TableCheckpoint(String streamArn, Map<String, ShardCheckpoint> sha
         Map.Entry<String, JsonNode> e = fields.next();
         JsonNode s = e.getValue();
         Map<String, Integer> counts = new HashMap<>();
-        s.path("clockCounts").fields().forEachRemaining(c -> counts.put(c.getKey(), c.getValue().asInt()));
+        s.path("clockCounts")
+            .fields()
+            .forEachRemaining(c -> counts.put(c.getKey(), c.getValue().asInt()));
         JsonNode seq = s.get("sequence");
         shards.put(
             e.getKey(),

@@ -31,12 +31,16 @@ final class TableStream {
   final RecordConverter converter;
   final ShardLineage lineage = new ShardLineage();
   final Map<String, ShardState> reading = new LinkedHashMap<>();
+
   /** Checkpoints loaded at start (or planned for a new pipeline), until a shard starts. */
   private final Map<String, ShardCheckpoint> loaded = new HashMap<>();
+
   private final boolean newPipeline;
   private final StartingPosition startingPosition;
+
   /** Shards that ended and whose children are not listed yet: shard id -> lookups so far. */
   final Map<String, Integer> childLookups = new LinkedHashMap<>();
+
   long nextChildLookupNanos;
   long nextDiscoveryNanos;
 
@@ -115,7 +119,8 @@ final class TableStream {
       }
     }
     if (partition == null) {
-      throw new IllegalStateException("table " + table + " has no partition key in its description");
+      throw new IllegalStateException(
+          "table " + table + " has no partition key in its description");
     }
     boolean newImages =
         view == StreamViewType.NEW_IMAGE || view == StreamViewType.NEW_AND_OLD_IMAGES;
@@ -125,6 +130,31 @@ final class TableStream {
             versionAttribute,
             dynamoDb);
     return new TableStream(table, arn, converter, checkpoint, startingPosition);
+  }
+
+  /**
+   * Checks that the table still streams into the followed stream.
+   *
+   * @throws StreamDataLostException if the stream was disabled, or disabled and enabled again
+   */
+  void checkStream(DynamoDbClient dynamoDb) {
+    TableDescription description = dynamoDb.describeTable(b -> b.tableName(name)).table();
+    StreamSpecification spec = description.streamSpecification();
+    String arn = description.latestStreamArn();
+    if (spec == null || !Boolean.TRUE.equals(spec.streamEnabled()) || arn == null) {
+      throw new StreamDataLostException(
+          name,
+          "its stream " + streamArn + " was disabled; changes since are not recorded anywhere");
+    }
+    if (!arn.equals(streamArn)) {
+      throw new StreamDataLostException(
+          name,
+          "the stream "
+              + streamArn
+              + " was replaced by "
+              + arn
+              + " (disabled and enabled again): changes in between were never recorded");
+    }
   }
 
   /** Every shard of the stream (DescribeStream, all pages). */
@@ -167,13 +197,19 @@ final class TableStream {
    */
   void initialize(List<Shard> listing, long nowSecond) {
     Set<String> listed = new java.util.HashSet<>();
+    Set<String> parents = new java.util.HashSet<>();
     for (Shard s : listing) {
       listed.add(s.shardId());
+      if (s.parentShardId() != null) {
+        parents.add(s.parentShardId());
+      }
     }
     for (Map.Entry<String, ShardCheckpoint> e : Map.copyOf(loaded).entrySet()) {
       if (e.getValue().end()) {
         if (listed.contains(e.getKey())) {
           lineage.markDone(e.getKey());
+        } else if (!parents.contains(e.getKey())) {
+          loaded.remove(e.getKey()); // trimmed away, and no child needs its version clock
         }
       } else if (!listed.contains(e.getKey())) {
         throw new StreamDataLostException(
@@ -187,7 +223,8 @@ final class TableStream {
     }
     if (newPipeline && startingPosition == StartingPosition.LATEST) {
       for (Shard s : listing) {
-        if (s.sequenceNumberRange() != null && s.sequenceNumberRange().endingSequenceNumber() != null) {
+        if (s.sequenceNumberRange() != null
+            && s.sequenceNumberRange().endingSequenceNumber() != null) {
           loaded.put(s.shardId(), ShardCheckpoint.done());
           lineage.markDone(s.shardId());
         } else {
@@ -199,12 +236,13 @@ final class TableStream {
   }
 
   /**
-   * Adds listed shards. After a {@code full} listing, a shard that is no longer listed is
-   * forgotten if done, and is a loss if not (it vanished unread).
+   * Adds listed shards. After a {@code full} listing, a shard that is no longer listed is forgotten
+   * if done, and is a loss if not (it vanished unread).
    *
    * @throws StreamDataLostException for a shard that vanished unread
    */
-  void apply(List<Shard> listing, boolean full) {
+  List<String> apply(List<Shard> listing, boolean full) {
+    List<String> forgotten = new ArrayList<>();
     Set<String> listed = new java.util.HashSet<>();
     for (Shard s : listing) {
       listed.add(s.shardId());
@@ -213,15 +251,18 @@ final class TableStream {
       lineage.add(s.shardId(), s.parentShardId(), closed);
     }
     if (!full) {
-      return;
+      return forgotten;
     }
     for (String id : lineage.ids()) {
       if (listed.contains(id)) {
         continue;
       }
       if (lineage.isDone(id)) {
+        // Trimmed away after it was done: nothing of it is needed any more.
         lineage.forget(id);
         loaded.remove(id);
+        reading.remove(id);
+        forgotten.add(id);
         continue;
       }
       ShardState state = reading.get(id);
@@ -236,6 +277,7 @@ final class TableStream {
                     : "; its records after " + state.resumeAfter() + " were not read"));
       }
     }
+    return forgotten;
   }
 
   /** The plan for starting {@code shard}: its loaded checkpoint, if any. */

@@ -48,9 +48,12 @@ class AttributeValuesTest {
             Map.entry(
                 "bs",
                 AttributeValue.fromBs(
-                    List.of(SdkBytes.fromByteArray(new byte[] {(byte) 0x80}), SdkBytes.fromByteArray(new byte[] {1})))),
+                    List.of(
+                        SdkBytes.fromByteArray(new byte[] {(byte) 0x80}),
+                        SdkBytes.fromByteArray(new byte[] {1})))),
             Map.entry("l", AttributeValue.fromL(List.of(n("1"), AttributeValue.fromS("x")))),
-            Map.entry("m", AttributeValue.fromM(Map.of("z", n("2"), "a", AttributeValue.fromNul(true)))));
+            Map.entry(
+                "m", AttributeValue.fromM(Map.of("z", n("2"), "a", AttributeValue.fromNul(true)))));
     Document doc = AttributeValues.document(item);
     assertThat(doc.fields().keySet())
         .containsExactly("b", "bool", "bs", "l", "m", "ns", "nul", "s", "ss");
@@ -63,7 +66,8 @@ class AttributeValuesTest {
     assertThat(doc.get("ns")).isEqualTo(List.of(new BigDecimal("1.5"), 9L, 10L));
     assertThat(doc.get("bs")).isEqualTo(List.of("AQ==", "gA=="));
     assertThat(doc.get("l")).isEqualTo(List.of(1L, "x"));
-    assertThat(new java.util.ArrayList<Object>(((Map<?, ?>) doc.get("m")).keySet())).containsExactly("a", "z");
+    assertThat(new java.util.ArrayList<Object>(((Map<?, ?>) doc.get("m")).keySet()))
+        .containsExactly("a", "z");
   }
 
   @Test
@@ -77,7 +81,8 @@ class AttributeValuesTest {
     assertThat(AttributeValues.keyText(n("100"), "k")).isEqualTo("100");
     assertThat(AttributeValues.keyText(n("1E+2"), "k")).isEqualTo("100");
     assertThat(AttributeValues.keyText(n("-0.0"), "k")).isEqualTo("0");
-    assertThatThrownBy(() -> AttributeValues.key("t", "pk", "sk", Map.of("pk", AttributeValue.fromS("a"))))
+    assertThatThrownBy(
+            () -> AttributeValues.key("t", "pk", "sk", Map.of("pk", AttributeValue.fromS("a"))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sk");
   }

@@ -16,8 +16,8 @@ import net.jqwik.api.Provide;
 /**
  * Derived versions survive restarts (I2, I3): a lineage of two shards (a parent and the child it
  * rolled over into) is read, committed up to a random point and restarted from the saved
- * checkpoints, as {@link StreamReader} does; every record read again gets the version it had, and
- * a key's versions strictly increase along the lineage, also for changes within one second.
+ * checkpoints, as {@link StreamReader} does; every record read again gets the version it had, and a
+ * key's versions strictly increase along the lineage, also for changes within one second.
  */
 class DerivedVersionRestartProperties {
 
@@ -29,7 +29,11 @@ class DerivedVersionRestartProperties {
         Combinators.combine(Arbitraries.of("a", "b", "c"), Arbitraries.longs().between(0, 3))
             .as(Change::new);
     // Creation seconds mostly grow; the deltas keep several changes of a key in one second.
-    return change.list().ofMinSize(1).ofMaxSize(40).map(DerivedVersionRestartProperties::withGrowingSeconds);
+    return change
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(40)
+        .map(DerivedVersionRestartProperties::withGrowingSeconds);
   }
 
   private static List<Change> withGrowingSeconds(List<Change> deltas) {
@@ -75,8 +79,13 @@ class DerivedVersionRestartProperties {
         versions.put(i, v);
         SettleTracker.Delivery d =
             new SettleTracker.Delivery(
-                ++ordinal[0], shard, seq, c.key(), v / VersionClock.PER_SECOND,
-                (int) (v % VersionClock.PER_SECOND), false);
+                ++ordinal[0],
+                shard,
+                seq,
+                c.key(),
+                v / VersionClock.PER_SECOND,
+                (int) (v % VersionClock.PER_SECOND),
+                false);
         tracker.delivered(d);
         delivered.add(d);
       }
@@ -112,14 +121,17 @@ class DerivedVersionRestartProperties {
           .as("record %d read again after a restart at %d", e.getKey(), committed)
           .isEqualTo(original.get(e.getKey()));
     }
-    assertThat(again.keySet()).as("nothing after the checkpoint is skipped").containsAll(
-        original.keySet().stream().filter(i -> i >= committed).toList());
+    assertThat(again.keySet())
+        .as("nothing after the checkpoint is skipped")
+        .containsAll(original.keySet().stream().filter(i -> i >= committed).toList());
     Map<String, Long> lastOfKey = new HashMap<>();
     for (int i = 0; i < changes.size(); i++) {
       long v = original.get(i);
       Long before = lastOfKey.put(changes.get(i).key(), v);
       if (before != null) {
-        assertThat(v).as("version of change %d of key %s", i, changes.get(i).key()).isGreaterThan(before);
+        assertThat(v)
+            .as("version of change %d of key %s", i, changes.get(i).key())
+            .isGreaterThan(before);
       }
     }
   }

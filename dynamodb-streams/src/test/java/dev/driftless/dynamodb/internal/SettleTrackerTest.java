@@ -7,8 +7,10 @@ import org.junit.jupiter.api.Test;
 
 class SettleTrackerTest {
 
-  private static SettleTracker.Delivery d(long ordinal, String shard, String seq, String key, long second, int count) {
-    return new SettleTracker.Delivery(ordinal, shard, SequenceNumber.of(seq), key, second, count, false);
+  private static SettleTracker.Delivery d(
+      long ordinal, String shard, String seq, String key, long second, int count) {
+    return new SettleTracker.Delivery(
+        ordinal, shard, SequenceNumber.of(seq), key, second, count, false);
   }
 
   @Test
@@ -52,7 +54,13 @@ class SettleTrackerTest {
         new TableCheckpoint(
             "arn:aws:dynamodb:us-east-1:1:table/t/stream/2026-01-01T00:00:00.000",
             Map.of(
-                "shardId-1", new ShardCheckpoint(SequenceNumber.of("1234567890123456789012345"), false, 0, 99, Map.of("a,b\"", 3)),
+                "shardId-1",
+                    new ShardCheckpoint(
+                        SequenceNumber.of("1234567890123456789012345"),
+                        false,
+                        0,
+                        99,
+                        Map.of("a,b\"", 3)),
                 "shardId-2", new ShardCheckpoint(SequenceNumber.of("77"), true, 0, 98, Map.of()),
                 "shardId-3", new ShardCheckpoint(null, false, 1_700_000_000L, 0, Map.of())));
     assertThat(TableCheckpoint.parse(cp.toJson())).isEqualTo(cp);

@@ -111,6 +111,11 @@ public final class DynamoDbEmulator implements AutoCloseable {
     state.split(table, partition);
   }
 
+  /** Splits every current partition of the table (the shard count of its stream doubles). */
+  public void splitAll(String table) {
+    state.splitAll(table);
+  }
+
   /** The ids of the table's current partitions, in hash order. */
   public List<Integer> partitions(String table) {
     List<Integer> out = new ArrayList<>();
@@ -193,6 +198,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
                 fault.shardId,
                 Faults.Kind.valueOf(fault.kind.name()),
                 fault.delay,
+                fault.probability,
                 fault.skip,
                 fault.times));
   }
@@ -248,6 +254,14 @@ public final class DynamoDbEmulator implements AutoCloseable {
   public void parentListedOpen(int describeCalls) {
     requireNonNegative(describeCalls, "describeCalls");
     state.behaviour().parentListedOpenCalls = describeCalls;
+  }
+
+  /**
+   * DescribeStream lists shards in a fixed pseudo-random order (children may come before their
+   * parents) instead of creation order; paging with ExclusiveStartShardId follows that order.
+   */
+  public void shuffledListing(boolean on) {
+    state.behaviour().shuffledListing = on;
   }
 
   /** The stream order of the records of one BatchWriteItem/TransactWriteItems/TTL sweep. */

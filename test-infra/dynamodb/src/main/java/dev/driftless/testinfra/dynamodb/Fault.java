@@ -18,6 +18,7 @@ public final class Fault {
   @Nullable String shardId;
   FaultKind kind = FaultKind.DELAY_ONLY;
   Duration delay = Duration.ZERO;
+  double probability = 1;
   int skip;
   int times = 1;
 
@@ -59,6 +60,19 @@ public final class Fault {
   /** Hits every matching call until {@link DynamoDbEmulator#clearFaults()}. */
   public Fault always() {
     this.times = -1;
+    return this;
+  }
+
+  /**
+   * Hits each matching call only with this probability (seeded by the emulator's seed), for storms:
+   * {@code Fault.on("GetRecords").always().withProbability(0.3).respond(THROTTLING)}. Calls it lets
+   * through do not count against {@link #times}.
+   */
+  public Fault withProbability(double probability) {
+    if (!(probability > 0 && probability <= 1)) {
+      throw new IllegalArgumentException("probability must be in (0, 1]: " + probability);
+    }
+    this.probability = probability;
     return this;
   }
 

@@ -12,6 +12,11 @@ public enum FaultKind {
   INTERNAL_SERVER_ERROR,
   /** The response is cut off after its headers: the client sees a dropped connection. */
   CONNECTION_RESET,
+  /**
+   * The call runs (a write is applied), but the answer carries a wrong {@code x-amz-crc32}: the SDK
+   * rejects it as corrupt and retries, so writes must be idempotent.
+   */
+  CORRUPT_CRC32,
   /** Only the fault's delay; the call then runs normally. */
   DELAY_ONLY,
   /** 400 {@code ExpiredIteratorException}, whatever the iterator's age. */

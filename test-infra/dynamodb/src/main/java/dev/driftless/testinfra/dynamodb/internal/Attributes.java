@@ -41,8 +41,7 @@ final class Attributes {
       throw ApiError.serialization(where + " must be a map of attribute values");
     }
     ObjectNode out = Json.object();
-    for (Iterator<Map.Entry<String, JsonNode>> it = item.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : item.properties()) {
       if (e.getKey().isEmpty()) {
         throw ApiError.validation(where + ": an attribute name is empty");
       }
@@ -165,7 +164,7 @@ final class Attributes {
   /** Semantic equality: numbers by value, sets as sets, maps by entries. */
   static boolean equal(@Nullable JsonNode a, @Nullable JsonNode b) {
     if (a == null || b == null) {
-      return a == b;
+      return a == null && b == null;
     }
     String t = type(a);
     if (!t.equals(type(b))) {
@@ -173,40 +172,36 @@ final class Attributes {
     }
     JsonNode x = a.get(t);
     JsonNode y = b.get(t);
-    switch (t) {
-      case "N":
-        return new BigDecimal(x.asText()).compareTo(new BigDecimal(y.asText())) == 0;
-      case "SS":
-      case "BS":
-        return x.size() == y.size() && textSet(x).equals(textSet(y));
-      case "NS":
-        return x.size() == y.size() && numberSet(x).equals(numberSet(y));
-      case "L":
-        if (x.size() != y.size()) {
-          return false;
-        }
-        for (int i = 0; i < x.size(); i++) {
-          if (!equal(x.get(i), y.get(i))) {
-            return false;
-          }
-        }
-        return true;
-      case "M":
-        return itemsEqual(x, y);
-      default:
-        return x.equals(y);
+    return switch (t) {
+      case "N" -> new BigDecimal(x.asText()).compareTo(new BigDecimal(y.asText())) == 0;
+      case "SS", "BS" -> x.size() == y.size() && textSet(x).equals(textSet(y));
+      case "NS" -> x.size() == y.size() && numberSet(x).equals(numberSet(y));
+      case "L" -> listsEqual(x, y);
+      case "M" -> itemsEqual(x, y);
+      default -> x.equals(y);
+    };
+  }
+
+  private static boolean listsEqual(JsonNode x, JsonNode y) {
+    if (x.size() != y.size()) {
+      return false;
     }
+    for (int i = 0; i < x.size(); i++) {
+      if (!equal(x.get(i), y.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static boolean itemsEqual(@Nullable JsonNode a, @Nullable JsonNode b) {
     if (a == null || b == null) {
-      return a == b;
+      return a == null && b == null;
     }
     if (a.size() != b.size()) {
       return false;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : a.properties()) {
       if (!equal(e.getValue(), b.get(e.getKey()))) {
         return false;
       }
@@ -261,8 +256,7 @@ final class Attributes {
       return 0;
     }
     long total = 0;
-    for (Iterator<Map.Entry<String, JsonNode>> it = item.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : item.properties()) {
       total += size(e.getKey(), e.getValue());
     }
     return total;

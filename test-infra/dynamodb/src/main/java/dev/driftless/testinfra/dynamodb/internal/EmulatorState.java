@@ -19,7 +19,7 @@ public final class EmulatorState {
   final Settings settings;
   final StreamModel streams;
   final Map<String, Table> tables = new LinkedHashMap<>();
-  final Faults faults = new Faults();
+  final Faults faults;
   final StreamBehaviour behaviour = new StreamBehaviour();
   private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
   private final AtomicLong consistentReads = new AtomicLong();
@@ -30,6 +30,7 @@ public final class EmulatorState {
 
   public EmulatorState(Settings settings) {
     this.settings = settings;
+    this.faults = new Faults(settings.seed());
     this.streams = new StreamModel(settings, behaviour);
     this.tableOps = new TableOps(this);
     this.itemOps = new ItemOps(this);
@@ -102,12 +103,21 @@ public final class EmulatorState {
 
   // --- control API (called by DynamoDbEmulator) ---
 
+  /** A table named by a test: unknown names are the test's mistake, not a service error. */
+  private Table known(String name) {
+    Table t = tables.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException("no table " + name + " (tables: " + tables.keySet() + ")");
+    }
+    return t;
+  }
+
   public synchronized void rollover(String table, int partition) {
-    streams.rollover(table(table), partition, now());
+    streams.rollover(known(table), partition, now());
   }
 
   public synchronized void rolloverAll(String table) {
-    Table t = table(table);
+    Table t = known(table);
     Instant now = now();
     for (Table.Partition p : t.partitions) {
       streams.rollover(t, p.id(), now);
@@ -115,15 +125,23 @@ public final class EmulatorState {
   }
 
   public synchronized void split(String table, int partition) {
-    streams.split(table(table), partition, now());
+    streams.split(known(table), partition, now());
+  }
+
+  public synchronized void splitAll(String table) {
+    Table t = known(table);
+    Instant now = now();
+    for (int id : t.partitions.stream().mapToInt(Table.Partition::id).toArray()) {
+      streams.split(t, id, now);
+    }
   }
 
   public synchronized int[] partitionIds(String table) {
-    return table(table).partitions.stream().mapToInt(Table.Partition::id).toArray();
+    return known(table).partitions.stream().mapToInt(Table.Partition::id).toArray();
   }
 
   public synchronized int partitionOf(String table, JsonNode hashKeyValue) {
-    Table t = table(table);
+    Table t = known(table);
     return t.partitionOf(Attributes.hash(Attributes.normalise(hashKeyValue, "key"))).id();
   }
 
@@ -141,7 +159,7 @@ public final class EmulatorState {
   }
 
   public synchronized @Nullable String latestStreamArn(String table) {
-    Stream s = table(table).latestStream;
+    Stream s = known(table).latestStream;
     return s == null ? null : s.arn;
   }
 

@@ -23,7 +23,6 @@ import dev.driftless.testinfra.dynamodb.internal.ExpressionParser.Update;
 import dev.driftless.testinfra.dynamodb.internal.ExpressionParser.ValueAction;
 import dev.driftless.testinfra.dynamodb.internal.ExpressionParser.ValueOperand;
 import java.math.BigDecimal;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -72,61 +71,69 @@ final class ExpressionEvaluator {
       JsonNode v = value(in.value(), it);
       return v != null && in.candidates().stream().anyMatch(x -> Attributes.equal(v, value(x, it)));
     }
-    Function f = (Function) c;
+    return function((Function) c, it);
+  }
+
+  private static boolean function(Function f, JsonNode it) {
     List<Operand> args = f.args();
     JsonNode first = value(args.get(0), it);
-    switch (f.name()) {
-      case "attribute_exists":
-        return first != null;
-      case "attribute_not_exists":
-        return first == null;
-      case "attribute_type":
+    return switch (f.name()) {
+      case "attribute_exists" -> first != null;
+      case "attribute_not_exists" -> first == null;
+      case "attribute_type" -> {
         JsonNode t = value(args.get(1), it);
-        return first != null && t != null && Attributes.type(first).equals(t.path("S").asText());
-      case "begins_with":
-        JsonNode prefix = value(args.get(1), it);
-        if (first == null
-            || prefix == null
-            || !Attributes.type(first).equals(Attributes.type(prefix))) {
-          return false;
-        }
-        return switch (Attributes.type(first)) {
-          case "S" -> first.get("S").asText().startsWith(prefix.get("S").asText());
-          case "B" -> startsWith(Attributes.bytes(first), Attributes.bytes(prefix));
-          default -> false;
-        };
-      default: // contains
-        JsonNode needle = value(args.get(1), it);
-        if (first == null || needle == null) {
-          return false;
-        }
-        String type = Attributes.type(first);
-        return switch (type) {
-          case "S" ->
-              Attributes.type(needle).equals("S")
-                  && first.get("S").asText().contains(needle.get("S").asText());
-          case "SS", "NS", "BS" -> {
-            String elementType = type.substring(0, 1);
-            if (!Attributes.type(needle).equals(elementType)) {
-              yield false;
-            }
-            boolean found = false;
-            for (JsonNode el : first.get(type)) {
-              ObjectNode av = Json.object();
-              av.set(elementType, el);
-              found |= Attributes.equal(av, needle);
-            }
-            yield found;
+        yield first != null && t != null && Attributes.type(first).equals(t.path("S").asText());
+      }
+      case "begins_with" -> beginsWith(first, value(args.get(1), it));
+      default -> contains(first, value(args.get(1), it));
+    };
+  }
+
+  private static boolean beginsWith(@Nullable JsonNode value, @Nullable JsonNode prefix) {
+    if (value == null
+        || prefix == null
+        || !Attributes.type(value).equals(Attributes.type(prefix))) {
+      return false;
+    }
+    return switch (Attributes.type(value)) {
+      case "S" -> value.get("S").asText().startsWith(prefix.get("S").asText());
+      case "B" -> startsWith(Attributes.bytes(value), Attributes.bytes(prefix));
+      default -> false;
+    };
+  }
+
+  private static boolean contains(@Nullable JsonNode haystack, @Nullable JsonNode needle) {
+    if (haystack == null || needle == null) {
+      return false;
+    }
+    String type = Attributes.type(haystack);
+    switch (type) {
+      case "S" -> {
+        return Attributes.type(needle).equals("S")
+            && haystack.get("S").asText().contains(needle.get("S").asText());
+      }
+      case "SS", "NS", "BS" -> {
+        String elementType = type.substring(0, 1);
+        for (JsonNode el : haystack.get(type)) {
+          ObjectNode av = Json.object();
+          av.set(elementType, el);
+          if (Attributes.equal(av, needle)) {
+            return true;
           }
-          case "L" -> {
-            boolean found = false;
-            for (JsonNode el : first.get("L")) {
-              found |= Attributes.equal(el, needle);
-            }
-            yield found;
+        }
+        return false;
+      }
+      case "L" -> {
+        for (JsonNode el : haystack.get("L")) {
+          if (Attributes.equal(el, needle)) {
+            return true;
           }
-          default -> false;
-        };
+        }
+        return false;
+      }
+      default -> {
+        return false;
+      }
     }
   }
 
@@ -358,9 +365,5 @@ final class ExpressionEvaluator {
       }
     }
     return out;
-  }
-
-  static String base64(byte[] b) {
-    return Base64.getEncoder().encodeToString(b);
   }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Random;
 import org.jspecify.annotations.Nullable;
 
 /** Scripted faults: rules matched per operation (and shard), counted per matching call. */
@@ -17,6 +18,7 @@ public final class Faults {
     PROVISIONED_THROUGHPUT_EXCEEDED,
     INTERNAL_SERVER_ERROR,
     CONNECTION_RESET,
+    CORRUPT_CRC32,
     DELAY_ONLY,
     EXPIRED_ITERATOR,
     TRIMMED_DATA_ACCESS
@@ -31,6 +33,7 @@ public final class Faults {
     final @Nullable String shardId;
     final Kind kind;
     final Duration delay;
+    final double probability;
     int skip;
     int times;
     int hits;
@@ -40,12 +43,14 @@ public final class Faults {
         @Nullable String shardId,
         Kind kind,
         Duration delay,
+        double probability,
         int skip,
         int times) {
       this.operation = operation;
       this.shardId = shardId;
       this.kind = kind;
       this.delay = delay;
+      this.probability = probability;
       this.skip = skip;
       this.times = times;
     }
@@ -63,7 +68,14 @@ public final class Faults {
   private final List<Rule> rules = new ArrayList<>();
 
   @GuardedBy("this")
+  private final Random random;
+
+  @GuardedBy("this")
   private final List<Rule> fired = new ArrayList<>();
+
+  public Faults(long seed) {
+    this.random = new Random(seed);
+  }
 
   public synchronized void add(Rule r) {
     rules.add(r);
@@ -94,6 +106,9 @@ public final class Faults {
       }
       if (r.skip > 0) {
         r.skip--;
+        continue;
+      }
+      if (r.probability < 1 && random.nextDouble() >= r.probability) {
         continue;
       }
       r.hits++;

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -300,8 +299,7 @@ final class ItemOps {
     List<Write> writes = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     int count = 0;
-    for (Iterator<Map.Entry<String, JsonNode>> it = items.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : items.properties()) {
       Table t = state.table(e.getKey());
       for (JsonNode r : e.getValue()) {
         count++;
@@ -338,8 +336,7 @@ final class ItemOps {
     ObjectNode items = Json.requiredObject(req, "RequestItems");
     ObjectNode out = Json.object();
     ObjectNode responses = out.putObject("Responses");
-    for (Iterator<Map.Entry<String, JsonNode>> it = items.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : items.properties()) {
       Table t = state.table(e.getKey());
       ArrayNode found = responses.putArray(t.name);
       if (Json.optionalBoolean(e.getValue(), "ConsistentRead", false)) {
@@ -413,8 +410,7 @@ final class ItemOps {
       throw new ApiError(
           400,
           "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-          "Transaction cancelled, please refer cancellation reasons for specific reasons "
-              + codes.toString().replace(",", ","),
+          "Transaction cancelled, please refer cancellation reasons for specific reasons " + codes,
           extra);
     }
     apply(writes);

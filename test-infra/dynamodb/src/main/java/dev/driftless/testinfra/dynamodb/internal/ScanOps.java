@@ -29,11 +29,9 @@ final class ScanOps {
     Integer total = Json.optionalInt(req, "TotalSegments");
     if ((segment == null) != (total == null)) {
       throw ApiError.validation(
-          "The TotalSegments parameter is required but was not present in the request when parameter Segment is present"
-              .replace("TotalSegments", segment == null ? "Segment" : "TotalSegments")
-              .replace(
-                  "parameter Segment",
-                  segment == null ? "parameter TotalSegments" : "parameter Segment"));
+          "Segment and TotalSegments go together: "
+              + (segment == null ? "TotalSegments" : "Segment")
+              + " is present without the other");
     }
     long lo = 0;
     long hi = Attributes.HASH_SPACE;

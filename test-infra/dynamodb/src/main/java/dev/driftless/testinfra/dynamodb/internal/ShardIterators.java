@@ -33,13 +33,13 @@ final class ShardIterators {
   }
 
   static @Nullable Position decode(String iterator) {
-    String[] parts = iterator.split("\\|");
+    String[] parts = iterator.split("\\|", -1);
     if (parts.length != 3 || !parts[1].equals("1")) {
       return null;
     }
     try {
       String inner = new String(Base64.getDecoder().decode(parts[2]), StandardCharsets.UTF_8);
-      String[] f = inner.split(";");
+      String[] f = inner.split(";", -1);
       if (f.length != 5) {
         return null;
       }

@@ -25,6 +25,9 @@ public final class StreamBehaviour {
   /** A shard closed by rollover or split is listed without its end for this many calls. */
   public volatile int parentListedOpenCalls;
 
+  /** DescribeStream lists shards in a fixed pseudo-random order instead of creation order. */
+  public volatile boolean shuffledListing;
+
   /** Send a correct x-amz-crc32 header on every response. */
   public volatile boolean crc32;
 }

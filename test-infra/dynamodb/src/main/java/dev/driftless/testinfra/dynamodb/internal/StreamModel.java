@@ -47,6 +47,9 @@ final class StreamModel {
     if (t.latestStream != null && !created.isAfter(t.latestStream.createdAt)) {
       created = t.latestStream.createdAt.plusMillis(1);
     }
+    while (stream(t.arn + "/stream/" + LABEL.format(created)) != null) {
+      created = created.plusMillis(1); // a table re-created within the same millisecond
+    }
     String label = LABEL.format(created);
     String arn = t.arn + "/stream/" + label;
     Stream s = new Stream(arn, label, t.name, viewType, t.keySchema.deepCopy(), created);
@@ -164,7 +167,7 @@ final class StreamModel {
     if (shard == null) {
       throw new IllegalStateException("no open shard for key " + key);
     }
-    BigInteger seq = shard.size() == 0 ? shard.start : sequences.next();
+    BigInteger seq = sequences.next();
     String eventName = oldItem == null ? "INSERT" : newItem == null ? "REMOVE" : "MODIFY";
     ObjectNode keys = t.keyAttributes(any);
     ObjectNode json = Json.object();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -120,21 +121,28 @@ final class StreamsOps {
         throw ApiError.validation("ShardFilter of type CHILD_SHARDS needs a ShardId");
       }
     }
+    List<Shard> order = s.shards;
+    if (state.behaviour.shuffledListing) {
+      // a fixed pseudo-random order: consumers must rebuild lineage from ParentShardId
+      order = new ArrayList<>(s.shards);
+      order.sort(Comparator.comparingInt(sh -> sh.id.hashCode() * 0x9E3779B9));
+    }
     int from = 0;
     if (start != null) {
       Shard after = s.byId.get(start);
       if (after == null) {
         throw ApiError.notFound("Requested resource not found: Shard: " + start + " not found");
       }
-      from = s.shards.indexOf(after) + 1;
+      from = order.indexOf(after) + 1;
     }
     List<Shard> listed = new ArrayList<>();
-    for (Shard sh : s.shards) {
+    for (int i = 0; i < order.size(); i++) {
+      Shard sh = order.get(i);
       boolean hidden = sh.hiddenForDescribeCalls > 0;
       if (hidden) {
         sh.hiddenForDescribeCalls--;
       }
-      if (sh.removed || hidden || s.shards.indexOf(sh) < from) {
+      if (sh.removed || hidden || i < from) {
         continue;
       }
       if (parent != null && !parent.equals(sh.parentId)) {
@@ -245,7 +253,7 @@ final class StreamsOps {
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
       StreamRecord r = sh.records.get(mid);
-      // trimmed records are all older than any live one
+      // trimmed records (null) are all older than any live one
       int c = r == null ? -1 : r.sequenceNumber().compareTo(seq);
       if (c < 0 || (after && c == 0)) {
         lo = mid + 1;
@@ -291,10 +299,10 @@ final class StreamsOps {
     }
     sh.getRecordsCalls++;
     sh.readers.put(p.chain(), now);
+    Instant window = now.minus(state.behaviour.readerWindow);
+    sh.readers.values().removeIf(i -> i.isBefore(window));
     int maxReaders = state.behaviour.maxReadersPerShard;
     if (maxReaders > 0) {
-      Instant window = now.minus(state.behaviour.readerWindow);
-      sh.readers.values().removeIf(i -> i.isBefore(window));
       if (sh.readers.size() > maxReaders) {
         sh.readers.remove(p.chain());
         throw ApiError.service(
@@ -308,8 +316,11 @@ final class StreamsOps {
           "The operation attempted to read past the oldest stream record in shard " + sh.id);
     }
     Instant visibleBefore = now.minus(state.behaviour.propagationDelay);
+    // records are in write order, so the visible ones are a prefix of what lies ahead
     int visibleEnd = p.index();
-    while (visibleEnd < sh.size() && !sh.record(visibleEnd).createdAt().isAfter(visibleBefore)) {
+    while (visibleEnd < sh.size()
+        && visibleEnd - p.index() < limit
+        && !sh.record(visibleEnd).createdAt().isAfter(visibleBefore)) {
       visibleEnd++;
     }
     ObjectNode out = Json.object();

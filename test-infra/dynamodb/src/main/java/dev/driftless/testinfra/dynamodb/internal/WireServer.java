@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +29,14 @@ public final class WireServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WireServer.class);
   private static final String DYNAMODB = "DynamoDB_20120810";
   private static final String STREAMS = "DynamoDBStreams_20120810";
+
+  static {
+    // Without TCP_NODELAY every small response waits out the client's delayed ACK (~40 ms). The JDK
+    // server reads this once, when its first instance in the JVM is created.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
 
   private final EmulatorState state;
   private final HttpServer server;
@@ -75,35 +82,38 @@ public final class WireServer implements AutoCloseable {
         body = in.readAllBytes();
       }
       try {
-        ObjectNode response = route(ex, body);
-        if (response == null) {
-          return; // connection reset fault: nothing sent
+        Answer answer = route(ex, body);
+        if (answer == null) {
+          // the connection reset fault: the JDK server closes the connection on an IOException
+          throw new IOException("injected connection reset");
         }
-        send(ex, 200, Json.MAPPER.writeValueAsBytes(response));
+        send(ex, 200, Json.MAPPER.writeValueAsBytes(answer.body()), answer.corruptCrc32());
       } catch (ApiError e) {
         ObjectNode err = Json.object();
         err.put("__type", e.type());
         err.put("message", e.getMessage());
         ObjectNode extra = e.extra();
         if (extra != null) {
-          for (Iterator<Map.Entry<String, JsonNode>> it = extra.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+          for (Map.Entry<String, JsonNode> f : extra.properties()) {
             err.set(f.getKey(), f.getValue());
           }
         }
-        send(ex, e.status(), Json.MAPPER.writeValueAsBytes(err));
+        send(ex, e.status(), Json.MAPPER.writeValueAsBytes(err), false);
       } catch (RuntimeException e) {
         LOG.error(
             "emulator bug while serving {}", ex.getRequestHeaders().getFirst("X-Amz-Target"), e);
         ObjectNode err = Json.object();
         err.put("__type", "com.amazonaws.dynamodb.v20120810#InternalServerError");
         err.put("message", "emulator failure: " + e);
-        send(ex, 500, Json.MAPPER.writeValueAsBytes(err));
+        send(ex, 500, Json.MAPPER.writeValueAsBytes(err), false);
       }
     }
   }
 
-  private @Nullable ObjectNode route(HttpExchange ex, byte[] body) {
+  /** A successful answer, and whether the corrupt-checksum fault applies to it. */
+  private record Answer(ObjectNode body, boolean corruptCrc32) {}
+
+  private @Nullable Answer route(HttpExchange ex, byte[] body) {
     if (!ex.getRequestMethod().equals("POST")) {
       throw ApiError.unknownOperation("Only POST / is served");
     }
@@ -128,6 +138,7 @@ public final class WireServer implements AutoCloseable {
     }
     state.count(operation);
     Faults.Rule fault = state.faults().match(operation, StreamsOps.shardOf(operation, request));
+    boolean corrupt = false;
     if (fault != null) {
       sleep(fault.delay().toMillis());
       switch (fault.kind()) {
@@ -148,10 +159,11 @@ public final class WireServer implements AutoCloseable {
           reset(ex);
           return null;
         }
+        case CORRUPT_CRC32 -> corrupt = true;
         case DELAY_ONLY -> {}
       }
     }
-    return state.handle(service, operation, request);
+    return new Answer(state.handle(service, operation, request), corrupt);
   }
 
   private static void sleep(long millis) {
@@ -165,7 +177,10 @@ public final class WireServer implements AutoCloseable {
     }
   }
 
-  /** Promises a body and closes the connection half-way, as a dropped connection looks. */
+  /**
+   * Promises a body and sends only its start; the caller then fails the exchange so the server
+   * drops the connection, as a reset looks to the client.
+   */
   private static void reset(HttpExchange ex) {
     try {
       ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
@@ -173,19 +188,19 @@ public final class WireServer implements AutoCloseable {
       OutputStream out = ex.getResponseBody();
       out.write("{\"Reco".getBytes(StandardCharsets.UTF_8));
       out.flush();
-      out.close();
     } catch (IOException expected) {
       // the short body is the point
     }
   }
 
-  private void send(HttpExchange ex, int status, byte[] bytes) throws IOException {
+  private void send(HttpExchange ex, int status, byte[] bytes, boolean corrupt) throws IOException {
     ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
     ex.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
-    if (state.behaviour().crc32) {
+    if (state.behaviour().crc32 || corrupt) {
       CRC32 crc = new CRC32();
       crc.update(bytes);
-      ex.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
+      long value = corrupt ? (crc.getValue() + 1) & 0xFFFFFFFFL : crc.getValue();
+      ex.getResponseHeaders().set("x-amz-crc32", Long.toString(value));
     }
     ex.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
