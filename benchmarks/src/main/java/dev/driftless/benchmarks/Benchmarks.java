@@ -42,6 +42,7 @@ public final class Benchmarks {
               case "sink" -> new SinkBenchmark(settings).run();
               case "pgdecode" -> new PgDecodeBenchmark(settings).run();
               case "reconcile" -> new ReconcileBenchmark(settings).run();
+              case "dynamodb" -> new DynamoDbBenchmark(settings).run();
               default -> throw new IllegalArgumentException("unknown benchmark " + name);
             };
         for (Path p : report.write(settings.reports())) {
