@@ -67,6 +67,7 @@ final class DynamoDbBenchmark {
             "DynamoDB Streams source throughput: DynamoDbStreamsSource vs a plain GetRecords loop",
             "records");
     int rows = settings.rows();
+    String loadAtStart = MachineFacts.loadAverage();
     for (int shards : SHARD_COUNTS) {
       report.contender(SDK + "@" + shards, sdkDescription(shards));
       report.contender(
@@ -131,6 +132,17 @@ final class DynamoDbBenchmark {
     }
     delays(report);
     spreadNote(report);
+    report.note(
+        "The machine ("
+            + Runtime.getRuntime().availableProcessors()
+            + " cores) was shared with other engineers' builds and tests during this run: load"
+            + " average "
+            + loadAtStart
+            + " at start and "
+            + MachineFacts.loadAverage()
+            + " at end (1, 5, 15 min). The contenders competed with that work for the CPU, so the"
+            + " spreads are wide: compare medians, and re-run on a quiet machine before drawing"
+            + " fine conclusions.");
     report.note(
         "The emulator serves every contender in the same JVM: GetRecords' JSON encoding in the"
             + " emulator and decoding in the SDK are most of the work, so the SDK loop is the"
