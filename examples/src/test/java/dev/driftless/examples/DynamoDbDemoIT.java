@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The DynamoDB demo's flow ({@link DynamoDbDemo#run}) with a shorter workload: DynamoDB (the
  * emulator, through the real SDK) to OpenSearch while writes run, one shard splits and every shard
  * rolls over. The index ends equal to the table, item by item and attribute by attribute (I1, no
- * change lost across the shard lineage: I2), and the poison product is dead-lettered while the
- * rest flows (I5).
+ * change lost across the shard lineage: I2), and the poison product is dead-lettered while the rest
+ * flows (I5).
  */
 class DynamoDbDemoIT {
 
