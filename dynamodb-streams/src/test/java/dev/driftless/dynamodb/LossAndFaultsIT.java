@@ -124,6 +124,7 @@ class LossAndFaultsIT {
   void throttlingStormsAndServerErrorsLoseNothing() throws Exception {
     try (Emulated e = emulated(4);
         InMemoryVersionedSink sink = InMemoryVersionedSink.create()) {
+      e.emulator.inject(Fault.on("GetRecords").times(6).respond(FaultKind.EXPIRED_ITERATOR));
       e.emulator.inject(Fault.on("GetRecords").times(40).respond(FaultKind.LIMIT_EXCEEDED));
       e.emulator.inject(
           Fault.on("GetRecords").afterCalls(60).times(30).respond(FaultKind.THROTTLING));
@@ -147,6 +148,7 @@ class LossAndFaultsIT {
         Drive.run(source, sink, true, TIMEOUT, () -> Drive.values(sink, "value").equals(expected));
         assertThat(e.emulator.faultHits()).isGreaterThan(40);
         assertThat((Long) source.statusDetails().get("throttles")).isPositive();
+        assertThat((Long) source.statusDetails().get("iteratorRefreshes")).isPositive();
       } finally {
         source.close();
       }

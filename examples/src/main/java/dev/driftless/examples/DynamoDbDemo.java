@@ -6,6 +6,7 @@ import dev.driftless.core.stores.FileCheckpointStore;
 import dev.driftless.core.stores.FileDeadLetterStore;
 import dev.driftless.dynamodb.DynamoDbStreamsSource;
 import dev.driftless.dynamodb.StartingPosition;
+import dev.driftless.dynamodb.VersionStrategy;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.testinfra.dynamodb.DynamoDbEmulator;
@@ -31,10 +32,11 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 /**
  * DynamoDB to OpenSearch, end to end: a table of products in the in-process DynamoDB emulator
  * (driven through the real AWS SDK v2 clients, as an application would drive DynamoDB), followed by
- * a {@link DynamoDbStreamsSource} into an embedded OpenSearch node. Live writes run while the
- * pipeline runs; on the way one shard splits in two and every shard rolls over; a product priced
- * with a word is dead-lettered and then fixed in the table; the demo ends by comparing every item
- * of the table with the index, or exits with status 1.
+ * a {@link DynamoDbStreamsSource} into an embedded OpenSearch node, with versions from the items'
+ * {@code version} attribute. Live writes run while the pipeline runs; on the way one shard splits
+ * in two and every shard rolls over; a product priced with a word is dead-lettered and then fixed
+ * in the table; the demo ends by comparing every item of the table with the index, or exits with
+ * status 1.
  */
 public final class DynamoDbDemo {
   static final String TABLE = "products";
@@ -139,6 +141,7 @@ public final class DynamoDbDemo {
               .streamsClient(streams)
               .table(TABLE)
               .startingPosition(StartingPosition.TRIM_HORIZON) // the 2,000 products already there
+              .versionStrategy(VersionStrategy.attribute("version")) // exact: the preferred mode
               .pollInterval(Duration.ofMillis(100)) // open shards: one GetRecords every 100 ms
               .discoveryInterval(Duration.ofSeconds(1)) // list shards every second
               .build();

@@ -24,7 +24,9 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 /**
  * The DynamoDB demo's table of products, written through the real SDK client: creation with a
  * {@code NEW_AND_OLD_IMAGES} stream, seeding, a live workload of puts, updates and deletes, and a
- * full scan for the final comparison. Not thread-safe: one writer at a time.
+ * full scan for the final comparison. Every write increases the item's numeric {@code version}
+ * attribute (what an application using optimistic locking keeps), which the pipeline uses as the
+ * document's version. Not thread-safe: one writer at a time.
  */
 public final class DynamoDbShop {
   /** The index mapping: {@code price} is a number, so a product priced with a word is poison. */
@@ -37,6 +39,10 @@ public final class DynamoDbShop {
   private final DynamoDbClient dynamoDb;
   private final String table;
   private final Random random = new Random(42);
+
+  /** Each id's last version: the application's optimistic lock, counted on across deletes. */
+  private final Map<String, Long> versions = new HashMap<>();
+
   private int nextProduct;
 
   public DynamoDbShop(DynamoDbClient dynamoDb, String table) {
@@ -110,6 +116,7 @@ public final class DynamoDbShop {
         dynamoDb.putItem(b -> b.tableName(table).item(item));
       } else {
         String id = idOf(random.nextInt(nextProduct));
+        versions.merge(id, 1L, Long::sum); // a re-created item goes on counting after the delete
         dynamoDb.deleteItem(b -> b.tableName(table).key(Map.of("id", AttributeValue.fromS(id))));
       }
       written++;
@@ -180,8 +187,10 @@ public final class DynamoDbShop {
 
   private Map<String, AttributeValue> product(String id) {
     BigDecimal price = BigDecimal.valueOf(100 + random.nextInt(100_000), 2);
+    long version = versions.merge(id, 1L, Long::sum);
     return Map.of(
         "id", AttributeValue.fromS(id),
+        "version", AttributeValue.fromN(Long.toString(version)),
         "name", AttributeValue.fromS("product " + id),
         "price", AttributeValue.fromN(price.toPlainString()),
         "stock", AttributeValue.fromN(Integer.toString(random.nextInt(500))),

@@ -16,7 +16,9 @@ public final class AwsErrors {
           "TooManyRequestsException",
           "InternalServerError",
           "InternalFailure",
-          "ServiceUnavailable");
+          "ServiceUnavailable",
+          // Only after the fetch replaced the iterator once: back off and replace it again.
+          "ExpiredIteratorException");
 
   private AwsErrors() {}
 

@@ -94,6 +94,10 @@ final class ShardFetcher {
                   + " were trimmed (older than the stream's 24-hour retention) before they were"
                   + " read: "
                   + e.getMessage()));
+    } catch (ExpiredIteratorException e) {
+      // Expired again right after a fresh iterator: back off, then start from a new one.
+      s.iterator = null;
+      return new Outcome(out, false, false, -1, e);
     } catch (ResourceNotFoundException e) {
       return new Outcome(
           out,

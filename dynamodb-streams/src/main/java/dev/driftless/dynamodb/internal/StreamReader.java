@@ -581,42 +581,13 @@ public final class StreamReader implements AutoCloseable {
 
   /** Holds the lock. */
   private Map<String, Object> statusNow() {
-    int known = 0;
-    int closedShards = 0;
-    int beingRead = 0;
-    long oldest = Long.MAX_VALUE;
-    List<String> arns = new ArrayList<>();
-    for (TableStream table : tables) {
-      arns.add(table.streamArn);
-      known += table.lineage.size();
-      closedShards += table.lineage.closedCount();
-      for (ShardState s : table.reading.values()) {
-        if (!s.done) {
-          beingRead++;
-        }
-        Fetched head = s.buffer.peekFirst();
-        if (head != null) {
-          oldest = Math.min(oldest, head.committedAt().getEpochSecond());
-        }
-        if (s.lagSecond >= 0) {
-          oldest = Math.min(oldest, s.lagSecond);
-        }
-      }
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("streamArns", List.copyOf(arns));
-    m.put("shardsOpen", known - closedShards);
-    m.put("shardsClosed", closedShards);
-    m.put("shardsBeingRead", beingRead);
-    m.put("recordsBuffered", buffered);
-    m.put("recordsUnsettled", tracker.unsettledCount());
-    m.put("requestsInFlight", inFlight);
-    m.put("readerThreads", readerThreads.get());
-    long nowSecond = context.clock().instant().getEpochSecond();
-    m.put(
-        "oldestUnprocessedRecordAgeMillis",
-        oldest == Long.MAX_VALUE ? 0L : Math.max(0, nowSecond - oldest) * 1000);
-    return Map.copyOf(m);
+    return ReaderStatus.snapshot(
+        tables,
+        buffered,
+        tracker.unsettledCount(),
+        inFlight,
+        readerThreads.get(),
+        context.clock().instant().getEpochSecond());
   }
 
   @Override

@@ -41,6 +41,11 @@ final class TableStream {
   /** Shards that ended and whose children are not listed yet: shard id -> lookups so far. */
   final Map<String, Integer> childLookups = new LinkedHashMap<>();
 
+  /** Unfinished shards missing from the last full listings: shard id -> listings in a row. */
+  private final Map<String, Integer> missing = new HashMap<>();
+
+  private static final int MISSING_LISTINGS = 3;
+
   long nextChildLookupNanos;
   long nextDiscoveryNanos;
 
@@ -246,6 +251,9 @@ final class TableStream {
     Set<String> listed = new java.util.HashSet<>();
     for (Shard s : listing) {
       listed.add(s.shardId());
+      if (full) {
+        missing.remove(s.shardId());
+      }
       boolean closed =
           s.sequenceNumberRange() != null && s.sequenceNumberRange().endingSequenceNumber() != null;
       lineage.add(s.shardId(), s.parentShardId(), closed);
@@ -266,7 +274,12 @@ final class TableStream {
         continue;
       }
       ShardState state = reading.get(id);
-      if (state == null || !state.ended) {
+      if (state != null && state.ended) {
+        continue;
+      }
+      // Listings are eventually consistent (a new child can be missing from one): only a shard
+      // missing from several listings in a row is gone.
+      if (missing.merge(id, 1, Integer::sum) >= MISSING_LISTINGS) {
         throw new StreamDataLostException(
             name,
             "shard "
