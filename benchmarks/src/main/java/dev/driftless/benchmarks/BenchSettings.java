@@ -7,12 +7,13 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What to run and at which scale, read from system properties ({@code -Dbench=sink,pgdecode},
- * {@code -Dbench.rows=...}; see README.md). Invalid values fail at once with a message naming the
- * property.
+ * What to run and at which scale, read from system properties ({@code
+ * -Dbench=sink,pgdecode,dynamodb}, {@code -Dbench.rows=...}; see README.md). Invalid values fail at
+ * once with a message naming the property.
  *
  * @param benchmarks the benchmarks to run, in the order given
- * @param rows documents (sink) or changes (pgdecode) per measured run
+ * @param rows documents (sink), changes (pgdecode), rows (reconcile) or stream records (dynamodb)
+ *     per measured run
  * @param rounds measured runs per contender
  * @param concurrency concurrent bulk requests in the sink benchmark, the same for every contender
  * @param bulk documents per bulk request and per pipeline batch
@@ -41,6 +42,7 @@ record BenchSettings(
         which.add("sink");
         which.add("pgdecode");
         which.add("reconcile");
+        which.add("dynamodb");
       } else if (KNOWN.contains(name)) {
         which.add(name);
       } else {

@@ -40,6 +40,8 @@ final class Report {
   private final List<Run> runs = new ArrayList<>();
   private final List<Ratio> ratios = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final Map<String, String> sections = new LinkedHashMap<>();
+  private final Map<String, Object> extra = new LinkedHashMap<>();
 
   /**
    * @param name file name without extension
@@ -90,6 +92,27 @@ final class Report {
 
   void note(String note) {
     notes.add(note);
+  }
+
+  /** A Markdown section of its own after the result (for what is not a rate, e.g. delays). */
+  void section(String heading, String markdown) {
+    sections.put(heading, markdown);
+  }
+
+  /** A top-level entry of the JSON report beside the runs (the data behind a {@link #section}). */
+  void json(String key, Object value) {
+    extra.put(key, value);
+  }
+
+  /** Every measured rate of a contender, in run order. */
+  List<Double> rates(String contender) {
+    List<Double> rates = new ArrayList<>();
+    for (Run r : runs) {
+      if (r.contender().equals(contender)) {
+        rates.add(r.perSecond());
+      }
+    }
+    return rates;
   }
 
   /** The median rate of a contender's runs, or NaN if it has none. */
@@ -195,6 +218,9 @@ final class Report {
       }
       md.append("\n");
     }
+    sections.forEach(
+        (heading, body) ->
+            md.append("## ").append(heading).append("\n\n").append(body).append("\n"));
     md.append("## Contenders\n\n");
     for (String c : contenders) {
       md.append("- `").append(c).append("`: ").append(descriptions.get(c)).append('\n');
@@ -297,6 +323,7 @@ final class Report {
       runList.add(m);
     }
     root.put("runs", runList);
+    root.putAll(extra);
     root.put("notes", notes);
     return root;
   }

@@ -1,56 +1,71 @@
 package dev.driftless.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.stores.FileCheckpointStore;
 import dev.driftless.core.stores.FileDeadLetterStore;
 import dev.driftless.dynamodb.DynamoDbStreamsSource;
+import dev.driftless.dynamodb.StartingPosition;
 import dev.driftless.dynamodb.VersionStrategy;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.testinfra.dynamodb.DynamoDbEmulator;
+import dev.driftless.testinfra.dynamodb.ShardInfo;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.TreeSet;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
-import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * DynamoDB to OpenSearch, end to end: the in-process DynamoDB emulator (driven by the real AWS SDK)
- * and an embedded OpenSearch node. A write workload with a version attribute runs while the
- * stream's shards roll over and split; the demo ends when the index holds exactly the table's
- * items, each at the item's version, or exits with status 1.
- *
- * <p>Run: {@code mvn -Pdemo -pl examples -am verify -DskipTests
- * -Ddemo.main=dev.driftless.examples.DynamoDbDemo}
+ * DynamoDB to OpenSearch, end to end: a table of products in the in-process DynamoDB emulator
+ * (driven through the real AWS SDK v2 clients, as an application would drive DynamoDB), followed by
+ * a {@link DynamoDbStreamsSource} into an embedded OpenSearch node, with versions from the items'
+ * {@code version} attribute. Live writes run while the pipeline runs; on the way one shard splits
+ * in two and every shard rolls over; a product priced with a word is dead-lettered and then fixed
+ * in the table; the demo ends by comparing every item of the table with the index, or exits with
+ * status 1.
  */
 public final class DynamoDbDemo {
-  private static final String TABLE = "orders";
+  static final String TABLE = "products";
 
   private DynamoDbDemo() {}
 
+  /**
+   * What a run found.
+   *
+   * @param inSync the index held exactly the table's items (ids and every attribute)
+   * @param items items in the table at the end
+   * @param documents documents in the index at the end
+   * @param deadLetters events the pipeline dead-lettered
+   * @param deadLetterText the dead-letter file's content
+   * @param shardsAtStart shards of the table's stream before the workload
+   * @param shards shards at the end (closed ones included)
+   * @param differences the first differences seen at the last comparison (empty when in sync)
+   */
+  public record Outcome(
+      boolean inSync,
+      int items,
+      int documents,
+      long deadLetters,
+      String deadLetterText,
+      int shardsAtStart,
+      int shards,
+      List<String> differences) {}
+
   public static void main(String[] args) throws Exception {
-    System.setProperty("sun.net.httpserver.nodelay", "true"); // the emulator's JDK HTTP server
     long started = System.nanoTime();
     PrintStream console = System.out;
     PrintStream errors = System.err;
@@ -60,42 +75,64 @@ public final class DynamoDbDemo {
             OpenSearchNode.builder().setting("logger.level", "WARN").start()) {
       System.setOut(console); // the embedded node routes System.out and err through its logger
       System.setErr(errors);
-      var credentials =
-          StaticCredentialsProvider.create(AwsBasicCredentials.create("demo", "demo"));
-      DynamoDbClient dynamoDb =
-          DynamoDbClient.builder()
-              .region(Region.of(emulator.region()))
-              .credentialsProvider(credentials)
-              .endpointOverride(emulator.endpoint())
-              .httpClient(UrlConnectionHttpClient.create())
-              .build();
-      DynamoDbStreamsClient streams =
-          DynamoDbStreamsClient.builder()
-              .region(Region.of(emulator.region()))
-              .credentialsProvider(credentials)
-              .endpointOverride(emulator.endpoint())
-              .httpClient(UrlConnectionHttpClient.create())
-              .build();
-      dynamoDb.createTable(
-          b ->
-              b.tableName(TABLE)
-                  .keySchema(
-                      KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
-                  .attributeDefinitions(
-                      AttributeDefinition.builder()
-                          .attributeName("id")
-                          .attributeType(ScalarAttributeType.S)
-                          .build())
-                  .billingMode(BillingMode.PAY_PER_REQUEST)
-                  .streamSpecification(
-                      s ->
-                          s.streamEnabled(true).streamViewType(StreamViewType.NEW_AND_OLD_IMAGES)));
+      Outcome outcome =
+          run(
+              emulator,
+              opensearch.httpUrl(),
+              "ddb-",
+              Duration.ofSeconds(15),
+              Files.createTempDirectory("driftless-ddb-demo"));
+      System.out.printf(
+          "index equals table: %s (%,d products) in %d s%n",
+          outcome.inSync(), outcome.items(), (System.nanoTime() - started) / 1_000_000_000L);
+      if (!outcome.inSync()) {
+        System.exit(1);
+      }
+    }
+  }
 
-      Path state = Files.createTempDirectory("driftless-ddb-demo");
+  /**
+   * The whole flow against a started emulator and OpenSearch node: 2,000 products, {@code workload}
+   * of live writes (a split a third of the way through, a rollover of every shard at two thirds),
+   * one poison product, and the final comparison. Prints its progress.
+   *
+   * @param indexPrefix prefix of the index name (the collection is {@value #TABLE})
+   * @param workDir where the dead-letter file and the checkpoints go
+   */
+  public static Outcome run(
+      DynamoDbEmulator emulator,
+      String opensearchUrl,
+      String indexPrefix,
+      Duration workload,
+      Path workDir)
+      throws Exception {
+    var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("demo", "demo"));
+    try (DynamoDbClient dynamoDb =
+            DynamoDbClient.builder()
+                .region(Region.of(emulator.region()))
+                .credentialsProvider(credentials)
+                .endpointOverride(emulator.endpoint())
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+        DynamoDbStreamsClient streams =
+            DynamoDbStreamsClient.builder()
+                .region(Region.of(emulator.region()))
+                .credentialsProvider(credentials)
+                .endpointOverride(emulator.endpoint())
+                .httpClient(UrlConnectionHttpClient.create())
+                .build()) {
+      DynamoDbShop shop = new DynamoDbShop(dynamoDb, TABLE);
+      shop.createTable();
+      section("seeding 2,000 products");
+      shop.seed(2_000);
+      int shardsAtStart = emulator.shards(TABLE).size();
+      System.out.printf("table %s: %d shards%n", TABLE, shardsAtStart);
+
       OpenSearchSink sink =
           OpenSearchSink.builder()
-              .hosts(opensearch.httpUrl())
-              .routing(IndexRouting.prefixed("shop-"))
+              .urls(opensearchUrl)
+              .routing(IndexRouting.prefixed(indexPrefix))
+              .mapping(TABLE, DynamoDbShop.PRODUCTS_MAPPING)
               .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
               .build();
       DynamoDbStreamsSource source =
@@ -103,114 +140,150 @@ public final class DynamoDbDemo {
               .dynamoDbClient(dynamoDb)
               .streamsClient(streams)
               .table(TABLE)
-              .versionStrategy(VersionStrategy.attribute("version"))
-              .pollInterval(Duration.ofMillis(100))
+              .startingPosition(StartingPosition.TRIM_HORIZON) // the 2,000 products already there
+              .versionStrategy(VersionStrategy.attribute("version")) // exact: the preferred mode
+              .pollInterval(Duration.ofMillis(100)) // open shards: one GetRecords every 100 ms
+              .discoveryInterval(Duration.ofSeconds(1)) // list shards every second
               .build();
-      Map<String, Long> versions = new HashMap<>();
-      Map<String, String> expected = new HashMap<>();
+      Path deadLetters = workDir.resolve("dead-letters.jsonl");
+      IndexContents index = new IndexContents(opensearchUrl);
+      String indexName = sink.indexFor(TABLE);
+
       try (Pipeline pipeline =
               Pipeline.builder()
-                  .name("orders")
+                  .name("ddb-shop")
                   .source(source)
                   .sink(sink)
-                  .checkpointStore(FileCheckpointStore.in(state.resolve("checkpoints")))
-                  .deadLetterStore(FileDeadLetterStore.open(state.resolve("dead-letters.jsonl")))
+                  .checkpointStore(FileCheckpointStore.in(workDir.resolve("checkpoints")))
+                  .deadLetterStore(FileDeadLetterStore.open(deadLetters))
                   .build()
                   .start();
           StatusLine status = StatusLine.every(Duration.ofSeconds(1), pipeline)) {
-        System.out.println("== 10 s of writes while shards roll over and split");
-        Random random = new Random(1);
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        int writes = 0;
-        while (System.nanoTime() < until) {
-          String id = "order-" + random.nextInt(300);
-          long version = versions.merge(id, 1L, Long::sum); // the application's optimistic lock
-          if (random.nextInt(10) == 0 && expected.containsKey(id)) {
-            dynamoDb.deleteItem(
-                b -> b.tableName(TABLE).key(Map.of("id", AttributeValue.fromS(id))));
-            expected.remove(id);
-          } else {
-            String total = Integer.toString(random.nextInt(100_000));
-            dynamoDb.putItem(
-                b ->
-                    b.tableName(TABLE)
-                        .item(
-                            Map.of(
-                                "id", AttributeValue.fromS(id),
-                                "version", AttributeValue.fromN(Long.toString(version)),
-                                "total", AttributeValue.fromN(total))));
-            expected.put(id, total);
-          }
-          if (++writes % 40 == 0) {
-            List<Integer> partitions = emulator.partitions(TABLE);
-            int p = partitions.get(random.nextInt(partitions.size()));
-            if (partitions.size() < 8 && random.nextBoolean()) {
-              emulator.split(TABLE, p);
-            } else {
-              emulator.rollover(TABLE, p);
-            }
-          }
-        }
-        System.out.printf("%,d writes, %d shards%n", writes, emulator.shards(TABLE).size());
 
-        System.out.println("== waiting for the index to hold the table");
-        String index = sink.indexFor(TABLE);
-        HttpClient http = HttpClient.newHttpClient();
+        long seconds = workload.toSeconds();
+        section(seconds + " s of live writes; a split and a rollover on the way");
+        long writes =
+            shop.runWorkload(
+                workload,
+                200,
+                second -> {
+                  if (second == Math.max(1, seconds / 3)) {
+                    int partition = emulator.partitions(TABLE).get(0);
+                    emulator.split(TABLE, partition);
+                    System.out.printf("split partition %d's shard in two%n", partition);
+                  } else if (second == Math.max(2, 2 * seconds / 3)) {
+                    emulator.rollover(TABLE);
+                    System.out.println("rolled every open shard over");
+                  }
+                });
+        System.out.printf("workload done: %,d writes%n", writes);
+
+        section("poison item");
+        String poison = DynamoDbShop.idOf(42);
+        shop.putPoison(poison);
+        awaitDeadLetter(pipeline);
+        String letters = Files.readString(deadLetters);
+        System.out.print("dead letters: " + letters);
+        shop.putValid(poison);
+        System.out.println(poison + " fixed in the table: its next change supersedes the letter");
+
+        section("comparing the table with the index");
+        List<String> differences = List.of();
+        Map<String, Map<String, AttributeValue>> items = Map.of();
+        Map<String, JsonNode> documents = Map.of();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        boolean inSync = false;
-        while (!inSync && System.nanoTime() < deadline && pipeline.failure().isEmpty()) {
+        do {
+          if (pipeline.failure().isPresent()) {
+            throw new IllegalStateException("the pipeline stopped", pipeline.failure().get());
+          }
           pipeline.awaitIdle(Duration.ofMillis(500));
-          sink.refresh(TABLE);
-          inSync =
-              count(http, opensearch.httpUrl(), index) == expected.size()
-                  && matches(http, opensearch.httpUrl(), index, expected);
-        }
+          items = shop.scanAll();
+          documents = index.read(indexName);
+          differences = differences(items, documents);
+        } while (!differences.isEmpty() && System.nanoTime() < deadline);
         status.close();
+
+        List<ShardInfo> shards = emulator.shards(TABLE);
+        long open = shards.stream().filter(ShardInfo::isOpen).count();
+        section("summary");
         System.out.println(pipeline.status().summary());
-        System.out.println("source: " + pipeline.status().source());
         System.out.printf(
-            "index equals table: %s (%,d items) in %d s%n",
-            inSync, expected.size(), (System.nanoTime() - started) / 1_000_000_000L);
-        if (!inSync) {
-          System.exit(1);
-        }
-      } finally {
-        dynamoDb.close();
-        streams.close();
+            "shards: %d at start, %d now (%d open, %d closed)%n",
+            shardsAtStart, shards.size(), open, shards.size() - open);
+        System.out.printf(
+            "table: %,d items, index: %,d documents, differences: %s%n",
+            items.size(), documents.size(), differences.isEmpty() ? "none" : differences);
+        return new Outcome(
+            differences.isEmpty(),
+            items.size(),
+            documents.size(),
+            pipeline.status().eventsDeadLettered(),
+            letters,
+            shardsAtStart,
+            shards.size(),
+            differences);
       }
     }
   }
 
-  private static long count(HttpClient http, String url, String index) throws Exception {
-    String body = get(http, url + "/" + index + "/_count");
-    int at = body.indexOf("\"count\":");
-    if (at < 0) {
-      return -1;
+  /** Waits until the pipeline has dead-lettered an event. */
+  private static void awaitDeadLetter(Pipeline pipeline) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (pipeline.status().eventsDeadLettered() == 0) {
+      if (System.nanoTime() > deadline || pipeline.failure().isPresent()) {
+        throw new IllegalStateException("no dead letter: " + pipeline.status().summary());
+      }
+      pipeline.awaitIdle(Duration.ofMillis(200));
     }
-    int from = at + 8;
-    int to = from;
-    while (to < body.length() && Character.isDigit(body.charAt(to))) {
-      to++;
-    }
-    return Long.parseLong(body.substring(from, to));
   }
 
-  /** Every expected item's total is what the index holds for its id. */
-  private static boolean matches(
-      HttpClient http, String url, String index, Map<String, String> expected) throws Exception {
-    for (Map.Entry<String, String> e : expected.entrySet()) {
-      String body = get(http, url + "/" + index + "/_doc/" + e.getKey());
-      if (!body.contains("\"total\":" + e.getValue())) {
-        return false;
+  /**
+   * The first few differences between the items and the documents: a missing or extra id, or an
+   * attribute whose value differs (numbers compared as exact decimals).
+   */
+  static List<String> differences(
+      Map<String, Map<String, AttributeValue>> items, Map<String, JsonNode> documents) {
+    List<String> out = new ArrayList<>();
+    TreeSet<String> ids = new TreeSet<>(items.keySet());
+    ids.addAll(documents.keySet());
+    for (String id : ids) {
+      if (out.size() >= 5) {
+        break;
+      }
+      Map<String, AttributeValue> item = items.get(id);
+      JsonNode doc = documents.get(id);
+      if (item == null) {
+        out.add(id + " only in the index");
+      } else if (doc == null) {
+        out.add(id + " missing from the index");
+      } else {
+        item.forEach(
+            (name, value) -> {
+              if (!sameValue(value, doc.get(name))) {
+                out.add(id + "." + name + ": table " + value + ", index " + doc.get(name));
+              }
+            });
       }
     }
-    return true;
+    return out;
   }
 
-  private static String get(HttpClient http, String url) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(url)).GET().build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+  private static boolean sameValue(
+      AttributeValue value, @org.jspecify.annotations.Nullable JsonNode node) {
+    if (node == null) {
+      return false;
+    }
+    if (value.s() != null) {
+      return node.isTextual() && node.asText().equals(value.s());
+    }
+    if (value.n() != null) {
+      return node.isNumber() && node.decimalValue().compareTo(new BigDecimal(value.n())) == 0;
+    }
+    return node.toString().equals(value.toString()); // the demo writes only S and N attributes
+  }
+
+  private static void section(String title) {
+    System.out.println();
+    System.out.println("== " + title);
   }
 }

@@ -14,7 +14,13 @@ import java.util.concurrent.TimeUnit;
 public final class StatusLine implements AutoCloseable {
   private static final java.util.Set<String> SHOWN =
       java.util.Set.of(
-          "backfillState", "backfillRowsDone", "backfillRowsTotalEstimate", "replicationLagBytes");
+          "backfillState",
+          "backfillRowsDone",
+          "backfillRowsTotalEstimate",
+          "replicationLagBytes",
+          "shardsOpen",
+          "shardsClosed",
+          "oldestUnprocessedRecordAgeMillis");
   private final ScheduledExecutorService timer;
   private final long started = System.nanoTime();
   private long lastSettled;
@@ -55,7 +61,7 @@ public final class StatusLine implements AutoCloseable {
         sourceDetails(s));
   }
 
-  /** The source's replication lag and backfill progress, whichever it reports. */
+  /** The source's lag, backfill progress and shards, whichever it reports. */
   private static String sourceDetails(PipelineStatus s) {
     StringBuilder sb = new StringBuilder();
     new java.util.TreeMap<>(s.source())
