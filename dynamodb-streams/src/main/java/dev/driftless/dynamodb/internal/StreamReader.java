@@ -218,9 +218,15 @@ public final class StreamReader implements AutoCloseable {
         Document doc = f.document();
         events.add(
             doc == null
-                ? ChangeEvent.delete(f.key(), Version.of(f.version()), position, f.committedAt())
+                ? ChangeEvent.delete(
+                    f.key(), Version.of(f.version()), position, f.committedAt(), f.metadata())
                 : ChangeEvent.upsert(
-                    f.key(), Version.of(f.version()), position, doc, f.committedAt()));
+                    f.key(),
+                    Version.of(f.version()),
+                    position,
+                    doc,
+                    f.committedAt(),
+                    f.metadata()));
         if (f.ttlExpiry()) {
           ttlDeletes.incrementAndGet();
         }
