@@ -27,27 +27,24 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.Shard;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * Reads the followed tables' streams: a coordinator thread lists shards and schedules fetches of
- * readable shards on a fixed pool of reader threads (so a thousand shards never mean a thousand
- * threads); fetched records wait in per-shard buffers, bounded in total, until {@link #poll} hands
- * them out; {@link #commit} turns the pipeline's commits into per-shard checkpoints and lets
- * children of finished shards start.
+ * Reads the followed tables' streams: a coordinator thread lists shards ({@link ShardDiscovery})
+ * and schedules fetches of readable shards on a fixed pool of reader threads (so a thousand shards
+ * never mean a thousand threads); fetched records wait in per-shard buffers, bounded in total,
+ * until {@link #poll} hands them out; {@link #commit} turns the pipeline's commits into per-shard
+ * checkpoints and lets children of finished shards start.
  */
 public final class StreamReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
-  private static final int CHILD_LOOKUPS = 10;
-  private static final int OUTAGE_AFTER = 5;
 
   private final ReaderSettings settings;
-  private final DynamoDbClient dynamoDb;
-  private final DynamoDbStreamsClient streams;
   private final SourceContext context;
   private final List<TableStream> tables = new ArrayList<>();
   private final ShardFetcher fetcher;
+  private final ShardDiscovery discovery;
+  private final OutageReport outages;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -69,8 +66,6 @@ public final class StreamReader implements AutoCloseable {
 
   private volatile @Nullable RuntimeException failure;
   private volatile boolean closed;
-  private volatile boolean outage;
-  private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private volatile Map<String, Object> status = Map.of();
   private final AtomicLong iteratorRefreshes = new AtomicLong();
   private final AtomicLong throttles = new AtomicLong();
@@ -85,10 +80,10 @@ public final class StreamReader implements AutoCloseable {
       DynamoDbStreamsClient streams,
       SourceContext context) {
     this.settings = settings;
-    this.dynamoDb = dynamoDb;
-    this.streams = streams;
     this.context = context;
     this.fetcher = new ShardFetcher(settings, streams, iteratorRefreshes);
+    this.discovery = new ShardDiscovery(settings, dynamoDb, streams, lock, tracker);
+    this.outages = new OutageReport(context);
     String pipeline = context.pipelineName();
     this.readers =
         Executors.newFixedThreadPool(
@@ -305,7 +300,7 @@ public final class StreamReader implements AutoCloseable {
     int listingFailures = 0;
     while (!closed && failure == null) {
       try {
-        discover();
+        discovery.discover(tables);
         listingFailures = 0;
         lock.lockInterruptibly();
         try {
@@ -356,63 +351,13 @@ public final class StreamReader implements AutoCloseable {
         if (AwsErrors.isTransient(e)) {
           throttles.incrementAndGet();
           LOG.warn("Listing shards failed, retrying: {}", e.toString());
-          reportFailure(e);
+          outages.failure(e);
           if (!sleepQuietly(context.outagePolicy().delay(++listingFailures).toNanos())) {
             return;
           }
         } else {
           fail(e);
         }
-      }
-    }
-  }
-
-  /** Full listings when due, and child lookups of ended shards. Blocks; takes the lock briefly. */
-  private void discover() throws InterruptedException {
-    for (TableStream table : tables) {
-      long now = System.nanoTime();
-      if (now >= table.nextDiscoveryNanos) {
-        table.checkStream(dynamoDb);
-        List<Shard> listing = table.listShards(streams);
-        lock.lockInterruptibly();
-        try {
-          for (String gone : table.apply(listing, true)) {
-            tracker.forget(gone);
-          }
-          table.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
-        } finally {
-          lock.unlock();
-        }
-      }
-      if (!table.childLookups.isEmpty() && now >= table.nextChildLookupNanos) {
-        Map<String, Integer> lookups;
-        lock.lockInterruptibly();
-        try {
-          lookups = new LinkedHashMap<>(table.childLookups);
-        } finally {
-          lock.unlock();
-        }
-        for (Map.Entry<String, Integer> e : lookups.entrySet()) {
-          List<Shard> children = table.listChildren(streams, e.getKey());
-          lock.lockInterruptibly();
-          try {
-            table.apply(children, false);
-            if (!children.isEmpty() || e.getValue() + 1 >= CHILD_LOOKUPS) {
-              // None after all tries: the periodic full listing will find them.
-              table.childLookups.remove(e.getKey());
-            } else {
-              table.childLookups.put(e.getKey(), e.getValue() + 1);
-            }
-          } finally {
-            lock.unlock();
-          }
-        }
-        int tries = table.childLookups.values().stream().mapToInt(i -> i).max().orElse(1);
-        table.nextChildLookupNanos =
-            System.nanoTime()
-                + Math.min(
-                    TimeUnit.SECONDS.toNanos(1),
-                    TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 5)));
       }
     }
   }
@@ -487,7 +432,7 @@ public final class StreamReader implements AutoCloseable {
         handleError(s, outcome.error(), now);
       } else {
         s.failures = 0;
-        reportSuccess();
+        outages.success();
         if (outcome.ended() && !s.ended) {
           s.ended = true;
           if (s.table.lineage.childrenOf(s.id).isEmpty()) {
@@ -514,7 +459,7 @@ public final class StreamReader implements AutoCloseable {
       return;
     }
     throttles.incrementAndGet();
-    reportFailure(e);
+    outages.failure(e);
     s.failures++;
     s.nextFetchNanos = now + context.outagePolicy().delay(s.failures).toNanos();
     if (s.failures % 10 == 0) {
@@ -524,26 +469,6 @@ public final class StreamReader implements AutoCloseable {
           s.table.name,
           s.failures,
           e.toString());
-    }
-  }
-
-  /**
-   * A request failed transiently. Throttling with requests still succeeding is back-pressure; only
-   * a run of {@value #OUTAGE_AFTER} failures with no success between is reported as an outage, so
-   * that the pipeline shows it and holds it to its {@code outageDeadline}.
-   */
-  private void reportFailure(Throwable e) {
-    if (consecutiveFailures.incrementAndGet() >= OUTAGE_AFTER && !outage) {
-      outage = true;
-      context.outageStarted(e);
-    }
-  }
-
-  private void reportSuccess() {
-    consecutiveFailures.set(0);
-    if (outage) {
-      outage = false;
-      context.outageEnded();
     }
   }
 
