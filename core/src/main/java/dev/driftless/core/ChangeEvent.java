@@ -1,6 +1,7 @@
 package dev.driftless.core;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -9,6 +10,22 @@ import java.util.Objects;
  *
  * <p>An event may arrive late, twice or out of order; its {@link #version()} lets the index keep
  * the newest state whatever the arrival order.
+ *
+ * <p><b>Metadata.</b> An event may carry {@link #metadata()}: string facts about the change that
+ * the source knows and the document does not, for mappers, listeners and sinks that want them. Keys
+ * are namespaced by the source that sets them, {@code <source>.<name>}; for example the DynamoDB
+ * Streams source sets {@code dynamodb.eventID} (the stream record's id) on every event and {@code
+ * dynamodb.ttl} = {@code true} on a delete made by TTL expiry. Metadata never affects versions,
+ * ordering or settling, and the pipeline neither indexes it nor keeps it beyond the event's life:
+ *
+ * <ul>
+ *   <li>mapping keeps it (a mapped upsert, or the delete an empty mapping becomes, carries the raw
+ *       event's metadata);
+ *   <li>coalescing keeps the metadata of the event that is written (the newest of a key), and the
+ *       superseded events' metadata goes with them;
+ *   <li>a {@link DeadLetter} does not store it, and a replay re-reads the key's current state from
+ *       the source, which sets the metadata of the state it reads.
+ * </ul>
  */
 public sealed interface ChangeEvent
     permits ChangeEvent.Upsert, ChangeEvent.Delete, ChangeEvent.Truncate {
@@ -26,6 +43,14 @@ public sealed interface ChangeEvent
   /** A cheap estimate of the event's size in bytes, counted against the pipeline's byte bounds. */
   long estimatedSizeBytes();
 
+  /**
+   * Facts about the change that the source adds, keys namespaced by source (see the class
+   * documentation); immutable, empty unless the source sets some.
+   */
+  default Map<String, String> metadata() {
+    return Map.of();
+  }
+
   /** The key's current state is {@code document}. */
   static Upsert upsert(
       DocumentKey key,
@@ -36,10 +61,31 @@ public sealed interface ChangeEvent
     return new Upsert(key, version, position, document, committedAt);
   }
 
+  /** The key's current state is {@code document}; the event carries {@code metadata}. */
+  static Upsert upsert(
+      DocumentKey key,
+      Version version,
+      SourcePosition position,
+      Document document,
+      Instant committedAt,
+      Map<String, String> metadata) {
+    return new Upsert(key, version, position, document, committedAt, metadata);
+  }
+
   /** The key no longer exists. */
   static Delete delete(
       DocumentKey key, Version version, SourcePosition position, Instant committedAt) {
     return new Delete(key, version, position, committedAt);
+  }
+
+  /** The key no longer exists; the event carries {@code metadata}. */
+  static Delete delete(
+      DocumentKey key,
+      Version version,
+      SourcePosition position,
+      Instant committedAt,
+      Map<String, String> metadata) {
+    return new Delete(key, version, position, committedAt, metadata);
   }
 
   /** Every row of {@code collection} was removed (SQL {@code TRUNCATE}). */
@@ -56,13 +102,15 @@ public sealed interface ChangeEvent
    * @param position the source position of the change
    * @param document the new state
    * @param committedAt the source's commit time
+   * @param metadata facts the source adds (copied; see {@link ChangeEvent#metadata()})
    */
   record Upsert(
       DocumentKey key,
       Version version,
       SourcePosition position,
       Document document,
-      Instant committedAt)
+      Instant committedAt,
+      Map<String, String> metadata)
       implements ChangeEvent {
     public Upsert {
       Objects.requireNonNull(key, "key");
@@ -70,16 +118,31 @@ public sealed interface ChangeEvent
       Objects.requireNonNull(position, "position");
       Objects.requireNonNull(document, "document");
       Objects.requireNonNull(committedAt, "committedAt");
+      metadata = Map.copyOf(Objects.requireNonNull(metadata, "metadata"));
     }
 
-    /** The same change carrying another document (what a mapper produces). */
+    /** An upsert without metadata (the form before metadata existed). */
+    public Upsert(
+        DocumentKey key,
+        Version version,
+        SourcePosition position,
+        Document document,
+        Instant committedAt) {
+      this(key, version, position, document, committedAt, Map.of());
+    }
+
+    /** The same change carrying another document (what a mapper produces); metadata is kept. */
     public Upsert withDocument(Document newDocument) {
-      return new Upsert(key, version, position, newDocument, committedAt);
+      return new Upsert(key, version, position, newDocument, committedAt, metadata);
     }
 
     @Override
     public long estimatedSizeBytes() {
-      return 64L + key.collection().length() + key.id().length() + document.estimatedSizeBytes();
+      return 64L
+          + key.collection().length()
+          + key.id().length()
+          + document.estimatedSizeBytes()
+          + metadataSizeBytes(metadata);
     }
   }
 
@@ -90,20 +153,40 @@ public sealed interface ChangeEvent
    * @param version the source's version of the deletion
    * @param position the source position of the change
    * @param committedAt the source's commit time
+   * @param metadata facts the source adds (copied; see {@link ChangeEvent#metadata()})
    */
-  record Delete(DocumentKey key, Version version, SourcePosition position, Instant committedAt)
+  record Delete(
+      DocumentKey key,
+      Version version,
+      SourcePosition position,
+      Instant committedAt,
+      Map<String, String> metadata)
       implements ChangeEvent {
     public Delete {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(version, "version");
       Objects.requireNonNull(position, "position");
       Objects.requireNonNull(committedAt, "committedAt");
+      metadata = Map.copyOf(Objects.requireNonNull(metadata, "metadata"));
+    }
+
+    /** A delete without metadata (the form before metadata existed). */
+    public Delete(DocumentKey key, Version version, SourcePosition position, Instant committedAt) {
+      this(key, version, position, committedAt, Map.of());
     }
 
     @Override
     public long estimatedSizeBytes() {
-      return 64L + key.collection().length() + key.id().length();
+      return 64L + key.collection().length() + key.id().length() + metadataSizeBytes(metadata);
     }
+  }
+
+  private static long metadataSizeBytes(Map<String, String> metadata) {
+    long bytes = 0;
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      bytes += 16L + e.getKey().length() + e.getValue().length();
+    }
+    return bytes;
   }
 
   /**

@@ -10,7 +10,9 @@ import org.jspecify.annotations.Nullable;
  * with everything needed to understand and replay it.
  *
  * <p>Replaying never re-sends {@link #payload()}: it re-reads the key's current state from the
- * source, so a replay can never resurrect an old state.
+ * source, so a replay can never resurrect an old state. An event's {@link ChangeEvent#metadata()}
+ * is not kept: it describes the change that failed, and a replay sends the source's current state
+ * with the metadata the source gives that read.
  *
  * @param id unique id within its store
  * @param key the event's key

@@ -34,9 +34,26 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *       StreamDataLostException}.
  * </ul>
  *
+ * <p>Every event carries the stream record's id in its {@link ChangeEvent#metadata() metadata}
+ * under {@link #METADATA_EVENT_ID}; a delete made by TTL expiry also carries {@link #METADATA_TTL}
+ * = {@code "true"}.
+ *
  * <p>The clients are the caller's: the source never closes them.
  */
 public final class DynamoDbStreamsSource implements ChangeSource {
+  /**
+   * Metadata key of the stream record's {@code eventID} (on every event; a record without one
+   * leaves it out).
+   */
+  public static final String METADATA_EVENT_ID = "dynamodb.eventID";
+
+  /**
+   * Metadata key set to {@code "true"} on a delete made by TTL expiry (a REMOVE whose {@code
+   * userIdentity} is the service: type {@code Service}, principal {@code dynamodb.amazonaws.com});
+   * absent otherwise.
+   */
+  public static final String METADATA_TTL = "dynamodb.ttl";
+
   private final ReaderSettings settings;
   private final DynamoDbClient dynamoDb;
   private final DynamoDbStreamsClient streams;

@@ -96,6 +96,44 @@ class PipelineRunnerTest {
   }
 
   @Test
+  void eventMetadataReachesTheSinkWithTheWrittenEvent() throws Exception {
+    List<ChangeEvent> events = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      ChangeEvent.Upsert u = (ChangeEvent.Upsert) upsert("k" + (i % 3), i, i, "n", i);
+      events.add(
+          i == 58
+              ? ChangeEvent.delete(
+                  u.key(), u.version(), u.position(), u.committedAt(), Map.of("src.ttl", "true"))
+              : ChangeEvent.upsert(
+                  u.key(),
+                  u.version(),
+                  u.position(),
+                  u.document(),
+                  u.committedAt(),
+                  Map.of("src.seq", Integer.toString(i))));
+    }
+    MapSink sink = new MapSink();
+    try (Pipeline p =
+        builder(new ListSource(events), sink, new InMemoryDeadLetterStore()).build().start()) {
+      assertThat(awaitReceived(p, 60)).isTrue();
+      assertThat(p.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      assertThat(sink.index.get(DocumentKey.of("t", "k0")).metadata())
+          .isEqualTo(Map.of("src.seq", "57"));
+      assertThat(sink.index.get(DocumentKey.of("t", "k1")))
+          .isInstanceOf(ChangeEvent.Delete.class)
+          .extracting(ChangeEvent::metadata)
+          .isEqualTo(Map.of("src.ttl", "true"));
+      // Whatever was coalesced, every written event carries its own metadata, never another's.
+      for (ChangeEvent written : sink.log) {
+        if (written instanceof ChangeEvent.Upsert) {
+          assertThat(written.metadata())
+              .isEqualTo(Map.of("src.seq", Long.toString(written.version().value())));
+        }
+      }
+    }
+  }
+
+  @Test
   void coalescesAppliesAndCommitsTheLastPosition() throws Exception {
     List<ChangeEvent> events = new ArrayList<>();
     for (int i = 0; i < 200; i++) {

@@ -2,7 +2,9 @@ package dev.driftless.dynamodb.internal;
 
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.dynamodb.DynamoDbStreamsSource;
 import java.time.Instant;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param clockSecond the version clock's effective second used, or -1
  * @param clockCount the key's count before it in that second
  * @param ttlExpiry whether a REMOVE came from TTL expiry
+ * @param eventId the record's {@code eventID}, if it has one
  * @param errorType for an unreadable record, the failure's class
  * @param error for an unreadable record, why
  */
@@ -33,10 +36,25 @@ public record Fetched(
     long clockSecond,
     int clockCount,
     boolean ttlExpiry,
+    @Nullable String eventId,
     @Nullable String errorType,
     @Nullable String error) {
 
   public boolean unreadable() {
     return error != null;
+  }
+
+  /** The event's metadata: the record's id, and the TTL mark of a TTL delete. */
+  public Map<String, String> metadata() {
+    if (eventId == null) {
+      return ttlExpiry ? Map.of(DynamoDbStreamsSource.METADATA_TTL, "true") : Map.of();
+    }
+    return ttlExpiry
+        ? Map.of(
+            DynamoDbStreamsSource.METADATA_EVENT_ID,
+            eventId,
+            DynamoDbStreamsSource.METADATA_TTL,
+            "true")
+        : Map.of(DynamoDbStreamsSource.METADATA_EVENT_ID, eventId);
   }
 }

@@ -76,7 +76,7 @@ public final class RecordConverter {
               table.collection(), table.partitionKey(), table.sortKey(), data.keys());
     } catch (IllegalArgumentException e) {
       DocumentKey unreadable = DocumentKey.of(table.collection(), "unreadable-key@" + sequence);
-      return unreadable(shard, sequence, unreadable, 0, committedAt, -1, 0, e);
+      return unreadable(shard, sequence, unreadable, 0, committedAt, -1, 0, record.eventID(), e);
     }
     if (second < 0) {
       return unreadable(
@@ -87,6 +87,7 @@ public final class RecordConverter {
           committedAt,
           -1,
           0,
+          record.eventID(),
           new IllegalArgumentException("the record has no ApproximateCreationDateTime"));
     }
     String event = record.eventNameAsString();
@@ -100,6 +101,7 @@ public final class RecordConverter {
           committedAt,
           -1,
           0,
+          record.eventID(),
           new IllegalArgumentException("unknown eventName '" + event + "'"));
     }
     @Nullable Map<String, AttributeValue> item = null;
@@ -139,6 +141,7 @@ public final class RecordConverter {
             clockSecond,
             clockCount,
             ttl,
+            record.eventID(),
             null,
             null);
       }
@@ -154,11 +157,20 @@ public final class RecordConverter {
           clockSecond,
           clockCount,
           false,
+          record.eventID(),
           null,
           null);
     } catch (IllegalArgumentException e) {
       return unreadable(
-          shard, sequence, key, Math.max(0, version), committedAt, clockSecond, clockCount, e);
+          shard,
+          sequence,
+          key,
+          Math.max(0, version),
+          committedAt,
+          clockSecond,
+          clockCount,
+          record.eventID(),
+          e);
     }
   }
 
@@ -202,6 +214,7 @@ public final class RecordConverter {
       Instant committedAt,
       long clockSecond,
       int clockCount,
+      @Nullable String eventId,
       Exception e) {
     return new Fetched(
         shard,
@@ -214,6 +227,7 @@ public final class RecordConverter {
         clockSecond,
         clockCount,
         false,
+        eventId,
         e.getClass().getName(),
         String.valueOf(e.getMessage()));
   }

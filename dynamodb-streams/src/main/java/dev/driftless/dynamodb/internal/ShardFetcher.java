@@ -14,23 +14,25 @@ import software.amazon.awssdk.services.dynamodb.model.TrimmedDataAccessException
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * One fetch of one shard, on a reader thread: converts records left over from a failed conversion,
- * or gets a page of records (with a fresh iterator when there is none or it is old or expired, from
- * after the last record read) and converts it. Stateless; the shard's state belongs to the fetch.
+ * The two tasks of one shard, on reader threads: a fetch gets a page of records (with a fresh
+ * iterator when there is none or it is old or expired, from after the last record fetched); a
+ * conversion turns a fetched page into {@link Fetched} records, in order. They run concurrently for
+ * one shard (the next page is fetched while the previous one is converted), each owning its part of
+ * the {@link ShardState}. Stateless.
  */
 final class ShardFetcher {
 
   /**
    * What a fetch produced.
    *
-   * @param records converted records, in order
+   * @param records the page's records not fetched before, in order
    * @param ended whether the service said the shard has no more records
    * @param full whether the page was full (more to read at once)
    * @param lagSecond creation second of the page's last record when full, else -1
-   * @param error why the fetch stopped early, or {@code null}
+   * @param error why the fetch failed, or {@code null}
    */
   record Outcome(
-      List<Fetched> records,
+      List<Record> records,
       boolean ended,
       boolean full,
       long lagSecond,
@@ -39,6 +41,15 @@ final class ShardFetcher {
       return new Outcome(List.of(), false, false, -1, e);
     }
   }
+
+  /**
+   * What a conversion produced.
+   *
+   * @param records converted records, in order
+   * @param left the records not converted because the conversion failed (to convert again)
+   * @param error why the conversion stopped early, or {@code null}
+   */
+  record Conversion(List<Fetched> records, List<Record> left, @Nullable RuntimeException error) {}
 
   private final ReaderSettings settings;
   private final DynamoDbStreamsClient streams;
@@ -52,39 +63,39 @@ final class ShardFetcher {
   }
 
   Outcome fetch(ShardState s) {
-    List<Fetched> out = new ArrayList<>();
-    boolean ended = false;
-    boolean full = false;
-    long lag = -1;
+    List<Record> out = new ArrayList<>();
     try {
-      if (s.raw.isEmpty()) {
-        GetRecordsResponse page = getRecords(s);
-        List<Record> records = page.records();
-        s.raw.addAll(records);
-        s.iterator = page.nextShardIterator();
-        s.iteratorNanos = System.nanoTime();
-        ended = s.iterator == null;
-        full = records.size() >= settings.recordsPerRequest();
-        if (full && !records.isEmpty()) {
-          Record last = records.get(records.size() - 1);
-          if (last.dynamodb() != null && last.dynamodb().approximateCreationDateTime() != null) {
-            lag = last.dynamodb().approximateCreationDateTime().getEpochSecond();
-          }
+      GetRecordsResponse page = getRecords(s);
+      List<Record> records = page.records();
+      for (Record record : records) {
+        SequenceNumber sequence = sequenceOf(record);
+        SequenceNumber before = s.lastFetched;
+        if (sequence != null && before != null && !sequence.isAfter(before)) {
+          continue; // fetched before (a new iterator can overlap)
+        }
+        out.add(record);
+        if (sequence != null) {
+          s.lastFetched = sequence;
         }
       }
-      convert(s, out);
-      return new Outcome(out, ended, full, lag, null);
+      s.iterator = page.nextShardIterator();
+      s.iteratorNanos = System.nanoTime();
+      boolean full = records.size() >= settings.recordsPerRequest();
+      long lag = -1;
+      if (full && !records.isEmpty()) {
+        Record last = records.get(records.size() - 1);
+        if (last.dynamodb() != null && last.dynamodb().approximateCreationDateTime() != null) {
+          lag = last.dynamodb().approximateCreationDateTime().getEpochSecond();
+        }
+      }
+      return new Outcome(out, s.iterator == null, full, lag, null);
     } catch (TrimmedDataAccessException e) {
-      if (s.trimTolerant && s.lastRead == null) {
+      if (s.trimTolerant && s.lastFetched == null) {
         // A new pipeline's root shard, nothing read: the horizon moved; start again from it.
         s.iterator = null;
-        return new Outcome(out, false, true, -1, null);
+        return new Outcome(List.of(), false, true, -1, null);
       }
-      return new Outcome(
-          out,
-          false,
-          false,
-          -1,
+      return Outcome.failed(
           new StreamDataLostException(
               s.table.name,
               "records of shard "
@@ -97,13 +108,9 @@ final class ShardFetcher {
     } catch (ExpiredIteratorException e) {
       // Expired again right after a fresh iterator: back off, then start from a new one.
       s.iterator = null;
-      return new Outcome(out, false, false, -1, e);
+      return Outcome.failed(e);
     } catch (ResourceNotFoundException e) {
-      return new Outcome(
-          out,
-          false,
-          false,
-          -1,
+      return Outcome.failed(
           new StreamDataLostException(
               s.table.name,
               "shard "
@@ -113,7 +120,7 @@ final class ShardFetcher {
                   + " were not read: "
                   + e.getMessage()));
     } catch (RuntimeException e) {
-      return new Outcome(out, ended, full, lag, e);
+      return Outcome.failed(e);
     }
   }
 
@@ -156,24 +163,35 @@ final class ShardFetcher {
         .shardIterator();
   }
 
-  /** Converts the raw records in order; a failing re-read leaves the rest for the next fetch. */
-  private static void convert(ShardState s, List<Fetched> out) {
-    while (!s.raw.isEmpty()) {
-      Record record = s.raw.peekFirst();
-      SequenceNumber sequence =
-          record.dynamodb() == null || record.dynamodb().sequenceNumber() == null
-              ? null
-              : SequenceNumber.of(record.dynamodb().sequenceNumber());
+  /**
+   * Converts {@code page} in order; a failing re-read ({@code GetItem}) stops the conversion and
+   * leaves the rest of the page, that record first, to be converted again.
+   */
+  static Conversion convert(ShardState s, List<Record> page) {
+    List<Fetched> out = new ArrayList<>(page.size());
+    for (int i = 0; i < page.size(); i++) {
+      Record record = page.get(i);
+      SequenceNumber sequence = sequenceOf(record);
       if (sequence != null && s.lastRead != null && !sequence.isAfter(s.lastRead)) {
-        s.raw.pollFirst(); // read before (a new iterator can overlap)
-        continue;
+        continue; // read before
       }
-      Fetched f = s.table.converter.convert(s.id, record, s.clock, s.notBeforeSecond);
-      s.raw.pollFirst();
+      Fetched f;
+      try {
+        f = s.table.converter.convert(s.id, record, s.clock, s.notBeforeSecond);
+      } catch (RuntimeException e) {
+        return new Conversion(out, List.copyOf(page.subList(i, page.size())), e);
+      }
       s.lastRead = sequence;
       if (f != null) {
         out.add(f);
       }
     }
+    return new Conversion(out, List.of(), null);
+  }
+
+  private static @Nullable SequenceNumber sequenceOf(Record record) {
+    return record.dynamodb() == null || record.dynamodb().sequenceNumber() == null
+        ? null
+        : SequenceNumber.of(record.dynamodb().sequenceNumber());
   }
 }

@@ -5,9 +5,13 @@ import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 
 /**
- * The reading state of one shard that has started. The {@link StreamReader}'s lock guards {@link
- * #buffer}, {@link #inFlight}, {@link #ended} and the scheduling fields; the rest belongs to the
- * one fetch in flight for the shard (at most one at a time), which hands it over through the lock.
+ * The reading state of one shard that has started. Two tasks may run for a shard at once, at most
+ * one of each kind: a <em>fetch</em> (GetRecords; owns the iterator and {@link #lastFetched}) and a
+ * <em>conversion</em> of the page fetched before (owns {@link #clock} and {@link #lastRead}), so
+ * the next page is fetched while the previous one is converted. The {@link StreamReader}'s lock
+ * guards {@link #raw} (fetched pages waiting for conversion, at most one page ahead), {@link
+ * #buffer}, the task flags, {@link #ended} and the scheduling fields; the tasks hand their results
+ * over through the lock.
  */
 final class ShardState {
   final TableStream table;
@@ -22,16 +26,21 @@ final class ShardState {
   /** A root shard of a new pipeline: nothing of it was read or owed, so trimming loses nothing. */
   final boolean trimTolerant;
 
-  // Owned by the fetch in flight.
+  // Owned by the conversion in flight.
   final VersionClock clock;
-  final ArrayDeque<Record> raw = new ArrayDeque<>();
-  @Nullable String iterator;
-  long iteratorNanos;
   @Nullable SequenceNumber lastRead;
 
+  // Owned by the fetch in flight (volatile: a vanished shard's message reads it).
+  @Nullable String iterator;
+  long iteratorNanos;
+  volatile @Nullable SequenceNumber lastFetched;
+
   // Guarded by the reader's lock.
+  final ArrayDeque<Record> raw = new ArrayDeque<>();
   final ArrayDeque<Fetched> buffer = new ArrayDeque<>();
-  boolean inFlight;
+  boolean fetching;
+  boolean converting;
+  long nextConversionNanos;
 
   /** The service said the shard has no more records (no NextShardIterator). */
   boolean ended;
@@ -58,13 +67,21 @@ final class ShardState {
     this.clock = clock;
   }
 
-  /** Where a new iterator starts: after the last record read, or the checkpoint, or the horizon. */
+  /**
+   * Where a new iterator starts: after the last record fetched, or the checkpoint, or the horizon.
+   */
   @Nullable SequenceNumber resumeAfter() {
-    return lastRead != null ? lastRead : startAfter;
+    SequenceNumber fetched = lastFetched;
+    return fetched != null ? fetched : startAfter;
+  }
+
+  /** Whether a task of this shard is running. */
+  boolean inFlight() {
+    return fetching || converting;
   }
 
   /** Whether every record of the shard has been read and handed out. */
   boolean exhausted() {
-    return ended && raw.isEmpty() && buffer.isEmpty() && !inFlight;
+    return ended && raw.isEmpty() && buffer.isEmpty() && !inFlight();
   }
 }

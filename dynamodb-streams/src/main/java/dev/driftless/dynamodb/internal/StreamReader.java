@@ -2,14 +2,11 @@ package dev.driftless.dynamodb.internal;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
-import dev.driftless.core.Document;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.SourcePosition;
-import dev.driftless.core.Version;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.dynamodb.StreamDataLostException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,27 +24,25 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.Shard;
+import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * Reads the followed tables' streams: a coordinator thread lists shards and schedules fetches of
- * readable shards on a fixed pool of reader threads (so a thousand shards never mean a thousand
- * threads); fetched records wait in per-shard buffers, bounded in total, until {@link #poll} hands
- * them out; {@link #commit} turns the pipeline's commits into per-shard checkpoints and lets
- * children of finished shards start.
+ * Reads the followed tables' streams: a coordinator thread lists shards ({@link ShardDiscovery})
+ * and schedules fetches of readable shards on a fixed pool of reader threads (so a thousand shards
+ * never mean a thousand threads); fetched records wait in per-shard buffers, bounded in total,
+ * until {@link #poll} hands them out; {@link #commit} turns the pipeline's commits into per-shard
+ * checkpoints and lets children of finished shards start.
  */
 public final class StreamReader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReader.class);
-  private static final int CHILD_LOOKUPS = 10;
-  private static final int OUTAGE_AFTER = 5;
 
   private final ReaderSettings settings;
-  private final DynamoDbClient dynamoDb;
-  private final DynamoDbStreamsClient streams;
   private final SourceContext context;
   private final List<TableStream> tables = new ArrayList<>();
   private final ShardFetcher fetcher;
+  private final ShardDiscovery discovery;
+  private final OutageReport outages;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -58,19 +53,17 @@ public final class StreamReader implements AutoCloseable {
   /** Guarded by {@link #lock}. */
   private int buffered;
 
-  /** Guarded by {@link #lock}. */
+  /** Records fetched and not yet converted (waiting or being converted). Guarded by the lock. */
+  private int fetchedAhead;
+
+  /** Reader tasks running (fetches and conversions). Guarded by {@link #lock}. */
   private int inFlight;
 
   /** Guarded by {@link #lock}. */
-  private long ordinal;
-
-  /** Guarded by {@link #lock}. */
-  private int rotation;
+  private final HandOut handOut;
 
   private volatile @Nullable RuntimeException failure;
   private volatile boolean closed;
-  private volatile boolean outage;
-  private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private volatile Map<String, Object> status = Map.of();
   private final AtomicLong iteratorRefreshes = new AtomicLong();
   private final AtomicLong throttles = new AtomicLong();
@@ -85,10 +78,11 @@ public final class StreamReader implements AutoCloseable {
       DynamoDbStreamsClient streams,
       SourceContext context) {
     this.settings = settings;
-    this.dynamoDb = dynamoDb;
-    this.streams = streams;
     this.context = context;
     this.fetcher = new ShardFetcher(settings, streams, iteratorRefreshes);
+    this.discovery = new ShardDiscovery(settings, dynamoDb, streams, lock, tracker);
+    this.outages = new OutageReport(context);
+    this.handOut = new HandOut(tracker, ttlDeletes, context);
     String pipeline = context.pipelineName();
     this.readers =
         Executors.newFixedThreadPool(
@@ -153,7 +147,7 @@ public final class StreamReader implements AutoCloseable {
     try {
       while (true) {
         throwIfFailed();
-        take(maxEvents, events, letters);
+        buffered -= handOut.take(tables, maxEvents, events, letters);
         long left = deadline - System.nanoTime();
         if (!events.isEmpty() || !letters.isEmpty() || left <= 0) {
           break;
@@ -177,71 +171,6 @@ public final class StreamReader implements AutoCloseable {
       }
     }
     return events;
-  }
-
-  /** Takes buffered records, shards in turn, records of a shard in order. Holds the lock. */
-  private void take(int max, List<ChangeEvent> events, List<DeadLetter> letters) {
-    List<ShardState> ready = new ArrayList<>();
-    for (TableStream table : tables) {
-      for (ShardState s : table.reading.values()) {
-        if (!s.buffer.isEmpty()) {
-          ready.add(s);
-        }
-      }
-    }
-    if (ready.isEmpty()) {
-      return;
-    }
-    int start = Math.floorMod(rotation++, ready.size());
-    int taken = 0;
-    boolean progress = true;
-    while (taken < max && progress) {
-      progress = false;
-      for (int i = 0; i < ready.size() && taken < max; i++) {
-        ShardState s = ready.get((start + i) % ready.size());
-        Fetched f = s.buffer.pollFirst();
-        if (f == null) {
-          continue;
-        }
-        progress = true;
-        buffered--;
-        long n = ++ordinal;
-        StreamPosition position = new StreamPosition(n, s.table.name, s.id, f.sequence().text());
-        tracker.delivered(
-            new SettleTracker.Delivery(
-                n, s.id, f.sequence(), f.keyId(), f.clockSecond(), f.clockCount(), f.unreadable()));
-        if (f.unreadable()) {
-          letters.add(letterOf(f, position));
-          continue;
-        }
-        taken++;
-        Document doc = f.document();
-        events.add(
-            doc == null
-                ? ChangeEvent.delete(f.key(), Version.of(f.version()), position, f.committedAt())
-                : ChangeEvent.upsert(
-                    f.key(), Version.of(f.version()), position, doc, f.committedAt()));
-        if (f.ttlExpiry()) {
-          ttlDeletes.incrementAndGet();
-        }
-      }
-    }
-  }
-
-  private DeadLetter letterOf(Fetched f, StreamPosition position) {
-    Instant now = context.clock().instant();
-    return new DeadLetter(
-        "ddb:" + position.table() + ":" + position.shard() + ":" + position.sequence(),
-        f.key(),
-        Version.of(f.version()),
-        position.asString(),
-        "upsert",
-        null,
-        String.valueOf(f.errorType()),
-        "unreadable DynamoDB stream record: " + f.error(),
-        1,
-        now,
-        now);
   }
 
   /** Every record handed out up to {@code position} is settled: checkpoints move. */
@@ -299,17 +228,23 @@ public final class StreamReader implements AutoCloseable {
     int listingFailures = 0;
     while (!closed && failure == null) {
       try {
-        discover();
+        discovery.discover(tables);
         listingFailures = 0;
         lock.lockInterruptibly();
         try {
           long now = System.nanoTime();
           long wake = now + TimeUnit.SECONDS.toNanos(1);
           List<ShardState> due = new ArrayList<>();
+          boolean readersFree = true;
           for (TableStream table : tables) {
             startReadable(table);
             for (ShardState s : table.reading.values()) {
               finish(s);
+              // Conversions first: they free the page slot that lets a shard fetch again.
+              readersFree = readersFree && submitConversion(s, now);
+              if (!s.converting && !s.raw.isEmpty() && now < s.nextConversionNanos) {
+                wake = Math.min(wake, s.nextConversionNanos);
+              }
               if (fetchable(s)) {
                 if (now < s.nextFetchNanos) {
                   wake = Math.min(wake, s.nextFetchNanos);
@@ -323,7 +258,7 @@ public final class StreamReader implements AutoCloseable {
           // early in the listing must not keep a parent that gates its children from being read).
           due.sort(java.util.Comparator.comparingLong(s -> s.nextFetchNanos));
           for (ShardState s : due) {
-            if (!submit(s)) {
+            if (!readersFree || !submit(s)) {
               break;
             }
           }
@@ -350,63 +285,13 @@ public final class StreamReader implements AutoCloseable {
         if (AwsErrors.isTransient(e)) {
           throttles.incrementAndGet();
           LOG.warn("Listing shards failed, retrying: {}", e.toString());
-          reportFailure(e);
+          outages.failure(e);
           if (!sleepQuietly(context.outagePolicy().delay(++listingFailures).toNanos())) {
             return;
           }
         } else {
           fail(e);
         }
-      }
-    }
-  }
-
-  /** Full listings when due, and child lookups of ended shards. Blocks; takes the lock briefly. */
-  private void discover() throws InterruptedException {
-    for (TableStream table : tables) {
-      long now = System.nanoTime();
-      if (now >= table.nextDiscoveryNanos) {
-        table.checkStream(dynamoDb);
-        List<Shard> listing = table.listShards(streams);
-        lock.lockInterruptibly();
-        try {
-          for (String gone : table.apply(listing, true)) {
-            tracker.forget(gone);
-          }
-          table.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
-        } finally {
-          lock.unlock();
-        }
-      }
-      if (!table.childLookups.isEmpty() && now >= table.nextChildLookupNanos) {
-        Map<String, Integer> lookups;
-        lock.lockInterruptibly();
-        try {
-          lookups = new LinkedHashMap<>(table.childLookups);
-        } finally {
-          lock.unlock();
-        }
-        for (Map.Entry<String, Integer> e : lookups.entrySet()) {
-          List<Shard> children = table.listChildren(streams, e.getKey());
-          lock.lockInterruptibly();
-          try {
-            table.apply(children, false);
-            if (!children.isEmpty() || e.getValue() + 1 >= CHILD_LOOKUPS) {
-              // None after all tries: the periodic full listing will find them.
-              table.childLookups.remove(e.getKey());
-            } else {
-              table.childLookups.put(e.getKey(), e.getValue() + 1);
-            }
-          } finally {
-            lock.unlock();
-          }
-        }
-        int tries = table.childLookups.values().stream().mapToInt(i -> i).max().orElse(1);
-        table.nextChildLookupNanos =
-            System.nanoTime()
-                + Math.min(
-                    TimeUnit.SECONDS.toNanos(1),
-                    TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 5)));
       }
     }
   }
@@ -438,25 +323,48 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
-  /** Whether {@code s} has anything to fetch. Holds the lock. */
+  /**
+   * Whether {@code s} may fetch: no fetch running, not at its end, and no fetched page waiting for
+   * conversion (at most one page ahead; a page being converted does not count). Holds the lock.
+   */
   private static boolean fetchable(ShardState s) {
-    return !s.done && !s.inFlight && !(s.ended && s.raw.isEmpty());
+    return !s.done && !s.fetching && !s.ended && s.raw.isEmpty();
   }
 
   /**
    * Submits a fetch of the due shard {@code s} if there is room; false when the readers or the
-   * buffer are full (woken again when a fetch ends or poll takes records). Holds the lock.
+   * buffer are full (woken again when a task ends or poll takes records). Holds the lock.
    */
   private boolean submit(ShardState s) {
-    if (inFlight >= settings.maxConcurrentReads() || buffered >= settings.maxBufferedRecords()) {
+    if (inFlight >= settings.maxConcurrentReads()
+        || buffered + fetchedAhead >= settings.maxBufferedRecords()) {
       return false;
     }
     if (s.buffer.size() >= settings.recordsPerRequest()) {
       return true; // this shard waits for the pipeline; others may go on
     }
-    s.inFlight = true;
+    s.fetching = true;
     inFlight++;
     readers.execute(() -> runFetch(s));
+    return true;
+  }
+
+  /**
+   * Submits the conversion of {@code s}'s fetched page if it is due and there is a reader; false
+   * when the readers are busy. Holds the lock.
+   */
+  private boolean submitConversion(ShardState s, long now) {
+    if (s.converting || s.raw.isEmpty() || now < s.nextConversionNanos) {
+      return true;
+    }
+    if (inFlight >= settings.maxConcurrentReads()) {
+      return false;
+    }
+    List<Record> page = new ArrayList<>(s.raw);
+    s.raw.clear();
+    s.converting = true;
+    inFlight++;
+    readers.execute(() -> runConversion(s, page));
     return true;
   }
 
@@ -469,19 +377,17 @@ public final class StreamReader implements AutoCloseable {
     }
     lock.lock();
     try {
-      s.inFlight = false;
+      s.fetching = false;
       inFlight--;
       long now = System.nanoTime();
-      for (Fetched f : outcome.records()) {
-        s.buffer.addLast(f);
-        buffered++;
-      }
+      s.raw.addAll(outcome.records());
+      fetchedAhead += outcome.records().size();
       s.lagSecond = outcome.lagSecond();
       if (outcome.error() != null) {
         handleError(s, outcome.error(), now);
       } else {
         s.failures = 0;
-        reportSuccess();
+        outages.success();
         if (outcome.ended() && !s.ended) {
           s.ended = true;
           if (s.table.lineage.childrenOf(s.id).isEmpty()) {
@@ -490,10 +396,7 @@ public final class StreamReader implements AutoCloseable {
           }
         }
         boolean closed = s.ended || s.table.lineage.isClosed(s.id);
-        s.nextFetchNanos =
-            outcome.full() || closed || !s.raw.isEmpty()
-                ? now
-                : now + settings.pollInterval().toNanos();
+        s.nextFetchNanos = outcome.full() || closed ? now : now + settings.pollInterval().toNanos();
       }
       changed.signalAll();
     } finally {
@@ -501,14 +404,41 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
-  /** A fetch failed: back off if transient, otherwise stop. Holds the lock. */
+  private void runConversion(ShardState s, List<Record> page) {
+    ShardFetcher.Conversion conversion;
+    try {
+      conversion = ShardFetcher.convert(s, page);
+    } catch (RuntimeException e) {
+      conversion = new ShardFetcher.Conversion(List.of(), page, e); // stops the reader anyway
+    }
+    lock.lock();
+    try {
+      s.converting = false;
+      inFlight--;
+      fetchedAhead -= page.size() - conversion.left().size();
+      for (int i = conversion.left().size() - 1; i >= 0; i--) {
+        s.raw.addFirst(conversion.left().get(i)); // before a page fetched meanwhile
+      }
+      s.buffer.addAll(conversion.records());
+      buffered += conversion.records().size();
+      if (conversion.error() != null) {
+        handleError(s, conversion.error(), System.nanoTime());
+        s.nextConversionNanos = s.nextFetchNanos;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A fetch or conversion failed: back off if transient, otherwise stop. Holds the lock. */
   private void handleError(ShardState s, RuntimeException e, long now) {
     if (e instanceof StreamDataLostException || !AwsErrors.isTransient(e)) {
       fail(e);
       return;
     }
     throttles.incrementAndGet();
-    reportFailure(e);
+    outages.failure(e);
     s.failures++;
     s.nextFetchNanos = now + context.outagePolicy().delay(s.failures).toNanos();
     if (s.failures % 10 == 0) {
@@ -518,26 +448,6 @@ public final class StreamReader implements AutoCloseable {
           s.table.name,
           s.failures,
           e.toString());
-    }
-  }
-
-  /**
-   * A request failed transiently. Throttling with requests still succeeding is back-pressure; only
-   * a run of {@value #OUTAGE_AFTER} failures with no success between is reported as an outage, so
-   * that the pipeline shows it and holds it to its {@code outageDeadline}.
-   */
-  private void reportFailure(Throwable e) {
-    if (consecutiveFailures.incrementAndGet() >= OUTAGE_AFTER && !outage) {
-      outage = true;
-      context.outageStarted(e);
-    }
-  }
-
-  private void reportSuccess() {
-    consecutiveFailures.set(0);
-    if (outage) {
-      outage = false;
-      context.outageEnded();
     }
   }
 
@@ -583,7 +493,7 @@ public final class StreamReader implements AutoCloseable {
   private Map<String, Object> statusNow() {
     return ReaderStatus.snapshot(
         tables,
-        buffered,
+        buffered + fetchedAhead,
         tracker.unsettledCount(),
         inFlight,
         readerThreads.get(),
