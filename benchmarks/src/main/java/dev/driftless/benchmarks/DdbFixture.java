@@ -1,6 +1,7 @@
 package dev.driftless.benchmarks;
 
 import dev.driftless.testinfra.dynamodb.DynamoDbEmulator;
+import dev.driftless.testinfra.dynamodb.EmulatorClients;
 import dev.driftless.testinfra.dynamodb.ShardInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,20 +10,11 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.StreamDescription;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
@@ -48,43 +40,16 @@ final class DdbFixture implements AutoCloseable {
             .httpThreads(32)
             .build()
             .start();
-    var credentials =
-        StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench"));
-    ClientOverrideConfiguration config =
-        ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(60)).build();
-    dynamoDb =
-        DynamoDbClient.builder()
-            .region(Region.of(emulator.region()))
-            .credentialsProvider(credentials)
-            .endpointOverride(emulator.endpoint())
-            .httpClient(UrlConnectionHttpClient.create())
-            .overrideConfiguration(config)
-            .build();
-    streams =
-        DynamoDbStreamsClient.builder()
-            .region(Region.of(emulator.region()))
-            .credentialsProvider(credentials)
-            .endpointOverride(emulator.endpoint())
-            .httpClient(UrlConnectionHttpClient.create())
-            .overrideConfiguration(config)
-            .build();
+    EmulatorClients clients =
+        EmulatorClients.of(
+            emulator, UrlConnectionHttpClient.builder(), true, Duration.ofSeconds(60));
+    dynamoDb = clients.dynamoDb();
+    streams = clients.streams();
   }
 
   /** Creates {@code table} (string key {@code id}, a NEW_AND_OLD_IMAGES stream). */
   void createTable(String table) {
-    dynamoDb.createTable(
-        b ->
-            b.tableName(table)
-                .keySchema(
-                    KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
-                .attributeDefinitions(
-                    AttributeDefinition.builder()
-                        .attributeName("id")
-                        .attributeType(ScalarAttributeType.S)
-                        .build())
-                .billingMode(BillingMode.PAY_PER_REQUEST)
-                .streamSpecification(
-                    s -> s.streamEnabled(true).streamViewType(StreamViewType.NEW_AND_OLD_IMAGES)));
+    EmulatorClients.createTable(dynamoDb, table, StreamViewType.NEW_AND_OLD_IMAGES);
   }
 
   /**

@@ -1,20 +1,12 @@
 package dev.driftless.dynamodb;
 
 import dev.driftless.testinfra.dynamodb.DynamoDbEmulator;
+import dev.driftless.testinfra.dynamodb.EmulatorClients;
 import java.time.Duration;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
@@ -28,30 +20,17 @@ final class Emulated implements AutoCloseable {
   }
 
   final DynamoDbEmulator emulator;
+  private final EmulatorClients clients;
   final DynamoDbClient ddb;
   final DynamoDbStreamsClient streams;
 
   Emulated(DynamoDbEmulator emulator) {
     this.emulator = emulator;
-    var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-    ClientOverrideConfiguration config =
-        ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(30)).build();
-    ddb =
-        DynamoDbClient.builder()
-            .region(Region.of(emulator.region()))
-            .credentialsProvider(creds)
-            .endpointOverride(emulator.endpoint())
-            .httpClient(Apache5HttpClient.create())
-            .overrideConfiguration(config)
-            .build();
-    streams =
-        DynamoDbStreamsClient.builder()
-            .region(Region.of(emulator.region()))
-            .credentialsProvider(creds)
-            .endpointOverride(emulator.endpoint())
-            .httpClient(Apache5HttpClient.create())
-            .overrideConfiguration(config)
-            .build();
+    clients =
+        EmulatorClients.of(
+            emulator, Apache5HttpClient.builder(), true, java.time.Duration.ofSeconds(30));
+    ddb = clients.dynamoDb();
+    streams = clients.streams();
   }
 
   static Emulated start() {
@@ -60,18 +39,7 @@ final class Emulated implements AutoCloseable {
 
   /** A table keyed by string attribute {@code id} with a stream of {@code view}. */
   void createTable(String table, StreamViewType view) {
-    ddb.createTable(
-        b ->
-            b.tableName(table)
-                .keySchema(
-                    KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
-                .attributeDefinitions(
-                    AttributeDefinition.builder()
-                        .attributeName("id")
-                        .attributeType(ScalarAttributeType.S)
-                        .build())
-                .billingMode(BillingMode.PAY_PER_REQUEST)
-                .streamSpecification(s -> s.streamEnabled(true).streamViewType(view)));
+    EmulatorClients.createTable(ddb, table, view);
   }
 
   void put(String table, String id, String value) {

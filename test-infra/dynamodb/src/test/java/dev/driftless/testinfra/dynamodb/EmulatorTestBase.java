@@ -31,7 +31,7 @@ abstract class EmulatorTestBase {
   static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
 
   DynamoDbEmulator emu;
-  SdkClients sdk;
+  EmulatorClients sdk;
 
   DynamoDbEmulator.Builder configure(DynamoDbEmulator.Builder b) {
     return b;
@@ -47,7 +47,7 @@ abstract class EmulatorTestBase {
                     .noTimedRollover())
             .build()
             .start();
-    sdk = SdkClients.noRetries(emu);
+    sdk = EmulatorClients.withoutRetries(emu);
   }
 
   @AfterEach
@@ -58,24 +58,25 @@ abstract class EmulatorTestBase {
 
   /** A table keyed by {@code id} (S), with a stream of the given view type (null: no stream). */
   String createTable(String name, @Nullable StreamViewType view) {
-    sdk.ddb.createTable(
-        b -> {
-          b.tableName(name)
-              .keySchema(
-                  KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
-              .attributeDefinitions(
-                  AttributeDefinition.builder()
-                      .attributeName("id")
-                      .attributeType(ScalarAttributeType.S)
-                      .build())
-              .billingMode(BillingMode.PAY_PER_REQUEST);
-          if (view != null) {
-            b.streamSpecification(s -> s.streamEnabled(true).streamViewType(view));
-          }
-        });
+    sdk.dynamoDb()
+        .createTable(
+            b -> {
+              b.tableName(name)
+                  .keySchema(
+                      KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                  .attributeDefinitions(
+                      AttributeDefinition.builder()
+                          .attributeName("id")
+                          .attributeType(ScalarAttributeType.S)
+                          .build())
+                  .billingMode(BillingMode.PAY_PER_REQUEST);
+              if (view != null) {
+                b.streamSpecification(s -> s.streamEnabled(true).streamViewType(view));
+              }
+            });
     return view == null
         ? ""
-        : sdk.ddb.describeTable(b -> b.tableName(name)).table().latestStreamArn();
+        : sdk.dynamoDb().describeTable(b -> b.tableName(name)).table().latestStreamArn();
   }
 
   static Map<String, AttributeValue> item(String id, Object... attrs) {
@@ -97,7 +98,7 @@ abstract class EmulatorTestBase {
   }
 
   void put(String table, Map<String, AttributeValue> item) {
-    sdk.ddb.putItem(b -> b.tableName(table).item(item));
+    sdk.dynamoDb().putItem(b -> b.tableName(table).item(item));
   }
 
   /** Every listed shard, following LastEvaluatedShardId with the given page size. */
@@ -107,8 +108,8 @@ abstract class EmulatorTestBase {
     do {
       String from = start;
       DescribeStreamResponse r =
-          sdk.streams.describeStream(
-              b -> b.streamArn(arn).limit(pageSize).exclusiveStartShardId(from));
+          sdk.streams()
+              .describeStream(b -> b.streamArn(arn).limit(pageSize).exclusiveStartShardId(from));
       out.addAll(r.streamDescription().shards());
       start = r.streamDescription().lastEvaluatedShardId();
     } while (start != null);
@@ -116,7 +117,7 @@ abstract class EmulatorTestBase {
   }
 
   String iterator(String arn, String shardId, ShardIteratorType type, @Nullable String seq) {
-    return sdk.streams
+    return sdk.streams()
         .getShardIterator(
             b -> b.streamArn(arn).shardId(shardId).shardIteratorType(type).sequenceNumber(seq))
         .shardIterator();
@@ -131,7 +132,7 @@ abstract class EmulatorTestBase {
     String it = iterator(arn, shardId, ShardIteratorType.TRIM_HORIZON, null);
     for (int calls = 0; it != null && calls < 10_000; calls++) {
       String cur = it;
-      GetRecordsResponse r = sdk.streams.getRecords(b -> b.shardIterator(cur));
+      GetRecordsResponse r = sdk.streams().getRecords(b -> b.shardIterator(cur));
       out.addAll(r.records());
       it = r.nextShardIterator();
       boolean open = shardOpen(arn, shardId);

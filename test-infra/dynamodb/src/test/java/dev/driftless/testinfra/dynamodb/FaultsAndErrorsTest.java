@@ -24,15 +24,15 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
 
   @Test
   void serviceErrorsMapToTheSdkExceptionClasses() {
-    assertThatThrownBy(() -> sdk.ddb.describeTable(b -> b.tableName("Nope")))
+    assertThatThrownBy(() -> sdk.dynamoDb().describeTable(b -> b.tableName("Nope")))
         .isInstanceOf(ResourceNotFoundException.class)
         .hasMessageContaining("Nope");
     emu.inject(Fault.on("GetItem").respond(FaultKind.INTERNAL_SERVER_ERROR));
-    assertThatThrownBy(() -> sdk.ddb.getItem(b -> b.tableName("Nope").key(key("a"))))
+    assertThatThrownBy(() -> sdk.dynamoDb().getItem(b -> b.tableName("Nope").key(key("a"))))
         .isInstanceOf(InternalServerErrorException.class)
         .satisfies(e -> assertThat(((DynamoDbException) e).statusCode()).isEqualTo(500));
     emu.inject(Fault.on("GetItem").respond(FaultKind.THROTTLING));
-    assertThatThrownBy(() -> sdk.ddb.getItem(b -> b.tableName("Nope").key(key("a"))))
+    assertThatThrownBy(() -> sdk.dynamoDb().getItem(b -> b.tableName("Nope").key(key("a"))))
         .isInstanceOf(DynamoDbException.class)
         .satisfies(
             e -> {
@@ -49,15 +49,15 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
     String arn = createTable("Items", StreamViewType.KEYS_ONLY);
     String it =
         iterator(arn, listShards(arn, 100).get(0).shardId(), ShardIteratorType.LATEST, null);
-    assertThatThrownBy(() -> sdk.streams.getRecords(b -> b.shardIterator(it)))
+    assertThatThrownBy(() -> sdk.streams().getRecords(b -> b.shardIterator(it)))
         .isInstanceOf(ExpiredIteratorException.class);
-    assertThatThrownBy(() -> sdk.streams.getRecords(b -> b.shardIterator(it)))
+    assertThatThrownBy(() -> sdk.streams().getRecords(b -> b.shardIterator(it)))
         .isInstanceOf(TrimmedDataAccessException.class);
-    assertThatThrownBy(() -> sdk.streams.getRecords(b -> b.shardIterator(it)))
+    assertThatThrownBy(() -> sdk.streams().getRecords(b -> b.shardIterator(it)))
         .isInstanceOf(LimitExceededException.class);
-    assertThat(sdk.streams.getRecords(b -> b.shardIterator(it)).records()).isEmpty();
+    assertThat(sdk.streams().getRecords(b -> b.shardIterator(it)).records()).isEmpty();
     assertThat(emu.faultHits()).isEqualTo(6);
-    assertThatThrownBy(() -> sdk.streams.getRecords(b -> b.shardIterator("garbage")))
+    assertThatThrownBy(() -> sdk.streams().getRecords(b -> b.shardIterator("garbage")))
         .isInstanceOf(DynamoDbException.class)
         .satisfies(
             e ->
@@ -67,21 +67,23 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
 
   @Test
   void theSdkRetriesThrottlingAnd500sButNotLimitExceeded() {
-    try (SdkClients retrying = SdkClients.defaults(emu)) {
+    try (EmulatorClients retrying = EmulatorClients.of(emu)) {
       createTable("Items", StreamViewType.KEYS_ONLY);
       put("Items", item("a"));
       emu.inject(Fault.on("GetItem").times(2).respond(FaultKind.THROTTLING));
       emu.inject(Fault.on("GetItem").times(1).respond(FaultKind.INTERNAL_SERVER_ERROR));
       long before = emu.requestCount("GetItem");
-      assertThat(retrying.ddb.getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isTrue();
+      assertThat(retrying.dynamoDb().getItem(b -> b.tableName("Items").key(key("a"))).hasItem())
+          .isTrue();
       assertThat(emu.requestCount("GetItem") - before).isEqualTo(4);
 
-      String arn = sdk.ddb.describeTable(b -> b.tableName("Items")).table().latestStreamArn();
+      String arn =
+          sdk.dynamoDb().describeTable(b -> b.tableName("Items")).table().latestStreamArn();
       String shard = listShards(arn, 100).get(0).shardId();
       String it = iterator(arn, shard, ShardIteratorType.LATEST, null);
       emu.inject(Fault.on("GetRecords").onShard(shard).respond(FaultKind.LIMIT_EXCEEDED));
       before = emu.requestCount("GetRecords");
-      assertThatThrownBy(() -> retrying.streams.getRecords(b -> b.shardIterator(it)))
+      assertThatThrownBy(() -> retrying.streams().getRecords(b -> b.shardIterator(it)))
           .isInstanceOf(LimitExceededException.class);
       assertThat(emu.requestCount("GetRecords") - before).isEqualTo(1);
     }
@@ -116,7 +118,7 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
     int failed = 0;
     for (int i = 0; i < 200; i++) {
       try {
-        sdk.ddb.getItem(b -> b.tableName("Items").key(key("a")));
+        sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("a")));
       } catch (DynamoDbException e) {
         failed++;
       }
@@ -130,7 +132,7 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
     emu.inject(Fault.on("PutItem").respond(FaultKind.CORRUPT_CRC32));
     assertThatThrownBy(() -> put("Items", item("a")))
         .isInstanceOf(software.amazon.awssdk.core.exception.SdkClientException.class);
-    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isTrue();
+    assertThat(sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isTrue();
     put("Items", item("a")); // the client's retry changes nothing: still one record
     assertThat(readAll(arn)).hasSize(1);
   }
@@ -139,9 +141,9 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
   void aResetConnectionIsAClientSideFailure() {
     createTable("Items", null);
     emu.inject(Fault.on("GetItem").respond(FaultKind.CONNECTION_RESET));
-    assertThatThrownBy(() -> sdk.ddb.getItem(b -> b.tableName("Items").key(key("a"))))
+    assertThatThrownBy(() -> sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("a"))))
         .isInstanceOf(SdkClientException.class);
-    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isFalse();
+    assertThat(sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isFalse();
   }
 
   @Test
@@ -160,7 +162,7 @@ class FaultsAndErrorsTest extends EmulatorTestBase {
 
     for (int call = 0; call < 2; call++) {
       List<Shard> children =
-          sdk.streams
+          sdk.streams()
               .describeStream(
                   b ->
                       b.streamArn(arn)

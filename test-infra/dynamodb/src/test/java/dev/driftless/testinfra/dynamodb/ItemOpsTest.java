@@ -38,46 +38,51 @@ class ItemOpsTest extends EmulatorTestBase {
 
   @Test
   void tablesDescribeThemselvesAndRejectBadKeys() {
-    sdk.ddb.createTable(
-        b ->
-            b.tableName("Orders")
-                .keySchema(
-                    KeySchemaElement.builder()
-                        .attributeName("customer")
-                        .keyType(KeyType.HASH)
-                        .build(),
-                    KeySchemaElement.builder()
-                        .attributeName("order")
-                        .keyType(KeyType.RANGE)
-                        .build())
-                .attributeDefinitions(
-                    AttributeDefinition.builder()
-                        .attributeName("customer")
-                        .attributeType(ScalarAttributeType.S)
-                        .build(),
-                    AttributeDefinition.builder()
-                        .attributeName("order")
-                        .attributeType(ScalarAttributeType.N)
-                        .build())
-                .provisionedThroughput(p -> p.readCapacityUnits(5L).writeCapacityUnits(5L)));
-    TableDescription t = sdk.ddb.describeTable(b -> b.tableName("Orders")).table();
+    sdk.dynamoDb()
+        .createTable(
+            b ->
+                b.tableName("Orders")
+                    .keySchema(
+                        KeySchemaElement.builder()
+                            .attributeName("customer")
+                            .keyType(KeyType.HASH)
+                            .build(),
+                        KeySchemaElement.builder()
+                            .attributeName("order")
+                            .keyType(KeyType.RANGE)
+                            .build())
+                    .attributeDefinitions(
+                        AttributeDefinition.builder()
+                            .attributeName("customer")
+                            .attributeType(ScalarAttributeType.S)
+                            .build(),
+                        AttributeDefinition.builder()
+                            .attributeName("order")
+                            .attributeType(ScalarAttributeType.N)
+                            .build())
+                    .provisionedThroughput(p -> p.readCapacityUnits(5L).writeCapacityUnits(5L)));
+    TableDescription t = sdk.dynamoDb().describeTable(b -> b.tableName("Orders")).table();
     assertThat(t.keySchema()).hasSize(2);
     assertThat(t.tableStatusAsString()).isEqualTo("ACTIVE");
     assertThat(t.latestStreamArn()).isNull();
     assertThat(t.tableArn()).isEqualTo("arn:aws:dynamodb:us-east-1:000000000000:table/Orders");
     assertThatThrownBy(
             () ->
-                sdk.ddb.createTable(
-                    b ->
-                        b.tableName("Orders")
-                            .keySchema(t.keySchema())
-                            .attributeDefinitions(t.attributeDefinitions())))
+                sdk.dynamoDb()
+                    .createTable(
+                        b ->
+                            b.tableName("Orders")
+                                .keySchema(t.keySchema())
+                                .attributeDefinitions(t.attributeDefinitions())))
         .isInstanceOf(ResourceInUseException.class);
 
-    sdk.ddb.putItem(
-        b -> b.tableName("Orders").item(Map.of("customer", s("c"), "order", n(2), "total", n(10))));
+    sdk.dynamoDb()
+        .putItem(
+            b ->
+                b.tableName("Orders")
+                    .item(Map.of("customer", s("c"), "order", n(2), "total", n(10))));
     assertThat(
-            sdk.ddb
+            sdk.dynamoDb()
                 .getItem(
                     b ->
                         b.tableName("Orders")
@@ -85,33 +90,36 @@ class ItemOpsTest extends EmulatorTestBase {
                 .item())
         .containsEntry("total", n(10));
     assertValidation(
-        () -> sdk.ddb.putItem(b -> b.tableName("Orders").item(Map.of("customer", s("c")))));
+        () -> sdk.dynamoDb().putItem(b -> b.tableName("Orders").item(Map.of("customer", s("c")))));
     assertValidation(
         () ->
-            sdk.ddb.putItem(
-                b -> b.tableName("Orders").item(Map.of("customer", s("c"), "order", s("x")))));
+            sdk.dynamoDb()
+                .putItem(
+                    b -> b.tableName("Orders").item(Map.of("customer", s("c"), "order", s("x")))));
     assertValidation(
-        () -> sdk.ddb.getItem(b -> b.tableName("Orders").key(Map.of("customer", s("c")))));
-    assertValidation(
-        () ->
-            sdk.ddb.putItem(
-                b -> b.tableName("Orders").item(Map.of("customer", s(""), "order", n(1)))));
+        () -> sdk.dynamoDb().getItem(b -> b.tableName("Orders").key(Map.of("customer", s("c")))));
     assertValidation(
         () ->
-            sdk.ddb.putItem(
-                b ->
-                    b.tableName("Orders")
-                        .item(
-                            Map.of(
-                                "customer",
-                                s("c"),
-                                "order",
-                                n(1),
-                                "big",
-                                s("x".repeat(410_000))))));
-    assertThat(sdk.ddb.listTables().tableNames()).containsExactly("Orders");
-    sdk.ddb.deleteTable(b -> b.tableName("Orders"));
-    assertThat(sdk.ddb.listTables().tableNames()).isEmpty();
+            sdk.dynamoDb()
+                .putItem(
+                    b -> b.tableName("Orders").item(Map.of("customer", s(""), "order", n(1)))));
+    assertValidation(
+        () ->
+            sdk.dynamoDb()
+                .putItem(
+                    b ->
+                        b.tableName("Orders")
+                            .item(
+                                Map.of(
+                                    "customer",
+                                    s("c"),
+                                    "order",
+                                    n(1),
+                                    "big",
+                                    s("x".repeat(410_000))))));
+    assertThat(sdk.dynamoDb().listTables().tableNames()).containsExactly("Orders");
+    sdk.dynamoDb().deleteTable(b -> b.tableName("Orders"));
+    assertThat(sdk.dynamoDb().listTables().tableNames()).isEmpty();
   }
 
   static void assertValidation(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
@@ -142,7 +150,7 @@ class ItemOpsTest extends EmulatorTestBase {
             "list",
             AttributeValue.fromL(List.of(n(1)))));
     Map<String, AttributeValue> after =
-        sdk.ddb
+        sdk.dynamoDb()
             .updateItem(
                 b ->
                     b.tableName("Items")
@@ -169,7 +177,7 @@ class ItemOpsTest extends EmulatorTestBase {
     assertThat(after.get("tags").ss()).containsExactlyInAnyOrder("q", "r");
 
     Map<String, AttributeValue> updatedOld =
-        sdk.ddb
+        sdk.dynamoDb()
             .updateItem(
                 b ->
                     b.tableName("Items")
@@ -181,60 +189,68 @@ class ItemOpsTest extends EmulatorTestBase {
             .attributes();
     assertThat(updatedOld).containsOnlyKeys("count").containsEntry("count", n(2));
     // an update of a missing item creates it
-    sdk.ddb.updateItem(
-        b ->
-            b.tableName("Items")
-                .key(key("new"))
-                .updateExpression("SET v = :v")
-                .expressionAttributeValues(Map.of(":v", n(5))));
+    sdk.dynamoDb()
+        .updateItem(
+            b ->
+                b.tableName("Items")
+                    .key(key("new"))
+                    .updateExpression("SET v = :v")
+                    .expressionAttributeValues(Map.of(":v", n(5))));
     assertThat(
-            sdk.ddb.getItem(b -> b.tableName("Items").key(key("new")).consistentRead(true)).item())
+            sdk.dynamoDb()
+                .getItem(b -> b.tableName("Items").key(key("new")).consistentRead(true))
+                .item())
         .containsEntry("v", n(5));
     assertThat(emu.consistentReads()).isEqualTo(1);
     assertValidation(
         () ->
-            sdk.ddb.updateItem(
-                b ->
-                    b.tableName("Items")
-                        .key(key("a"))
-                        .updateExpression("SET id = :v")
-                        .expressionAttributeValues(Map.of(":v", s("b")))));
+            sdk.dynamoDb()
+                .updateItem(
+                    b ->
+                        b.tableName("Items")
+                            .key(key("a"))
+                            .updateExpression("SET id = :v")
+                            .expressionAttributeValues(Map.of(":v", s("b")))));
     assertValidation(
         () ->
-            sdk.ddb.updateItem(
-                b -> b.tableName("Items").key(key("a")).updateExpression("SET v = :undefined")));
+            sdk.dynamoDb()
+                .updateItem(
+                    b ->
+                        b.tableName("Items").key(key("a")).updateExpression("SET v = :undefined")));
   }
 
   @Test
   void conditionsGuardWritesForOptimisticLocking() {
     createTable("Items", StreamViewType.NEW_IMAGE);
     put("Items", item("a", "version", 1, "name", "first"));
-    sdk.ddb.putItem(
-        b ->
-            b.tableName("Items")
-                .item(item("a", "version", 2, "name", "second"))
-                .conditionExpression(
-                    "version = :expected AND begins_with(#n, :f) AND size(#n) BETWEEN :lo AND :hi")
-                .expressionAttributeNames(Map.of("#n", "name"))
-                .expressionAttributeValues(
-                    Map.of(":expected", n(1), ":f", s("fi"), ":lo", n(1), ":hi", n(10))));
+    sdk.dynamoDb()
+        .putItem(
+            b ->
+                b.tableName("Items")
+                    .item(item("a", "version", 2, "name", "second"))
+                    .conditionExpression(
+                        "version = :expected AND begins_with(#n, :f) AND size(#n) BETWEEN :lo AND :hi")
+                    .expressionAttributeNames(Map.of("#n", "name"))
+                    .expressionAttributeValues(
+                        Map.of(":expected", n(1), ":f", s("fi"), ":lo", n(1), ":hi", n(10))));
     assertThatThrownBy(
             () ->
-                sdk.ddb.putItem(
-                    b ->
-                        b.tableName("Items")
-                            .item(item("a", "version", 2, "name", "stale"))
-                            .conditionExpression("version = :expected")
-                            .expressionAttributeValues(Map.of(":expected", n(1)))
-                            .returnValuesOnConditionCheckFailure(
-                                ReturnValuesOnConditionCheckFailure.ALL_OLD)))
+                sdk.dynamoDb()
+                    .putItem(
+                        b ->
+                            b.tableName("Items")
+                                .item(item("a", "version", 2, "name", "stale"))
+                                .conditionExpression("version = :expected")
+                                .expressionAttributeValues(Map.of(":expected", n(1)))
+                                .returnValuesOnConditionCheckFailure(
+                                    ReturnValuesOnConditionCheckFailure.ALL_OLD)))
         .isInstanceOf(ConditionalCheckFailedException.class)
         .satisfies(
             e ->
                 assertThat(((ConditionalCheckFailedException) e).item())
                     .containsEntry("name", s("second")));
     Map<String, AttributeValue> old =
-        sdk.ddb
+        sdk.dynamoDb()
             .deleteItem(
                 b ->
                     b.tableName("Items")
@@ -246,7 +262,7 @@ class ItemOpsTest extends EmulatorTestBase {
                         .returnValues(ReturnValue.ALL_OLD))
             .attributes();
     assertThat(old).containsEntry("version", n(2));
-    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isFalse();
+    assertThat(sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isFalse();
   }
 
   @Test
@@ -273,18 +289,22 @@ class ItemOpsTest extends EmulatorTestBase {
                     .build())
             .build();
     assertThatThrownBy(
-            () -> sdk.ddb.transactWriteItems(b -> b.transactItems(putA, delVictim, failingCheck)))
+            () ->
+                sdk.dynamoDb()
+                    .transactWriteItems(b -> b.transactItems(putA, delVictim, failingCheck)))
         .isInstanceOf(TransactionCanceledException.class)
         .satisfies(
             e ->
                 assertThat(((TransactionCanceledException) e).cancellationReasons())
                     .extracting(CancellationReason::code)
                     .containsExactly("None", "None", "ConditionalCheckFailed"));
-    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isFalse();
-    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("victim"))).hasItem()).isTrue();
-    assertValidation(() -> sdk.ddb.transactWriteItems(b -> b.transactItems(putA, putA)));
-    sdk.ddb.transactWriteItems(b -> b.transactItems(putA, delVictim));
-    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isTrue();
-    assertThat(sdk.ddb.getItem(b -> b.tableName("Items").key(key("victim"))).hasItem()).isFalse();
+    assertThat(sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isFalse();
+    assertThat(sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("victim"))).hasItem())
+        .isTrue();
+    assertValidation(() -> sdk.dynamoDb().transactWriteItems(b -> b.transactItems(putA, putA)));
+    sdk.dynamoDb().transactWriteItems(b -> b.transactItems(putA, delVictim));
+    assertThat(sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("a"))).hasItem()).isTrue();
+    assertThat(sdk.dynamoDb().getItem(b -> b.tableName("Items").key(key("victim"))).hasItem())
+        .isFalse();
   }
 }

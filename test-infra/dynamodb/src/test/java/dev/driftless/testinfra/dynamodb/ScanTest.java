@@ -24,7 +24,7 @@ class ScanTest extends EmulatorTestBase {
       batch.add(WriteRequest.builder().putRequest(p -> p.item(it)).build());
       if (batch.size() == 25 || i == count - 1) {
         List<WriteRequest> send = List.copyOf(batch);
-        sdk.ddb.batchWriteItem(b -> b.requestItems(Map.of("Items", send)));
+        sdk.dynamoDb().batchWriteItem(b -> b.requestItems(Map.of("Items", send)));
         batch.clear();
       }
     }
@@ -36,14 +36,15 @@ class ScanTest extends EmulatorTestBase {
     do {
       Map<String, AttributeValue> from = start;
       ScanResponse r =
-          sdk.ddb.scan(
-              b ->
-                  b.tableName("Items")
-                      .segment(segment)
-                      .totalSegments(total)
-                      .limit(limit)
-                      .consistentRead(true)
-                      .exclusiveStartKey(from));
+          sdk.dynamoDb()
+              .scan(
+                  b ->
+                      b.tableName("Items")
+                          .segment(segment)
+                          .totalSegments(total)
+                          .limit(limit)
+                          .consistentRead(true)
+                          .exclusiveStartKey(from));
       r.items().forEach(i -> assertThat(ids.add(i.get("id").s())).isTrue());
       pageSizes.add(r.count());
       start = r.hasLastEvaluatedKey() ? r.lastEvaluatedKey() : null;
@@ -86,22 +87,24 @@ class ScanTest extends EmulatorTestBase {
     createTable("Items", null);
     fill(20, 1);
     ScanResponse r =
-        sdk.ddb.scan(
-            b ->
-                b.tableName("Items")
-                    .filterExpression("n >= :ten")
-                    .projectionExpression("id, #n")
-                    .expressionAttributeNames(Map.of("#n", "n"))
-                    .expressionAttributeValues(Map.of(":ten", AttributeValue.fromN("10"))));
+        sdk.dynamoDb()
+            .scan(
+                b ->
+                    b.tableName("Items")
+                        .filterExpression("n >= :ten")
+                        .projectionExpression("id, #n")
+                        .expressionAttributeNames(Map.of("#n", "n"))
+                        .expressionAttributeValues(Map.of(":ten", AttributeValue.fromN("10"))));
     assertThat(r.count()).isEqualTo(10);
     assertThat(r.scannedCount()).isEqualTo(20);
     assertThat(r.items()).allSatisfy(i -> assertThat(i).containsOnlyKeys("id", "n"));
-    assertThatThrownBy(() -> sdk.ddb.scan(b -> b.tableName("Items").segment(4).totalSegments(4)))
+    assertThatThrownBy(
+            () -> sdk.dynamoDb().scan(b -> b.tableName("Items").segment(4).totalSegments(4)))
         .isInstanceOf(DynamoDbException.class);
-    assertThatThrownBy(() -> sdk.ddb.scan(b -> b.tableName("Items").segment(1)))
+    assertThatThrownBy(() -> sdk.dynamoDb().scan(b -> b.tableName("Items").segment(1)))
         .isInstanceOf(DynamoDbException.class);
     assertThat(
-            sdk.ddb
+            sdk.dynamoDb()
                 .query(
                     b ->
                         b.tableName("Items")

@@ -79,7 +79,7 @@ class ShardLifecycleTest extends EmulatorTestBase {
 
     String parent = lineage.get(1).shardId();
     StreamDescription children =
-        sdk.streams
+        sdk.streams()
             .describeStream(
                 b ->
                     b.streamArn(arn)
@@ -104,7 +104,7 @@ class ShardLifecycleTest extends EmulatorTestBase {
     assertThat(emu.partitions("Items")).hasSize(5).doesNotContain(p);
 
     List<Shard> children =
-        sdk.streams
+        sdk.streams()
             .describeStream(
                 b ->
                     b.streamArn(arn)
@@ -146,19 +146,22 @@ class ShardLifecycleTest extends EmulatorTestBase {
     put("Items", item("a"));
     assertThatThrownBy(
             () ->
-                sdk.ddb.updateTable(
-                    b ->
-                        b.tableName("Items")
-                            .streamSpecification(
-                                s ->
-                                    s.streamEnabled(true)
-                                        .streamViewType(StreamViewType.KEYS_ONLY))))
+                sdk.dynamoDb()
+                    .updateTable(
+                        b ->
+                            b.tableName("Items")
+                                .streamSpecification(
+                                    s ->
+                                        s.streamEnabled(true)
+                                            .streamViewType(StreamViewType.KEYS_ONLY))))
         .isInstanceOf(ResourceInUseException.class);
-    sdk.ddb.updateTable(b -> b.tableName("Items").streamSpecification(s -> s.streamEnabled(false)));
+    sdk.dynamoDb()
+        .updateTable(b -> b.tableName("Items").streamSpecification(s -> s.streamEnabled(false)));
     assertThatThrownBy(
             () ->
-                sdk.ddb.updateTable(
-                    b -> b.tableName("Items").streamSpecification(s -> s.streamEnabled(false))))
+                sdk.dynamoDb()
+                    .updateTable(
+                        b -> b.tableName("Items").streamSpecification(s -> s.streamEnabled(false))))
         .isInstanceOf(DynamoDbException.class)
         .satisfies(
             e ->
@@ -166,21 +169,24 @@ class ShardLifecycleTest extends EmulatorTestBase {
                     .isEqualTo("ValidationException"));
     put("Items", item("b")); // no stream: no record anywhere
 
-    StreamDescription old = sdk.streams.describeStream(b -> b.streamArn(first)).streamDescription();
+    StreamDescription old =
+        sdk.streams().describeStream(b -> b.streamArn(first)).streamDescription();
     assertThat(old.streamStatus()).isEqualTo(StreamStatus.DISABLED);
     assertThat(old.shards())
         .allSatisfy(s -> assertThat(s.sequenceNumberRange().endingSequenceNumber()).isNotNull());
     assertThat(readAll(first)).hasSize(1);
 
     emu.advanceClock(Duration.ofSeconds(1));
-    sdk.ddb.updateTable(
-        b ->
-            b.tableName("Items")
-                .streamSpecification(
-                    s -> s.streamEnabled(true).streamViewType(StreamViewType.KEYS_ONLY)));
-    String second = sdk.ddb.describeTable(b -> b.tableName("Items")).table().latestStreamArn();
+    sdk.dynamoDb()
+        .updateTable(
+            b ->
+                b.tableName("Items")
+                    .streamSpecification(
+                        s -> s.streamEnabled(true).streamViewType(StreamViewType.KEYS_ONLY)));
+    String second =
+        sdk.dynamoDb().describeTable(b -> b.tableName("Items")).table().latestStreamArn();
     assertThat(second).isNotEqualTo(first);
-    assertThat(sdk.streams.listStreams(b -> b.tableName("Items")).streams())
+    assertThat(sdk.streams().listStreams(b -> b.tableName("Items")).streams())
         .extracting(s -> s.streamArn())
         .containsExactly(first, second);
     put("Items", item("c"));
@@ -213,7 +219,7 @@ class ShardLifecycleTest extends EmulatorTestBase {
                 .orElseThrow()
                 .parentShardId())
         .isEqualTo(oldShard); // dangling parent
-    assertThatThrownBy(() -> sdk.streams.getRecords(b -> b.shardIterator(staleIterator)))
+    assertThatThrownBy(() -> sdk.streams().getRecords(b -> b.shardIterator(staleIterator)))
         .isInstanceOfAny(
             TrimmedDataAccessException.class,
             software.amazon.awssdk.services.dynamodb.model.ExpiredIteratorException.class);
@@ -237,13 +243,13 @@ class ShardLifecycleTest extends EmulatorTestBase {
     put("Items", item("a", "v", 3));
     emu.trimAllBefore(T0.plusSeconds(1));
 
-    assertThatThrownBy(() -> sdk.streams.getRecords(b -> b.shardIterator(it)))
+    assertThatThrownBy(() -> sdk.streams().getRecords(b -> b.shardIterator(it)))
         .isInstanceOf(TrimmedDataAccessException.class);
     assertThatThrownBy(() -> iterator(arn, shard, ShardIteratorType.AT_SEQUENCE_NUMBER, first))
         .isInstanceOf(TrimmedDataAccessException.class);
     String second = before.get(1).dynamodb().sequenceNumber();
     String after = iterator(arn, shard, ShardIteratorType.AFTER_SEQUENCE_NUMBER, second);
-    assertThat(sdk.streams.getRecords(b -> b.shardIterator(after)).records())
+    assertThat(sdk.streams().getRecords(b -> b.shardIterator(after)).records())
         .extracting(r -> r.dynamodb().keys().get("id").s())
         .containsExactly("a");
     assertThat(readShard(arn, shard)).hasSize(1);

@@ -44,7 +44,7 @@ class StreamReadTest extends EmulatorTestBase {
   }
 
   GetRecordsResponse get(String iterator, Integer limit) {
-    return sdk.streams.getRecords(b -> b.shardIterator(iterator).limit(limit));
+    return sdk.streams().getRecords(b -> b.shardIterator(iterator).limit(limit));
   }
 
   static List<String> versions(List<Record> rs) {
@@ -112,8 +112,8 @@ class StreamReadTest extends EmulatorTestBase {
 
     String big = "x".repeat(350_000);
     for (int i = 0; i < 5; i++) {
-      sdk.ddb.putItem(
-          b -> b.tableName("Items").item(item("a", "v", 100, "blob", big + b.hashCode())));
+      sdk.dynamoDb()
+          .putItem(b -> b.tableName("Items").item(item("a", "v", 100, "blob", big + b.hashCode())));
     }
     String it = iterator(arn, shard, ShardIteratorType.TRIM_HORIZON, null);
     int pages = 0;

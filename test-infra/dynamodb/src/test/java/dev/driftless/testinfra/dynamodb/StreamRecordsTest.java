@@ -32,7 +32,7 @@ class StreamRecordsTest extends EmulatorTestBase {
     String arn = createTable("Items", view);
     put("Items", item("a", "v", 1));
     put("Items", item("a", "v", 2));
-    sdk.ddb.deleteItem(b -> b.tableName("Items").key(key("a")));
+    sdk.dynamoDb().deleteItem(b -> b.tableName("Items").key(key("a")));
 
     List<Record> rs = readAll(arn);
     assertThat(rs)
@@ -72,20 +72,22 @@ class StreamRecordsTest extends EmulatorTestBase {
     put(
         "Items",
         Map.of("id", AttributeValue.fromS("a"), "v", AttributeValue.fromN("1.0"))); // same number
-    sdk.ddb.updateItem(
-        b ->
-            b.tableName("Items")
-                .key(key("a"))
-                .updateExpression("SET v = :v")
-                .expressionAttributeValues(Map.of(":v", AttributeValue.fromN("1"))));
-    sdk.ddb.deleteItem(b -> b.tableName("Items").key(key("nobody")));
+    sdk.dynamoDb()
+        .updateItem(
+            b ->
+                b.tableName("Items")
+                    .key(key("a"))
+                    .updateExpression("SET v = :v")
+                    .expressionAttributeValues(Map.of(":v", AttributeValue.fromN("1"))));
+    sdk.dynamoDb().deleteItem(b -> b.tableName("Items").key(key("nobody")));
     assertThatThrownBy(
             () ->
-                sdk.ddb.putItem(
-                    b ->
-                        b.tableName("Items")
-                            .item(item("a", "v", 9))
-                            .conditionExpression("attribute_not_exists(id)")))
+                sdk.dynamoDb()
+                    .putItem(
+                        b ->
+                            b.tableName("Items")
+                                .item(item("a", "v", 9))
+                                .conditionExpression("attribute_not_exists(id)")))
         .isInstanceOf(ConditionalCheckFailedException.class);
 
     assertThat(readAll(arn)).hasSize(1);
@@ -99,7 +101,7 @@ class StreamRecordsTest extends EmulatorTestBase {
       Map<String, AttributeValue> it = item("b" + i, "n", i);
       batch.add(WriteRequest.builder().putRequest(p -> p.item(it)).build());
     }
-    sdk.ddb.batchWriteItem(b -> b.requestItems(Map.of("Items", batch)));
+    sdk.dynamoDb().batchWriteItem(b -> b.requestItems(Map.of("Items", batch)));
     List<TransactWriteItem> tx = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       Map<String, AttributeValue> it = item("t" + i);
@@ -108,7 +110,7 @@ class StreamRecordsTest extends EmulatorTestBase {
               .put(Put.builder().tableName("Items").item(it).build())
               .build());
     }
-    sdk.ddb.transactWriteItems(b -> b.transactItems(tx));
+    sdk.dynamoDb().transactWriteItems(b -> b.transactItems(tx));
 
     List<Record> rs = readAll(arn);
     Set<String> ids = new HashSet<>();
@@ -185,10 +187,11 @@ class StreamRecordsTest extends EmulatorTestBase {
   @Test
   void ttlDeletesCarryTheServiceIdentity() {
     String arn = createTable("Items", StreamViewType.NEW_AND_OLD_IMAGES);
-    sdk.ddb.updateTimeToLive(
-        b ->
-            b.tableName("Items")
-                .timeToLiveSpecification(s -> s.enabled(true).attributeName("expires")));
+    sdk.dynamoDb()
+        .updateTimeToLive(
+            b ->
+                b.tableName("Items")
+                    .timeToLiveSpecification(s -> s.enabled(true).attributeName("expires")));
     long past = T0.getEpochSecond() - 10;
     long future = T0.getEpochSecond() + 3600;
     put("Items", item("old", "expires", past));
@@ -198,7 +201,7 @@ class StreamRecordsTest extends EmulatorTestBase {
     assertThat(emu.expireTtl()).isEqualTo(1);
     emu.advanceClock(java.time.Duration.ofHours(2));
     assertThat(emu.expireTtl()).isEqualTo(1);
-    sdk.ddb.deleteItem(b -> b.tableName("Items").key(key("forever")));
+    sdk.dynamoDb().deleteItem(b -> b.tableName("Items").key(key("forever")));
 
     List<Record> removes =
         readAll(arn).stream().filter(r -> r.eventName() == OperationType.REMOVE).toList();
@@ -213,7 +216,7 @@ class StreamRecordsTest extends EmulatorTestBase {
       }
     }
     assertThat(
-            sdk.ddb
+            sdk.dynamoDb()
                 .describeTimeToLive(b -> b.tableName("Items"))
                 .timeToLiveDescription()
                 .attributeName())
@@ -238,7 +241,7 @@ class StreamRecordsTest extends EmulatorTestBase {
               .put(Put.builder().tableName("Items").item(item(id)).build())
               .build());
     }
-    sdk.ddb.transactWriteItems(b -> b.transactItems(tx));
+    sdk.dynamoDb().transactWriteItems(b -> b.transactItems(tx));
     List<String> seen = readAll(arn).stream().map(r -> r.dynamodb().keys().get("id").s()).toList();
     List<String> reversed = new ArrayList<>(ids);
     java.util.Collections.reverse(reversed);
