@@ -17,6 +17,5 @@ module dev.driftless.core {
   exports dev.driftless.core.internal to
       dev.driftless.search,
       dev.driftless.postgres,
-      dev.driftless.dynamodb,
       dev.driftless.tck;
 }
