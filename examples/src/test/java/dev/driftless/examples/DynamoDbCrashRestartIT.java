@@ -75,12 +75,14 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * FileCheckpointStore}) halted ({@link PipelineTestKit#halt}: no drain, no commit) once the sink
  * has been handed a random number of events — either just after that write returned, or while the
  * write that reached it is held after the index applied it and before the pipeline could settle it
- * — or once it caught up if the crash point is never reached; more writes while it is down; a new
- * pipeline (new source, new checkpoint store over the same directory); more writes; then the index
- * must hold exactly the table: every item's document with every attribute, no document for a
- * deleted key, each document at exactly the version derived for its key's last record ({@code s ×
- * 1,000,000 + n}, docs/dynamodb.md), and every version seen at any read (before the crash, while
- * converging, at the end) at least the one seen before it.
+ * — or once it caught up if the crash point is never reached; more writes (to half of the keys
+ * only, so that the other half ends in its state from before the crash and a record the restart
+ * skipped cannot hide behind a later write) while it is down; a new pipeline (new source, new
+ * checkpoint store over the same directory); more writes of that kind; then the index must hold
+ * exactly the table: every item's document with every attribute, no document for a deleted key,
+ * each document at exactly the version derived for its key's last record ({@code s × 1,000,000 +
+ * n}, docs/dynamodb.md), and every version seen at any read (before the crash, while converging, at
+ * the end) at least the one seen before it.
  */
 class DynamoDbCrashRestartIT {
   static {
@@ -112,15 +114,17 @@ class DynamoDbCrashRestartIT {
 
   @Provide
   Arbitrary<List<Step>> beforeCrash() {
-    return steps().list().ofMinSize(10).ofMaxSize(30);
+    return steps(KEYS).list().ofMinSize(10).ofMaxSize(30);
   }
 
   @Provide
   Arbitrary<List<Step>> afterCrash() {
-    return steps().list().ofMinSize(1).ofMaxSize(20);
+    // Only the first half of the keys: the others end with their state from before the crash, so a
+    // record the restart skipped cannot hide behind a later write.
+    return steps(KEYS / 2).list().ofMinSize(1).ofMaxSize(20);
   }
 
-  private static Arbitrary<Step> steps() {
+  private static Arbitrary<Step> steps(int keys) {
     Arbitrary<Kind> kind =
         Arbitraries.frequency(
             Tuple.of(4, Kind.PUT),
@@ -129,7 +133,7 @@ class DynamoDbCrashRestartIT {
             Tuple.of(1, Kind.ROLLOVER),
             Tuple.of(1, Kind.SPLIT));
     return Combinators.combine(
-            kind, Arbitraries.integers().between(0, KEYS - 1), Arbitraries.integers().between(0, 7))
+            kind, Arbitraries.integers().between(0, keys - 1), Arbitraries.integers().between(0, 7))
         .as(Step::new);
   }
 
