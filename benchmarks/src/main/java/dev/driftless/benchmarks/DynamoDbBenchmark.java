@@ -138,16 +138,15 @@ final class DynamoDbBenchmark {
     delays(report);
     spreadNote(report);
     report.note(
-        "The machine ("
-            + Runtime.getRuntime().availableProcessors()
-            + " cores) was shared with other engineers' builds and tests during this run: load"
-            + " average "
+        "Load average "
             + loadAtStart
             + " at start and "
             + MachineFacts.loadAverage()
-            + " at end (1, 5, 15 min). The contenders competed with that work for the CPU, so the"
-            + " spreads are wide: compare medians, and re-run on a quiet machine before drawing"
-            + " fine conclusions.");
+            + " at end (1, 5, 15 min) on "
+            + Runtime.getRuntime().availableProcessors()
+            + " cores; the benchmark itself (emulator, SDK clients, source) keeps about two busy, so"
+            + " a clearly higher load means other work competed for the CPU and the spreads widen:"
+            + " compare medians, and re-run on a quiet machine before drawing fine conclusions.");
     report.note(
         "The emulator serves every contender in the same JVM: GetRecords' JSON encoding in the"
             + " emulator and decoding in the SDK are most of the work, so the SDK loop is the"
