@@ -47,13 +47,20 @@ class ThousandShardsIT {
       assertThat(e.emulator.shards(TABLE)).hasSizeGreaterThanOrEqualTo(1000);
 
       int readers = 4;
+      int maxBuffered = 40;
+      int perRequest = 10;
       DynamoDbStreamsSource source =
           e.source(TABLE)
               .maxConcurrentReads(readers)
+              .maxBufferedRecords(maxBuffered)
+              .recordsPerRequest(perRequest)
               .pollInterval(Duration.ofSeconds(1))
               .discoveryInterval(Duration.ofSeconds(5))
               .build();
       int[] peakReaders = {0};
+      int[] peakBuffered = {0};
+      int[] peakRequests = {0};
+      int[] samples = {0};
       try {
         source.start(Drive.context("wide", new InMemoryCheckpointStore()));
         Drive.run(
@@ -63,6 +70,14 @@ class ThousandShardsIT {
             Duration.ofSeconds(90),
             () -> {
               peakReaders[0] = Math.max(peakReaders[0], readerThreads());
+              // The figures are a snapshot the reader refreshes; absent before its first one.
+              Map<String, Object> now = source.statusDetails();
+              if (now.get("recordsBuffered") instanceof Integer b
+                  && now.get("requestsInFlight") instanceof Integer r) {
+                samples[0]++;
+                peakBuffered[0] = Math.max(peakBuffered[0], b);
+                peakRequests[0] = Math.max(peakRequests[0], r);
+              }
               return Drive.values(sink, "value").equals(expected);
             });
         Map<String, Object> status = source.statusDetails();
@@ -71,6 +86,11 @@ class ThousandShardsIT {
         source.close();
       }
       assertThat(peakReaders[0]).isBetween(1, readers);
+      // Memory is bounded too: a fetch starts only below maxBufferedRecords, so at most one page
+      // per reader lies beyond it, and requests in flight never exceed the readers.
+      assertThat(samples[0]).as("status snapshots seen").isPositive();
+      assertThat(peakBuffered[0]).isLessThanOrEqualTo(maxBuffered + readers * perRequest);
+      assertThat(peakRequests[0]).isLessThanOrEqualTo(readers);
     }
   }
 
