@@ -6,6 +6,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import dev.driftless.testinfra.dynamodb.DynamoDbEmulator;
 import dev.driftless.testinfra.dynamodb.ShardInfo;
@@ -84,14 +85,13 @@ class LineageIT {
                   return null;
                 });
         work.get(60, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Drive.values(sink, "value").equals(expected)) {
-          assertThat(pipeline.failure()).isEmpty();
-          assertThat(System.nanoTime() - deadline)
-              .as("converged; status %s", pipeline.status())
-              .isNegative();
-          Thread.sleep(20);
-        }
+        Eventually.until(
+            Duration.ofSeconds(60),
+            () -> "converged; status " + pipeline.status(),
+            () -> {
+              assertThat(pipeline.failure()).isEmpty();
+              return Drive.values(sink, "value").equals(expected);
+            });
       } finally {
         writer.shutdownNow();
         pipeline.close();

@@ -15,6 +15,8 @@ import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,9 +28,12 @@ class SourceReportedOutageTest {
   private static final RetrySettings RETRY =
       new RetrySettings(Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.0);
 
-  /** A source whose upstream can be cut: while cut it reports the outage and polls nothing. */
+  /**
+   * A source whose upstream is cut until {@link #restore}: while cut it reports the outage, and a
+   * poll waits (up to its {@code maxWait}) for the upstream to come back and returns nothing.
+   */
   static final class CuttableSource extends ListSource {
-    volatile boolean cut;
+    private final CountDownLatch restored = new CountDownLatch(1);
     volatile boolean wasCut;
     volatile SourceContext context;
 
@@ -43,10 +48,10 @@ class SourceReportedOutageTest {
 
     @Override
     public List<ChangeEvent> poll(int maxEvents, Duration maxWait) throws InterruptedException {
-      if (cut) {
+      if (restored.getCount() > 0) {
         wasCut = true;
         context.outageStarted(new IOException("database unreachable"));
-        Thread.sleep(1);
+        restored.await(maxWait.toNanos(), TimeUnit.NANOSECONDS);
         return List.of();
       }
       if (wasCut) {
@@ -54,6 +59,10 @@ class SourceReportedOutageTest {
         context.outageEnded();
       }
       return super.poll(maxEvents, maxWait);
+    }
+
+    void restore() {
+      restored.countDown();
     }
   }
 
@@ -70,7 +79,6 @@ class SourceReportedOutageTest {
   @Test
   void theStatusShowsTheOutageUntilTheSourceReportsItsEnd() throws Exception {
     CuttableSource source = new CuttableSource(List.of(upsert("a", 1, 0)));
-    source.cut = true;
     PipelineRunnerTest.MapSink sink = new PipelineRunnerTest.MapSink();
     try (Pipeline p = builder(source, sink).build().start()) {
       Await.until(Duration.ofSeconds(10), "outage shown", () -> p.status().sourceOutage() != null);
@@ -79,7 +87,7 @@ class SourceReportedOutageTest {
       assertThat(status.summary()).contains("sourceOutage=");
       assertThat(status.state()).isEqualTo(PipelineStatus.State.RUNNING);
 
-      source.cut = false;
+      source.restore();
       Await.until(
           Duration.ofSeconds(10),
           "the event written after the outage",
@@ -92,7 +100,6 @@ class SourceReportedOutageTest {
   @Test
   void anOutageOutlastingTheDeadlineStopsThePipelineNamingTheCause() throws Exception {
     CuttableSource source = new CuttableSource(List.of());
-    source.cut = true;
     Pipeline p =
         builder(source, new PipelineRunnerTest.MapSink())
             .outageDeadline(Duration.ofMillis(200))
