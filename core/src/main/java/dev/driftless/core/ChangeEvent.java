@@ -26,6 +26,9 @@ import java.util.Objects;
  *   <li>a {@link DeadLetter} does not store it, and a replay re-reads the key's current state from
  *       the source, which sets the metadata of the state it reads.
  * </ul>
+ *
+ * <p>One key belongs to Driftless itself: {@link #READ_ORIGIN} marks an event that is a read of the
+ * current state (a backfill) rather than a change from the log.
  */
 public sealed interface ChangeEvent
     permits ChangeEvent.Upsert, ChangeEvent.Delete, ChangeEvent.Truncate {
@@ -37,8 +40,26 @@ public sealed interface ChangeEvent
   /** Where in the source's log this change is; what gets committed once it is settled. */
   SourcePosition position();
 
-  /** When the source committed the change (used for lag by time). */
+  /**
+   * When the source committed the change (used for lag by time and freshness); for an event read
+   * from the current state ({@link #READ_ORIGIN}) the time it was read.
+   */
   Instant committedAt();
+
+  /**
+   * The metadata key a source sets on an event that it read from the current state instead of the
+   * change log, such as a backfilled row; the value says how ({@code "backfill"}). Such an event's
+   * {@link #committedAt()} is its read time, so no freshness is measured for it.
+   */
+  String READ_ORIGIN = "driftless.read";
+
+  /**
+   * Whether this is a change from the change log, with the source's commit time: false for an event
+   * marked with {@link #READ_ORIGIN}.
+   */
+  default boolean fromChangeLog() {
+    return !metadata().containsKey(READ_ORIGIN);
+  }
 
   /** A cheap estimate of the event's size in bytes, counted against the pipeline's byte bounds. */
   long estimatedSizeBytes();

@@ -11,6 +11,7 @@ import dev.driftless.core.spi.DocumentMapper;
 import dev.driftless.core.spi.VersionedSink;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -136,14 +137,12 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * Registers {@code listener} to be called each time the source reports a full resync ({@link
-   * dev.driftless.core.spi.SourceContext#resynced}): it lost its place in the change log and
-   * re-read every row, so deletions in the gap may have left phantoms in the index. {@link
-   * Reconciler#schedule} registers itself here to run at once. The listener runs on a source thread
-   * and must not block: hand work to an executor. Close the returned handle to remove it.
+   * Adds a listener to the running (or not yet started) pipeline; closing the returned handle
+   * removes it. Listeners given to {@link Builder#listener} are there from the start; {@link
+   * Reconciler#schedule} adds one to hear of {@linkplain PipelineListener#sourceResynced resyncs}.
    */
-  public AutoCloseable onSourceResynced(Runnable listener) {
-    return runner.onSourceResynced(Objects.requireNonNull(listener, "listener"));
+  public AutoCloseable addListener(PipelineListener listener) {
+    return runner.listeners().add(Objects.requireNonNull(listener, "listener"));
   }
 
   /**
@@ -202,6 +201,7 @@ public final class Pipeline implements AutoCloseable {
     private Duration commitInterval = Duration.ofSeconds(1);
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
+    private final List<PipelineListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -372,6 +372,15 @@ public final class Pipeline implements AutoCloseable {
      * @throws IllegalStateException naming the setting, if a required one is missing or two
      *     settings contradict each other
      */
+    /**
+     * Adds a listener told of what the pipeline does (see {@link PipelineListener}); may be called
+     * more than once. None by default.
+     */
+    public Builder listener(PipelineListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
     public Pipeline build() {
       return new Pipeline(settings());
     }
@@ -422,7 +431,8 @@ public final class Pipeline implements AutoCloseable {
           outageDeadline,
           commitInterval,
           drainTimeout,
-          clock);
+          clock,
+          List.copyOf(listeners));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.driftless.core;
 
 import dev.driftless.core.FingerprintSides.Difference;
+import dev.driftless.core.internal.Listeners;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.BucketSummary;
@@ -72,6 +73,7 @@ public final class Reconciler {
   private final Duration pause;
   private final Clock clock;
   private final FingerprintSides sides;
+  private final Listeners listeners;
 
   private Reconciler(Builder b) {
     this.source = Objects.requireNonNull(b.source);
@@ -86,6 +88,7 @@ public final class Reconciler {
     this.clock = b.clock;
     this.sides =
         new FingerprintSides(source, sourceCollection, index, indexCollection, b.outagePolicy);
+    this.listeners = new Listeners("reconciler-" + sourceCollection, b.listeners);
   }
 
   public static Builder builder() {
@@ -206,6 +209,8 @@ public final class Reconciler {
             c,
             sample);
     LOG.info("{}", report.summary());
+    ReconciliationReport done = report;
+    listeners.tell("reconciled", l -> l.reconciled(done));
     return report;
   }
 
@@ -213,8 +218,8 @@ public final class Reconciler {
    * Runs {@link #run()} every {@code interval} on a daemon thread, the first run after one
    * interval; each report goes to {@code onReport}. With a {@linkplain Builder#pipeline pipeline},
    * a run also starts at once whenever the pipeline's source reports a full resync ({@link
-   * Pipeline#onSourceResynced}), to remove what the gap left behind. Failures are logged and the
-   * schedule goes on. Close the returned handle to stop.
+   * PipelineListener#sourceResynced}), to remove what the gap left behind. Failures are logged and
+   * the schedule goes on. Close the returned handle to stop.
    */
   public AutoCloseable schedule(
       Duration interval, java.util.function.Consumer<ReconciliationReport> onReport) {
@@ -246,10 +251,13 @@ public final class Reconciler {
     AutoCloseable listening =
         p == null
             ? () -> {}
-            : p.onSourceResynced(
-                () -> {
-                  LOG.info("The source of {} resynced: reconciling now", sourceCollection);
-                  timer.execute(task);
+            : p.addListener(
+                new PipelineListener() {
+                  @Override
+                  public void sourceResynced(String pipelineName) {
+                    LOG.info("The source of {} resynced: reconciling now", sourceCollection);
+                    timer.execute(task);
+                  }
                 });
     return () -> {
       listening.close();
@@ -353,6 +361,7 @@ public final class Reconciler {
     private Duration pause = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
     private OutagePolicy outagePolicy = DEFAULT_OUTAGE_POLICY;
+    private final List<PipelineListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -457,6 +466,15 @@ public final class Reconciler {
 
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Adds a listener told of each run's report ({@link PipelineListener#reconciled}), such as the
+     * {@code driftless-micrometer} binder. None by default.
+     */
+    public Builder listener(PipelineListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 

@@ -38,7 +38,6 @@ public final class PostgresSourceBuilder {
   private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
   private @Nullable BackfillSettings backfill;
   private boolean resyncOnSlotLoss;
-  private Runnable onResynced = () -> {};
 
   PostgresSourceBuilder() {}
 
@@ -51,17 +50,6 @@ public final class PostgresSourceBuilder {
    */
   public PostgresSourceBuilder resyncOnSlotLoss(boolean resync) {
     this.resyncOnSlotLoss = resync;
-    return this;
-  }
-
-  /**
-   * Called once a resync backfill after slot loss ({@link #resyncOnSlotLoss}) has finished, so that
-   * the application starts a reconciliation run: rows deleted while changes were lost are phantoms
-   * in the index that only reconciliation finds. Runs on the pipeline's poll thread: hand the work
-   * off (for example {@code executor.submit(reconciler::run)}), never block.
-   */
-  public PostgresSourceBuilder onResynced(Runnable listener) {
-    this.onResynced = Objects.requireNonNull(listener, "onResynced");
     return this;
   }
 
@@ -273,8 +261,7 @@ public final class PostgresSourceBuilder {
             spillDirectory,
             truncateMode,
             backfill,
-            resyncOnSlotLoss,
-            onResynced));
+            resyncOnSlotLoss));
   }
 
   private static String identifier(String value, String name) {

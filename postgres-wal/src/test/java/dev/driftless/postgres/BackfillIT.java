@@ -7,6 +7,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
 import dev.driftless.core.Pipeline;
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
@@ -54,12 +55,21 @@ class BackfillIT {
     AtomicLong writes = new AtomicLong();
     List<Thread> writers = new ArrayList<>();
     List<Throwable> writerErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<PipelineListener.BackfillProgress> progress =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
     try (Pipeline pipeline =
         Pipeline.builder()
             .name("backfill_it")
             .source(source)
             .sink(sink)
             .deadLetterStore(new InMemoryDeadLetterStore())
+            .listener(
+                new PipelineListener() {
+                  @Override
+                  public void backfillProgress(String name, BackfillProgress p) {
+                    progress.add(p);
+                  }
+                })
             .build()) {
       pipeline.start();
       for (int w = 0; w < 3; w++) {
@@ -119,6 +129,11 @@ class BackfillIT {
       assertThat(pipeline.awaitIdle(Duration.ofSeconds(30))).isTrue();
       Map<String, Object> status = source.statusDetails();
       assertThat((Long) status.get("backfillRowsDone")).isGreaterThan(ROWS / 2);
+      // Listeners heard the backfill move on and finish, with the source's own count.
+      PipelineListener.BackfillProgress last = progress.get(progress.size() - 1);
+      assertThat(last.done()).isTrue();
+      assertThat(last.itemsRead()).isEqualTo((Long) status.get("backfillRowsDone"));
+      assertThat(last.collection()).isEqualTo("items");
       System.out.println("backfill under " + writes.get() + " concurrent writes: " + status);
     }
     assertThat(writes.get()).isGreaterThan(100);
@@ -132,6 +147,11 @@ class BackfillIT {
       }
     }
     assertThat(sink.violations()).isEmpty();
+    // Backfilled rows say so (no commit time: no freshness is measured for them); changes do not.
+    List<ChangeEvent> written =
+        sink.keysWritten().stream().flatMap(k -> sink.writeLog(k).stream()).toList();
+    assertThat(written).anyMatch(e -> !e.fromChangeLog());
+    assertThat(written).anyMatch(ChangeEvent::fromChangeLog);
   }
 
   @Test

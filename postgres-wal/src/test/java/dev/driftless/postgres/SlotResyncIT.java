@@ -63,7 +63,6 @@ class SlotResyncIT {
             .tables(List.of("r"))
             .dropSlotOnClose(true)
             .resyncOnSlotLoss(true)
-            .onResynced(() -> resynced.set(true))
             .build();
     BlockingQueue<ReconciliationReport> reports = new LinkedBlockingQueue<>();
     try (Pipeline pipeline =
@@ -73,6 +72,13 @@ class SlotResyncIT {
                 .sink(sink)
                 .checkpointStore(new InMemoryCheckpointStore())
                 .deadLetterStore(new InMemoryDeadLetterStore())
+                .listener(
+                    new dev.driftless.core.PipelineListener() {
+                      @Override
+                      public void sourceResynced(String pipelineName) {
+                        resynced.set(true);
+                      }
+                    })
                 .build();
         // Scheduled hourly: the run this test sees can only be the one the resync starts.
         AutoCloseable schedule =

@@ -24,13 +24,16 @@ final class DeadLetterer {
   private final DeadLetterStore store;
   private final Clock clock;
   private final Consumer<DriftlessException> onStoreFailure;
+  private final Listeners listeners;
 
   DeadLetterer(
       String pipeline,
       DeadLetterStore store,
       Clock clock,
-      Consumer<DriftlessException> onStoreFailure) {
+      Consumer<DriftlessException> onStoreFailure,
+      Listeners listeners) {
     this.pipeline = pipeline;
+    this.listeners = listeners;
     this.store = store;
     this.clock = clock;
     this.onStoreFailure = onStoreFailure;
@@ -88,6 +91,8 @@ final class DeadLetterer {
         entry.event.version(),
         errorType,
         message);
+    DeadLetter stored = letter;
+    listeners.tell("deadLettered", l -> l.deadLettered(pipeline, stored));
     return Outcome.DEAD_LETTERED;
   }
 
@@ -101,5 +106,6 @@ final class DeadLetterer {
         letter.version(),
         letter.errorType(),
         letter.errorMessage());
+    listeners.tell("deadLettered", l -> l.deadLettered(pipeline, letter));
   }
 }

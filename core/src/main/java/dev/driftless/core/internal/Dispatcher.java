@@ -3,8 +3,11 @@ package dev.driftless.core.internal;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.RetriableException;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
@@ -24,6 +27,8 @@ final class Dispatcher implements Runnable {
   private final BatchWriter writer;
   private final ExecutorService writers;
   private final Consumer<Throwable> fail;
+  private final Listeners listeners;
+  private final FreshnessWindow freshness;
 
   Dispatcher(
       PipelineSettings settings,
@@ -31,9 +36,13 @@ final class Dispatcher implements Runnable {
       OutagePolicy policy,
       DeadLetterer deadLetterer,
       ExecutorService writers,
-      Consumer<Throwable> fail) {
+      Consumer<Throwable> fail,
+      Listeners listeners,
+      FreshnessWindow freshness) {
     this.settings = settings;
     this.s = state;
+    this.listeners = listeners;
+    this.freshness = freshness;
     this.writer = new BatchWriter(settings.sink(), policy, deadLetterer, new WriterCallbacks());
     this.writers = writers;
     this.fail = fail;
@@ -104,8 +113,13 @@ final class Dispatcher implements Runnable {
   private void write(List<KeyScheduler.Item> batch) {
     boolean throttled = false;
     try {
+      long started = System.nanoTime();
       throttled = writer.write(batch);
-      s.sinkOutage(null); // the sink answered
+      Duration lasted = s.sinkAnswered();
+      if (lasted != null) {
+        listeners.outageEnded(PipelineListener.Side.SINK, lasted);
+      }
+      tellWritten(batch, System.nanoTime() - started);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
@@ -125,6 +139,50 @@ final class Dispatcher implements Runnable {
     }
   }
 
+  /**
+   * Tells the listeners how the batch ended (the items that settled; a stopping write leaves some).
+   */
+  private void tellWritten(List<KeyScheduler.Item> batch, long latencyNanos) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    int events = 0;
+    int applied = 0;
+    int stale = 0;
+    int dead = 0;
+    long bytes = 0;
+    long[] fresh = new long[batch.size()];
+    int freshCount = 0;
+    for (KeyScheduler.Item item : batch) {
+      Entry e = item.newest();
+      Outcome outcome = e.outcome;
+      if (outcome == null) {
+        continue; // not settled: the pipeline is stopping
+      }
+      events++;
+      bytes += e.bytes;
+      switch (outcome) {
+        case APPLIED -> applied++;
+        case STALE -> stale++;
+        case DEAD_LETTERED -> dead++;
+        default -> {}
+      }
+      if (e.freshnessNanos >= 0) {
+        fresh[freshCount++] = e.freshnessNanos;
+      }
+    }
+    PipelineListener.BatchWritten written =
+        new PipelineListener.BatchWritten(
+            events,
+            applied,
+            stale,
+            dead,
+            bytes,
+            Duration.ofNanos(latencyNanos),
+            Arrays.copyOf(fresh, freshCount));
+    listeners.tell("batchWritten", l -> l.batchWritten(listeners.pipeline(), written));
+  }
+
   /** The writer's view of the runner: stopping, retries, and settling written items. */
   private final class WriterCallbacks implements BatchWriter.Callbacks {
     @Override
@@ -134,20 +192,41 @@ final class Dispatcher implements Runnable {
 
     @Override
     public void retrying(Throwable cause) {
+      boolean starts;
+      int throttledTo = -1;
       s.lock.lock();
       try {
         s.ledger.countRetry();
-        s.sinkOutage = String.valueOf(cause);
+        starts = s.sinkOutageLocked(cause);
         if (cause instanceof RetriableException r && r.throttled()) {
           s.limit.onThrottled(System.nanoTime());
+          throttledTo = s.limit.concurrency();
         }
       } finally {
         s.lock.unlock();
+      }
+      if (starts) {
+        listeners.outageStarted(PipelineListener.Side.SINK, cause);
+      }
+      listeners.tell(
+          "retrying", l -> l.retrying(listeners.pipeline(), PipelineListener.Side.SINK, cause));
+      if (throttledTo >= 0) {
+        int limit = throttledTo;
+        listeners.tell("throttled", l -> l.throttled(listeners.pipeline(), limit));
       }
     }
 
     @Override
     public void finished(KeyScheduler.Item item, Outcome outcome) {
+      Entry newest = item.newest();
+      if ((outcome == Outcome.APPLIED || outcome == Outcome.STALE)
+          && newest.commitBearing
+          && newest.event.fromChangeLog()) {
+        long nanos =
+            Duration.between(newest.event.committedAt(), settings.clock().instant()).toNanos();
+        newest.freshnessNanos = Math.max(0, nanos);
+        freshness.record(newest.freshnessNanos, System.nanoTime());
+      }
       s.lock.lock();
       try {
         for (Entry e : item.superseded()) {

@@ -18,6 +18,15 @@ final class Entry {
   int attempts;
   boolean settled;
 
+  /** How it settled, once it has. */
+  @Nullable Outcome outcome;
+
+  /**
+   * Commit to acknowledgement, for a change from the log that the index applied or had (set when it
+   * settles); -1 otherwise.
+   */
+  long freshnessNanos = -1;
+
   Entry(long seq, ChangeEvent event, boolean commitBearing, @Nullable ReplayTicket ticket) {
     this.seq = seq;
     this.event = event;

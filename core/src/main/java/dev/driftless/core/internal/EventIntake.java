@@ -2,10 +2,9 @@ package dev.driftless.core.internal;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.SourcePosition;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -31,15 +30,17 @@ final class EventIntake implements SourcePoller.Gate, RunnerContexts.SourceCallb
   private final DeadLetterer deadLetterer;
   private final SourceOutage sourceOutage;
   private final Consumer<Throwable> fail;
-  private final List<Runnable> resyncListeners = new CopyOnWriteArrayList<>();
+  private final Listeners listeners;
 
   EventIntake(
       PipelineSettings settings,
       RunnerState state,
       DeadLetterer deadLetterer,
       SourceOutage sourceOutage,
-      Consumer<Throwable> fail) {
+      Consumer<Throwable> fail,
+      Listeners listeners) {
     this.settings = settings;
+    this.listeners = listeners;
     this.s = state;
     this.deadLetterer = deadLetterer;
     this.sourceOutage = sourceOutage;
@@ -125,6 +126,8 @@ final class EventIntake implements SourcePoller.Gate, RunnerContexts.SourceCallb
     } finally {
       s.lock.unlock();
     }
+    SourcePosition committed = position;
+    listeners.tell("committed", l -> l.committed(settings.name(), committed));
   }
 
   // ---------------------------------------------------------------- the poll loop's gate
@@ -217,8 +220,7 @@ final class EventIntake implements SourcePoller.Gate, RunnerContexts.SourceCallb
 
   @Override
   public void outageStarted(Throwable cause) {
-    LOG.warn("Pipeline {}: the source reports an outage: {}", settings.name(), cause.toString());
-    sourceOutage.reported(cause);
+    sourceOutage.reported(cause); // logs and tells the listeners when the outage starts
   }
 
   @Override
@@ -226,24 +228,14 @@ final class EventIntake implements SourcePoller.Gate, RunnerContexts.SourceCallb
     sourceOutage.reportedEnded();
   }
 
-  /** Adds a listener for {@code SourceContext.resynced}; the returned handle removes it. */
-  AutoCloseable onSourceResynced(Runnable listener) {
-    resyncListeners.add(listener);
-    return () -> resyncListeners.remove(listener);
+  @Override
+  public void resynced() {
+    LOG.info("Pipeline {}: the source resynced from scratch", settings.name());
+    listeners.tell("sourceResynced", l -> l.sourceResynced(settings.name()));
   }
 
   @Override
-  public void resynced() {
-    LOG.info(
-        "Pipeline {}: the source resynced from scratch; telling {} listener(s)",
-        settings.name(),
-        resyncListeners.size());
-    for (Runnable listener : resyncListeners) {
-      try {
-        listener.run();
-      } catch (RuntimeException e) {
-        LOG.warn("A resync listener of pipeline {} failed", settings.name(), e);
-      }
-    }
+  public void backfillProgress(PipelineListener.BackfillProgress progress) {
+    listeners.tell("backfillProgress", l -> l.backfillProgress(settings.name(), progress));
   }
 }

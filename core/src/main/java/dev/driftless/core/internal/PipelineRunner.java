@@ -5,11 +5,11 @@ import dev.driftless.core.DocumentKey;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.OutagePolicy;
 import dev.driftless.core.Pipeline;
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.SinkContext;
-import dev.driftless.core.spi.SourceContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +69,8 @@ public final class PipelineRunner implements AutoCloseable {
   private final DeadLetterer deadLetterer;
   private final EventIntake intake;
   private final RepairCoordinator repairs;
+  private final Listeners listeners;
+  private final FreshnessWindow freshness = new FreshnessWindow(System.nanoTime());
 
   // Set by start() before any of the runner's threads starts (Thread.start publishes them), and
   // never changed afterwards.
@@ -86,10 +88,11 @@ public final class PipelineRunner implements AutoCloseable {
         new RunnerState(
             new AdaptiveLimit(settings.parallelism(), settings.retry().initialDelay().toNanos()));
     this.outagePolicy = OutagePolicy.of(settings.retry(), settings.outageDeadline());
-    this.sourceOutage = new SourceOutage(outagePolicy, clock);
+    this.listeners = new Listeners(settings.name(), settings.listeners());
+    this.sourceOutage = new SourceOutage(outagePolicy, clock, listeners);
     this.deadLetterer =
-        new DeadLetterer(settings.name(), settings.deadLetterStore(), clock, this::fail);
-    this.intake = new EventIntake(settings, s, deadLetterer, sourceOutage, this::fail);
+        new DeadLetterer(settings.name(), settings.deadLetterStore(), clock, this::fail, listeners);
+    this.intake = new EventIntake(settings, s, deadLetterer, sourceOutage, this::fail, listeners);
     this.repairs =
         new RepairCoordinator(
             settings,
@@ -129,12 +132,11 @@ public final class PipelineRunner implements AutoCloseable {
       } catch (RetriableException e) { // Failures: an outage; anything else fails the start
         // The index is unreachable right now (a rolling restart, or the application started
         // first): an outage like any other, retried in the background; nothing is written before.
-        LOG.warn(
-            "Pipeline {}: the sink is unavailable ({}); starting anyway and retrying it with"
-                + " backoff",
-            settings.name(),
-            e.toString());
-        s.sinkOutage(e);
+        LOG.info(
+            "Pipeline {}: starting without the sink; it is retried meanwhile", settings.name());
+        if (s.sinkOutage(e)) {
+          listeners.outageStarted(PipelineListener.Side.SINK, e);
+        }
       }
       settings.source().start(RunnerContexts.source(settings, outagePolicy, intake));
     } catch (Exception e) {
@@ -154,17 +156,19 @@ public final class PipelineRunner implements AutoCloseable {
     writers = w;
     Thread poll =
         new Thread(
-            new SourcePoller(settings, outagePolicy, sourceOutage, intake), threadName("poll"));
+            new SourcePoller(settings, outagePolicy, sourceOutage, intake, listeners),
+            threadName("poll"));
     Thread dispatch =
         new Thread(
-            new Dispatcher(settings, s, outagePolicy, deadLetterer, w, this::fail),
+            new Dispatcher(
+                settings, s, outagePolicy, deadLetterer, w, this::fail, listeners, freshness),
             threadName("dispatch"));
     poll.setDaemon(true);
     dispatch.setDaemon(true);
     pollThread = poll;
     dispatchThread = dispatch;
     if (sinkStarted) {
-      s.sinkStarted();
+      s.sinkStarted(); // no outage before: nothing to tell
     } else {
       Thread retry = new Thread(sinkStartRetry(sinkContext), threadName("sink-start"));
       retry.setDaemon(true);
@@ -174,6 +178,7 @@ public final class PipelineRunner implements AutoCloseable {
     poll.start();
     dispatch.start();
     LOG.info("Pipeline {} started", settings.name());
+    listeners.tell("started", l -> l.started(settings.name()));
   }
 
   private SinkStartRetry sinkStartRetry(SinkContext sinkContext) {
@@ -184,13 +189,20 @@ public final class PipelineRunner implements AutoCloseable {
         new SinkStartRetry.Listener() {
           @Override
           public void retrying(Throwable cause) {
-            s.sinkOutage(cause);
+            if (s.sinkOutage(cause)) {
+              listeners.outageStarted(PipelineListener.Side.SINK, cause);
+            }
+            listeners.tell(
+                "retrying", l -> l.retrying(settings.name(), PipelineListener.Side.SINK, cause));
           }
 
           @Override
           public void started() {
             LOG.info("Pipeline {}: the sink started; writing begins", settings.name());
-            s.sinkStarted();
+            Duration lasted = s.sinkStarted();
+            if (lasted != null) {
+              listeners.outageEnded(PipelineListener.Side.SINK, lasted);
+            }
           }
 
           @Override
@@ -222,9 +234,9 @@ public final class PipelineRunner implements AutoCloseable {
     return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Adds a listener for {@link SourceContext#resynced}; the returned handle removes it. */
-  public AutoCloseable onSourceResynced(Runnable listener) {
-    return intake.onSourceResynced(listener);
+  /** The pipeline's listeners (see {@link dev.driftless.core.PipelineListener}). */
+  public Listeners listeners() {
+    return listeners;
   }
 
   /**
@@ -255,6 +267,8 @@ public final class PipelineRunner implements AutoCloseable {
     stopThreads();
     closeQuietly();
     terminated.countDown();
+    PipelineStatus last = status();
+    listeners.tell("stopped", l -> l.stopped(settings.name(), last));
   }
 
   /** Drains (up to the drain timeout), commits, and closes the source and sink. Idempotent. */
@@ -303,7 +317,11 @@ public final class PipelineRunner implements AutoCloseable {
     intake.commitSettled();
     closeQuietly();
     terminated.countDown();
-    LOG.info("Pipeline {} stopped: {}", settings.name(), status().summary());
+    PipelineStatus last = status();
+    LOG.info("Pipeline {} stopped: {}", settings.name(), last.summary());
+    if (last.state() == State.STOPPED) {
+      listeners.tell("stopped", l -> l.stopped(settings.name(), last));
+    }
   }
 
   /** While draining, waits up to the drain timeout for the events in flight to settle. */
@@ -374,6 +392,7 @@ public final class PipelineRunner implements AutoCloseable {
       return;
     }
     LOG.error("Pipeline {} failed", settings.name(), cause);
+    listeners.tell("failed", l -> l.failed(settings.name(), cause));
     repairs.stop("pipeline " + settings.name() + " failed: " + cause);
     if (pollThread == null) {
       return; // failed while starting: the caller cleans up
@@ -405,6 +424,7 @@ public final class PipelineRunner implements AutoCloseable {
       b.source(Map.of("statusError", String.valueOf(e.getMessage())));
     }
     b.sourceOutage(sourceOutage.describe());
+    b.freshness(freshness.snapshot(System.nanoTime()));
     Instant now = clock.instant();
     s.lock.lock();
     try {

@@ -1,5 +1,6 @@
 package dev.driftless.core.internal;
 
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.RetrySettings;
 import dev.driftless.core.spi.ChangeSource;
 import dev.driftless.core.spi.CheckpointStore;
@@ -8,6 +9,7 @@ import dev.driftless.core.spi.DocumentMapper;
 import dev.driftless.core.spi.VersionedSink;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** The validated, immutable configuration of one pipeline (built by {@code Pipeline.Builder}). */
@@ -28,4 +30,46 @@ public record PipelineSettings(
     @Nullable Duration outageDeadline,
     Duration commitInterval,
     Duration drainTimeout,
-    Clock clock) {}
+    Clock clock,
+    List<PipelineListener> listeners) {
+
+  /** The settings without listeners (the runner's own tests). */
+  public PipelineSettings(
+      String name,
+      ChangeSource source,
+      VersionedSink sink,
+      DocumentMapper mapper,
+      DeadLetterStore deadLetterStore,
+      CheckpointStore checkpointStore,
+      int batchSize,
+      long batchBytes,
+      Duration linger,
+      int maxInFlightEvents,
+      long maxInFlightBytes,
+      int parallelism,
+      RetrySettings retry,
+      @Nullable Duration outageDeadline,
+      Duration commitInterval,
+      Duration drainTimeout,
+      Clock clock) {
+    this(
+        name,
+        source,
+        sink,
+        mapper,
+        deadLetterStore,
+        checkpointStore,
+        batchSize,
+        batchBytes,
+        linger,
+        maxInFlightEvents,
+        maxInFlightBytes,
+        parallelism,
+        retry,
+        outageDeadline,
+        commitInterval,
+        drainTimeout,
+        clock,
+        List.of());
+  }
+}

@@ -2,6 +2,7 @@ package dev.driftless.core.internal;
 
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.SourceContext;
@@ -20,6 +21,8 @@ final class RunnerContexts {
     void outageStarted(Throwable cause);
 
     void outageEnded();
+
+    void backfillProgress(PipelineListener.BackfillProgress progress);
   }
 
   private RunnerContexts() {}
@@ -89,6 +92,11 @@ final class RunnerContexts {
       @Override
       public void outageEnded() {
         callbacks.outageEnded();
+      }
+
+      @Override
+      public void backfillProgress(PipelineListener.BackfillProgress progress) {
+        callbacks.backfillProgress(Objects.requireNonNull(progress, "progress"));
       }
     };
   }

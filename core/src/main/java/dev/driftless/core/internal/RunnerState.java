@@ -56,6 +56,10 @@ final class RunnerState {
   @GuardedBy("lock")
   @Nullable String sinkOutage;
 
+  /** When the sink's outage started (nanoTime), while {@link #sinkOutage} is set. */
+  @GuardedBy("lock")
+  long sinkOutageSinceNanos;
+
   @GuardedBy("lock")
   boolean closing;
 
@@ -110,26 +114,61 @@ final class RunnerState {
     }
   }
 
-  /** The sink started (or answered again): writing may go on. */
-  void sinkStarted() {
+  /**
+   * The sink started: writing may go on. Returns how long the outage before lasted, or {@code null}
+   * if there was none.
+   */
+  @Nullable Duration sinkStarted() {
     lock.lock();
     try {
       sinkStarted = true;
-      sinkOutage = null;
       wakeAllLocked();
+      return sinkAnsweredLocked();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Records why the sink is unavailable, for the status; {@code null}: it answered again. */
-  void sinkOutage(@Nullable Throwable cause) {
+  /**
+   * Records why the sink is unavailable, for the status; returns whether this starts an outage
+   * (none was recorded).
+   */
+  boolean sinkOutage(Throwable cause) {
     lock.lock();
     try {
-      sinkOutage = cause == null ? null : String.valueOf(cause);
+      return sinkOutageLocked(cause);
     } finally {
       lock.unlock();
     }
+  }
+
+  @GuardedBy("lock")
+  boolean sinkOutageLocked(Throwable cause) {
+    boolean starts = sinkOutage == null;
+    if (starts) {
+      sinkOutageSinceNanos = System.nanoTime();
+    }
+    sinkOutage = String.valueOf(cause);
+    return starts;
+  }
+
+  /** The sink answered: returns how long its outage lasted, or {@code null} if there was none. */
+  @Nullable Duration sinkAnswered() {
+    lock.lock();
+    try {
+      return sinkAnsweredLocked();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @GuardedBy("lock")
+  private @Nullable Duration sinkAnsweredLocked() {
+    if (sinkOutage == null) {
+      return null;
+    }
+    sinkOutage = null;
+    return Duration.ofNanos(System.nanoTime() - sinkOutageSinceNanos);
   }
 
   /**

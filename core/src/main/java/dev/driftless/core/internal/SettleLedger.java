@@ -69,6 +69,7 @@ final class SettleLedger {
       return;
     }
     entry.settled = true;
+    entry.outcome = outcome;
     inFlightEvents--;
     inFlightBytes -= entry.bytes;
     switch (outcome) {

@@ -3,7 +3,9 @@ package dev.driftless.core.internal;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.PipelineListener;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +19,11 @@ import org.jspecify.annotations.Nullable;
 final class SourceOutage {
   private final OutagePolicy policy;
   private final Clock clock;
+  private final Listeners listeners;
+
+  /** When the outage (reported or retried, whichever came first) started, in nanoTime. */
+  @GuardedBy("this")
+  private long outageSinceNanos;
 
   @GuardedBy("this")
   private @Nullable Instant reportedSince;
@@ -30,37 +37,96 @@ final class SourceOutage {
   @GuardedBy("this")
   private @Nullable Throwable retriedCause;
 
-  SourceOutage(OutagePolicy policy, Clock clock) {
+  SourceOutage(OutagePolicy policy, Clock clock, Listeners listeners) {
     this.policy = policy;
     this.clock = clock;
+    this.listeners = listeners;
+  }
+
+  @GuardedBy("this")
+  private boolean inOutage() {
+    return reportedSince != null || retriedSince != null;
+  }
+
+  /**
+   * Tells the listeners that the outage started, unless one was on already (outside the monitor).
+   */
+  private void announceStart(boolean before, Throwable cause) {
+    if (!before) {
+      listeners.outageStarted(PipelineListener.Side.SOURCE, cause);
+    }
+  }
+
+  /** Tells the listeners that the outage ended, if it did (outside the monitor). */
+  private void announceEnd(boolean before, boolean after, long lastedNanos) {
+    if (before && !after) {
+      listeners.outageEnded(PipelineListener.Side.SOURCE, Duration.ofNanos(lastedNanos));
+    }
   }
 
   /** The source reports that it lost its upstream; a repeat keeps the start. */
-  synchronized void reported(Throwable cause) {
-    if (reportedSince == null) {
-      reportedSince = clock.instant();
+  void reported(Throwable cause) {
+    boolean before;
+    synchronized (this) {
+      before = inOutage();
+      if (reportedSince == null) {
+        reportedSince = clock.instant();
+      }
+      reportedCause = cause;
+      if (!before) {
+        outageSinceNanos = System.nanoTime();
+      }
     }
-    reportedCause = cause;
+    announceStart(before, cause);
   }
 
   /** The source reports that it reached its upstream again. */
-  synchronized void reportedEnded() {
-    reportedSince = null;
-    reportedCause = null;
+  void reportedEnded() {
+    boolean before;
+    boolean after;
+    long lasted;
+    synchronized (this) {
+      before = inOutage();
+      reportedSince = null;
+      reportedCause = null;
+      after = inOutage();
+      lasted = System.nanoTime() - outageSinceNanos;
+    }
+    announceEnd(before, after, lasted);
   }
 
   /** A source call failed with an outage and is retried. */
-  synchronized void retrying(Throwable cause) {
-    if (retriedSince == null) {
-      retriedSince = clock.instant();
+  void retrying(Throwable cause) {
+    boolean before;
+    synchronized (this) {
+      before = inOutage();
+      if (retriedSince == null) {
+        retriedSince = clock.instant();
+      }
+      retriedCause = cause;
+      if (!before) {
+        outageSinceNanos = System.nanoTime();
+      }
     }
-    retriedCause = cause;
+    announceStart(before, cause);
   }
 
   /** A source call succeeded. */
-  synchronized void callSucceeded() {
-    retriedSince = null;
-    retriedCause = null;
+  void callSucceeded() {
+    boolean before;
+    boolean after;
+    long lasted;
+    synchronized (this) {
+      if (retriedSince == null) {
+        return; // the common case: no outage was being retried
+      }
+      before = inOutage();
+      retriedSince = null;
+      retriedCause = null;
+      after = inOutage();
+      lasted = System.nanoTime() - outageSinceNanos;
+    }
+    announceEnd(before, after, lasted);
   }
 
   /** {@code "since <instant>: <cause>"}, or {@code null} while the source is reachable. */

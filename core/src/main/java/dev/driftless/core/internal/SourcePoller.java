@@ -3,6 +3,7 @@ package dev.driftless.core.internal;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.OutagePolicy;
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.ChangeSource;
 import java.time.Duration;
@@ -73,8 +74,16 @@ final class SourcePoller implements Runnable {
   private final SourceOutage outage;
   private final Gate gate;
 
-  SourcePoller(PipelineSettings settings, OutagePolicy policy, SourceOutage outage, Gate gate) {
+  private final Listeners listeners;
+
+  SourcePoller(
+      PipelineSettings settings,
+      OutagePolicy policy,
+      SourceOutage outage,
+      Gate gate,
+      Listeners listeners) {
     this.settings = settings;
+    this.listeners = listeners;
     this.source = settings.source();
     this.policy = policy;
     this.outage = outage;
@@ -180,12 +189,15 @@ final class SourcePoller implements Runnable {
               "source outage",
               gate::stopping,
               (attempt, cause, delay) -> {
-                outage.retrying(cause);
-                LOG.warn(
+                outage.retrying(cause); // logs at WARN when the outage starts
+                LOG.debug(
                     "Pipeline {}: source unavailable, retrying in {} ms: {}",
                     settings.name(),
                     delay.toMillis(),
                     cause.toString());
+                listeners.tell(
+                    "retrying",
+                    l -> l.retrying(settings.name(), PipelineListener.Side.SOURCE, cause));
               },
               call::call);
     } catch (RetriableException e) {

@@ -37,7 +37,7 @@ public interface SourceContext {
    * Tells the pipeline that the source lost its place in the change log and has re-read every row
    * from scratch (a full resync, such as a backfill after an invalidated replication slot), so
    * changes in the gap — deletions above all — may be missing from the index. The pipeline tells
-   * its {@linkplain dev.driftless.core.Pipeline#onSourceResynced listeners}, which start a
+   * its {@linkplain dev.driftless.core.PipelineListener#sourceResynced listeners}, which start a
    * reconciliation run. Call it once the resync's rows are all emitted; it does not block.
    */
   default void resynced() {}
@@ -89,4 +89,11 @@ public interface SourceContext {
    * nothing when no outage is open. May be called from any thread; does not block.
    */
   default void outageEnded() {}
+
+  /**
+   * Reports how a backfill of one collection is going, for the pipeline's {@linkplain
+   * dev.driftless.core.PipelineListener#backfillProgress listeners}: call it every few thousand
+   * rows or seconds, and once with {@code done} at the end. Any thread; must not block.
+   */
+  default void backfillProgress(dev.driftless.core.PipelineListener.BackfillProgress progress) {}
 }

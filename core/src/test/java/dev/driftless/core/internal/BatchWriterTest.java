@@ -34,7 +34,8 @@ class BatchWriterTest {
         OutagePolicy.of(
             new RetrySettings(Duration.ofMillis(1), Duration.ofMillis(1), 1.0, 0.0),
             Duration.ofSeconds(2)),
-        new DeadLetterer("test", store, Clock.systemUTC(), storeFailures::add),
+        new DeadLetterer(
+            "test", store, Clock.systemUTC(), storeFailures::add, new Listeners("test", List.of())),
         new BatchWriter.Callbacks() {
           @Override
           public boolean stopping() {

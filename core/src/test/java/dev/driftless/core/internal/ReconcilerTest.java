@@ -111,6 +111,7 @@ class ReconcilerTest {
 
   @Test
   void findsAndRepairsEveryMissingStaleAndPhantomDocument() throws Exception {
+    java.util.List<ReconciliationReport> told = new java.util.concurrent.CopyOnWriteArrayList<>();
     Map<String, Document> database = new ConcurrentHashMap<>();
     for (int i = 0; i < 20_000; i++) {
       database.put("k" + i, Document.of("n", i));
@@ -195,8 +196,16 @@ class ReconcilerTest {
               .splits(16)
               .listThreshold(100)
               .verifyDelay(Duration.ZERO)
+              .listener(
+                  new dev.driftless.core.PipelineListener() {
+                    @Override
+                    public void reconciled(ReconciliationReport r) {
+                      told.add(r);
+                    }
+                  })
               .build();
       ReconciliationReport report = reconciler.run();
+      assertThat(told).containsExactly(report);
       assertThat(report.missing()).isEqualTo(5);
       assertThat(report.stale()).isEqualTo(7);
       assertThat(report.phantom()).isEqualTo(3);

@@ -34,7 +34,10 @@ class SourceOutageTest {
         }
       };
   private final SourceOutage outage =
-      new SourceOutage(OutagePolicy.of(RetrySettings.DEFAULT, Duration.ofMinutes(5)), clock);
+      new SourceOutage(
+          OutagePolicy.of(RetrySettings.DEFAULT, Duration.ofMinutes(5)),
+          clock,
+          new Listeners("test", java.util.List.of()));
 
   @Test
   void aReportedOutageKeepsItsStartAndOutlastsTheDeadline() {

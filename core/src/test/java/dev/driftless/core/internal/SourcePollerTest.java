@@ -49,7 +49,7 @@ class SourcePollerTest {
     return new SourcePoller(
         settings,
         policy,
-        new SourceOutage(policy, Clock.systemUTC()),
+        new SourceOutage(policy, Clock.systemUTC(), new Listeners("test", List.of())),
         new SourcePoller.Gate() {
           @Override
           public int awaitRoom(long maxWaitNanos) {
@@ -89,7 +89,8 @@ class SourcePollerTest {
           public void ended() {
             calls.add("ended");
           }
-        });
+        },
+        new Listeners("test", List.of()));
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.Document;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.PipelineListener;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.CheckpointStore;
@@ -53,6 +54,8 @@ final class Backfill {
 
   private static final Logger LOG = LoggerFactory.getLogger(Backfill.class);
   private static final Duration LOG_EVERY = Duration.ofSeconds(5);
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
+  private static final Map<String, String> BACKFILLED = Map.of(ChangeEvent.READ_ORIGIN, "backfill");
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   private static final String DONE = "done";
 
@@ -112,6 +115,7 @@ final class Backfill {
   // --- status, read from any thread ---
   private volatile String state = "not started";
   private volatile String currentTable = "";
+  private volatile String currentCollection = "";
   private volatile long rowsDone;
   private volatile long rowsTotal = -1;
   private volatile long rowsDropped;
@@ -122,6 +126,9 @@ final class Backfill {
 
   /** Run once when the backfill finishes (on the poll thread). */
   private Runnable onDone = () -> {};
+
+  private Consumer<PipelineListener.BackfillProgress> onProgress = p -> {};
+  private long nextProgressNanos;
 
   private UnreadableRows unreadableRows =
       (key, version, position, failure) -> {
@@ -142,6 +149,20 @@ final class Backfill {
   /** Where rows that cannot be made documents go. */
   void onUnreadable(UnreadableRows rows) {
     this.unreadableRows = rows;
+  }
+
+  /** Where progress goes (at most once a second, and once at the end). */
+  void onProgress(Consumer<PipelineListener.BackfillProgress> listener) {
+    this.onProgress = listener;
+  }
+
+  private void reportProgress(boolean finished) {
+    try {
+      onProgress.accept(
+          new PipelineListener.BackfillProgress(currentCollection, rowsDone, rowsTotal, finished));
+    } catch (RuntimeException e) {
+      LOG.warn("backfill progress listener failed", e);
+    }
   }
 
   /** Runs {@code listener} once when this backfill finishes. */
@@ -309,7 +330,9 @@ final class Backfill {
       UnreadableChange failure = r.failure();
       if (doc != null) {
         last = pos;
-        emit.accept(ChangeEvent.upsert(r.key(), Version.of(version), pos, doc, clock.instant()));
+        emit.accept(
+            ChangeEvent.upsert(
+                r.key(), Version.of(version), pos, doc, clock.instant(), BACKFILLED));
       } else if (failure != null) {
         // Stored before any later event is returned, like the stream's unreadable changes.
         unreadableRows.unreadable(r.key(), Version.of(version), pos, failure);
@@ -340,7 +363,9 @@ final class Backfill {
     rowsThisRun += n;
     rowsThisRunStatus = rowsThisRun;
     if (after.tableIndex() < tables.size()) {
-      currentTable = tables.get(after.tableIndex()).qualifiedName();
+      TableShape next = tables.get(after.tableIndex());
+      currentTable = next.qualifiedName();
+      currentCollection = TableShape.collectionOf(next.schema(), next.table());
     }
     if (last != null) {
       pending.add(new Pending(last, after));
@@ -357,6 +382,10 @@ final class Backfill {
     long now = System.nanoTime();
     double seconds = Math.max(1e-3, (now - startedNanos) / 1e9);
     rate = rowsThisRun / seconds;
+    if (now >= nextProgressNanos) {
+      nextProgressNanos = now + PROGRESS_EVERY.toNanos();
+      reportProgress(false);
+    }
     if (now >= nextLogNanos) {
       nextLogNanos = now + LOG_EVERY.toNanos();
       LOG.info(
@@ -378,6 +407,7 @@ final class Backfill {
       done = true;
       state = "done";
       closeConnection();
+      reportProgress(true);
       try {
         onDone.run();
       } catch (RuntimeException e) {
@@ -410,6 +440,7 @@ final class Backfill {
       rowsTotal = estimateTotal(reader.connection());
     }
     currentTable = shape.qualifiedName();
+    currentCollection = TableShape.collectionOf(shape.schema(), shape.table());
     List<String> after = readCursor.lastKey();
     String sql = RowSql.chunk(shape, columns, after != null, settings.chunkRows());
     String collection = TableShape.collectionOf(shape.schema(), shape.table());

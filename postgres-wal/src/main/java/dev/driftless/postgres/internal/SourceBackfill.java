@@ -51,6 +51,13 @@ final class SourceBackfill {
   private Backfill newBackfill(BackfillSettings b) {
     Backfill fill = new Backfill(b, connections::reader, values, recent);
     fill.onUnreadable(unreadable);
+    fill.onProgress(
+        p -> {
+          SourceContext c = context;
+          if (c != null) {
+            c.backfillProgress(p);
+          }
+        });
     return fill;
   }
 
@@ -91,8 +98,8 @@ final class SourceBackfill {
 
   /**
    * A backfill of every replicated table from the start, replacing any earlier progress: the slot
-   * was lost and created again. Calls {@code onResynced} and the context's {@code resynced} once
-   * done.
+   * was lost and created again. Calls the context's {@code resynced} once done (the pipeline tells
+   * its listeners).
    */
   void startResync(Map<String, TableShape> shapes, Connection admin, Clock clock) throws Exception {
     SourceContext ctx = Objects.requireNonNull(context, "context");
@@ -113,11 +120,7 @@ final class SourceBackfill {
       store = progressStore(ctx, admin);
       progress = store;
     }
-    b.onDone(
-        () -> {
-          settings.onResynced().run();
-          ctx.resynced();
-        });
+    b.onDone(ctx::resynced);
     b.start(store, name(), clock, true);
     backfill = b;
   }

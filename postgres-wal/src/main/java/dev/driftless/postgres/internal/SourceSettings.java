@@ -26,5 +26,4 @@ public record SourceSettings(
     Path spillDirectory,
     TruncateMode truncateMode,
     @Nullable BackfillSettings backfill,
-    boolean resyncOnSlotLoss,
-    Runnable onResynced) {}
+    boolean resyncOnSlotLoss) {}
