@@ -2,6 +2,7 @@ package dev.driftless.core;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 
@@ -95,6 +96,26 @@ public interface PipelineListener {
     }
   }
 
+  /** Receives a change's collection and freshness. */
+  @FunctionalInterface
+  interface FreshnessConsumer {
+    void accept(String collection, long freshnessNanos);
+  }
+
+  /**
+   * How the events of one collection in a batch ended.
+   *
+   * @param collection the collection
+   * @param applied events the index applied
+   * @param stale events the index already had a newer version of
+   * @param deadLettered events the index rejected
+   */
+  record CollectionCounts(String collection, int applied, int stale, int deadLettered) {
+    public CollectionCounts {
+      Objects.requireNonNull(collection, "collection");
+    }
+  }
+
   /**
    * One written batch: how its events ended, how long the write took, and the <b>freshness</b> of
    * each change in it, the time from the change's commit in the database to the index's
@@ -109,6 +130,8 @@ public interface PipelineListener {
     private final long bytes;
     private final Duration latency;
     private final long[] freshnessNanos;
+    private final String[] freshnessCollections;
+    private final List<CollectionCounts> collections;
 
     /**
      * @param events events written (the newest change of each key; coalesced ones not counted)
@@ -118,6 +141,8 @@ public interface PipelineListener {
      * @param bytes the events' estimated size
      * @param latency from the first attempt to the last answer, retries included
      * @param freshnessNanos the freshness of each change that has a commit time, in nanoseconds
+     * @param freshnessCollections the collection of each change in {@code freshnessNanos}
+     * @param collections the outcomes per collection
      */
     public BatchWritten(
         int events,
@@ -126,7 +151,14 @@ public interface PipelineListener {
         int deadLettered,
         long bytes,
         Duration latency,
-        long[] freshnessNanos) {
+        long[] freshnessNanos,
+        String[] freshnessCollections,
+        List<CollectionCounts> collections) {
+      if (freshnessNanos.length != freshnessCollections.length) {
+        throw new IllegalArgumentException("one collection per freshness");
+      }
+      this.freshnessCollections = freshnessCollections.clone();
+      this.collections = List.copyOf(collections);
       this.events = events;
       this.applied = applied;
       this.stale = stale;
@@ -170,6 +202,18 @@ public interface PipelineListener {
       for (long f : freshnessNanos) {
         action.accept(f);
       }
+    }
+
+    /** Gives each event's collection and freshness, in nanoseconds, to {@code action}. */
+    public void forEachFreshness(FreshnessConsumer action) {
+      for (int i = 0; i < freshnessNanos.length; i++) {
+        action.accept(freshnessCollections[i], freshnessNanos[i]);
+      }
+    }
+
+    /** How the batch's events ended, per collection (only collections with events). */
+    public List<CollectionCounts> collections() {
+      return collections;
     }
 
     /** The largest freshness in the batch, or {@link Duration#ZERO} if none has one. */

@@ -7,8 +7,11 @@ import dev.driftless.core.PipelineListener;
 import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.RetriableException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
@@ -152,7 +155,9 @@ final class Dispatcher implements Runnable {
     int dead = 0;
     long bytes = 0;
     long[] fresh = new long[batch.size()];
+    String[] freshCollections = new String[batch.size()];
     int freshCount = 0;
+    Map<String, int[]> perCollection = new TreeMap<>();
     for (KeyScheduler.Item item : batch) {
       Entry e = item.newest();
       Outcome outcome = e.outcome;
@@ -161,16 +166,31 @@ final class Dispatcher implements Runnable {
       }
       events++;
       bytes += e.bytes;
+      String collection = e.event.key().collection();
+      int[] counts = perCollection.computeIfAbsent(collection, c -> new int[3]);
       switch (outcome) {
-        case APPLIED -> applied++;
-        case STALE -> stale++;
-        case DEAD_LETTERED -> dead++;
+        case APPLIED -> {
+          applied++;
+          counts[0]++;
+        }
+        case STALE -> {
+          stale++;
+          counts[1]++;
+        }
+        case DEAD_LETTERED -> {
+          dead++;
+          counts[2]++;
+        }
         default -> {}
       }
       if (e.freshnessNanos >= 0) {
+        freshCollections[freshCount] = collection;
         fresh[freshCount++] = e.freshnessNanos;
       }
     }
+    List<PipelineListener.CollectionCounts> collections = new ArrayList<>(perCollection.size());
+    perCollection.forEach(
+        (c, n) -> collections.add(new PipelineListener.CollectionCounts(c, n[0], n[1], n[2])));
     PipelineListener.BatchWritten written =
         new PipelineListener.BatchWritten(
             events,
@@ -179,7 +199,9 @@ final class Dispatcher implements Runnable {
             dead,
             bytes,
             Duration.ofNanos(latencyNanos),
-            Arrays.copyOf(fresh, freshCount));
+            Arrays.copyOf(fresh, freshCount),
+            Arrays.copyOf(freshCollections, freshCount),
+            collections);
     listeners.tell("batchWritten", l -> l.batchWritten(listeners.pipeline(), written));
   }
 

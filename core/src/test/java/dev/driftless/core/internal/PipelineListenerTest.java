@@ -183,6 +183,15 @@ class PipelineListenerTest {
           () -> recorder.commits.contains(SourcePosition.ofOffset(60)));
       assertThat(recorder.freshness).hasSize(50).containsOnly(Duration.ofMillis(250).toNanos());
       assertThat(recorder.batches.stream().mapToLong(b -> b.bytes()).sum()).isPositive();
+      List<String> collections = new CopyOnWriteArrayList<>();
+      recorder.batches.forEach(b -> b.forEachFreshness((c, nanos) -> collections.add(c)));
+      assertThat(collections).hasSize(50).containsOnly("t");
+      assertThat(
+              recorder.batches.stream()
+                  .flatMap(b -> b.collections().stream())
+                  .mapToInt(PipelineListener.CollectionCounts::applied)
+                  .sum())
+          .isEqualTo(60);
       PipelineStatus.Freshness freshness = pipeline.status().freshness();
       assertThat(freshness.total()).isEqualTo(50);
       assertThat(freshness.count()).isEqualTo(50);
