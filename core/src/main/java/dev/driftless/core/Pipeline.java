@@ -99,6 +99,21 @@ public final class Pipeline implements AutoCloseable {
     return runner.status();
   }
 
+  /**
+   * Waits until everything committed in the source so far is in the index: asks the source for its
+   * {@linkplain ChangeSource#head() head} (a PostgreSQL source: the server's current WAL position)
+   * and waits until the pipeline has written and committed up to it. For tests and for applications
+   * that must read their own writes from the index ("everything up to now").
+   *
+   * @return true once caught up; false if {@code timeout} passed first or the pipeline stopped
+   * @throws UnsupportedOperationException if the source cannot tell its head
+   * @throws IllegalStateException if the pipeline is not running
+   * @throws Exception if the source could not be asked for its head
+   */
+  public boolean awaitCaughtUp(Duration timeout) throws Exception {
+    return runner.awaitCaughtUp(Objects.requireNonNull(timeout, "timeout"));
+  }
+
   /** Why the pipeline failed, if it did. */
   public Optional<Throwable> failure() {
     return runner.failure();

@@ -80,12 +80,12 @@ public final class Demo {
         section("backfill, and 15 s of live writes meanwhile");
         long writes = shop.runWorkload(Duration.ofSeconds(15), 2_000);
         System.out.printf("workload done: %,d statements%n", writes);
-        awaitCaughtUp(shop, pipeline);
+        awaitCaughtUp(pipeline);
 
         section("poison row");
         System.out.print("dead letters: " + Files.readString(deadLetters));
         shop.setAttributes(42, "{\"weight_kg\": 2.5}");
-        awaitCaughtUp(shop, pipeline);
+        awaitCaughtUp(pipeline);
         System.out.println("fixed in the database, replayed: " + pipeline.replayDeadLetters(100));
 
         section("damaging the index behind the pipeline's back");
@@ -94,7 +94,7 @@ public final class Demo {
         List<String> ids = shop.firstIds("products", 6);
         IndexTampering.Snapshot before = tamper.require(products, ids.get(0));
         shop.execute("UPDATE products SET price = 1234.50 WHERE id = " + ids.get(0));
-        awaitCaughtUp(shop, pipeline);
+        awaitCaughtUp(pipeline);
         tamper.restore(products, before); // a stale version
         tamper.delete(products, ids.get(1));
         tamper.delete(products, ids.get(2));
@@ -145,16 +145,9 @@ public final class Demo {
   }
 
   /** Waits until the backfill is done and the pipeline settled everything committed so far. */
-  private static void awaitCaughtUp(ShopDatabase shop, Pipeline pipeline) throws Exception {
-    String lsn = shop.currentWalLsn();
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (!shop.slotConfirmed("shop_search", lsn)
-        || "running".equals(pipeline.status().source().get("backfillState"))) {
-      if (System.nanoTime() > deadline || pipeline.failure().isPresent()) {
-        throw new IllegalStateException(
-            "pipeline did not catch up: " + pipeline.status().summary());
-      }
-      pipeline.awaitIdle(Duration.ofMillis(200));
+  private static void awaitCaughtUp(Pipeline pipeline) throws Exception {
+    if (!pipeline.awaitCaughtUp(Duration.ofMinutes(2))) {
+      throw new IllegalStateException("pipeline did not catch up: " + pipeline.status().summary());
     }
   }
 

@@ -124,25 +124,6 @@ public final class ShopDatabase implements AutoCloseable {
             + "') ON CONFLICT (id) DO UPDATE SET attributes = EXCLUDED.attributes");
   }
 
-  /**
-   * The server's current WAL insert position: every commit so far lies before it. (Not {@code
-   * pg_current_wal_lsn()}, the write position, which an asynchronous commit can be ahead of.)
-   */
-  public String currentWalLsn() throws SQLException {
-    return queryString("SELECT pg_current_wal_insert_lsn()::text");
-  }
-
-  /** Whether {@code slot} has confirmed (settled) everything up to {@code lsn}. */
-  public boolean slotConfirmed(String slot, String lsn) throws SQLException {
-    return queryString(
-            "SELECT (confirmed_flush_lsn >= '"
-                + lsn
-                + "'::pg_lsn)::text FROM pg_replication_slots WHERE slot_name = '"
-                + slot
-                + "'")
-        .equals("true");
-  }
-
   /** The {@code n} smallest ids of {@code table}, as text. */
   public java.util.List<String> firstIds(String table, int n) throws SQLException {
     java.util.List<String> ids = new java.util.ArrayList<>();

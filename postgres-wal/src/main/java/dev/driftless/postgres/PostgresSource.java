@@ -140,6 +140,26 @@ public final class PostgresSource implements ChangeSource {
     return wal.statusDetails();
   }
 
+  /**
+   * The server's current WAL insert position ({@code pg_current_wal_insert_lsn()}: every commit so
+   * far lies before it; on a standby the last replayed position), read on a short connection of its
+   * own.
+   */
+  @Override
+  public Optional<SourcePosition> head() throws Exception {
+    return Optional.of(new LsnPosition(wal.headLsn(), 0));
+  }
+
+  /**
+   * Whether the position this source confirmed to the server as flushed (only settled work, and the
+   * server's WAL end while nothing is in flight) is at or past {@code head}'s WAL position, and no
+   * backfill is still running.
+   */
+  @Override
+  public boolean reached(SourcePosition head) {
+    return head instanceof LsnPosition lsn && wal.reached(lsn.commitLsn());
+  }
+
   @Override
   public void close() throws Exception {
     wal.close();

@@ -9,6 +9,7 @@ import dev.driftless.core.PipelineListener;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.PipelineStatus.State;
 import dev.driftless.core.RetriableException;
+import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.SinkContext;
 import java.time.Clock;
 import java.time.Duration;
@@ -232,6 +233,40 @@ public final class PipelineRunner implements AutoCloseable {
   /** Waits until the pipeline stopped. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** See {@link dev.driftless.core.Pipeline#awaitCaughtUp}. */
+  public boolean awaitCaughtUp(Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    s.requireRunning(settings.name());
+    SourcePosition head =
+        settings
+            .source()
+            .head()
+            .orElseThrow(
+                () ->
+                    new UnsupportedOperationException(
+                        "source "
+                            + settings.source().getClass().getName()
+                            + " cannot tell its head position"));
+    while (!settings.source().reached(head)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      s.lock.lock();
+      try {
+        if (s.state != State.RUNNING) {
+          return false;
+        }
+        // Commits wake this; the source's own progress (a keepalive confirming the server's WAL
+        // end) does not, so look again at least every 10 ms.
+        s.changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
+      } finally {
+        s.lock.unlock();
+      }
+    }
+    return true;
   }
 
   /** The pipeline's listeners (see {@link dev.driftless.core.PipelineListener}). */

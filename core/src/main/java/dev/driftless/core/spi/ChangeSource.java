@@ -70,6 +70,27 @@ public interface ChangeSource extends AutoCloseable {
   }
 
   /**
+   * The position of the newest change committed upstream so far (a PostgreSQL source: the server's
+   * current WAL position), for {@link dev.driftless.core.Pipeline#awaitCaughtUp}; empty if the
+   * source cannot tell (the default). May make a round trip to the database; called on the caller's
+   * thread.
+   *
+   * @throws Exception if the upstream cannot be asked
+   */
+  default Optional<SourcePosition> head() throws Exception {
+    return Optional.empty();
+  }
+
+  /**
+   * Whether every change up to {@code head} (a position {@link #head()} returned) has been handed
+   * to the pipeline and committed back ({@link #commit}): then the index holds it. Any thread; must
+   * not block. The default says no.
+   */
+  default boolean reached(SourcePosition head) {
+    return false;
+  }
+
+  /**
    * Source-specific status for the pipeline status (for example replication lag in bytes, WAL
    * retained). Keys are stable names; values are JDK values. Called from any thread; must not
    * block.

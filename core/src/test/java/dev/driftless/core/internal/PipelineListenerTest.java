@@ -303,4 +303,16 @@ class PipelineListenerTest {
       assertThat(recorder.calls).containsExactly("backfill 10 done=false", "resynced");
     }
   }
+
+  @Test
+  void awaitCaughtUpNeedsASourceThatKnowsItsHead() throws Exception {
+    try (Pipeline pipeline =
+        builder(new ListSource(List.of()), new PipelineRunnerTest.MapSink()).build()) {
+      pipeline.start();
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> pipeline.awaitCaughtUp(Duration.ofSeconds(1)))
+          .isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("cannot tell its head");
+    }
+  }
 }

@@ -151,6 +151,11 @@ final class Backfill {
     this.unreadableRows = rows;
   }
 
+  /** Whether this backfill is done (read, written and committed), as last seen by any thread. */
+  boolean finished() {
+    return DONE.equals(state);
+  }
+
   /** Where progress goes (at most once a second, and once at the end). */
   void onProgress(Consumer<PipelineListener.BackfillProgress> listener) {
     this.onProgress = listener;

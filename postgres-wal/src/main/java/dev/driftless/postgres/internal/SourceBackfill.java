@@ -149,6 +149,12 @@ final class SourceBackfill {
     }
   }
 
+  /** Whether no backfill is configured or running (any thread). */
+  boolean idle() {
+    Backfill b = backfill;
+    return b == null || b.finished();
+  }
+
   /** The backfill's status entries (none without a backfill). */
   Map<String, Object> status() {
     Backfill b = backfill;

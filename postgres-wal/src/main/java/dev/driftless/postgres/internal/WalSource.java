@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,6 +50,7 @@ public final class WalSource {
   private final RecentCommits recent = new RecentCommits();
   private final FlushTracker flush = new FlushTracker();
   private final AdminSession admin;
+  private final SourceConnections connections;
   private final PostgresRepairReader repairReader;
   private final ReplicatedTables tables;
   private final ReplicationConnection replication;
@@ -69,6 +72,7 @@ public final class WalSource {
   public WalSource(SourceSettings settings) {
     this.settings = settings;
     SourceConnections connections = new SourceConnections(settings.database(), settings.slotName());
+    this.connections = connections;
     ColumnValueDecoder values = typesDecoder(connections::reader);
     this.admin = new AdminSession(connections, settings.slotName(), recent);
     this.repairReader =
@@ -282,6 +286,27 @@ public final class WalSource {
     } catch (SQLException e) {
       disconnect(e);
     }
+  }
+
+  /** The server's current WAL insert position (on a standby: the last replayed one). */
+  public long headLsn() throws SQLException {
+    try (Connection c = connections.reader();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+                    + " ELSE pg_current_wal_insert_lsn() END)::text")) {
+      rs.next();
+      return LsnPosition.parseLsn(rs.getString(1));
+    }
+  }
+
+  /**
+   * Whether everything up to {@code lsn} is committed: the position confirmed to the server as
+   * flushed is at or past it, and no backfill is still running (its rows are part of "everything").
+   */
+  public boolean reached(long lsn) {
+    return flush.flushed() >= lsn && backfill.idle();
   }
 
   public RepairReader repairReader() {
