@@ -31,6 +31,8 @@ public final class DynamoDbStreamsSourceBuilder {
   private int recordsPerRequest = 1000;
   private Duration discoveryInterval = Duration.ofSeconds(10);
   private Duration iteratorRefreshAge = Duration.ofMinutes(14);
+  private @Nullable BackfillSettings backfill;
+  private DataLossPolicy onDataLoss = DataLossPolicy.RESYNC;
 
   DynamoDbStreamsSourceBuilder() {}
 
@@ -130,6 +132,27 @@ public final class DynamoDbStreamsSourceBuilder {
   }
 
   /**
+   * Backfills the tables (all followed ones, or {@link BackfillSettings#tables()}) with a parallel
+   * consistent Scan while the stream runs, once per table: at the first start of a pipeline, or at
+   * the next start of one whose checkpoint has no backfill yet. Default none. Excludes {@link
+   * StartingPosition#LATEST}. See docs/dynamodb.md, "Backfill".
+   */
+  public DynamoDbStreamsSourceBuilder backfill(BackfillSettings settings) {
+    this.backfill = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /**
+   * What lost stream data (trimmed before read, a shard gone unread, a re-enabled stream) leads to.
+   * Default {@link DataLossPolicy#RESYNC}: a new backfill of the table and {@code
+   * SourceContext.resynced()} at its end.
+   */
+  public DynamoDbStreamsSourceBuilder onDataLoss(DataLossPolicy policy) {
+    this.onDataLoss = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
    * The source.
    *
    * @throws IllegalStateException naming the missing setting
@@ -152,6 +175,19 @@ public final class DynamoDbStreamsSourceBuilder {
               + pollInterval
               + ")");
     }
+    if (backfill != null) {
+      for (String t : backfill.tables()) {
+        if (!tables.contains(t)) {
+          throw new IllegalStateException(
+              "backfill.tables: table " + t + " is not one of the followed tables " + tables);
+        }
+      }
+      if (startingPosition == StartingPosition.LATEST) {
+        throw new IllegalStateException(
+            "backfill and startingPosition LATEST exclude each other: a backfill reads the stream"
+                + " from the horizon of the shards open at its start, never from LATEST");
+      }
+    }
     List<String> names = new ArrayList<>(tables);
     ReaderSettings settings =
         new ReaderSettings(
@@ -163,7 +199,9 @@ public final class DynamoDbStreamsSourceBuilder {
             maxBufferedRecords,
             recordsPerRequest,
             discoveryInterval,
-            iteratorRefreshAge);
+            iteratorRefreshAge,
+            backfill,
+            onDataLoss);
     return new DynamoDbStreamsSource(settings, dynamoDb, streams);
   }
 

@@ -50,6 +50,11 @@ public final class RecordConverter {
     this.dynamoDb = dynamoDb;
   }
 
+  /** The table this converter reads records of. */
+  public TableInfo table() {
+    return table;
+  }
+
   /**
    * Converts {@code record} of {@code shard}, or returns {@code null} for a record created before
    * {@code notBeforeSecond} (a pipeline that started at LATEST). A failing re-read ({@code

@@ -152,6 +152,15 @@ public final class SettleTracker {
     return new ShardCheckpoint(p.sequence, end, p.notBeforeSecond, p.clockSecond, p.counts);
   }
 
+  /**
+   * Forgets {@code shards} and their unsettled records (their table is resynced: a backfill reads
+   * everything again), so a shard started again under the same id starts clean.
+   */
+  public void abandon(Set<String> shards) {
+    unsettled.removeIf(d -> shards.contains(d.shard()));
+    shards.forEach(this.shards::remove);
+  }
+
   public void forget(String shard) {
     shards.remove(shard);
   }

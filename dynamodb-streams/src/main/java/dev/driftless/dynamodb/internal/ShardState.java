@@ -46,6 +46,10 @@ final class ShardState {
   boolean ended;
 
   boolean done;
+
+  /** Its table is resynced: nothing of it is read or handed out any more. */
+  boolean abandoned;
+
   long nextFetchNanos;
   int failures;
 

@@ -5,6 +5,7 @@ import dev.driftless.core.DeadLetter;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.SourceContext;
+import dev.driftless.dynamodb.DataLossPolicy;
 import dev.driftless.dynamodb.StreamDataLostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,16 @@ public final class StreamReader implements AutoCloseable {
   private final ShardFetcher fetcher;
   private final ShardDiscovery discovery;
   private final OutageReport outages;
+  private final TableStart tableStart;
+  private final DynamoDbClient dynamoDb;
+
+  /** The backfill, once a table has one to do. Guarded by {@link #lock}. */
+  private @Nullable ScanBackfill backfill;
+
+  /** Tables that lost stream data and wait for the coordinator to resync them. Guarded by lock. */
+  private final Map<String, StreamDataLostException> pendingResyncs = new LinkedHashMap<>();
+
+  private final AtomicLong resyncs = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -82,6 +93,8 @@ public final class StreamReader implements AutoCloseable {
     this.fetcher = new ShardFetcher(settings, streams, iteratorRefreshes);
     this.discovery = new ShardDiscovery(settings, dynamoDb, streams, lock, tracker);
     this.outages = new OutageReport(context);
+    this.tableStart = new TableStart(settings, dynamoDb, streams, context);
+    this.dynamoDb = dynamoDb;
     this.handOut = new HandOut(tracker, ttlDeletes, context);
     String pipeline = context.pipelineName();
     this.readers =
@@ -110,26 +123,50 @@ public final class StreamReader implements AutoCloseable {
       SourceContext context)
       throws Exception {
     StreamReader reader = new StreamReader(settings, dynamoDb, streams, context);
-    long nowSecond = context.clock().instant().getEpochSecond();
     for (String table : settings.tables()) {
       String stored = context.checkpointStore().load(checkpointName(context, table)).orElse(null);
       TableCheckpoint checkpoint = stored == null ? null : TableCheckpoint.parse(stored);
-      TableStream stream =
-          TableStream.open(
-              dynamoDb,
-              table,
-              settings.versionAttribute(),
-              checkpoint,
-              settings.startingPosition());
-      stream.initialize(stream.listShards(streams), nowSecond);
-      stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
-      reader.tables.add(stream);
+      TableStream stream = reader.tableStart.open(table, checkpoint);
+      if (stream.backfill != null && stream.backfill.resync()) {
+        reader.resyncs.incrementAndGet();
+      }
+      reader.add(stream);
+      // Saved at once: a restart before the first commit keeps the same anchor and shard plan.
       context
           .checkpointStore()
           .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
     }
     reader.coordinator.start();
     return reader;
+  }
+
+  /** Starts reading {@code stream} (and backfilling it, if its backfill is not done). */
+  private void add(TableStream stream) {
+    stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
+    BackfillCheckpoint fill = stream.backfill;
+    long estimate = fill != null && !fill.done() ? tableStart.itemEstimate(stream.name) : -1;
+    lock.lock();
+    try {
+      tables.add(stream);
+      if (fill != null && !fill.done()) {
+        if (backfill == null) {
+          backfill =
+              new ScanBackfill(
+                  tableStart.backfillSettings(),
+                  dynamoDb,
+                  context,
+                  lock,
+                  changed,
+                  outages,
+                  throttles,
+                  this::fail);
+        }
+        backfill.add(stream, estimate);
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   static String checkpointName(SourceContext context, String table) {
@@ -147,7 +184,16 @@ public final class StreamReader implements AutoCloseable {
     try {
       while (true) {
         throwIfFailed();
-        buffered -= handOut.take(tables, maxEvents, events, letters);
+        ScanBackfill fill = backfill;
+        // Stream and backfill share each poll: the stream never waits behind a long backfill.
+        int streamShare = fill != null && fill.hasItems() ? (maxEvents + 1) / 2 : maxEvents;
+        buffered -= handOut.take(tables, streamShare, events, letters);
+        if (fill != null && events.size() < maxEvents) {
+          fill.take(maxEvents - events.size(), handOut, events, letters);
+          if (events.size() < maxEvents) {
+            buffered -= handOut.take(tables, maxEvents - events.size(), events, letters);
+          }
+        }
         long left = deadline - System.nanoTime();
         if (!events.isEmpty() || !letters.isEmpty() || left <= 0) {
           break;
@@ -162,13 +208,23 @@ public final class StreamReader implements AutoCloseable {
       for (DeadLetter letter : letters) {
         context.deadLetter(letter);
       }
+      Map<String, String> toSave = new LinkedHashMap<>();
+      List<String> resynced = List.of();
       lock.lock();
       try {
         tracker.settleLeadingDeadLetters();
+        ScanBackfill fill = backfill;
+        if (fill != null) {
+          for (TableStream table : fill.settleCommitted()) {
+            toSave.put(checkpointName(context, table.name), table.checkpoint(tracker).toJson());
+          }
+          resynced = fill.drainFinishedResyncs();
+        }
         changed.signalAll();
       } finally {
         lock.unlock();
       }
+      save(toSave, resynced);
     }
     return events;
   }
@@ -179,12 +235,18 @@ public final class StreamReader implements AutoCloseable {
       throw new IllegalArgumentException("not a position of this source: " + position);
     }
     Map<String, String> toSave = new LinkedHashMap<>();
+    List<String> resynced = List.of();
     lock.lockInterruptibly();
     try {
       throwIfFailed();
       Set<String> moved = tracker.commit(p.ordinal());
       moved.addAll(tracker.settleLeadingDeadLetters());
       Set<TableStream> touched = new HashSet<>();
+      ScanBackfill fill = backfill;
+      if (fill != null) {
+        touched.addAll(fill.commit(p.ordinal()));
+        resynced = fill.drainFinishedResyncs();
+      }
       for (TableStream table : tables) {
         for (ShardState s : table.reading.values()) {
           if (moved.contains(s.id) || finish(s)) {
@@ -199,8 +261,17 @@ public final class StreamReader implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    for (Map.Entry<String, String> e : toSave.entrySet()) {
+    save(toSave, resynced);
+  }
+
+  /** Saves checkpoints, then tells the pipeline of resyncs they completed. */
+  private void save(Map<String, String> checkpoints, List<String> resynced) throws Exception {
+    for (Map.Entry<String, String> e : checkpoints.entrySet()) {
       context.checkpointStore().save(e.getKey(), e.getValue());
+    }
+    for (String table : resynced) {
+      LOG.info("Resync of table {} complete: every item read again and settled", table);
+      context.resynced();
     }
   }
 
@@ -228,6 +299,7 @@ public final class StreamReader implements AutoCloseable {
     int listingFailures = 0;
     while (!closed && failure == null) {
       try {
+        resyncPending();
         discovery.discover(tables);
         listingFailures = 0;
         lock.lockInterruptibly();
@@ -379,6 +451,10 @@ public final class StreamReader implements AutoCloseable {
     try {
       s.fetching = false;
       inFlight--;
+      if (s.abandoned) {
+        changed.signalAll();
+        return; // its table is being resynced
+      }
       long now = System.nanoTime();
       s.raw.addAll(outcome.records());
       fetchedAhead += outcome.records().size();
@@ -415,6 +491,11 @@ public final class StreamReader implements AutoCloseable {
     try {
       s.converting = false;
       inFlight--;
+      if (s.abandoned) {
+        fetchedAhead -= page.size();
+        changed.signalAll();
+        return; // its table is being resynced
+      }
       fetchedAhead -= page.size() - conversion.left().size();
       for (int i = conversion.left().size() - 1; i >= 0; i--) {
         s.raw.addFirst(conversion.left().get(i)); // before a page fetched meanwhile
@@ -454,6 +535,23 @@ public final class StreamReader implements AutoCloseable {
   private void fail(RuntimeException e) {
     lock.lock();
     try {
+      if (e instanceof StreamDataLostException lost
+          && settings.onDataLoss() == DataLossPolicy.RESYNC
+          && failure == null) {
+        pendingResyncs.putIfAbsent(lost.table(), lost); // the coordinator resyncs it
+        changed.signalAll();
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    stop(e);
+  }
+
+  /** Stops the reader: the next poll or commit throws {@code e}. */
+  private void stop(RuntimeException e) {
+    lock.lock();
+    try {
       if (failure == null) {
         failure =
             e instanceof DriftlessException
@@ -464,6 +562,78 @@ public final class StreamReader implements AutoCloseable {
       changed.signalAll();
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Resyncs the tables that lost stream data: their shards are abandoned (buffered records dropped,
+   * unsettled ones forgotten: the resync's backfill covers them), the stream is opened afresh and a
+   * backfill with a new anchor starts. Coordinator thread; blocks on requests without the lock.
+   */
+  private void resyncPending() throws InterruptedException {
+    Map<String, StreamDataLostException> lost;
+    lock.lockInterruptibly();
+    try {
+      lost = new LinkedHashMap<>(pendingResyncs);
+      pendingResyncs.clear();
+      List<TableStream> abandoned = new ArrayList<>();
+      for (TableStream t : tables) {
+        if (lost.containsKey(t.name)) {
+          abandoned.add(t);
+        }
+      }
+      for (TableStream t : abandoned) {
+        tables.remove(t);
+        Set<String> ids = new HashSet<>();
+        for (ShardState s : t.reading.values()) {
+          buffered -= s.buffer.size();
+          fetchedAhead -= s.raw.size();
+          s.buffer.clear();
+          s.raw.clear();
+          s.abandoned = true;
+          s.done = true;
+          ids.add(s.id);
+        }
+        tracker.abandon(ids);
+        if (backfill != null) {
+          backfill.remove(t);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Map.Entry<String, StreamDataLostException> e : lost.entrySet()) {
+      TableStream fresh;
+      try {
+        fresh = tableStart.resync(e.getValue());
+      } catch (RuntimeException failed) {
+        if (AwsErrors.isTransient(failed)) {
+          lock.lockInterruptibly();
+          try {
+            pendingResyncs.putIfAbsent(e.getKey(), e.getValue());
+          } finally {
+            lock.unlock();
+          }
+          throw failed; // the coordinator backs off and tries again
+        }
+        stop(failed);
+        return;
+      }
+      resyncs.incrementAndGet();
+      add(fresh);
+      String json;
+      lock.lockInterruptibly();
+      try {
+        json = fresh.checkpoint(tracker).toJson();
+      } finally {
+        lock.unlock();
+      }
+      try {
+        context.checkpointStore().save(checkpointName(context, fresh.name), json);
+      } catch (Exception failed) {
+        stop(
+            new DriftlessException("saving the resync of table " + fresh.name + " failed", failed));
+      }
     }
   }
 
@@ -491,13 +661,20 @@ public final class StreamReader implements AutoCloseable {
 
   /** Holds the lock. */
   private Map<String, Object> statusNow() {
-    return ReaderStatus.snapshot(
-        tables,
-        buffered + fetchedAhead,
-        tracker.unsettledCount(),
-        inFlight,
-        readerThreads.get(),
-        context.clock().instant().getEpochSecond());
+    Map<String, Object> m =
+        new LinkedHashMap<>(
+            ReaderStatus.snapshot(
+                tables,
+                buffered + fetchedAhead,
+                tracker.unsettledCount(),
+                inFlight,
+                readerThreads.get(),
+                context.clock().instant().getEpochSecond()));
+    if (backfill != null) {
+      m.putAll(backfill.status());
+    }
+    m.put("resyncs", resyncs.get());
+    return Map.copyOf(m);
   }
 
   @Override
@@ -511,6 +688,16 @@ public final class StreamReader implements AutoCloseable {
     }
     coordinator.interrupt();
     coordinator.join(TimeUnit.SECONDS.toMillis(10));
+    ScanBackfill fill;
+    lock.lock();
+    try {
+      fill = backfill;
+    } finally {
+      lock.unlock();
+    }
+    if (fill != null) {
+      fill.close();
+    }
     readers.shutdownNow();
     readers.awaitTermination(10, TimeUnit.SECONDS);
   }

@@ -29,6 +29,7 @@ final class TableStream {
   final String name;
   final String streamArn;
   final RecordConverter converter;
+  final @Nullable String versionAttribute;
   final ShardLineage lineage = new ShardLineage();
   final Map<String, ShardState> reading = new LinkedHashMap<>();
 
@@ -37,6 +38,18 @@ final class TableStream {
 
   private final boolean newPipeline;
   private final StartingPosition startingPosition;
+
+  /**
+   * The table's backfill progress (loaded, started, or moved by commits), or {@code null} when it
+   * never had one. Guarded by the reader's lock.
+   */
+  @Nullable BackfillCheckpoint backfill;
+
+  /**
+   * A new pipeline that backfills: shards already closed at its start are done without reading (the
+   * scan, anchored after the listing, covers what they hold); open ones start at their horizon.
+   */
+  boolean skipClosedShards;
 
   /** Shards that ended and whose children are not listed yet: shard id -> lookups so far. */
   final Map<String, Integer> childLookups = new LinkedHashMap<>();
@@ -53,15 +66,18 @@ final class TableStream {
       String name,
       String streamArn,
       RecordConverter converter,
+      @Nullable String versionAttribute,
       @Nullable TableCheckpoint checkpoint,
       StartingPosition startingPosition) {
     this.name = name;
     this.streamArn = streamArn;
     this.converter = converter;
+    this.versionAttribute = versionAttribute;
     this.newPipeline = checkpoint == null;
     this.startingPosition = startingPosition;
     if (checkpoint != null) {
       loaded.putAll(checkpoint.shards());
+      backfill = checkpoint.backfill();
     }
   }
 
@@ -134,7 +150,7 @@ final class TableStream {
             new RecordConverter.TableInfo(table, table, partition, sort, newImages),
             versionAttribute,
             dynamoDb);
-    return new TableStream(table, arn, converter, checkpoint, startingPosition);
+    return new TableStream(table, arn, converter, versionAttribute, checkpoint, startingPosition);
   }
 
   /**
@@ -237,6 +253,15 @@ final class TableStream {
         }
       }
     }
+    if (newPipeline && skipClosedShards) {
+      for (Shard s : listing) {
+        if (s.sequenceNumberRange() != null
+            && s.sequenceNumberRange().endingSequenceNumber() != null) {
+          loaded.put(s.shardId(), ShardCheckpoint.done());
+          lineage.markDone(s.shardId());
+        }
+      }
+    }
     apply(listing, false);
   }
 
@@ -320,6 +345,6 @@ final class TableStream {
         shards.put(state.id, tracker.checkpoint(state.id, state.done));
       }
     }
-    return new TableCheckpoint(streamArn, shards);
+    return new TableCheckpoint(streamArn, shards, backfill);
   }
 }
