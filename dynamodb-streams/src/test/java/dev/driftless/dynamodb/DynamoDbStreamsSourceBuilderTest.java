@@ -84,4 +84,49 @@ class DynamoDbStreamsSourceBuilderTest {
     assertThat(VersionStrategy.attribute("v").versionAttribute()).contains("v");
     assertThat(VersionStrategy.derived().versionAttribute()).isEmpty();
   }
+
+  @Test
+  void backfillSettingsNameTheSettingAndBuildChecksThemAgainstTheSource() {
+    BackfillSettings.Builder b = BackfillSettings.builder();
+    assertThatThrownBy(() -> b.totalSegments(0)).hasMessageContaining("totalSegments");
+    assertThatThrownBy(() -> b.totalSegments(1_000_001)).hasMessageContaining("totalSegments");
+    assertThatThrownBy(() -> b.parallelism(65)).hasMessageContaining("parallelism");
+    assertThatThrownBy(() -> b.pageSize(0)).hasMessageContaining("pageSize");
+    assertThatThrownBy(() -> b.maxBufferedItems(0)).hasMessageContaining("maxBufferedItems");
+    assertThatThrownBy(() -> b.itemsPerSecond(-1)).hasMessageContaining("itemsPerSecond");
+    assertThatThrownBy(() -> b.readUnitsPerSecond(-1)).hasMessageContaining("readUnitsPerSecond");
+    assertThatThrownBy(() -> b.versionMargin(Duration.ofMillis(999)))
+        .hasMessageContaining("versionMargin");
+    assertThatThrownBy(() -> b.tables("a", "a")).hasMessageContaining("tables");
+    BackfillSettings defaults = BackfillSettings.builder().build();
+    assertThat(defaults.tables()).isEmpty();
+    assertThat(defaults.totalSegments()).isEqualTo(4);
+    assertThat(defaults.versionMargin()).isEqualTo(Duration.ofMinutes(1));
+    try (DynamoDbClient d = dynamoDb();
+        DynamoDbStreamsClient s = streams()) {
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .backfill(BackfillSettings.builder().tables("other").build())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("backfill.tables");
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .startingPosition(StartingPosition.LATEST)
+                      .backfill(BackfillSettings.builder().build())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("LATEST");
+      assertThatThrownBy(() -> DynamoDbStreamsSource.builder().onDataLoss(null))
+          .isInstanceOf(NullPointerException.class);
+    }
+  }
 }

@@ -2,7 +2,6 @@ package dev.driftless.dynamodb.internal;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DeadLetter;
-import dev.driftless.core.Version;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.dynamodb.BackfillSettings;
 import java.time.Instant;
@@ -45,11 +44,15 @@ final class ScanBackfill implements AutoCloseable {
     final TableStream table;
     final SegmentProgress progress;
     final long itemEstimate;
+    final ItemReads reads;
 
     TableScan(TableStream table, SegmentProgress progress, long itemEstimate) {
       this.table = table;
       this.progress = progress;
       this.itemEstimate = itemEstimate;
+      this.reads =
+          new ItemReads(
+              table.converter.table(), table.versionAttribute, ItemFingerprint.allAttributes());
     }
   }
 
@@ -182,7 +185,9 @@ final class ScanBackfill implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      fail.accept(e);
+      if (!closed) {
+        fail.accept(e); // at close, an interrupted request is no failure
+      }
     }
   }
 
@@ -190,8 +195,7 @@ final class ScanBackfill implements AutoCloseable {
       throws InterruptedException {
     Map<String, AttributeValue> after = claim.after();
     TableStream table = scan.table;
-    RecordConverter.TableInfo info = table.converter.table();
-    long readVersion = scan.progress.state().readVersion();
+    long anchor = scan.progress.state().readVersion();
     while (!closed) {
       lock.lockInterruptibly();
       try {
@@ -217,14 +221,7 @@ final class ScanBackfill implements AutoCloseable {
       Instant readAt = context.clock().instant();
       List<Entry> entries = new ArrayList<>(page.items().size() + 1);
       for (Map<String, AttributeValue> item : page.items()) {
-        ScannedItem converted =
-            ScannedItem.of(
-                item,
-                info.collection(),
-                info.partitionKey(),
-                info.sortKey(),
-                table.versionAttribute,
-                readVersion);
+        ScannedItem converted = ScannedItem.of(item, scan.reads, anchor, readAt);
         entries.add(new Entry(scan, claim.segment(), converted, readAt, null, 0));
       }
       Map<String, AttributeValue> next =
@@ -325,14 +322,7 @@ final class ScanBackfill implements AutoCloseable {
         continue;
       }
       long n = handOut.nextOrdinal();
-      StreamPosition position = new StreamPosition(n, table, "scan-" + e.segment(), "backfill");
-      events.add(
-          ChangeEvent.upsert(
-              item.key(),
-              Version.of(item.version()),
-              position,
-              java.util.Objects.requireNonNull(item.document()),
-              e.readAt()));
+      events.add(item.at(new StreamPosition(n, table, "scan-" + e.segment(), "backfill")));
       taken++;
     }
     if (taken > 0) {
@@ -347,7 +337,7 @@ final class ScanBackfill implements AutoCloseable {
     return new DeadLetter(
         "ddb-scan:" + table + ":" + segment + ":" + item.key().id(),
         item.key(),
-        Version.of(item.version()),
+        item.version(),
         "scan|" + table + "|" + segment,
         "unreadable",
         null,

@@ -1,86 +1,65 @@
 package dev.driftless.dynamodb.internal;
 
-import dev.driftless.core.Document;
+import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.DocumentKey;
+import dev.driftless.core.SourcePosition;
+import dev.driftless.core.Version;
+import java.time.Instant;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * One item a backfill scanned, converted under the read version rule (docs/dynamodb.md,
- * "Backfill"): with a version attribute the item's own value, else the backfill's read version,
- * anchored before its scan began. An item that cannot be read (a value of unknown type, a missing
- * or invalid version attribute) keeps its reason for the dead-letter store.
+ * One item a backfill scanned, converted on the scanning thread by {@link ItemReads} (the read
+ * rule: the item's own version attribute, else the backfill's anchor), or, when it cannot be read
+ * (a key or value it cannot decode, a missing or invalid version attribute), its reason for the
+ * dead-letter store. The upsert's position is a placeholder until it is handed out.
  *
- * @param key the document key
- * @param version its version
- * @param document the item as a document, or {@code null} when unreadable
+ * @param key the document key (a stand-in when the key itself is unreadable)
+ * @param upsert the event, or {@code null} when unreadable
  * @param errorType the failure's class, when unreadable
  * @param error why it is unreadable
  */
 record ScannedItem(
     DocumentKey key,
-    long version,
-    @Nullable Document document,
+    ChangeEvent.@Nullable Upsert upsert,
     @Nullable String errorType,
     @Nullable String error) {
 
+  private static final SourcePosition UNPLACED = () -> "backfill";
+
   boolean unreadable() {
-    return error != null;
+    return upsert == null;
   }
 
-  /**
-   * Converts a scanned {@code item} of a table keyed by {@code partitionKey} (and {@code sortKey}).
-   *
-   * @param versionAttribute the version attribute, or {@code null} for derived versions
-   * @param readVersion the backfill's read version, used with derived versions
-   */
+  /** The event at its hand-out {@code position}. */
+  ChangeEvent.Upsert at(SourcePosition position) {
+    ChangeEvent.Upsert u = java.util.Objects.requireNonNull(upsert, "upsert");
+    return new ChangeEvent.Upsert(
+        u.key(), u.version(), position, u.document(), u.committedAt(), u.metadata());
+  }
+
+  Version version() {
+    return upsert == null ? Version.of(0) : upsert.version();
+  }
+
   static ScannedItem of(
-      Map<String, AttributeValue> item,
-      String collection,
-      String partitionKey,
-      @Nullable String sortKey,
-      @Nullable String versionAttribute,
-      long readVersion) {
+      Map<String, AttributeValue> item, ItemReads reads, long anchor, Instant readAt) {
     DocumentKey key;
     try {
-      key = AttributeValues.key(collection, partitionKey, sortKey, item);
+      key = reads.key(item);
     } catch (IllegalArgumentException e) {
       return new ScannedItem(
-          DocumentKey.of(collection, "unreadable-key@" + item.hashCode()),
-          0,
+          DocumentKey.of(reads.table().collection(), "unreadable-key@" + item.hashCode()),
           null,
           e.getClass().getName(),
-          e.getMessage());
+          String.valueOf(e.getMessage()));
     }
-    long version = readVersion;
     try {
-      if (versionAttribute != null) {
-        version = versionOf(item, versionAttribute);
-      }
-      return new ScannedItem(key, version, AttributeValues.document(item), null, null);
-    } catch (IllegalArgumentException e) {
       return new ScannedItem(
-          key, Math.max(0, version), null, e.getClass().getName(), String.valueOf(e.getMessage()));
-    }
-  }
-
-  private static long versionOf(Map<String, AttributeValue> item, String name) {
-    AttributeValue value = item.get(name);
-    if (value == null || value.n() == null) {
-      throw new IllegalArgumentException(
-          "the item has no numeric version attribute '" + name + "'");
-    }
-    try {
-      long v = Long.parseLong(value.n());
-      if (v < 0 || v == Long.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            "version attribute '" + name + "' out of range [0, 2^63-2]: " + value.n());
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "version attribute '" + name + "' is not an integer that fits a long: " + value.n(), e);
+          key, reads.upsert(item, anchor, UNPLACED, readAt, Map.of()), null, null);
+    } catch (IllegalArgumentException e) {
+      return new ScannedItem(key, null, e.getClass().getName(), String.valueOf(e.getMessage()));
     }
   }
 }

@@ -102,7 +102,7 @@ final class TableStart {
     if (startBackfill) {
       BackfillSettings b = backfillSettings();
       long readVersion =
-          Math.max(0, anchorSecond - b.versionMargin().toSeconds()) * VersionClock.PER_SECOND;
+          ItemReads.anchor(java.time.Instant.ofEpochSecond(anchorSecond), b.versionMargin());
       stream.backfill =
           BackfillCheckpoint.start(anchorSecond, readVersion, b.totalSegments(), resync);
       stream.skipClosedShards = true;
