@@ -84,6 +84,7 @@ final class ScanBackfill implements AutoCloseable {
   private final ReadBudget budget;
   private final List<TableScan> scans = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
+  private int started;
 
   // Guarded by the lock.
   private final ArrayDeque<Entry> buffer = new ArrayDeque<>();
@@ -125,15 +126,15 @@ final class ScanBackfill implements AutoCloseable {
    */
   void add(TableStream table, long itemEstimate) {
     scans.add(new TableScan(table, new CheckpointedSegments(table), itemEstimate));
+    threads.removeIf(t -> t.getState() == Thread.State.TERMINATED);
     int wanted = Math.min(settings.parallelism(), remainingSegments());
     String pipeline = context.pipelineName();
     while (threads.size() < wanted && !closed) {
-      Thread t = new Thread(this::work, "driftless-ddb-scan-" + pipeline + "-" + threads.size());
+      Thread t = new Thread(this::work, "driftless-ddb-scan-" + pipeline + "-" + started++);
       t.setDaemon(true);
       threads.add(t);
       t.start();
     }
-    threads.removeIf(t -> !t.isAlive() && t.getState() == Thread.State.TERMINATED);
   }
 
   /** Forgets {@code table}'s backfill (a resync replaces it). Holds the lock. */
@@ -378,9 +379,17 @@ final class ScanBackfill implements AutoCloseable {
     return touched;
   }
 
-  /** Settles what the last commit covers (after dead letters only). Holds the lock. */
+  /**
+   * Settles the page ends that the last commit covers already (a page whose items were all
+   * dead-lettered, or an empty one). Holds the lock.
+   */
   Set<TableStream> settleCommitted() {
     return commit(committed);
+  }
+
+  /** Whether a page end waits that the last commit covers already. Holds the lock. */
+  boolean settleable() {
+    return !marks.isEmpty() && marks.peekFirst().ordinal() <= committed;
   }
 
   /** Tables whose resync backfill finished since the last call. Holds the lock. */
@@ -390,8 +399,11 @@ final class ScanBackfill implements AutoCloseable {
     return out;
   }
 
-  /** Status values. Holds the lock. */
+  /** Status values; none before a table had a backfill. Holds the lock. */
   Map<String, Object> status() {
+    if (scans.isEmpty()) {
+      return Map.of();
+    }
     int done = 0;
     int total = 0;
     long settledItems = 0;

@@ -5,11 +5,9 @@ import dev.driftless.core.DeadLetter;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.SourceContext;
-import dev.driftless.dynamodb.DataLossPolicy;
 import dev.driftless.dynamodb.StreamDataLostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,13 +45,10 @@ public final class StreamReader implements AutoCloseable {
   private final TableStart tableStart;
   private final DynamoDbClient dynamoDb;
 
-  /** The backfill, once a table has one to do. Guarded by {@link #lock}. */
-  private @Nullable ScanBackfill backfill;
+  /** The tables' backfills; its state is guarded by {@link #lock}. */
+  private final ScanBackfill backfill;
 
-  /** Tables that lost stream data and wait for the coordinator to resync them. Guarded by lock. */
-  private final Map<String, StreamDataLostException> pendingResyncs = new LinkedHashMap<>();
-
-  private final AtomicLong resyncs = new AtomicLong();
+  private final Resyncs resyncs;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -94,6 +89,17 @@ public final class StreamReader implements AutoCloseable {
     this.discovery = new ShardDiscovery(settings, dynamoDb, streams, lock, tracker);
     this.outages = new OutageReport(context);
     this.tableStart = new TableStart(settings, dynamoDb, streams, context);
+    this.resyncs = new Resyncs(settings.onDataLoss(), tableStart);
+    this.backfill =
+        new ScanBackfill(
+            tableStart.backfillSettings(),
+            dynamoDb,
+            context,
+            lock,
+            changed,
+            outages,
+            throttles,
+            this::fail);
     this.dynamoDb = dynamoDb;
     this.handOut = new HandOut(tracker, ttlDeletes, context);
     String pipeline = context.pipelineName();
@@ -127,46 +133,33 @@ public final class StreamReader implements AutoCloseable {
       String stored = context.checkpointStore().load(checkpointName(context, table)).orElse(null);
       TableCheckpoint checkpoint = stored == null ? null : TableCheckpoint.parse(stored);
       TableStream stream = reader.tableStart.open(table, checkpoint);
-      if (stream.backfill != null && stream.backfill.resync()) {
-        reader.resyncs.incrementAndGet();
-      }
-      reader.add(stream);
-      // Saved at once: a restart before the first commit keeps the same anchor and shard plan.
-      context
-          .checkpointStore()
-          .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
+      reader.addAndSave(stream);
     }
     reader.coordinator.start();
     return reader;
   }
 
-  /** Starts reading {@code stream} (and backfilling it, if its backfill is not done). */
-  private void add(TableStream stream) {
+  /**
+   * Starts reading {@code stream} (and backfilling it, if its backfill is not done), and saves its
+   * checkpoint at once: a restart before the first commit keeps the same anchor and shard plan.
+   */
+  private void addAndSave(TableStream stream) throws Exception {
     stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
     BackfillCheckpoint fill = stream.backfill;
     long estimate = fill != null && !fill.done() ? tableStart.itemEstimate(stream.name) : -1;
+    String json;
     lock.lock();
     try {
       tables.add(stream);
       if (fill != null && !fill.done()) {
-        if (backfill == null) {
-          backfill =
-              new ScanBackfill(
-                  tableStart.backfillSettings(),
-                  dynamoDb,
-                  context,
-                  lock,
-                  changed,
-                  outages,
-                  throttles,
-                  this::fail);
-        }
         backfill.add(stream, estimate);
       }
       changed.signalAll();
+      json = stream.checkpoint(tracker).toJson();
     } finally {
       lock.unlock();
     }
+    context.checkpointStore().save(checkpointName(context, stream.name), json);
   }
 
   static String checkpointName(SourceContext context, String table) {
@@ -180,19 +173,17 @@ public final class StreamReader implements AutoCloseable {
     long deadline = System.nanoTime() + maxWait.toNanos();
     List<ChangeEvent> events = new ArrayList<>();
     List<DeadLetter> letters = new ArrayList<>();
+    boolean settleable;
     lock.lockInterruptibly();
     try {
       while (true) {
         throwIfFailed();
-        ScanBackfill fill = backfill;
         // Stream and backfill share each poll: the stream never waits behind a long backfill.
-        int streamShare = fill != null && fill.hasItems() ? (maxEvents + 1) / 2 : maxEvents;
+        int streamShare = backfill.hasItems() ? (maxEvents + 1) / 2 : maxEvents;
         buffered -= handOut.take(tables, streamShare, events, letters);
-        if (fill != null && events.size() < maxEvents) {
-          fill.take(maxEvents - events.size(), handOut, events, letters);
-          if (events.size() < maxEvents) {
-            buffered -= handOut.take(tables, maxEvents - events.size(), events, letters);
-          }
+        if (events.size() < maxEvents) {
+          backfill.take(maxEvents - events.size(), handOut, events, letters);
+          buffered -= handOut.take(tables, maxEvents - events.size(), events, letters);
         }
         long left = deadline - System.nanoTime();
         if (!events.isEmpty() || !letters.isEmpty() || left <= 0) {
@@ -200,26 +191,21 @@ public final class StreamReader implements AutoCloseable {
         }
         changed.awaitNanos(left);
       }
+      settleable = backfill.settleable();
       changed.signalAll();
     } finally {
       lock.unlock();
     }
-    if (!letters.isEmpty()) {
+    if (!letters.isEmpty() || settleable) {
       for (DeadLetter letter : letters) {
         context.deadLetter(letter);
       }
       Map<String, String> toSave = new LinkedHashMap<>();
-      List<String> resynced = List.of();
+      List<String> resynced;
       lock.lock();
       try {
         tracker.settleLeadingDeadLetters();
-        ScanBackfill fill = backfill;
-        if (fill != null) {
-          for (TableStream table : fill.settleCommitted()) {
-            toSave.put(checkpointName(context, table.name), table.checkpoint(tracker).toJson());
-          }
-          resynced = fill.drainFinishedResyncs();
-        }
+        resynced = checkpoints(backfill.settleCommitted(), toSave);
         changed.signalAll();
       } finally {
         lock.unlock();
@@ -235,18 +221,13 @@ public final class StreamReader implements AutoCloseable {
       throw new IllegalArgumentException("not a position of this source: " + position);
     }
     Map<String, String> toSave = new LinkedHashMap<>();
-    List<String> resynced = List.of();
+    List<String> resynced;
     lock.lockInterruptibly();
     try {
       throwIfFailed();
       Set<String> moved = tracker.commit(p.ordinal());
       moved.addAll(tracker.settleLeadingDeadLetters());
-      Set<TableStream> touched = new HashSet<>();
-      ScanBackfill fill = backfill;
-      if (fill != null) {
-        touched.addAll(fill.commit(p.ordinal()));
-        resynced = fill.drainFinishedResyncs();
-      }
+      Set<TableStream> touched = backfill.commit(p.ordinal());
       for (TableStream table : tables) {
         for (ShardState s : table.reading.values()) {
           if (moved.contains(s.id) || finish(s)) {
@@ -254,14 +235,23 @@ public final class StreamReader implements AutoCloseable {
           }
         }
       }
-      for (TableStream table : touched) {
-        toSave.put(checkpointName(context, table.name), table.checkpoint(tracker).toJson());
-      }
+      resynced = checkpoints(touched, toSave);
       changed.signalAll();
     } finally {
       lock.unlock();
     }
     save(toSave, resynced);
+  }
+
+  /**
+   * Puts the checkpoints of {@code touched} into {@code toSave}; returns the tables whose resync
+   * they complete. Holds the lock.
+   */
+  private List<String> checkpoints(Set<TableStream> touched, Map<String, String> toSave) {
+    for (TableStream table : touched) {
+      toSave.put(checkpointName(context, table.name), table.checkpoint(tracker).toJson());
+    }
+    return backfill.drainFinishedResyncs();
   }
 
   /** Saves checkpoints, then tells the pipeline of resyncs they completed. */
@@ -309,7 +299,7 @@ public final class StreamReader implements AutoCloseable {
           List<ShardState> due = new ArrayList<>();
           boolean readersFree = true;
           for (TableStream table : tables) {
-            startReadable(table);
+            table.startReadable(tracker);
             for (ShardState s : table.reading.values()) {
               finish(s);
               // Conversions first: they free the page slot that lets a shard fetch again.
@@ -365,33 +355,6 @@ public final class StreamReader implements AutoCloseable {
           fail(e);
         }
       }
-    }
-  }
-
-  /** Starts the shards the lineage lets read. Holds the lock. */
-  private void startReadable(TableStream table) {
-    for (String id : table.lineage.readable()) {
-      ShardCheckpoint planned = table.loadedCheckpoint(id);
-      VersionClock clock;
-      if (planned != null) {
-        clock = planned.clock();
-      } else {
-        String parent = table.lineage.parentOf(id);
-        if (parent != null && tracker.tracks(parent)) {
-          clock = tracker.checkpoint(parent, true).clock();
-        } else if (parent != null && table.loadedCheckpoint(parent) != null) {
-          clock = java.util.Objects.requireNonNull(table.loadedCheckpoint(parent)).clock();
-        } else {
-          clock = VersionClock.start();
-        }
-      }
-      SequenceNumber after = planned == null ? null : planned.sequence();
-      long notBefore = planned == null ? 0 : planned.notBeforeSecond();
-      ShardState state =
-          new ShardState(table, id, notBefore, after, table.trimTolerant(id), clock.copy());
-      table.reading.put(id, state);
-      table.lineage.markStarted(id);
-      tracker.start(id, after, clock, notBefore);
     }
   }
 
@@ -535,11 +498,8 @@ public final class StreamReader implements AutoCloseable {
   private void fail(RuntimeException e) {
     lock.lock();
     try {
-      if (e instanceof StreamDataLostException lost
-          && settings.onDataLoss() == DataLossPolicy.RESYNC
-          && failure == null) {
-        pendingResyncs.putIfAbsent(lost.table(), lost); // the coordinator resyncs it
-        changed.signalAll();
+      if (failure == null && resyncs.offer(e)) {
+        changed.signalAll(); // the coordinator resyncs the table
         return;
       }
     } finally {
@@ -574,65 +534,40 @@ public final class StreamReader implements AutoCloseable {
     Map<String, StreamDataLostException> lost;
     lock.lockInterruptibly();
     try {
-      lost = new LinkedHashMap<>(pendingResyncs);
-      pendingResyncs.clear();
-      List<TableStream> abandoned = new ArrayList<>();
-      for (TableStream t : tables) {
+      lost = resyncs.drain();
+      for (java.util.Iterator<TableStream> it = tables.iterator(); it.hasNext(); ) {
+        TableStream t = it.next();
         if (lost.containsKey(t.name)) {
-          abandoned.add(t);
-        }
-      }
-      for (TableStream t : abandoned) {
-        tables.remove(t);
-        Set<String> ids = new HashSet<>();
-        for (ShardState s : t.reading.values()) {
-          buffered -= s.buffer.size();
-          fetchedAhead -= s.raw.size();
-          s.buffer.clear();
-          s.raw.clear();
-          s.abandoned = true;
-          s.done = true;
-          ids.add(s.id);
-        }
-        tracker.abandon(ids);
-        if (backfill != null) {
+          it.remove();
+          int[] dropped = t.abandon(tracker);
+          buffered -= dropped[0];
+          fetchedAhead -= dropped[1];
           backfill.remove(t);
         }
       }
     } finally {
       lock.unlock();
     }
-    for (Map.Entry<String, StreamDataLostException> e : lost.entrySet()) {
-      TableStream fresh;
+    for (StreamDataLostException loss : lost.values()) {
       try {
-        fresh = tableStart.resync(e.getValue());
-      } catch (RuntimeException failed) {
-        if (AwsErrors.isTransient(failed)) {
-          lock.lockInterruptibly();
-          try {
-            pendingResyncs.putIfAbsent(e.getKey(), e.getValue());
-          } finally {
-            lock.unlock();
-          }
-          throw failed; // the coordinator backs off and tries again
+        addAndSave(resyncs.reopen(loss));
+      } catch (RuntimeException e) {
+        if (!AwsErrors.isTransient(e)) {
+          stop(e);
+          return;
         }
-        stop(failed);
+        lock.lockInterruptibly();
+        try {
+          resyncs.offer(loss);
+        } finally {
+          lock.unlock();
+        }
+        throw e; // the coordinator backs off and tries again
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        stop(new DriftlessException("saving the resync of table " + loss.table() + " failed", e));
         return;
-      }
-      resyncs.incrementAndGet();
-      add(fresh);
-      String json;
-      lock.lockInterruptibly();
-      try {
-        json = fresh.checkpoint(tracker).toJson();
-      } finally {
-        lock.unlock();
-      }
-      try {
-        context.checkpointStore().save(checkpointName(context, fresh.name), json);
-      } catch (Exception failed) {
-        stop(
-            new DriftlessException("saving the resync of table " + fresh.name + " failed", failed));
       }
     }
   }
@@ -656,25 +591,20 @@ public final class StreamReader implements AutoCloseable {
     details.put("iteratorRefreshes", iteratorRefreshes.get());
     details.put("throttles", throttles.get());
     details.put("ttlDeletes", ttlDeletes.get());
+    details.put("resyncs", resyncs.count());
     return details;
   }
 
   /** Holds the lock. */
   private Map<String, Object> statusNow() {
-    Map<String, Object> m =
-        new LinkedHashMap<>(
-            ReaderStatus.snapshot(
-                tables,
-                buffered + fetchedAhead,
-                tracker.unsettledCount(),
-                inFlight,
-                readerThreads.get(),
-                context.clock().instant().getEpochSecond()));
-    if (backfill != null) {
-      m.putAll(backfill.status());
-    }
-    m.put("resyncs", resyncs.get());
-    return Map.copyOf(m);
+    return ReaderStatus.snapshot(
+        tables,
+        buffered + fetchedAhead,
+        tracker.unsettledCount(),
+        inFlight,
+        readerThreads.get(),
+        context.clock().instant().getEpochSecond(),
+        backfill.status());
   }
 
   @Override
@@ -688,16 +618,7 @@ public final class StreamReader implements AutoCloseable {
     }
     coordinator.interrupt();
     coordinator.join(TimeUnit.SECONDS.toMillis(10));
-    ScanBackfill fill;
-    lock.lock();
-    try {
-      fill = backfill;
-    } finally {
-      lock.unlock();
-    }
-    if (fill != null) {
-      fill.close();
-    }
+    backfill.close();
     readers.shutdownNow();
     readers.awaitTermination(10, TimeUnit.SECONDS);
   }

@@ -27,6 +27,8 @@ final class TableStart {
   private final DynamoDbClient dynamoDb;
   private final DynamoDbStreamsClient streams;
   private final SourceContext context;
+  private final java.util.concurrent.atomic.AtomicLong resyncs =
+      new java.util.concurrent.atomic.AtomicLong();
 
   TableStart(
       ReaderSettings settings,
@@ -91,7 +93,13 @@ final class TableStart {
       throw loss;
     }
     prepare(stream, true, true);
+    resyncs.incrementAndGet();
     return stream;
+  }
+
+  /** Resyncs begun so far. */
+  long resyncsBegun() {
+    return resyncs.get();
   }
 
   private void prepare(TableStream stream, boolean startBackfill, boolean resync) {

@@ -332,6 +332,55 @@ final class TableStream {
         && (parent == null || !lineage.knows(parent));
   }
 
+  /** Starts the shards the lineage lets read. Holds the reader's lock. */
+  void startReadable(SettleTracker tracker) {
+    TableStream table = this;
+    for (String id : table.lineage.readable()) {
+      ShardCheckpoint planned = table.loadedCheckpoint(id);
+      VersionClock clock;
+      if (planned != null) {
+        clock = planned.clock();
+      } else {
+        String parent = table.lineage.parentOf(id);
+        if (parent != null && tracker.tracks(parent)) {
+          clock = tracker.checkpoint(parent, true).clock();
+        } else if (parent != null && table.loadedCheckpoint(parent) != null) {
+          clock = java.util.Objects.requireNonNull(table.loadedCheckpoint(parent)).clock();
+        } else {
+          clock = VersionClock.start();
+        }
+      }
+      SequenceNumber after = planned == null ? null : planned.sequence();
+      long notBefore = planned == null ? 0 : planned.notBeforeSecond();
+      ShardState state =
+          new ShardState(table, id, notBefore, after, table.trimTolerant(id), clock.copy());
+      table.reading.put(id, state);
+      table.lineage.markStarted(id);
+      tracker.start(id, after, clock, notBefore);
+    }
+  }
+
+  /**
+   * Stops reading every shard (the table is resynced): buffers are dropped, unsettled records
+   * forgotten, tasks in flight discard what they bring. Returns the records dropped: {buffered,
+   * fetched and not converted}. Holds the reader's lock.
+   */
+  int[] abandon(SettleTracker tracker) {
+    int[] dropped = new int[2];
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (ShardState s : reading.values()) {
+      dropped[0] += s.buffer.size();
+      dropped[1] += s.raw.size();
+      s.buffer.clear();
+      s.raw.clear();
+      s.abandoned = true;
+      s.done = true;
+      ids.add(s.id);
+    }
+    tracker.abandon(ids);
+    return dropped;
+  }
+
   /** The table's checkpoint: what was loaded, overlaid by the progress of shards started since. */
   TableCheckpoint checkpoint(SettleTracker tracker) {
     Map<String, ShardCheckpoint> shards = new HashMap<>();
