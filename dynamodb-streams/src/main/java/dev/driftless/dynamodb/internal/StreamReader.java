@@ -178,12 +178,15 @@ public final class StreamReader implements AutoCloseable {
     try {
       while (true) {
         throwIfFailed();
-        // Stream and backfill share each poll: the stream never waits behind a long backfill.
-        int streamShare = backfill.hasItems() ? (maxEvents + 1) / 2 : maxEvents;
-        buffered -= handOut.take(tables, streamShare, events, letters);
-        if (events.size() < maxEvents) {
+        if (backfill.hasItems()) {
+          // Stream and backfill share the poll: the stream never waits behind a long backfill.
+          buffered -= handOut.take(tables, (maxEvents + 1) / 2, events, letters);
           backfill.take(maxEvents - events.size(), handOut, events, letters);
-          buffered -= handOut.take(tables, maxEvents - events.size(), events, letters);
+          if (events.size() < maxEvents) {
+            buffered -= handOut.take(tables, maxEvents - events.size(), events, letters);
+          }
+        } else {
+          buffered -= handOut.take(tables, maxEvents, events, letters);
         }
         long left = deadline - System.nanoTime();
         if (!events.isEmpty() || !letters.isEmpty() || left <= 0) {
