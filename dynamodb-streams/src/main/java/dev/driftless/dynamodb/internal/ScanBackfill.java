@@ -96,7 +96,8 @@ final class ScanBackfill implements AutoCloseable {
   private final AtomicLong itemsScanned = new AtomicLong();
   private final AtomicLong itemsHandedOut = new AtomicLong();
   private final AtomicLong pages = new AtomicLong();
-  private volatile double readUnits;
+  private final java.util.concurrent.atomic.DoubleAdder readUnits =
+      new java.util.concurrent.atomic.DoubleAdder();
   private final long startedNanos = System.nanoTime();
   private volatile boolean closed;
 
@@ -217,7 +218,7 @@ final class ScanBackfill implements AutoCloseable {
       double units =
           page.consumedCapacity() == null ? 0 : orZero(page.consumedCapacity().capacityUnits());
       budget.spend(page.scannedCount() == null ? page.count() : page.scannedCount(), units);
-      readUnits += units;
+      readUnits.add(units);
       pages.incrementAndGet();
       Instant readAt = context.clock().instant();
       List<Entry> entries = new ArrayList<>(page.items().size() + 1);
@@ -436,7 +437,7 @@ final class ScanBackfill implements AutoCloseable {
     m.put("backfillEtaSeconds", eta);
     m.put("backfillItemsBuffered", bufferedItems);
     m.put("backfillPages", pages.get());
-    m.put("backfillReadUnits", Math.round(readUnits * 10) / 10.0);
+    m.put("backfillReadUnits", Math.round(readUnits.sum() * 10) / 10.0);
     return m;
   }
 

@@ -43,7 +43,6 @@ public final class StreamReader implements AutoCloseable {
   private final ShardDiscovery discovery;
   private final OutageReport outages;
   private final TableStart tableStart;
-  private final DynamoDbClient dynamoDb;
 
   /** The tables' backfills; its state is guarded by {@link #lock}. */
   private final ScanBackfill backfill;
@@ -100,7 +99,6 @@ public final class StreamReader implements AutoCloseable {
             outages,
             throttles,
             this::fail);
-    this.dynamoDb = dynamoDb;
     this.handOut = new HandOut(tracker, ttlDeletes, context);
     String pipeline = context.pipelineName();
     this.readers =
