@@ -31,6 +31,7 @@ public final class DynamoDbStreamsSourceBuilder {
   private int recordsPerRequest = 1000;
   private Duration discoveryInterval = Duration.ofSeconds(10);
   private Duration iteratorRefreshAge = Duration.ofMinutes(14);
+  private ShardLeases.@Nullable Builder leases;
 
   DynamoDbStreamsSourceBuilder() {}
 
@@ -130,6 +131,16 @@ public final class DynamoDbStreamsSourceBuilder {
   }
 
   /**
+   * Shares the shards among several instances of the pipeline through leases in a DynamoDB table
+   * (see {@link ShardLeases}); progress is then kept in the leases, not in the pipeline's {@code
+   * CheckpointStore}. Default: none (one instance reads every shard).
+   */
+  public DynamoDbStreamsSourceBuilder leases(ShardLeases.Builder settings) {
+    this.leases = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /**
    * The source.
    *
    * @throws IllegalStateException naming the missing setting
@@ -163,7 +174,8 @@ public final class DynamoDbStreamsSourceBuilder {
             maxBufferedRecords,
             recordsPerRequest,
             discoveryInterval,
-            iteratorRefreshAge);
+            iteratorRefreshAge,
+            leases == null ? null : leases.build());
     return new DynamoDbStreamsSource(settings, dynamoDb, streams);
   }
 

@@ -1,5 +1,6 @@
 package dev.driftless.dynamodb.internal;
 
+import dev.driftless.dynamodb.ShardLeases;
 import dev.driftless.dynamodb.StartingPosition;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param recordsPerRequest GetRecords' limit
  * @param discoveryInterval the pause between full listings of a stream's shards
  * @param iteratorRefreshAge an iterator older than this is replaced before use
+ * @param leases the lease settings, or {@code null} for a single instance (checkpoints in the
+ *     pipeline's {@code CheckpointStore})
  */
 public record ReaderSettings(
     List<String> tables,
@@ -27,7 +30,8 @@ public record ReaderSettings(
     int maxBufferedRecords,
     int recordsPerRequest,
     Duration discoveryInterval,
-    Duration iteratorRefreshAge) {
+    Duration iteratorRefreshAge,
+    @Nullable ShardLeases leases) {
 
   public ReaderSettings {
     tables = List.copyOf(tables);

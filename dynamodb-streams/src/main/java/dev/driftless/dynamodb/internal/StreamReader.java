@@ -5,6 +5,7 @@ import dev.driftless.core.DeadLetter;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.SourceContext;
+import dev.driftless.dynamodb.StartingPosition;
 import dev.driftless.dynamodb.StreamDataLostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,9 @@ public final class StreamReader implements AutoCloseable {
   private final ShardFetcher fetcher;
   private final ShardDiscovery discovery;
   private final OutageReport outages;
+
+  /** With leases: which shards this instance reads, and where their checkpoints go. */
+  private final @Nullable LeasedProgress leases;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -84,6 +88,17 @@ public final class StreamReader implements AutoCloseable {
     this.outages = new OutageReport(context);
     this.handOut = new HandOut(tracker, ttlDeletes, context);
     String pipeline = context.pipelineName();
+    this.leases =
+        settings.leases() == null
+            ? null
+            : new LeasedProgress(
+                LeasedProgress.leasing(settings, dynamoDb, pipeline, this::wake),
+                lock,
+                changed,
+                tracker,
+                tables,
+                this::finish,
+                this::stop);
     this.readers =
         Executors.newFixedThreadPool(
             settings.maxConcurrentReads(),
@@ -111,8 +126,15 @@ public final class StreamReader implements AutoCloseable {
       throws Exception {
     StreamReader reader = new StreamReader(settings, dynamoDb, streams, context);
     long nowSecond = context.clock().instant().getEpochSecond();
+    ShardLeasing leasing = reader.leases == null ? null : reader.leases.leasing();
+    if (leasing != null) {
+      leasing.open();
+    }
     for (String table : settings.tables()) {
-      String stored = context.checkpointStore().load(checkpointName(context, table)).orElse(null);
+      String stored =
+          leasing != null
+              ? null
+              : context.checkpointStore().load(checkpointName(context, table)).orElse(null);
       TableCheckpoint checkpoint = stored == null ? null : TableCheckpoint.parse(stored);
       TableStream stream =
           TableStream.open(
@@ -120,13 +142,22 @@ public final class StreamReader implements AutoCloseable {
               table,
               settings.versionAttribute(),
               checkpoint,
-              settings.startingPosition());
+              // With leases, where a new pipeline starts is decided when the leases are created.
+              leasing != null ? StartingPosition.TRIM_HORIZON : settings.startingPosition());
       stream.initialize(stream.listShards(streams), nowSecond);
       stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
       reader.tables.add(stream);
-      context
-          .checkpointStore()
-          .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
+      if (leasing != null) {
+        leasing.checkStream(table, stream.streamArn);
+        leasing.sync(ShardLeasing.LineageView.of(stream), nowSecond);
+      } else {
+        context
+            .checkpointStore()
+            .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
+      }
+    }
+    if (leasing != null) {
+      leasing.startRounds("driftless-ddb-leases-" + context.pipelineName());
     }
     reader.coordinator.start();
     return reader;
@@ -178,6 +209,10 @@ public final class StreamReader implements AutoCloseable {
     if (!(position instanceof StreamPosition p)) {
       throw new IllegalArgumentException("not a position of this source: " + position);
     }
+    if (leases != null) {
+      leases.commit(p.ordinal(), this::throwIfFailed);
+      return;
+    }
     Map<String, String> toSave = new LinkedHashMap<>();
     lock.lockInterruptibly();
     try {
@@ -204,6 +239,45 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
+  /** Stops shards whose lease was lost, and writes ends not yet written. */
+  private void followLeases(LeasedProgress leases) throws InterruptedException {
+    boolean endsUnsaved;
+    lock.lockInterruptibly();
+    try {
+      endsUnsaved = leases.follow();
+    } finally {
+      lock.unlock();
+    }
+    if (endsUnsaved) {
+      leases.commit(-1, this::throwIfFailed);
+    }
+  }
+
+  /**
+   * Stops reading a shard whose lease was lost: nothing of it read or handed out is ever committed
+   * by this instance. Holds the lock.
+   */
+  private void stop(ShardState s) {
+    s.lost = true;
+    buffered -= s.buffer.size();
+    fetchedAhead -= s.raw.size();
+    s.buffer.clear();
+    s.raw.clear();
+    s.table.reading.remove(s.id);
+    s.table.lineage.markStopped(s.id);
+    tracker.forget(s.id);
+    LOG.info("Shard {} of {}: lease lost, reading stopped", s.id, s.table.name);
+  }
+
+  private void wake() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Marks a shard done once it is read to its end and all of it settled. Holds the lock. */
   private boolean finish(ShardState s) {
     if (s.done || !s.exhausted() || !tracker.settled(s.id)) {
@@ -225,11 +299,19 @@ public final class StreamReader implements AutoCloseable {
 
   private void coordinate() {
     long nextStatus = 0;
+    long nextLeaseSync = 0;
     int listingFailures = 0;
     while (!closed && failure == null) {
       try {
         discovery.discover(tables);
         listingFailures = 0;
+        if (leases != null) {
+          followLeases(leases);
+          if (System.nanoTime() - nextLeaseSync >= 0) {
+            leases.sync(context.clock().instant().getEpochSecond());
+            nextLeaseSync = System.nanoTime() + settings.discoveryInterval().toNanos();
+          }
+        }
         lock.lockInterruptibly();
         try {
           long now = System.nanoTime();
@@ -296,12 +378,27 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
-  /** Starts the shards the lineage lets read. Holds the lock. */
+  /** Starts the shards the lineage lets read (with leases: those held). Holds the lock. */
   private void startReadable(TableStream table) {
     for (String id : table.lineage.readable()) {
       ShardCheckpoint planned = table.loadedCheckpoint(id);
       VersionClock clock;
-      if (planned != null) {
+      long generation = -1;
+      boolean trimTolerant = table.trimTolerant(id);
+      if (leases != null) {
+        ShardLeasing leasing = leases.leasing();
+        LeaseCoordinator.Held held = leasing.held(table.name, id);
+        if (held == null) {
+          continue;
+        }
+        generation = held.generation();
+        planned = ShardLeasing.checkpointOf(held.lease());
+        trimTolerant = ShardLeasing.trimTolerant(held.lease());
+        clock =
+            planned.sequence() == null && planned.clockSecond() == 0
+                ? leasing.parentClock(table.name, table.lineage.parentOf(id))
+                : planned.clock();
+      } else if (planned != null) {
         clock = planned.clock();
       } else {
         String parent = table.lineage.parentOf(id);
@@ -315,8 +412,8 @@ public final class StreamReader implements AutoCloseable {
       }
       SequenceNumber after = planned == null ? null : planned.sequence();
       long notBefore = planned == null ? 0 : planned.notBeforeSecond();
-      ShardState state =
-          new ShardState(table, id, notBefore, after, table.trimTolerant(id), clock.copy());
+      ShardState state = new ShardState(table, id, notBefore, after, trimTolerant, clock.copy());
+      state.generation = generation;
       table.reading.put(id, state);
       table.lineage.markStarted(id);
       tracker.start(id, after, clock, notBefore);
@@ -379,6 +476,10 @@ public final class StreamReader implements AutoCloseable {
     try {
       s.fetching = false;
       inFlight--;
+      if (s.lost) {
+        changed.signalAll();
+        return;
+      }
       long now = System.nanoTime();
       s.raw.addAll(outcome.records());
       fetchedAhead += outcome.records().size();
@@ -415,6 +516,11 @@ public final class StreamReader implements AutoCloseable {
     try {
       s.converting = false;
       inFlight--;
+      if (s.lost) {
+        fetchedAhead -= page.size();
+        changed.signalAll();
+        return;
+      }
       fetchedAhead -= page.size() - conversion.left().size();
       for (int i = conversion.left().size() - 1; i >= 0; i--) {
         s.raw.addFirst(conversion.left().get(i)); // before a page fetched meanwhile
@@ -486,6 +592,9 @@ public final class StreamReader implements AutoCloseable {
     details.put("iteratorRefreshes", iteratorRefreshes.get());
     details.put("throttles", throttles.get());
     details.put("ttlDeletes", ttlDeletes.get());
+    if (leases != null) {
+      details.putAll(leases.leasing().status());
+    }
     return details;
   }
 
@@ -513,5 +622,8 @@ public final class StreamReader implements AutoCloseable {
     coordinator.join(TimeUnit.SECONDS.toMillis(10));
     readers.shutdownNow();
     readers.awaitTermination(10, TimeUnit.SECONDS);
+    if (leases != null) {
+      leases.leasing().close(true);
+    }
   }
 }
