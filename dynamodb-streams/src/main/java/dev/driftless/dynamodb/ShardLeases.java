@@ -97,16 +97,15 @@ public final class ShardLeases {
       Objects.requireNonNull(name, "name");
       if (name.length() < 3 || name.length() > 255 || !name.matches("[A-Za-z0-9_.-]+")) {
         throw new IllegalArgumentException(
-            "leases.table must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), was "
-                + name);
+            "leases.table must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), was " + name);
       }
       this.table = name;
       return this;
     }
 
     /**
-     * This instance's name, unique among the instances of the pipeline. Default: a random UUID
-     * (a restarted instance is then a new worker, and waits for its old leases to expire unless it
+     * This instance's name, unique among the instances of the pipeline. Default: a random UUID (a
+     * restarted instance is then a new worker, and waits for its old leases to expire unless it
      * closed cleanly).
      */
     public Builder workerId(String id) {

@@ -25,9 +25,9 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  *
  * <ul>
  *   <li><b>Renewal</b> every {@code renewInterval}: a conditional write on owner and counter. A
- *       failed condition means another worker took the lease: it is <em>lost</em> at once. A
- *       worker that could not renew for a whole {@code leaseDuration} (its own clock) gives the
- *       lease up too, since others may consider it expired.
+ *       failed condition means another worker took the lease: it is <em>lost</em> at once. A worker
+ *       that could not renew for a whole {@code leaseDuration} (its own clock) gives the lease up
+ *       too, since others may consider it expired.
  *   <li><b>Expiry</b> as an observer sees it: a lease whose counter has not moved for {@code
  *       leaseDuration} of the observer's clock (no clocks are compared between workers), or that
  *       has no owner, may be taken.
@@ -147,7 +147,8 @@ public final class LeaseCoordinator implements AutoCloseable {
       } catch (RuntimeException e) {
         failures++;
         LOG.warn("Lease round of {} failed ({} in a row): {}", workerId(), failures, e.toString());
-        nextTake = now + Math.min(timing.takeInterval().toNanos(), 100_000_000L << Math.min(failures, 4));
+        nextTake =
+            now + Math.min(timing.takeInterval().toNanos(), 100_000_000L << Math.min(failures, 4));
       }
       long wait = Math.min(nextRenew, nextTake) - System.nanoTime();
       if (wait > 0) {
@@ -293,8 +294,7 @@ public final class LeaseCoordinator implements AutoCloseable {
     if (mine == null) {
       return false;
     }
-    held.put(
-        lease.key(), new Holding(mine, generations.incrementAndGet(), nanoClock.getAsLong()));
+    held.put(lease.key(), new Holding(mine, generations.incrementAndGet(), nanoClock.getAsLong()));
     taken.incrementAndGet();
     if (steal) {
       stolen.incrementAndGet();
@@ -401,8 +401,8 @@ public final class LeaseCoordinator implements AutoCloseable {
   }
 
   /**
-   * Stops the rounds and, if {@code release}, gives every held lease up so that others take them
-   * at once (failures are only logged: the leases then expire).
+   * Stops the rounds and, if {@code release}, gives every held lease up so that others take them at
+   * once (failures are only logged: the leases then expire).
    */
   public void close(boolean release) throws InterruptedException {
     closed = true;

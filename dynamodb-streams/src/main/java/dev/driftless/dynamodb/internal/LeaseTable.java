@@ -84,8 +84,7 @@ public final class LeaseTable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (description == null || description.tableStatus() != TableStatus.ACTIVE) {
       if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException(
-            "lease table " + table + " is not active after " + timeout);
+        throw new IllegalStateException("lease table " + table + " is not active after " + timeout);
       }
       TimeUnit.MILLISECONDS.sleep(200);
       description = describe();

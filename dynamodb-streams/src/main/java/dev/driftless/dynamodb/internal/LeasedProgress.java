@@ -17,9 +17,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * The {@link StreamReader}'s progress with leases: commits become conditional checkpoint writes
  * into the held leases, shards whose lease was lost stop, shards the leases say are done count as
  * done, and leases are created and cleaned up as shards come and go. The reader's lock guards the
- * shard state it touches; lease writes happen outside it, ordered by {@link #writes} (taken
- * before the reader's lock, never inside it) so that a later checkpoint never overtakes an
- * earlier one of the same shard.
+ * shard state it touches; lease writes happen outside it, ordered by {@link #writes} (taken before
+ * the reader's lock, never inside it) so that a later checkpoint never overtakes an earlier one of
+ * the same shard.
  */
 final class LeasedProgress {
   private final ShardLeasing leasing;
@@ -163,7 +163,9 @@ final class LeasedProgress {
     return endsUnsaved;
   }
 
-  /** Creates missing leases and deletes finished ones no child needs. Blocks; not under the lock. */
+  /**
+   * Creates missing leases and deletes finished ones no child needs. Blocks; not under the lock.
+   */
   void sync(long nowSecond) throws InterruptedException {
     List<ShardLeasing.LineageView> views = new ArrayList<>();
     lock.lockInterruptibly();

@@ -29,11 +29,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * clock, the LATEST cut-off), so that a shard taken over or a child started by another instance
  * goes on with the exact versions.
  *
- * <p>Leases are created by whichever instance lists a shard first, parents before children; a
- * shard whose descendant has a lease is done already (its own lease was deleted after its
- * children finished) and gets none. A finished lease is deleted once all its children's leases
- * are finished. Called on the reader's coordinator thread (and {@link #write} on the commit path);
- * the lineage views it gets are snapshots taken under the reader's lock.
+ * <p>Leases are created by whichever instance lists a shard first, parents before children; a shard
+ * whose descendant has a lease is done already (its own lease was deleted after its children
+ * finished) and gets none. A finished lease is deleted once all its children's leases are finished.
+ * Called on the reader's coordinator thread (and {@link #write} on the commit path); the lineage
+ * views it gets are snapshots taken under the reader's lock.
  */
 final class ShardLeasing {
   private static final Logger LOG = LoggerFactory.getLogger(ShardLeasing.class);
@@ -194,8 +194,7 @@ final class ShardLeasing {
     return d;
   }
 
-  private static boolean leasedDescendant(
-      LineageView view, String id, Map<String, Lease> leases) {
+  private static boolean leasedDescendant(LineageView view, String id, Map<String, Lease> leases) {
     List<String> todo = new ArrayList<>(view.childrenOf(id));
     while (!todo.isEmpty()) {
       String c = todo.remove(todo.size() - 1);
@@ -273,7 +272,8 @@ final class ShardLeasing {
   }
 
   static boolean trimTolerant(Lease lease) {
-    return lease.checkpoint().equals(Lease.START) && stateOf(lease).path("trimTolerant").asBoolean();
+    return lease.checkpoint().equals(Lease.START)
+        && stateOf(lease).path("trimTolerant").asBoolean();
   }
 
   /**
@@ -298,7 +298,8 @@ final class ShardLeasing {
       String key = key(p.table(), p.shard());
       LeaseCoordinator.Held held = coordinator.held().get(key);
       String stream = held == null ? null : stateOf(held.lease()).path("stream").asText(null);
-      if (coordinator.checkpoint(key, p.generation(), checkpointText(p.checkpoint()), state(p, stream))) {
+      if (coordinator.checkpoint(
+          key, p.generation(), checkpointText(p.checkpoint()), state(p, stream))) {
         written.add(p);
       }
     }
