@@ -34,8 +34,9 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  *   <li><b>Taking</b> every {@code takeInterval}: the workers are this one and the owners of
  *       unexpired leases; the target is ceil(active leases / workers). Below target, expired leases
  *       are taken; when there are none, one lease per round is stolen from the most loaded worker
- *       if it holds at least two more than this one. Only <em>eligible</em> leases count and are
- *       taken: not finished, and every parent finished or absent.
+ *       if it holds more than the target (or the target, while this one needs two or more to reach
+ *       it), so the victim never drops below the target. Only <em>eligible</em> leases count and
+ *       are taken: not finished, and every parent finished or absent.
  *   <li><b>Checkpoints</b> are conditional on owner and counter too, so a worker that lost a lease
  *       never writes it again; a lease checkpointed {@link Lease#END} is no longer held or renewed.
  * </ul>
@@ -43,7 +44,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * <p>Each take gives the held lease a new <em>generation</em>, so work started under an earlier
  * holding cannot checkpoint into a later one. The rounds run on the caller's thread ({@link
  * #renewRound()}, {@link #takeRound()}: tests drive them with their own clock) or on a daemon
- * thread ({@link #start()}). Thread-safe.
+ * thread ({@link #start(String)}). Thread-safe.
  */
 public final class LeaseCoordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseCoordinator.class);
@@ -145,6 +146,9 @@ public final class LeaseCoordinator implements AutoCloseable {
         }
         failures = 0;
       } catch (RuntimeException e) {
+        if (closed) {
+          return;
+        }
         failures++;
         LOG.warn("Lease round of {} failed ({} in a row): {}", workerId(), failures, e.toString());
         nextTake =
@@ -182,6 +186,9 @@ public final class LeaseCoordinator implements AutoCloseable {
             h.renewedNanos = now;
           }
         } catch (RuntimeException ex) {
+          if (closed) {
+            return;
+          }
           renewalFailures.incrementAndGet();
           LOG.warn("Renewing lease {} failed: {}", e.getKey(), ex.toString());
         }
@@ -197,6 +204,13 @@ public final class LeaseCoordinator implements AutoCloseable {
 
   /** Lists the scope, then takes expired leases up to the target, or steals one. */
   public void takeRound() {
+    synchronized (roundLock) {
+      takeRoundLocked();
+    }
+  }
+
+  @GuardedBy("roundLock")
+  private void takeRoundLocked() {
     List<Lease> all = table.list();
     long now = nanoClock.getAsLong();
     Map<String, Lease> byKey = new TreeMap<>();
@@ -207,7 +221,7 @@ public final class LeaseCoordinator implements AutoCloseable {
     List<Lease> available = new ArrayList<>();
     Map<String, List<Lease>> owned = new HashMap<>();
     int active = 0;
-    synchronized (roundLock) {
+    {
       seen.keySet().retainAll(byKey.keySet());
       for (Lease l : byKey.values()) {
         Seen s = seen.get(l.key());
@@ -264,7 +278,9 @@ public final class LeaseCoordinator implements AutoCloseable {
     if (!changed && mine < target && !owned.isEmpty()) {
       List<Lease> mostLoaded =
           owned.values().stream().max(Comparator.comparingInt(List::size)).orElseThrow();
-      if (mostLoaded.size() > mine + 1) {
+      // The victim stays at or above the target and the thief at or below it: no ping-pong.
+      int most = mostLoaded.size();
+      if (most > mine + 1 && (most > target || (most == target && target - mine > 1))) {
         changed = take(mostLoaded.get(0), true);
       }
     }

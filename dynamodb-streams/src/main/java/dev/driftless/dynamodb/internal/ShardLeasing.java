@@ -76,7 +76,6 @@ final class ShardLeasing {
   /** A checkpoint to write into a held lease. */
   record Pending(String table, String shard, long generation, ShardCheckpoint checkpoint) {}
 
-  private final ShardLeases settings;
   private final StartingPosition startingPosition;
   private final LeaseCoordinator coordinator;
 
@@ -86,7 +85,6 @@ final class ShardLeasing {
       DynamoDbClient dynamoDb,
       String pipeline,
       Runnable onChange) {
-    this.settings = settings;
     this.startingPosition = startingPosition;
     this.coordinator =
         new LeaseCoordinator(
