@@ -84,4 +84,62 @@ class DynamoDbStreamsSourceBuilderTest {
     assertThat(VersionStrategy.attribute("v").versionAttribute()).contains("v");
     assertThat(VersionStrategy.derived().versionAttribute()).isEmpty();
   }
+
+  @Test
+  void leaseSettingsAreCheckedAtOnceAndAtBuildNamingTheSetting() {
+    assertThatThrownBy(() -> ShardLeases.settings().table("x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leases.table");
+    assertThatThrownBy(() -> ShardLeases.settings().leaseDuration(Duration.ofMillis(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leases.leaseDuration");
+    assertThatThrownBy(() -> ShardLeases.settings().renewInterval(Duration.ZERO))
+        .hasMessageContaining("leases.renewInterval");
+    assertThatThrownBy(() -> ShardLeases.settings().takeInterval(Duration.ofHours(1)))
+        .hasMessageContaining("leases.takeInterval");
+    assertThatThrownBy(() -> ShardLeases.settings().workerId(" "))
+        .hasMessageContaining("leases.workerId");
+    try (DynamoDbClient d = dynamoDb();
+        DynamoDbStreamsClient s = streams()) {
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(ShardLeases.settings())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("leases.table is required");
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(
+                          ShardLeases.settings()
+                              .table("leases")
+                              .leaseDuration(Duration.ofSeconds(4))
+                              .renewInterval(Duration.ofSeconds(3)))
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("leases.renewInterval");
+      ShardLeases leases =
+          ShardLeases.settings()
+              .table("leases")
+              .workerId("w1")
+              .leaseDuration(Duration.ofSeconds(6))
+              .renewInterval(Duration.ofSeconds(2))
+              .build();
+      assertThat(leases.table()).isEqualTo("leases");
+      assertThat(leases.workerId()).isEqualTo("w1");
+      assertThat(leases.leaseDuration()).isEqualTo(Duration.ofSeconds(6));
+      assertThat(leases.renewInterval()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(leases.takeInterval()).isEqualTo(Duration.ofSeconds(10));
+      assertThat(ShardLeases.settings().table("leases").build().workerId())
+          .as("a random worker id by default")
+          .isNotEqualTo(ShardLeases.settings().table("leases").build().workerId());
+    }
+  }
 }

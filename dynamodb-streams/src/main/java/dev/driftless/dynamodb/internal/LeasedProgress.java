@@ -39,14 +39,22 @@ final class LeasedProgress {
    * @param stop stops a shard whose lease was lost (under the lock)
    */
   LeasedProgress(
-      ShardLeasing leasing,
+      ReaderSettings settings,
+      DynamoDbClient dynamoDb,
+      String pipeline,
       ReentrantLock lock,
       Condition changed,
       SettleTracker tracker,
       List<TableStream> tables,
       Predicate<ShardState> finish,
       Consumer<ShardState> stop) {
-    this.leasing = leasing;
+    this.leasing =
+        new ShardLeasing(
+            java.util.Objects.requireNonNull(settings.leases()),
+            settings.startingPosition(),
+            dynamoDb,
+            pipeline,
+            this::wake);
     this.lock = lock;
     this.changed = changed;
     this.tracker = tracker;
@@ -137,11 +145,23 @@ final class LeasedProgress {
   }
 
   /**
-   * Under the lock: stops the shards whose lease this instance no longer holds (in the generation
-   * they started with), marks the shards the leases say are done, and returns whether a finished
-   * shard's end still waits to be written.
+   * Stops the shards whose lease this instance no longer holds (in the generation they started
+   * with), marks the shards the leases say are done, and writes ends not yet written.
    */
-  boolean follow() {
+  void follow(Runnable check) throws InterruptedException {
+    boolean endsUnsaved;
+    lock.lockInterruptibly();
+    try {
+      endsUnsaved = followLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (endsUnsaved) {
+      commit(-1, check);
+    }
+  }
+
+  private boolean followLocked() {
     Map<String, LeaseCoordinator.Held> held = leasing.held();
     boolean endsUnsaved = false;
     for (TableStream table : tables) {
@@ -182,13 +202,39 @@ final class LeasedProgress {
     }
   }
 
-  static ShardLeasing leasing(
-      ReaderSettings settings, DynamoDbClient dynamoDb, String pipeline, Runnable onChange) {
-    return new ShardLeasing(
-        java.util.Objects.requireNonNull(settings.leases()),
-        settings.startingPosition(),
-        dynamoDb,
-        pipeline,
-        onChange);
+  /**
+   * How {@code id} starts under the lease this instance holds (its checkpoint, and the clock it
+   * saved or, at its beginning, its parent's final clock), or null if it does not hold it. Holds
+   * the lock.
+   */
+  @Nullable ShardState plan(TableStream table, String id) {
+    LeaseCoordinator.Held held = leasing.held(table.name, id);
+    if (held == null) {
+      return null;
+    }
+    ShardCheckpoint planned = ShardLeasing.checkpointOf(held.lease());
+    VersionClock clock =
+        planned.sequence() == null && planned.clockSecond() == 0
+            ? leasing.parentClock(table.name, table.lineage.parentOf(id))
+            : planned.clock();
+    ShardState state =
+        new ShardState(
+            table,
+            id,
+            planned.notBeforeSecond(),
+            planned.sequence(),
+            ShardLeasing.trimTolerant(held.lease()),
+            clock);
+    state.generation = held.generation();
+    return state;
+  }
+
+  private void wake() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 }

@@ -92,7 +92,9 @@ public final class StreamReader implements AutoCloseable {
         settings.leases() == null
             ? null
             : new LeasedProgress(
-                LeasedProgress.leasing(settings, dynamoDb, pipeline, this::wake),
+                settings,
+                dynamoDb,
+                pipeline,
                 lock,
                 changed,
                 tracker,
@@ -239,20 +241,6 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
-  /** Stops shards whose lease was lost, and writes ends not yet written. */
-  private void followLeases(LeasedProgress leases) throws InterruptedException {
-    boolean endsUnsaved;
-    lock.lockInterruptibly();
-    try {
-      endsUnsaved = leases.follow();
-    } finally {
-      lock.unlock();
-    }
-    if (endsUnsaved) {
-      leases.commit(-1, this::throwIfFailed);
-    }
-  }
-
   /**
    * Stops reading a shard whose lease was lost: nothing of it read or handed out is ever committed
    * by this instance. Holds the lock.
@@ -267,15 +255,6 @@ public final class StreamReader implements AutoCloseable {
     s.table.lineage.markStopped(s.id);
     tracker.forget(s.id);
     LOG.info("Shard {} of {}: lease lost, reading stopped", s.id, s.table.name);
-  }
-
-  private void wake() {
-    lock.lock();
-    try {
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
   }
 
   /** Marks a shard done once it is read to its end and all of it settled. Holds the lock. */
@@ -306,7 +285,7 @@ public final class StreamReader implements AutoCloseable {
         discovery.discover(tables);
         listingFailures = 0;
         if (leases != null) {
-          followLeases(leases);
+          leases.follow(this::throwIfFailed);
           if (System.nanoTime() - nextLeaseSync >= 0) {
             leases.sync(context.clock().instant().getEpochSecond());
             nextLeaseSync = System.nanoTime() + settings.discoveryInterval().toNanos();
@@ -381,43 +360,35 @@ public final class StreamReader implements AutoCloseable {
   /** Starts the shards the lineage lets read (with leases: those held). Holds the lock. */
   private void startReadable(TableStream table) {
     for (String id : table.lineage.readable()) {
-      ShardCheckpoint planned = table.loadedCheckpoint(id);
-      VersionClock clock;
-      long generation = -1;
-      boolean trimTolerant = table.trimTolerant(id);
-      if (leases != null) {
-        ShardLeasing leasing = leases.leasing();
-        LeaseCoordinator.Held held = leasing.held(table.name, id);
-        if (held == null) {
-          continue;
-        }
-        generation = held.generation();
-        planned = ShardLeasing.checkpointOf(held.lease());
-        trimTolerant = ShardLeasing.trimTolerant(held.lease());
-        clock =
-            planned.sequence() == null && planned.clockSecond() == 0
-                ? leasing.parentClock(table.name, table.lineage.parentOf(id))
-                : planned.clock();
-      } else if (planned != null) {
-        clock = planned.clock();
-      } else {
-        String parent = table.lineage.parentOf(id);
-        if (parent != null && tracker.tracks(parent)) {
-          clock = tracker.checkpoint(parent, true).clock();
-        } else if (parent != null && table.loadedCheckpoint(parent) != null) {
-          clock = java.util.Objects.requireNonNull(table.loadedCheckpoint(parent)).clock();
-        } else {
-          clock = VersionClock.start();
-        }
+      ShardState state = leases != null ? leases.plan(table, id) : plan(table, id);
+      if (state == null) {
+        continue; // another instance holds its lease
       }
-      SequenceNumber after = planned == null ? null : planned.sequence();
-      long notBefore = planned == null ? 0 : planned.notBeforeSecond();
-      ShardState state = new ShardState(table, id, notBefore, after, trimTolerant, clock.copy());
-      state.generation = generation;
       table.reading.put(id, state);
       table.lineage.markStarted(id);
-      tracker.start(id, after, clock, notBefore);
+      tracker.start(id, state.startAfter, state.clock, state.notBeforeSecond);
     }
+  }
+
+  /** How a shard starts without leases: its loaded checkpoint, or its parent's clock. */
+  private ShardState plan(TableStream table, String id) {
+    ShardCheckpoint planned = table.loadedCheckpoint(id);
+    VersionClock clock;
+    if (planned != null) {
+      clock = planned.clock();
+    } else {
+      String parent = table.lineage.parentOf(id);
+      if (parent != null && tracker.tracks(parent)) {
+        clock = tracker.checkpoint(parent, true).clock();
+      } else if (parent != null && table.loadedCheckpoint(parent) != null) {
+        clock = java.util.Objects.requireNonNull(table.loadedCheckpoint(parent)).clock();
+      } else {
+        clock = VersionClock.start();
+      }
+    }
+    SequenceNumber after = planned == null ? null : planned.sequence();
+    long notBefore = planned == null ? 0 : planned.notBeforeSecond();
+    return new ShardState(table, id, notBefore, after, table.trimTolerant(id), clock.copy());
   }
 
   /**
