@@ -67,10 +67,12 @@ class LeasesIT {
   static final class SharedIndex {
     final InMemoryVersionedSink index = InMemoryVersionedSink.create();
     final Map<DocumentKey, List<ChangeEvent>> accepted = new HashMap<>();
+    final List<ChangeEvent> received = new ArrayList<>();
 
     VersionedSink instanceSink() {
       return batch -> {
         synchronized (this) {
+          received.addAll(batch);
           List<WriteResult> results = index.write(batch);
           for (int i = 0; i < batch.size(); i++) {
             if (results.get(i) instanceof WriteResult.Applied) {
@@ -112,8 +114,19 @@ class LeasesIT {
     final DynamoDbClient ddb;
     final DynamoDbStreamsClient streams;
     final Pipeline pipeline;
+    final SharedIndex shared;
 
     Instance(DynamoDbEmulator emulator, SharedIndex index, String worker) {
+      this(emulator, index, worker, "leased", StartingPosition.TRIM_HORIZON);
+    }
+
+    Instance(
+        DynamoDbEmulator emulator,
+        SharedIndex index,
+        String worker,
+        String name,
+        StartingPosition start) {
+      this.shared = index;
       var credentials =
           StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
       ddb =
@@ -132,12 +145,13 @@ class LeasesIT {
               .httpClientBuilder(Apache5HttpClient.builder())
               .build();
       pipeline =
-          PipelineTestKit.fastPipeline("leased")
+          PipelineTestKit.fastPipeline(name)
               .source(
                   DynamoDbStreamsSource.builder()
                       .dynamoDbClient(ddb)
                       .streamsClient(streams)
                       .table(TABLE)
+                      .startingPosition(start)
                       .pollInterval(Duration.ofMillis(20))
                       .discoveryInterval(Duration.ofMillis(300))
                       .maxConcurrentReads(3)
@@ -172,6 +186,13 @@ class LeasesIT {
 
     Map<String, Object> status() {
       return pipeline.status().source();
+    }
+
+    /** The live values of the index this instance writes into. */
+    Map<String, Object> values() {
+      synchronized (shared) {
+        return Drive.values(shared.index, "value");
+      }
     }
   }
 
@@ -270,6 +291,76 @@ class LeasesIT {
       assertThat(takenFrom("worker-0")).as("a dead instance's leases were taken over").isPositive();
       assertPerKeyOrder(index);
       assertNoCheckpointPastALoss();
+    }
+  }
+
+  @Test
+  void aRestartResumesFromTheLeasesCheckpointsAndLatestStartsAtTheFirstStart() throws Exception {
+    try (Emulated e =
+        new Emulated(
+            DynamoDbEmulator.builder().partitions(2).noTimedRollover().seed(3).build().start())) {
+      e.createTable(TABLE, StreamViewType.NEW_AND_OLD_IMAGES);
+      for (int i = 0; i < 30; i++) {
+        e.put(TABLE, "k" + i, "a" + i);
+      }
+      SharedIndex first = new SharedIndex();
+      Instance one = new Instance(e.emulator, first, "one");
+      Instance latest =
+          new Instance(e.emulator, new SharedIndex(), "late", "latest", StartingPosition.LATEST);
+      try {
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the first run read everything: " + one.status(),
+            () -> {
+              synchronized (first) {
+                return Drive.values(first.index, "value").size() == 30;
+              }
+            });
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the LATEST pipeline holds its leases: " + latest.status(),
+            () -> held(latest) == 2);
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "everything committed: " + one.status(),
+            () -> ((Number) one.status().get("recordsUnsettled")).intValue() == 0);
+      } finally {
+        one.close(); // releases its leases after its last commit
+      }
+      e.emulator.rollover(TABLE, e.emulator.partitions(TABLE).get(0));
+      for (int i = 0; i < 10; i++) {
+        e.put(TABLE, "k" + i, "b" + i);
+      }
+      SharedIndex second = new SharedIndex();
+      Instance two = new Instance(e.emulator, second, "two");
+      try {
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the second run read the new writes: " + two.status(),
+            () -> {
+              synchronized (second) {
+                return second.received.size() >= 10;
+              }
+            });
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the LATEST pipeline read the new writes: " + latest.status(),
+            () -> latest.values().size() == 10);
+        synchronized (second) {
+          assertThat(second.received)
+              .as("released leases are taken at once and resume after their checkpoints")
+              .extracting(ev -> String.valueOf(((ChangeEvent.Upsert) ev).document().get("value")))
+              .allMatch(v -> v.startsWith("b"))
+              .hasSize(10);
+        }
+        assertThat(latest.values().values())
+            .as("a LATEST pipeline sees only what was written after its first start")
+            .allMatch(v -> String.valueOf(v).startsWith("b"));
+        assertThat(two.status()).containsEntry("leasesLost", 0L);
+      } finally {
+        two.close();
+        latest.close();
+      }
     }
   }
 
