@@ -64,7 +64,7 @@ public final class LeaseCoordinator implements AutoCloseable {
   public record Held(Lease lease, long generation) {}
 
   private static final class Holding {
-    Lease lease;
+    volatile Lease lease;
     final long generation;
     long renewedNanos;
     boolean dropped;

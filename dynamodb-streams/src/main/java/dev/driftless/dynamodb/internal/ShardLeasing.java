@@ -45,31 +45,27 @@ final class ShardLeasing {
       String streamArn,
       List<String> ids,
       Map<String, String> parents,
+      Map<String, List<String>> children,
       Map<String, Boolean> closed) {
 
     List<String> childrenOf(String id) {
-      List<String> out = new ArrayList<>();
-      parents.forEach(
-          (child, parent) -> {
-            if (parent.equals(id)) {
-              out.add(child);
-            }
-          });
-      return out;
+      return children.getOrDefault(id, List.of());
     }
 
     static LineageView of(TableStream t) {
       Map<String, String> parents = new HashMap<>();
+      Map<String, List<String>> children = new HashMap<>();
       Map<String, Boolean> closed = new HashMap<>();
       List<String> ids = new ArrayList<>(t.lineage.ids());
       for (String id : ids) {
         String p = t.lineage.parentOf(id);
         if (p != null) {
           parents.put(id, p);
+          children.computeIfAbsent(p, k -> new ArrayList<>()).add(id);
         }
         closed.put(id, t.lineage.isClosed(id));
       }
-      return new LineageView(t.name, t.streamArn, ids, parents, closed);
+      return new LineageView(t.name, t.streamArn, ids, parents, children, closed);
     }
   }
 
@@ -78,6 +74,11 @@ final class ShardLeasing {
 
   private final StartingPosition startingPosition;
   private final LeaseCoordinator coordinator;
+
+  /** What {@link #doneShards} last answered from, per table (its caller's thread only). */
+  private final Map<String, Map<String, Lease>> lastDoneListing = new HashMap<>();
+
+  private final Map<String, Integer> lastDoneLineageSize = new HashMap<>();
 
   ShardLeasing(
       ShardLeases settings,
@@ -154,7 +155,7 @@ final class ShardLeasing {
         continue;
       }
       String parent = view.parents().get(id);
-      boolean parentKnown = parent != null && view.ids().contains(parent);
+      boolean parentKnown = parent != null && view.closed().containsKey(parent);
       String checkpoint = Lease.START;
       long notBefore = 0;
       if (first && startingPosition == StartingPosition.LATEST) {
@@ -210,6 +211,12 @@ final class ShardLeasing {
    */
   List<String> doneShards(TableStream table) {
     Map<String, Lease> leases = coordinator.listing();
+    if (leases == lastDoneListing.get(table.name)
+        && table.lineage.size() == lastDoneLineageSize.getOrDefault(table.name, -1)) {
+      return List.of(); // nothing new since the last answer
+    }
+    lastDoneListing.put(table.name, leases);
+    lastDoneLineageSize.put(table.name, table.lineage.size());
     LineageView view = LineageView.of(table);
     List<String> done = new ArrayList<>();
     for (String id : view.ids()) {
