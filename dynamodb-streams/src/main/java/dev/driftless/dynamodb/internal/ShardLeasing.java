@@ -304,14 +304,15 @@ final class ShardLeasing {
       LeaseCoordinator.Held held = coordinator.held().get(key);
       String stream = held == null ? null : stateOf(held.lease()).path("stream").asText(null);
       if (coordinator.checkpoint(
-          key, p.generation(), checkpointText(p.checkpoint()), state(p, stream))) {
+          key, p.generation(), checkpointText(p.checkpoint()), stateJson(p.checkpoint(), stream))) {
         written.add(p);
       }
     }
     return written;
   }
 
-  private static String checkpointText(ShardCheckpoint c) {
+  /** A checkpoint's {@link Lease#checkpoint()}. */
+  static String checkpointText(ShardCheckpoint c) {
     if (c.end()) {
       return Lease.END;
     }
@@ -319,8 +320,8 @@ final class ShardLeasing {
     return s == null ? Lease.START : s.text();
   }
 
-  private static String state(Pending p, @Nullable String stream) {
-    ShardCheckpoint c = p.checkpoint();
+  /** A checkpoint's state in a lease: all of it but the sequence and the end. */
+  static String stateJson(ShardCheckpoint c, @Nullable String stream) {
     ObjectNode state = JSON.createObjectNode();
     if (stream != null) {
       state.put("stream", stream);
