@@ -32,7 +32,8 @@ public final class DynamoDbStreamsSourceBuilder {
   private Duration discoveryInterval = Duration.ofSeconds(10);
   private Duration iteratorRefreshAge = Duration.ofMinutes(14);
   private @Nullable BackfillSettings backfill;
-  private DataLossPolicy onDataLoss = DataLossPolicy.RESYNC;
+  private @Nullable DataLossPolicy onDataLoss;
+  private ShardLeases.@Nullable Builder leases;
 
   DynamoDbStreamsSourceBuilder() {}
 
@@ -145,10 +146,21 @@ public final class DynamoDbStreamsSourceBuilder {
   /**
    * What lost stream data (trimmed before read, a shard gone unread, a re-enabled stream) leads to.
    * Default {@link DataLossPolicy#RESYNC}: a new backfill of the table and {@code
-   * SourceContext.resynced()} at its end.
+   * SourceContext.resynced()} at its end; with {@link #leases} {@link DataLossPolicy#FAIL}, the
+   * only choice there for now.
    */
   public DynamoDbStreamsSourceBuilder onDataLoss(DataLossPolicy policy) {
     this.onDataLoss = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * Shares the shards among several instances of the pipeline through leases in a DynamoDB table
+   * (see {@link ShardLeases}); progress is then kept in the leases, not in the pipeline's {@code
+   * CheckpointStore}. Default: none (one instance reads every shard).
+   */
+  public DynamoDbStreamsSourceBuilder leases(ShardLeases.Builder settings) {
+    this.leases = Objects.requireNonNull(settings, "settings");
     return this;
   }
 
@@ -188,6 +200,20 @@ public final class DynamoDbStreamsSourceBuilder {
                 + " from the horizon of the shards open at its start, never from LATEST");
       }
     }
+    if (leases != null && backfill != null) {
+      throw new IllegalStateException(
+          "backfill and leases exclude each other for now: a backfill's segments are not yet"
+              + " shared among instances (run the backfill with a single instance first)");
+    }
+    if (leases != null && onDataLoss == DataLossPolicy.RESYNC) {
+      throw new IllegalStateException(
+          "onDataLoss RESYNC and leases exclude each other for now: a resync backfills, and a"
+              + " backfill's segments are not yet shared among instances; use FAIL");
+    }
+    DataLossPolicy effectiveDataLoss =
+        onDataLoss != null
+            ? onDataLoss
+            : leases != null ? DataLossPolicy.FAIL : DataLossPolicy.RESYNC;
     List<String> names = new ArrayList<>(tables);
     ReaderSettings settings =
         new ReaderSettings(
@@ -200,8 +226,9 @@ public final class DynamoDbStreamsSourceBuilder {
             recordsPerRequest,
             discoveryInterval,
             iteratorRefreshAge,
+            leases == null ? null : leases.build(),
             backfill,
-            onDataLoss);
+            effectiveDataLoss);
     return new DynamoDbStreamsSource(settings, dynamoDb, streams);
   }
 

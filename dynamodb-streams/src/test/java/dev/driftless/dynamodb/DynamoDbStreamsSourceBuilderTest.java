@@ -86,6 +86,64 @@ class DynamoDbStreamsSourceBuilderTest {
   }
 
   @Test
+  void leaseSettingsAreCheckedAtOnceAndAtBuildNamingTheSetting() {
+    assertThatThrownBy(() -> ShardLeases.settings().table("x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leases.table");
+    assertThatThrownBy(() -> ShardLeases.settings().leaseDuration(Duration.ofMillis(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leases.leaseDuration");
+    assertThatThrownBy(() -> ShardLeases.settings().renewInterval(Duration.ZERO))
+        .hasMessageContaining("leases.renewInterval");
+    assertThatThrownBy(() -> ShardLeases.settings().takeInterval(Duration.ofHours(1)))
+        .hasMessageContaining("leases.takeInterval");
+    assertThatThrownBy(() -> ShardLeases.settings().workerId(" "))
+        .hasMessageContaining("leases.workerId");
+    try (DynamoDbClient d = dynamoDb();
+        DynamoDbStreamsClient s = streams()) {
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(ShardLeases.settings())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("leases.table is required");
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(
+                          ShardLeases.settings()
+                              .table("leases")
+                              .leaseDuration(Duration.ofSeconds(4))
+                              .renewInterval(Duration.ofSeconds(3)))
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("leases.renewInterval");
+      ShardLeases leases =
+          ShardLeases.settings()
+              .table("leases")
+              .workerId("w1")
+              .leaseDuration(Duration.ofSeconds(6))
+              .renewInterval(Duration.ofSeconds(2))
+              .build();
+      assertThat(leases.table()).isEqualTo("leases");
+      assertThat(leases.workerId()).isEqualTo("w1");
+      assertThat(leases.leaseDuration()).isEqualTo(Duration.ofSeconds(6));
+      assertThat(leases.renewInterval()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(leases.takeInterval()).isEqualTo(Duration.ofSeconds(10));
+      assertThat(ShardLeases.settings().table("leases").build().workerId())
+          .as("a random worker id by default")
+          .isNotEqualTo(ShardLeases.settings().table("leases").build().workerId());
+    }
+  }
+
+  @Test
   void backfillSettingsNameTheSettingAndBuildChecksThemAgainstTheSource() {
     BackfillSettings.Builder b = BackfillSettings.builder();
     assertThatThrownBy(() -> b.totalSegments(0)).hasMessageContaining("totalSegments");
@@ -127,6 +185,28 @@ class DynamoDbStreamsSourceBuilderTest {
           .hasMessageContaining("LATEST");
       assertThatThrownBy(() -> DynamoDbStreamsSource.builder().onDataLoss(null))
           .isInstanceOf(NullPointerException.class);
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(ShardLeases.settings().table("leases"))
+                      .backfill(BackfillSettings.builder().build())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("backfill and leases");
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(ShardLeases.settings().table("leases"))
+                      .onDataLoss(DataLossPolicy.RESYNC)
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("onDataLoss RESYNC and leases");
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.driftless.dynamodb.internal;
 
 import dev.driftless.dynamodb.BackfillSettings;
 import dev.driftless.dynamodb.DataLossPolicy;
+import dev.driftless.dynamodb.ShardLeases;
 import dev.driftless.dynamodb.StartingPosition;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param recordsPerRequest GetRecords' limit
  * @param discoveryInterval the pause between full listings of a stream's shards
  * @param iteratorRefreshAge an iterator older than this is replaced before use
+ * @param leases the lease settings, or {@code null} for a single instance (checkpoints in the
+ *     pipeline's {@code CheckpointStore})
  * @param backfill the backfill, or {@code null} for none
  * @param onDataLoss what lost stream data leads to
  */
@@ -32,6 +35,7 @@ public record ReaderSettings(
     int recordsPerRequest,
     Duration discoveryInterval,
     Duration iteratorRefreshAge,
+    @Nullable ShardLeases leases,
     @Nullable BackfillSettings backfill,
     DataLossPolicy onDataLoss) {
 

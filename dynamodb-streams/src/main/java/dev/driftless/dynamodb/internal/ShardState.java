@@ -47,11 +47,20 @@ final class ShardState {
 
   boolean done;
 
-  /** Its table is resynced: nothing of it is read or handed out any more. */
-  boolean abandoned;
-
   long nextFetchNanos;
   int failures;
+
+  /** The generation of the lease this reading started under; -1 without leases. */
+  long generation = -1;
+
+  /**
+   * The lease was lost, or the table is resynced: the shard's reading stopped, and its tasks'
+   * results are discarded.
+   */
+  boolean lost;
+
+  /** With leases: the shard's end is written into its lease. */
+  boolean endSaved;
 
   /** When the last page came back full: the shard has more to read right away. */
   long lagSecond = -1;

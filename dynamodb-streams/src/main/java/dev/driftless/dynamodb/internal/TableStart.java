@@ -55,11 +55,7 @@ final class TableStart {
     try {
       TableStream stream =
           TableStream.open(
-              dynamoDb,
-              table,
-              settings.versionAttribute(),
-              checkpoint,
-              settings.startingPosition());
+              dynamoDb, table, settings.versionAttribute(), checkpoint, startingPosition());
       boolean fresh = checkpoint == null || checkpoint.backfill() == null;
       prepare(stream, fresh && settings.backfills(table), false);
       return stream;
@@ -83,11 +79,7 @@ final class TableStart {
     try {
       stream =
           TableStream.open(
-              dynamoDb,
-              loss.table(),
-              settings.versionAttribute(),
-              null,
-              settings.startingPosition());
+              dynamoDb, loss.table(), settings.versionAttribute(), null, startingPosition());
     } catch (ConfigurationException e) {
       loss.addSuppressed(e);
       throw loss;
@@ -116,6 +108,13 @@ final class TableStart {
       stream.skipClosedShards = true;
     }
     stream.initialize(listing, anchorSecond);
+  }
+
+  /** With leases, where a new pipeline starts is decided when the leases are created. */
+  private dev.driftless.dynamodb.StartingPosition startingPosition() {
+    return settings.leases() != null
+        ? dev.driftless.dynamodb.StartingPosition.TRIM_HORIZON
+        : settings.startingPosition();
   }
 
   /** The table's item count as DescribeTable reports it (updated about every 6 hours), or -1. */

@@ -332,32 +332,25 @@ final class TableStream {
         && (parent == null || !lineage.knows(parent));
   }
 
-  /** Starts the shards the lineage lets read. Holds the reader's lock. */
-  void startReadable(SettleTracker tracker) {
-    TableStream table = this;
-    for (String id : table.lineage.readable()) {
-      ShardCheckpoint planned = table.loadedCheckpoint(id);
-      VersionClock clock;
-      if (planned != null) {
-        clock = planned.clock();
+  /** How shard {@code id} starts without leases: its loaded checkpoint, or its parent's clock. */
+  ShardState plan(String id, SettleTracker tracker) {
+    ShardCheckpoint planned = loadedCheckpoint(id);
+    VersionClock clock;
+    if (planned != null) {
+      clock = planned.clock();
+    } else {
+      String parent = lineage.parentOf(id);
+      if (parent != null && tracker.tracks(parent)) {
+        clock = tracker.checkpoint(parent, true).clock();
+      } else if (parent != null && loadedCheckpoint(parent) != null) {
+        clock = java.util.Objects.requireNonNull(loadedCheckpoint(parent)).clock();
       } else {
-        String parent = table.lineage.parentOf(id);
-        if (parent != null && tracker.tracks(parent)) {
-          clock = tracker.checkpoint(parent, true).clock();
-        } else if (parent != null && table.loadedCheckpoint(parent) != null) {
-          clock = java.util.Objects.requireNonNull(table.loadedCheckpoint(parent)).clock();
-        } else {
-          clock = VersionClock.start();
-        }
+        clock = VersionClock.start();
       }
-      SequenceNumber after = planned == null ? null : planned.sequence();
-      long notBefore = planned == null ? 0 : planned.notBeforeSecond();
-      ShardState state =
-          new ShardState(table, id, notBefore, after, table.trimTolerant(id), clock.copy());
-      table.reading.put(id, state);
-      table.lineage.markStarted(id);
-      tracker.start(id, after, clock, notBefore);
     }
+    SequenceNumber after = planned == null ? null : planned.sequence();
+    long notBefore = planned == null ? 0 : planned.notBeforeSecond();
+    return new ShardState(this, id, notBefore, after, trimTolerant(id), clock.copy());
   }
 
   /**
@@ -373,7 +366,7 @@ final class TableStream {
       dropped[1] += s.raw.size();
       s.buffer.clear();
       s.raw.clear();
-      s.abandoned = true;
+      s.lost = true;
       s.done = true;
       ids.add(s.id);
     }
