@@ -9,6 +9,8 @@ import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.dynamodb.internal.LeaseCoordinator;
+import dev.driftless.dynamodb.internal.LeaseTable;
 import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import dev.driftless.tck.PipelineTestKit;
@@ -126,6 +128,16 @@ class LeasesIT {
         String worker,
         String name,
         StartingPosition start) {
+      this(emulator, index, worker, name, start, Duration.ofSeconds(2));
+    }
+
+    Instance(
+        DynamoDbEmulator emulator,
+        SharedIndex index,
+        String worker,
+        String name,
+        StartingPosition start,
+        Duration leaseDuration) {
       this.shared = index;
       var credentials =
           StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
@@ -159,7 +171,7 @@ class LeasesIT {
                           ShardLeases.settings()
                               .table(LEASES)
                               .workerId(worker)
-                              .leaseDuration(Duration.ofSeconds(2))
+                              .leaseDuration(leaseDuration)
                               .renewInterval(Duration.ofMillis(400))
                               .takeInterval(Duration.ofMillis(300)))
                       .build())
@@ -394,6 +406,80 @@ class LeasesIT {
       }
     }
     return rows;
+  }
+
+  @Test
+  void aLostLeaseIsNeverCheckpointedByItsOldOwnerEvenForRecordsItHandedOut() throws Exception {
+    try (Emulated e =
+        new Emulated(
+            DynamoDbEmulator.builder().partitions(2).noTimedRollover().seed(5).build().start())) {
+      e.createTable(TABLE, StreamViewType.NEW_AND_OLD_IMAGES);
+      SharedIndex index = new SharedIndex();
+      index.index.outage(true); // records are handed out and stay unsettled
+      Instance owner =
+          new Instance(
+              e.emulator,
+              index,
+              "owner",
+              "leased",
+              StartingPosition.TRIM_HORIZON,
+              Duration.ofSeconds(60)); // it never takes the stolen lease back as expired
+      LeaseCoordinator thief =
+          new LeaseCoordinator(
+              new LeaseTable(e.ddb, LEASES, "dynamodb-streams/leased"),
+              new LeaseCoordinator.Timing(
+                  "thief", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1)),
+              System::nanoTime,
+              () -> {});
+      try {
+        for (int i = 0; i < 20; i++) {
+          e.put(TABLE, "k" + i, "v" + i);
+        }
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "every record handed out: " + owner.status(),
+            () -> ((Number) owner.status().get("recordsUnsettled")).intValue() == 20);
+        thief.takeRound(); // 2 leases, 2 workers: steals one from the owner
+        assertThat(thief.held()).hasSize(1);
+        String stolen = thief.held().keySet().iterator().next();
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the owner noticed: " + owner.status(),
+            () -> ((Number) owner.status().get("leasesLost")).intValue() == 1);
+        assertThat(String.valueOf(owner.status().get("shardsHeld"))).doesNotContain(stolen);
+        index.index.outage(false);
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the owner's records settled and its own shard checkpointed: " + leaseRows(e),
+            () ->
+                ((Number) owner.status().get("recordsUnsettled")).intValue() == 0
+                    && leaseRows(e).entrySet().stream()
+                        .anyMatch(
+                            r ->
+                                !r.getKey().equals(stolen)
+                                    && !r.getValue().equals("TRIM_HORIZON")));
+        assertThat(
+                e.emulator.shards(TABLE).stream()
+                    .filter(sh -> stolen.equals(TABLE + "/" + sh.shardId()))
+                    .findFirst()
+                    .orElseThrow()
+                    .records())
+            .as("the stolen shard had records the old owner handed out")
+            .isPositive();
+        assertThat(leaseRows(e))
+            .as("the stolen shard's lease was never written by its old owner")
+            .containsEntry(stolen, "TRIM_HORIZON");
+        assertThat(
+                leaseWrites.stream()
+                    .filter(w -> w.key().equals(stolen) && w.owner().equals("owner") && !w.take())
+                    .map(LeaseWrite::checkpoint))
+            .as("the old owner only renewed the stolen lease, before it was stolen")
+            .allMatch("TRIM_HORIZON"::equals);
+      } finally {
+        owner.close();
+        thief.close(false);
+      }
+    }
   }
 
   private static Map<String, Object> bValues() {
