@@ -9,6 +9,8 @@ import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryCheckpointStore;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.dynamodb.internal.LeaseCoordinator;
+import dev.driftless.dynamodb.internal.LeaseTable;
 import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryVersionedSink;
 import dev.driftless.tck.PipelineTestKit;
@@ -126,6 +128,16 @@ class LeasesIT {
         String worker,
         String name,
         StartingPosition start) {
+      this(emulator, index, worker, name, start, Duration.ofSeconds(2));
+    }
+
+    Instance(
+        DynamoDbEmulator emulator,
+        SharedIndex index,
+        String worker,
+        String name,
+        StartingPosition start,
+        Duration leaseDuration) {
       this.shared = index;
       var credentials =
           StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
@@ -159,7 +171,7 @@ class LeasesIT {
                           ShardLeases.settings()
                               .table(LEASES)
                               .workerId(worker)
-                              .leaseDuration(Duration.ofSeconds(2))
+                              .leaseDuration(leaseDuration)
                               .renewInterval(Duration.ofMillis(400))
                               .takeInterval(Duration.ofMillis(300)))
                       .build())
@@ -275,6 +287,21 @@ class LeasesIT {
             () -> "the joining instance holds leases: " + added.status(),
             () -> held(added) > 0);
         assertThat((Long) added.status().get("leasesTaken")).isPositive();
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "finished leases whose children finished are deleted: " + leaseRows(e),
+            () -> {
+              Map<String, String> rows = leaseRows(e);
+              List<ShardInfo> all = e.emulator.shards(TABLE);
+              // Every open shard has an unfinished lease, and some finished ones are gone.
+              return all.stream()
+                      .filter(ShardInfo::isOpen)
+                      .allMatch(
+                          s ->
+                              rows.containsKey(TABLE + "/" + s.shardId())
+                                  && !rows.get(TABLE + "/" + s.shardId()).equals("SHARD_END"))
+                  && rows.size() < all.size();
+            });
       } finally {
         writer.shutdownNow();
         for (Instance in : instances.subList(1, 3)) {
@@ -303,6 +330,12 @@ class LeasesIT {
       for (int i = 0; i < 30; i++) {
         e.put(TABLE, "k" + i, "a" + i);
       }
+      // LATEST delivers records of the start second itself: start in a later second.
+      long lastWrite = e.emulator.now().getEpochSecond();
+      Eventually.until(
+          Duration.ofSeconds(5),
+          () -> "a new second",
+          () -> java.time.Instant.now().getEpochSecond() > lastWrite);
       SharedIndex first = new SharedIndex();
       Instance one = new Instance(e.emulator, first, "one");
       Instance latest =
@@ -345,7 +378,7 @@ class LeasesIT {
         Eventually.until(
             Duration.ofSeconds(30),
             () -> "the LATEST pipeline read the new writes: " + latest.status(),
-            () -> latest.values().size() == 10);
+            () -> latest.values().equals(bValues()));
         synchronized (second) {
           assertThat(second.received)
               .as("released leases are taken at once and resume after their checkpoints")
@@ -362,6 +395,99 @@ class LeasesIT {
         latest.close();
       }
     }
+  }
+
+  /** The lease table's rows for the pipeline: shard key -> checkpoint. */
+  private static Map<String, String> leaseRows(Emulated e) {
+    Map<String, String> rows = new java.util.TreeMap<>();
+    for (Map<String, AttributeValue> item : e.ddb.scan(b -> b.tableName(LEASES)).items()) {
+      if (item.get("scope").s().equals("dynamodb-streams/leased")) {
+        rows.put(item.get("leaseKey").s(), item.get("checkpoint").s());
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void aLostLeaseIsNeverCheckpointedByItsOldOwnerEvenForRecordsItHandedOut() throws Exception {
+    try (Emulated e =
+        new Emulated(
+            DynamoDbEmulator.builder().partitions(2).noTimedRollover().seed(5).build().start())) {
+      e.createTable(TABLE, StreamViewType.NEW_AND_OLD_IMAGES);
+      SharedIndex index = new SharedIndex();
+      index.index.outage(true); // records are handed out and stay unsettled
+      Instance owner =
+          new Instance(
+              e.emulator,
+              index,
+              "owner",
+              "leased",
+              StartingPosition.TRIM_HORIZON,
+              Duration.ofSeconds(60)); // it never takes the stolen lease back as expired
+      LeaseCoordinator thief =
+          new LeaseCoordinator(
+              new LeaseTable(e.ddb, LEASES, "dynamodb-streams/leased"),
+              new LeaseCoordinator.Timing(
+                  "thief", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(1)),
+              System::nanoTime,
+              () -> {});
+      try {
+        for (int i = 0; i < 20; i++) {
+          e.put(TABLE, "k" + i, "v" + i);
+        }
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "every record handed out: " + owner.status(),
+            () -> ((Number) owner.status().get("recordsUnsettled")).intValue() == 20);
+        thief.takeRound(); // 2 leases, 2 workers: steals one from the owner
+        assertThat(thief.held()).hasSize(1);
+        String stolen = thief.held().keySet().iterator().next();
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the owner noticed: " + owner.status(),
+            () -> ((Number) owner.status().get("leasesLost")).intValue() == 1);
+        assertThat(String.valueOf(owner.status().get("shardsHeld"))).doesNotContain(stolen);
+        index.index.outage(false);
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the owner's records settled and its own shard checkpointed: " + leaseRows(e),
+            () ->
+                ((Number) owner.status().get("recordsUnsettled")).intValue() == 0
+                    && leaseRows(e).entrySet().stream()
+                        .anyMatch(
+                            r ->
+                                !r.getKey().equals(stolen)
+                                    && !r.getValue().equals("TRIM_HORIZON")));
+        assertThat(
+                e.emulator.shards(TABLE).stream()
+                    .filter(sh -> stolen.equals(TABLE + "/" + sh.shardId()))
+                    .findFirst()
+                    .orElseThrow()
+                    .records())
+            .as("the stolen shard had records the old owner handed out")
+            .isPositive();
+        assertThat(leaseRows(e))
+            .as("the stolen shard's lease was never written by its old owner")
+            .containsEntry(stolen, "TRIM_HORIZON");
+        assertThat(
+                leaseWrites.stream()
+                    .filter(w -> w.key().equals(stolen) && w.owner().equals("owner") && !w.take())
+                    .map(LeaseWrite::checkpoint))
+            .as("the old owner only renewed the stolen lease, before it was stolen")
+            .allMatch("TRIM_HORIZON"::equals);
+      } finally {
+        owner.close();
+        thief.close(false);
+      }
+    }
+  }
+
+  private static Map<String, Object> bValues() {
+    Map<String, Object> values = new HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      values.put("k" + i, "b" + i);
+    }
+    return values;
   }
 
   private static long held(Instance in) {
