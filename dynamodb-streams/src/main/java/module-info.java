@@ -10,6 +10,7 @@ module dev.driftless.dynamodb {
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
   requires static transitive org.jspecify;
+  requires static com.google.errorprone.annotations;
 
   exports dev.driftless.dynamodb;
 }

@@ -27,11 +27,16 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *   <li>Progress is checkpointed per shard in the pipeline's {@code CheckpointStore} (the last
  *       settled sequence number; a shard's end only once its last record settled); a restart
  *       resumes each shard after it.
+ *   <li>With {@link DynamoDbStreamsSourceBuilder#leases leases}, several instances share the
+ *       shards: each reads the shards whose lease it holds and checkpoints into the leases instead.
  *   <li>Throttling and server errors are retried with the pipeline's backoff and jitter ({@code
  *       SourceContext.outagePolicy()}); a run of failures with no success between is reported to
  *       the pipeline as a source outage, held to its {@code outageDeadline}; lost changes (trimmed
- *       records, a shard gone unread, a re-enabled stream) stop the pipeline with a {@link
- *       StreamDataLostException}.
+ *       records, a shard gone unread, a re-enabled stream) resync the table with a new backfill
+ *       ({@link DataLossPolicy#RESYNC}, the default) or stop the pipeline with a {@link
+ *       StreamDataLostException} ({@link DataLossPolicy#FAIL}).
+ *   <li>With a {@link DynamoDbStreamsSourceBuilder#backfill backfill}, a parallel consistent Scan
+ *       of each table runs beside the stream, resumable per segment.
  * </ul>
  *
  * <p>Every event carries the stream record's id in its {@link ChangeEvent#metadata() metadata}
@@ -98,7 +103,14 @@ public final class DynamoDbStreamsSource implements ChangeSource {
    * Keys: {@code streamArns}, {@code shardsOpen}, {@code shardsClosed}, {@code shardsBeingRead},
    * {@code recordsBuffered}, {@code recordsUnsettled}, {@code requestsInFlight}, {@code
    * readerThreads}, {@code oldestUnprocessedRecordAgeMillis}, {@code iteratorRefreshes}, {@code
-   * throttles}, {@code ttlDeletes}.
+   * throttles}, {@code ttlDeletes}, {@code resyncs}; once a table has a backfill to run {@code
+   * backfillState} ({@code running}, {@code done}), {@code backfillSegmentsDone}, {@code
+   * backfillSegmentsTotal}, {@code backfillItems}, {@code backfillItemsScannedThisRun}, {@code
+   * backfillItemsEstimate}, {@code backfillItemsPerSecond}, {@code backfillEtaSeconds}, {@code
+   * backfillItemsBuffered}, {@code backfillPages}, {@code backfillReadUnits}; with {@link
+   * DynamoDbStreamsSourceBuilder#leases leases} also {@code workerId}, {@code leaseTable}, {@code
+   * shardsHeld}, {@code leasesHeld}, {@code leasesTaken}, {@code leasesStolen}, {@code leasesLost},
+   * {@code leaseRenewalFailures}.
    */
   @Override
   public Map<String, Object> statusDetails() {

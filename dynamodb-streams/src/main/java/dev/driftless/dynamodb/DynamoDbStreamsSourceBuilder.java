@@ -31,6 +31,9 @@ public final class DynamoDbStreamsSourceBuilder {
   private int recordsPerRequest = 1000;
   private Duration discoveryInterval = Duration.ofSeconds(10);
   private Duration iteratorRefreshAge = Duration.ofMinutes(14);
+  private @Nullable BackfillSettings backfill;
+  private @Nullable DataLossPolicy onDataLoss;
+  private ShardLeases.@Nullable Builder leases;
 
   DynamoDbStreamsSourceBuilder() {}
 
@@ -130,6 +133,38 @@ public final class DynamoDbStreamsSourceBuilder {
   }
 
   /**
+   * Backfills the tables (all followed ones, or {@link BackfillSettings#tables()}) with a parallel
+   * consistent Scan while the stream runs, once per table: at the first start of a pipeline, or at
+   * the next start of one whose checkpoint has no backfill yet. Default none. Excludes {@link
+   * StartingPosition#LATEST}. See docs/dynamodb.md, "Backfill".
+   */
+  public DynamoDbStreamsSourceBuilder backfill(BackfillSettings settings) {
+    this.backfill = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /**
+   * What lost stream data (trimmed before read, a shard gone unread, a re-enabled stream) leads to.
+   * Default {@link DataLossPolicy#RESYNC}: a new backfill of the table and {@code
+   * SourceContext.resynced()} at its end; with {@link #leases} {@link DataLossPolicy#FAIL}, the
+   * only choice there for now.
+   */
+  public DynamoDbStreamsSourceBuilder onDataLoss(DataLossPolicy policy) {
+    this.onDataLoss = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * Shares the shards among several instances of the pipeline through leases in a DynamoDB table
+   * (see {@link ShardLeases}); progress is then kept in the leases, not in the pipeline's {@code
+   * CheckpointStore}. Default: none (one instance reads every shard).
+   */
+  public DynamoDbStreamsSourceBuilder leases(ShardLeases.Builder settings) {
+    this.leases = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /**
    * The source.
    *
    * @throws IllegalStateException naming the missing setting
@@ -152,6 +187,33 @@ public final class DynamoDbStreamsSourceBuilder {
               + pollInterval
               + ")");
     }
+    if (backfill != null) {
+      for (String t : backfill.tables()) {
+        if (!tables.contains(t)) {
+          throw new IllegalStateException(
+              "backfill.tables: table " + t + " is not one of the followed tables " + tables);
+        }
+      }
+      if (startingPosition == StartingPosition.LATEST) {
+        throw new IllegalStateException(
+            "backfill and startingPosition LATEST exclude each other: a backfill reads the stream"
+                + " from the horizon of the shards open at its start, never from LATEST");
+      }
+    }
+    if (leases != null && backfill != null) {
+      throw new IllegalStateException(
+          "backfill and leases exclude each other for now: a backfill's segments are not yet"
+              + " shared among instances (run the backfill with a single instance first)");
+    }
+    if (leases != null && onDataLoss == DataLossPolicy.RESYNC) {
+      throw new IllegalStateException(
+          "onDataLoss RESYNC and leases exclude each other for now: a resync backfills, and a"
+              + " backfill's segments are not yet shared among instances; use FAIL");
+    }
+    DataLossPolicy effectiveDataLoss =
+        onDataLoss != null
+            ? onDataLoss
+            : leases != null ? DataLossPolicy.FAIL : DataLossPolicy.RESYNC;
     List<String> names = new ArrayList<>(tables);
     ReaderSettings settings =
         new ReaderSettings(
@@ -163,7 +225,10 @@ public final class DynamoDbStreamsSourceBuilder {
             maxBufferedRecords,
             recordsPerRequest,
             discoveryInterval,
-            iteratorRefreshAge);
+            iteratorRefreshAge,
+            leases == null ? null : leases.build(),
+            backfill,
+            effectiveDataLoss);
     return new DynamoDbStreamsSource(settings, dynamoDb, streams);
   }
 

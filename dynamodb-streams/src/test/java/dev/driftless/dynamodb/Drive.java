@@ -24,7 +24,17 @@ final class Drive {
   private Drive() {}
 
   static SourceContext context(String pipeline, CheckpointStore store) {
+    return context(pipeline, store, () -> {});
+  }
+
+  /** A context that runs {@code onResynced} when the source reports a finished resync. */
+  static SourceContext context(String pipeline, CheckpointStore store, Runnable onResynced) {
     return new SourceContext() {
+      @Override
+      public void resynced() {
+        onResynced.run();
+      }
+
       @Override
       public String pipelineName() {
         return pipeline;

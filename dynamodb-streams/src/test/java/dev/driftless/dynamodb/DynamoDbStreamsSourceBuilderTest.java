@@ -84,4 +84,129 @@ class DynamoDbStreamsSourceBuilderTest {
     assertThat(VersionStrategy.attribute("v").versionAttribute()).contains("v");
     assertThat(VersionStrategy.derived().versionAttribute()).isEmpty();
   }
+
+  @Test
+  void leaseSettingsAreCheckedAtOnceAndAtBuildNamingTheSetting() {
+    assertThatThrownBy(() -> ShardLeases.settings().table("x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leases.table");
+    assertThatThrownBy(() -> ShardLeases.settings().leaseDuration(Duration.ofMillis(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leases.leaseDuration");
+    assertThatThrownBy(() -> ShardLeases.settings().renewInterval(Duration.ZERO))
+        .hasMessageContaining("leases.renewInterval");
+    assertThatThrownBy(() -> ShardLeases.settings().takeInterval(Duration.ofHours(1)))
+        .hasMessageContaining("leases.takeInterval");
+    assertThatThrownBy(() -> ShardLeases.settings().workerId(" "))
+        .hasMessageContaining("leases.workerId");
+    try (DynamoDbClient d = dynamoDb();
+        DynamoDbStreamsClient s = streams()) {
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(ShardLeases.settings())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("leases.table is required");
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(
+                          ShardLeases.settings()
+                              .table("leases")
+                              .leaseDuration(Duration.ofSeconds(4))
+                              .renewInterval(Duration.ofSeconds(3)))
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("leases.renewInterval");
+      ShardLeases leases =
+          ShardLeases.settings()
+              .table("leases")
+              .workerId("w1")
+              .leaseDuration(Duration.ofSeconds(6))
+              .renewInterval(Duration.ofSeconds(2))
+              .build();
+      assertThat(leases.table()).isEqualTo("leases");
+      assertThat(leases.workerId()).isEqualTo("w1");
+      assertThat(leases.leaseDuration()).isEqualTo(Duration.ofSeconds(6));
+      assertThat(leases.renewInterval()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(leases.takeInterval()).isEqualTo(Duration.ofSeconds(10));
+      assertThat(ShardLeases.settings().table("leases").build().workerId())
+          .as("a random worker id by default")
+          .isNotEqualTo(ShardLeases.settings().table("leases").build().workerId());
+    }
+  }
+
+  @Test
+  void backfillSettingsNameTheSettingAndBuildChecksThemAgainstTheSource() {
+    BackfillSettings.Builder b = BackfillSettings.builder();
+    assertThatThrownBy(() -> b.totalSegments(0)).hasMessageContaining("totalSegments");
+    assertThatThrownBy(() -> b.totalSegments(1_000_001)).hasMessageContaining("totalSegments");
+    assertThatThrownBy(() -> b.parallelism(65)).hasMessageContaining("parallelism");
+    assertThatThrownBy(() -> b.pageSize(0)).hasMessageContaining("pageSize");
+    assertThatThrownBy(() -> b.maxBufferedItems(0)).hasMessageContaining("maxBufferedItems");
+    assertThatThrownBy(() -> b.itemsPerSecond(-1)).hasMessageContaining("itemsPerSecond");
+    assertThatThrownBy(() -> b.readUnitsPerSecond(-1)).hasMessageContaining("readUnitsPerSecond");
+    assertThatThrownBy(() -> b.versionMargin(Duration.ofMillis(999)))
+        .hasMessageContaining("versionMargin");
+    assertThatThrownBy(() -> b.tables("a", "a")).hasMessageContaining("tables");
+    BackfillSettings defaults = BackfillSettings.builder().build();
+    assertThat(defaults.tables()).isEmpty();
+    assertThat(defaults.totalSegments()).isEqualTo(4);
+    assertThat(defaults.versionMargin()).isEqualTo(Duration.ofMinutes(1));
+    try (DynamoDbClient d = dynamoDb();
+        DynamoDbStreamsClient s = streams()) {
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .backfill(BackfillSettings.builder().tables("other").build())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("backfill.tables");
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .startingPosition(StartingPosition.LATEST)
+                      .backfill(BackfillSettings.builder().build())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("LATEST");
+      assertThatThrownBy(() -> DynamoDbStreamsSource.builder().onDataLoss(null))
+          .isInstanceOf(NullPointerException.class);
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(ShardLeases.settings().table("leases"))
+                      .backfill(BackfillSettings.builder().build())
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("backfill and leases");
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .leases(ShardLeases.settings().table("leases"))
+                      .onDataLoss(DataLossPolicy.RESYNC)
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("onDataLoss RESYNC and leases");
+    }
+  }
 }

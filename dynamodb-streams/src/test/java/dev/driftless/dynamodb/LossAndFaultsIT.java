@@ -50,7 +50,7 @@ class LossAndFaultsIT {
       e.put(TABLE, "c", "3");
       e.emulator.trimAllBefore(e.emulator.now().minusSeconds(1));
 
-      DynamoDbStreamsSource second = e.source(TABLE).build();
+      DynamoDbStreamsSource second = e.source(TABLE).onDataLoss(DataLossPolicy.FAIL).build();
       try {
         assertThatThrownBy(
                 () -> {
@@ -89,7 +89,7 @@ class LossAndFaultsIT {
                           s.streamEnabled(true).streamViewType(StreamViewType.NEW_AND_OLD_IMAGES)));
       assertThat(e.emulator.latestStreamArn(TABLE)).isNotEqualTo(before);
 
-      DynamoDbStreamsSource second = e.source(TABLE).build();
+      DynamoDbStreamsSource second = e.source(TABLE).onDataLoss(DataLossPolicy.FAIL).build();
       try {
         assertThatThrownBy(() -> second.start(Drive.context("arn", store)))
             .isInstanceOf(StreamDataLostException.class)
@@ -106,7 +106,7 @@ class LossAndFaultsIT {
     try (Emulated e = emulated(2);
         InMemoryVersionedSink sink = InMemoryVersionedSink.create()) {
       e.put(TABLE, "a", "1");
-      DynamoDbStreamsSource source = e.source(TABLE).build();
+      DynamoDbStreamsSource source = e.source(TABLE).onDataLoss(DataLossPolicy.FAIL).build();
       try {
         source.start(Drive.context("disabled", new InMemoryCheckpointStore()));
         Drive.run(source, sink, true, TIMEOUT, () -> Drive.values(sink, "value").size() == 1);

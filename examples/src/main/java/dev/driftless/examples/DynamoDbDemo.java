@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.stores.FileCheckpointStore;
 import dev.driftless.core.stores.FileDeadLetterStore;
+import dev.driftless.dynamodb.BackfillSettings;
 import dev.driftless.dynamodb.DynamoDbStreamsSource;
-import dev.driftless.dynamodb.StartingPosition;
 import dev.driftless.dynamodb.VersionStrategy;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.search.IndexRouting;
@@ -33,10 +33,11 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * DynamoDB to OpenSearch, end to end: a table of products in the in-process DynamoDB emulator
  * (driven through the real AWS SDK v2 clients, as an application would drive DynamoDB), followed by
  * a {@link DynamoDbStreamsSource} into an embedded OpenSearch node, with versions from the items'
- * {@code version} attribute. Live writes run while the pipeline runs; on the way one shard splits
- * in two and every shard rolls over; a product priced with a word is dead-lettered and then fixed
- * in the table; the demo ends by comparing every item of the table with the index, or exits with
- * status 1.
+ * {@code version} attribute. The products written before the pipeline starts are older than the
+ * stream's 24 hours and come in by the source's backfill. Live writes run while the pipeline runs;
+ * on the way one shard splits in two and every shard rolls over; a product priced with a word is
+ * dead-lettered and then fixed in the table; the demo ends by comparing every item of the table
+ * with the index, or exits with status 1.
  */
 public final class DynamoDbDemo {
   static final String TABLE = "products";
@@ -125,6 +126,9 @@ public final class DynamoDbDemo {
       shop.createTable();
       section("seeding 2,000 products");
       shop.seed(2_000);
+      // A day passes: the stream no longer holds these writes, only the backfill can find them.
+      emulator.advanceClock(Duration.ofHours(25));
+      emulator.trimAllBefore(emulator.now().minusSeconds(1));
       int shardsAtStart = emulator.shards(TABLE).size();
       System.out.printf("table %s: %d shards%n", TABLE, shardsAtStart);
 
@@ -140,7 +144,8 @@ public final class DynamoDbDemo {
               .dynamoDbClient(dynamoDb)
               .streamsClient(streams)
               .table(TABLE)
-              .startingPosition(StartingPosition.TRIM_HORIZON) // the 2,000 products already there
+              // The 2,000 products already there: a parallel, consistent Scan beside the stream.
+              .backfill(BackfillSettings.builder().totalSegments(4).parallelism(2).build())
               .versionStrategy(VersionStrategy.attribute("version")) // exact: the preferred mode
               .pollInterval(Duration.ofMillis(100)) // open shards: one GetRecords every 100 ms
               .discoveryInterval(Duration.ofSeconds(1)) // list shards every second

@@ -29,6 +29,16 @@ final class HandOut {
     this.context = context;
   }
 
+  /** The position ordinal of the next event handed out (a backfill's, between the stream's). */
+  long nextOrdinal() {
+    return ++ordinal;
+  }
+
+  /** The ordinal of the last event handed out, 0 before the first. */
+  long lastOrdinal() {
+    return ordinal;
+  }
+
   /**
    * Takes up to {@code max} events (and any unreadable records met on the way, as dead letters)
    * from the shards' buffers, shards in turn, records of a shard in order; returns how many records

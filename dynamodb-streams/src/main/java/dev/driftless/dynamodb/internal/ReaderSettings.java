@@ -1,5 +1,8 @@
 package dev.driftless.dynamodb.internal;
 
+import dev.driftless.dynamodb.BackfillSettings;
+import dev.driftless.dynamodb.DataLossPolicy;
+import dev.driftless.dynamodb.ShardLeases;
 import dev.driftless.dynamodb.StartingPosition;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +20,10 @@ import org.jspecify.annotations.Nullable;
  * @param recordsPerRequest GetRecords' limit
  * @param discoveryInterval the pause between full listings of a stream's shards
  * @param iteratorRefreshAge an iterator older than this is replaced before use
+ * @param leases the lease settings, or {@code null} for a single instance (checkpoints in the
+ *     pipeline's {@code CheckpointStore})
+ * @param backfill the backfill, or {@code null} for none
+ * @param onDataLoss what lost stream data leads to
  */
 public record ReaderSettings(
     List<String> tables,
@@ -27,9 +34,17 @@ public record ReaderSettings(
     int maxBufferedRecords,
     int recordsPerRequest,
     Duration discoveryInterval,
-    Duration iteratorRefreshAge) {
+    Duration iteratorRefreshAge,
+    @Nullable ShardLeases leases,
+    @Nullable BackfillSettings backfill,
+    DataLossPolicy onDataLoss) {
 
   public ReaderSettings {
     tables = List.copyOf(tables);
+  }
+
+  /** Whether {@code table} is backfilled when it has no backfill progress yet. */
+  public boolean backfills(String table) {
+    return backfill != null && (backfill.tables().isEmpty() || backfill.tables().contains(table));
   }
 }

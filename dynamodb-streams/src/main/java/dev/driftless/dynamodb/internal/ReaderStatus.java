@@ -15,7 +15,8 @@ final class ReaderStatus {
       int unsettled,
       int inFlight,
       int readerThreads,
-      long nowSecond) {
+      long nowSecond,
+      Map<String, Object> backfill) {
     int known = 0;
     int closedShards = 0;
     int beingRead = 0;
@@ -50,6 +51,7 @@ final class ReaderStatus {
     m.put(
         "oldestUnprocessedRecordAgeMillis",
         oldest == Long.MAX_VALUE ? 0L : Math.max(0, nowSecond - oldest) * 1000);
+    m.putAll(backfill);
     return Map.copyOf(m);
   }
 }

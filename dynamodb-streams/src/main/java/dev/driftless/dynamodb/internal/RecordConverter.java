@@ -17,8 +17,10 @@ import software.amazon.awssdk.services.dynamodb.model.StreamRecord;
  * images (KEYS_ONLY, OLD_IMAGE) has the item re-read with a consistent {@code GetItem}; an item
  * gone by then is a delete at the record's version (its own REMOVE follows). A record that cannot
  * be read (a value of unknown type, a missing or invalid version attribute) becomes an unreadable
- * {@code Fetched} for the dead-letter store; a record without a sequence number is a protocol
- * failure and throws. Thread-confined per shard: it advances the shard's {@link VersionClock}.
+ * {@code Fetched} for the dead-letter store; a document carries its item's {@link ItemFingerprint}
+ * (the same an item read from the table gets, see {@link ItemReads}); a record without a sequence
+ * number is a protocol failure and throws. Thread-confined per shard: it advances the shard's
+ * {@link VersionClock}.
  */
 public final class RecordConverter {
   private static final String TTL_PRINCIPAL = "dynamodb.amazonaws.com";
@@ -26,6 +28,7 @@ public final class RecordConverter {
   private final TableInfo table;
   private final @Nullable String versionAttribute;
   private final DynamoDbClient dynamoDb;
+  private final ItemFingerprint fingerprint;
 
   /**
    * What the converter needs of a table.
@@ -43,11 +46,27 @@ public final class RecordConverter {
       @Nullable String sortKey,
       boolean newImages) {}
 
+  /** A converter whose documents carry the fingerprint of every attribute. */
   public RecordConverter(
       TableInfo table, @Nullable String versionAttribute, DynamoDbClient dynamoDb) {
+    this(table, versionAttribute, dynamoDb, ItemFingerprint.allAttributes());
+  }
+
+  /** A converter whose documents carry {@code fingerprint} of the item. */
+  public RecordConverter(
+      TableInfo table,
+      @Nullable String versionAttribute,
+      DynamoDbClient dynamoDb,
+      ItemFingerprint fingerprint) {
     this.table = table;
     this.versionAttribute = versionAttribute;
     this.dynamoDb = dynamoDb;
+    this.fingerprint = fingerprint;
+  }
+
+  /** The table this converter reads records of. */
+  public TableInfo table() {
+    return table;
   }
 
   /**
@@ -145,7 +164,7 @@ public final class RecordConverter {
             null,
             null);
       }
-      Document document = AttributeValues.document(item);
+      Document document = AttributeValues.document(item).withFingerprint(fingerprint.of(item));
       return new Fetched(
           shard,
           sequence,
@@ -181,23 +200,7 @@ public final class RecordConverter {
   }
 
   private long versionOf(@Nullable Map<String, AttributeValue> image, String what) {
-    String name = java.util.Objects.requireNonNull(versionAttribute);
-    AttributeValue value = image == null ? null : image.get(name);
-    if (value == null || value.n() == null) {
-      throw new IllegalArgumentException(
-          "the " + what + " has no numeric version attribute '" + name + "'");
-    }
-    try {
-      long v = Long.parseLong(value.n());
-      if (v < 0 || v == Long.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            "version attribute '" + name + "' out of range [0, 2^63-2]: " + value.n());
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "version attribute '" + name + "' is not an integer that fits a long: " + value.n(), e);
-    }
+    return ItemReads.versionOf(image, java.util.Objects.requireNonNull(versionAttribute), what);
   }
 
   private static boolean isTtl(@Nullable Identity identity) {

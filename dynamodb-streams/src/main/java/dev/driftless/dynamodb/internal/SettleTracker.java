@@ -42,9 +42,15 @@ public final class SettleTracker {
     long clockSecond;
     final Map<String, Integer> counts;
     final long notBeforeSecond;
+    final long afterOrdinal;
     int outstanding;
 
-    Progress(@Nullable SequenceNumber sequence, VersionClock clock, long notBeforeSecond) {
+    Progress(
+        @Nullable SequenceNumber sequence,
+        VersionClock clock,
+        long notBeforeSecond,
+        long afterOrdinal) {
+      this.afterOrdinal = afterOrdinal;
       this.sequence = sequence;
       this.clockSecond = clock.second();
       this.counts = new HashMap<>(clock.counts());
@@ -55,14 +61,16 @@ public final class SettleTracker {
   private final ArrayDeque<Delivery> unsettled = new ArrayDeque<>();
   private final Map<String, Progress> shards = new HashMap<>();
   private long committed = -1;
+  private long lastDelivered = -1;
 
   /**
    * A shard starts being read from {@code sequence} (exclusive; null = its start) with {@code
-   * clock}.
+   * clock}. Records of the shard handed out before (in an earlier holding of its lease, {@link
+   * #forget forgotten} since) never move this progress.
    */
   public void start(
       String shard, @Nullable SequenceNumber sequence, VersionClock clock, long notBeforeSecond) {
-    shards.put(shard, new Progress(sequence, clock, notBeforeSecond));
+    shards.put(shard, new Progress(sequence, clock, notBeforeSecond, lastDelivered));
   }
 
   public boolean tracks(String shard) {
@@ -80,6 +88,7 @@ public final class SettleTracker {
       throw new IllegalStateException("deliveries out of order at " + delivery.ordinal());
     }
     p.outstanding++;
+    lastDelivered = delivery.ordinal();
     unsettled.addLast(delivery);
   }
 
@@ -116,8 +125,8 @@ public final class SettleTracker {
 
   private void settle(Delivery d, Set<String> moved) {
     Progress p = shards.get(d.shard());
-    if (p == null) {
-      return;
+    if (p == null || d.ordinal() <= p.afterOrdinal) {
+      return; // a shard forgotten (trimmed, or its lease lost), or an earlier holding of it
     }
     p.sequence = d.sequence();
     if (d.clockSecond() >= 0) {
@@ -150,6 +159,15 @@ public final class SettleTracker {
     }
     // A done shard keeps its final clock: a child not yet started goes on from it after a restart.
     return new ShardCheckpoint(p.sequence, end, p.notBeforeSecond, p.clockSecond, p.counts);
+  }
+
+  /**
+   * Forgets {@code shards} and their unsettled records (their table is resynced: a backfill reads
+   * everything again), so a shard started again under the same id starts clean.
+   */
+  public void abandon(Set<String> shards) {
+    unsettled.removeIf(d -> shards.contains(d.shard()));
+    shards.forEach(this.shards::remove);
   }
 
   public void forget(String shard) {

@@ -77,6 +77,14 @@ public final class ShardLineage {
     }
   }
 
+  /** The shard stopped being read before it was done (its lease was lost): it may start again. */
+  public void markStopped(String shardId) {
+    Node node = shards.get(shardId);
+    if (node != null) {
+      node.started = false;
+    }
+  }
+
   public boolean isClosed(String shardId) {
     Node node = shards.get(shardId);
     return node != null && node.closed;

@@ -46,8 +46,21 @@ final class ShardState {
   boolean ended;
 
   boolean done;
+
   long nextFetchNanos;
   int failures;
+
+  /** The generation of the lease this reading started under; -1 without leases. */
+  long generation = -1;
+
+  /**
+   * The lease was lost, or the table is resynced: the shard's reading stopped, and its tasks'
+   * results are discarded.
+   */
+  boolean lost;
+
+  /** With leases: the shard's end is written into its lease. */
+  boolean endSaved;
 
   /** When the last page came back full: the shard has more to read right away. */
   long lagSecond = -1;

@@ -8,15 +8,11 @@ import dev.driftless.core.spi.SourceContext;
 import dev.driftless.dynamodb.StreamDataLostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,7 +20,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
@@ -40,24 +35,24 @@ public final class StreamReader implements AutoCloseable {
   private final ReaderSettings settings;
   private final SourceContext context;
   private final List<TableStream> tables = new ArrayList<>();
-  private final ShardFetcher fetcher;
+  private final ShardTasks tasks;
   private final ShardDiscovery discovery;
   private final OutageReport outages;
+  private final TableStart tableStart;
+
+  /** The tables' backfills; its state is guarded by {@link #lock}. */
+  private final ScanBackfill backfill;
+
+  private final Resyncs resyncs;
+
+  /** With leases: which shards this instance reads, and where their checkpoints go. */
+  private final @Nullable LeasedProgress leases;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
 
   /** Guarded by {@link #lock}. */
   private final SettleTracker tracker = new SettleTracker();
-
-  /** Guarded by {@link #lock}. */
-  private int buffered;
-
-  /** Records fetched and not yet converted (waiting or being converted). Guarded by the lock. */
-  private int fetchedAhead;
-
-  /** Reader tasks running (fetches and conversions). Guarded by {@link #lock}. */
-  private int inFlight;
 
   /** Guarded by {@link #lock}. */
   private final HandOut handOut;
@@ -68,8 +63,6 @@ public final class StreamReader implements AutoCloseable {
   private final AtomicLong iteratorRefreshes = new AtomicLong();
   private final AtomicLong throttles = new AtomicLong();
   private final AtomicLong ttlDeletes = new AtomicLong();
-  private final AtomicInteger readerThreads = new AtomicInteger();
-  private final ExecutorService readers;
   private final Thread coordinator;
 
   private StreamReader(
@@ -79,22 +72,45 @@ public final class StreamReader implements AutoCloseable {
       SourceContext context) {
     this.settings = settings;
     this.context = context;
-    this.fetcher = new ShardFetcher(settings, streams, iteratorRefreshes);
     this.discovery = new ShardDiscovery(settings, dynamoDb, streams, lock, tracker);
     this.outages = new OutageReport(context);
+    this.tableStart = new TableStart(settings, dynamoDb, streams, context);
+    this.resyncs = new Resyncs(settings.onDataLoss(), tableStart);
+    this.backfill =
+        new ScanBackfill(
+            tableStart.backfillSettings(),
+            dynamoDb,
+            context,
+            lock,
+            changed,
+            outages,
+            throttles,
+            this::fail);
     this.handOut = new HandOut(tracker, ttlDeletes, context);
     String pipeline = context.pipelineName();
-    this.readers =
-        Executors.newFixedThreadPool(
-            settings.maxConcurrentReads(),
-            r -> {
-              Thread t =
-                  new Thread(
-                      r,
-                      "driftless-ddb-reader-" + pipeline + "-" + readerThreads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.leases =
+        settings.leases() == null
+            ? null
+            : new LeasedProgress(
+                settings,
+                dynamoDb,
+                pipeline,
+                lock,
+                changed,
+                tracker,
+                tables,
+                this::finish,
+                this::stop);
+    this.tasks =
+        new ShardTasks(
+            settings,
+            context,
+            new ShardFetcher(settings, streams, iteratorRefreshes),
+            lock,
+            changed,
+            outages,
+            throttles,
+            this::fail);
     this.coordinator = new Thread(this::coordinate, "driftless-ddb-shards-" + pipeline);
     this.coordinator.setDaemon(true);
   }
@@ -110,26 +126,54 @@ public final class StreamReader implements AutoCloseable {
       SourceContext context)
       throws Exception {
     StreamReader reader = new StreamReader(settings, dynamoDb, streams, context);
-    long nowSecond = context.clock().instant().getEpochSecond();
+    ShardLeasing leasing = reader.leases == null ? null : reader.leases.leasing();
+    if (leasing != null) {
+      leasing.open();
+    }
     for (String table : settings.tables()) {
-      String stored = context.checkpointStore().load(checkpointName(context, table)).orElse(null);
+      String stored =
+          leasing != null
+              ? null
+              : context.checkpointStore().load(checkpointName(context, table)).orElse(null);
       TableCheckpoint checkpoint = stored == null ? null : TableCheckpoint.parse(stored);
-      TableStream stream =
-          TableStream.open(
-              dynamoDb,
-              table,
-              settings.versionAttribute(),
-              checkpoint,
-              settings.startingPosition());
-      stream.initialize(stream.listShards(streams), nowSecond);
+      TableStream stream = reader.tableStart.open(table, checkpoint);
+      if (leasing == null) {
+        reader.addAndSave(stream);
+        continue;
+      }
       stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
       reader.tables.add(stream);
-      context
-          .checkpointStore()
-          .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
+      leasing.checkStream(table, stream.streamArn);
+      leasing.sync(ShardLeasing.LineageView.of(stream), context.clock().instant().getEpochSecond());
+    }
+    if (leasing != null) {
+      leasing.startRounds("driftless-ddb-leases-" + context.pipelineName());
     }
     reader.coordinator.start();
     return reader;
+  }
+
+  /**
+   * Starts reading {@code stream} (and backfilling it, if its backfill is not done), and saves its
+   * checkpoint at once: a restart before the first commit keeps the same anchor and shard plan.
+   */
+  private void addAndSave(TableStream stream) throws Exception {
+    stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
+    BackfillCheckpoint fill = stream.backfill;
+    long estimate = fill != null && !fill.done() ? tableStart.itemEstimate(stream.name) : -1;
+    String json;
+    lock.lock();
+    try {
+      tables.add(stream);
+      if (fill != null && !fill.done()) {
+        backfill.add(stream, estimate);
+      }
+      changed.signalAll();
+      json = stream.checkpoint(tracker).toJson();
+    } finally {
+      lock.unlock();
+    }
+    context.checkpointStore().save(checkpointName(context, stream.name), json);
   }
 
   static String checkpointName(SourceContext context, String table) {
@@ -143,32 +187,47 @@ public final class StreamReader implements AutoCloseable {
     long deadline = System.nanoTime() + maxWait.toNanos();
     List<ChangeEvent> events = new ArrayList<>();
     List<DeadLetter> letters = new ArrayList<>();
+    boolean settleable;
     lock.lockInterruptibly();
     try {
       while (true) {
         throwIfFailed();
-        buffered -= handOut.take(tables, maxEvents, events, letters);
+        if (backfill.hasItems()) {
+          // Stream and backfill share the poll: the stream never waits behind a long backfill.
+          tasks.buffered -= handOut.take(tables, (maxEvents + 1) / 2, events, letters);
+          backfill.take(maxEvents - events.size(), handOut, events, letters);
+          if (events.size() < maxEvents) {
+            tasks.buffered -= handOut.take(tables, maxEvents - events.size(), events, letters);
+          }
+        } else {
+          tasks.buffered -= handOut.take(tables, maxEvents, events, letters);
+        }
         long left = deadline - System.nanoTime();
         if (!events.isEmpty() || !letters.isEmpty() || left <= 0) {
           break;
         }
         changed.awaitNanos(left);
       }
+      settleable = backfill.settleable();
       changed.signalAll();
     } finally {
       lock.unlock();
     }
-    if (!letters.isEmpty()) {
+    if (!letters.isEmpty() || settleable) {
       for (DeadLetter letter : letters) {
         context.deadLetter(letter);
       }
+      Map<String, String> toSave = new LinkedHashMap<>();
+      List<String> resynced;
       lock.lock();
       try {
         tracker.settleLeadingDeadLetters();
+        resynced = checkpoints(backfill.settleCommitted(), toSave);
         changed.signalAll();
       } finally {
         lock.unlock();
       }
+      save(toSave, resynced);
     }
     return events;
   }
@@ -178,13 +237,18 @@ public final class StreamReader implements AutoCloseable {
     if (!(position instanceof StreamPosition p)) {
       throw new IllegalArgumentException("not a position of this source: " + position);
     }
+    if (leases != null) {
+      leases.commit(p.ordinal(), this::throwIfFailed);
+      return;
+    }
     Map<String, String> toSave = new LinkedHashMap<>();
+    List<String> resynced;
     lock.lockInterruptibly();
     try {
       throwIfFailed();
       Set<String> moved = tracker.commit(p.ordinal());
       moved.addAll(tracker.settleLeadingDeadLetters());
-      Set<TableStream> touched = new HashSet<>();
+      Set<TableStream> touched = backfill.commit(p.ordinal());
       for (TableStream table : tables) {
         for (ShardState s : table.reading.values()) {
           if (moved.contains(s.id) || finish(s)) {
@@ -192,16 +256,50 @@ public final class StreamReader implements AutoCloseable {
           }
         }
       }
-      for (TableStream table : touched) {
-        toSave.put(checkpointName(context, table.name), table.checkpoint(tracker).toJson());
-      }
+      resynced = checkpoints(touched, toSave);
       changed.signalAll();
     } finally {
       lock.unlock();
     }
-    for (Map.Entry<String, String> e : toSave.entrySet()) {
+    save(toSave, resynced);
+  }
+
+  /**
+   * Puts the checkpoints of {@code touched} into {@code toSave}; returns the tables whose resync
+   * they complete. Holds the lock.
+   */
+  private List<String> checkpoints(Set<TableStream> touched, Map<String, String> toSave) {
+    for (TableStream table : touched) {
+      toSave.put(checkpointName(context, table.name), table.checkpoint(tracker).toJson());
+    }
+    return backfill.drainFinishedResyncs();
+  }
+
+  /** Saves checkpoints, then tells the pipeline of resyncs they completed. */
+  private void save(Map<String, String> checkpoints, List<String> resynced) throws Exception {
+    for (Map.Entry<String, String> e : checkpoints.entrySet()) {
       context.checkpointStore().save(e.getKey(), e.getValue());
     }
+    for (String table : resynced) {
+      LOG.info("Resync of table {} complete: every item read again and settled", table);
+      context.resynced();
+    }
+  }
+
+  /**
+   * Stops reading a shard whose lease was lost: nothing of it read or handed out is ever committed
+   * by this instance. Holds the lock.
+   */
+  private void stop(ShardState s) {
+    s.lost = true;
+    tasks.buffered -= s.buffer.size();
+    tasks.fetchedAhead -= s.raw.size();
+    s.buffer.clear();
+    s.raw.clear();
+    s.table.reading.remove(s.id);
+    s.table.lineage.markStopped(s.id);
+    tracker.forget(s.id);
+    LOG.info("Shard {} of {}: lease lost, reading stopped", s.id, s.table.name);
   }
 
   /** Marks a shard done once it is read to its end and all of it settled. Holds the lock. */
@@ -225,11 +323,20 @@ public final class StreamReader implements AutoCloseable {
 
   private void coordinate() {
     long nextStatus = 0;
+    long nextLeaseSync = 0;
     int listingFailures = 0;
     while (!closed && failure == null) {
       try {
+        resyncPending();
         discovery.discover(tables);
         listingFailures = 0;
+        if (leases != null) {
+          leases.follow(this::throwIfFailed);
+          if (System.nanoTime() - nextLeaseSync >= 0) {
+            leases.sync(context.clock().instant().getEpochSecond());
+            nextLeaseSync = System.nanoTime() + settings.discoveryInterval().toNanos();
+          }
+        }
         lock.lockInterruptibly();
         try {
           long now = System.nanoTime();
@@ -241,11 +348,11 @@ public final class StreamReader implements AutoCloseable {
             for (ShardState s : table.reading.values()) {
               finish(s);
               // Conversions first: they free the page slot that lets a shard fetch again.
-              readersFree = readersFree && submitConversion(s, now);
+              readersFree = readersFree && tasks.submitConversion(s, now);
               if (!s.converting && !s.raw.isEmpty() && now < s.nextConversionNanos) {
                 wake = Math.min(wake, s.nextConversionNanos);
               }
-              if (fetchable(s)) {
+              if (ShardTasks.fetchable(s)) {
                 if (now < s.nextFetchNanos) {
                   wake = Math.min(wake, s.nextFetchNanos);
                 } else {
@@ -258,7 +365,7 @@ public final class StreamReader implements AutoCloseable {
           // early in the listing must not keep a parent that gates its children from being read).
           due.sort(java.util.Comparator.comparingLong(s -> s.nextFetchNanos));
           for (ShardState s : due) {
-            if (!readersFree || !submit(s)) {
+            if (!readersFree || !tasks.submit(s)) {
               break;
             }
           }
@@ -296,162 +403,34 @@ public final class StreamReader implements AutoCloseable {
     }
   }
 
-  /** Starts the shards the lineage lets read. Holds the lock. */
+  /** Starts the shards the lineage lets read (with leases: those held). Holds the lock. */
   private void startReadable(TableStream table) {
     for (String id : table.lineage.readable()) {
-      ShardCheckpoint planned = table.loadedCheckpoint(id);
-      VersionClock clock;
-      if (planned != null) {
-        clock = planned.clock();
-      } else {
-        String parent = table.lineage.parentOf(id);
-        if (parent != null && tracker.tracks(parent)) {
-          clock = tracker.checkpoint(parent, true).clock();
-        } else if (parent != null && table.loadedCheckpoint(parent) != null) {
-          clock = java.util.Objects.requireNonNull(table.loadedCheckpoint(parent)).clock();
-        } else {
-          clock = VersionClock.start();
-        }
+      ShardState state = leases != null ? leases.plan(table, id) : table.plan(id, tracker);
+      if (state == null) {
+        continue; // another instance holds its lease
       }
-      SequenceNumber after = planned == null ? null : planned.sequence();
-      long notBefore = planned == null ? 0 : planned.notBeforeSecond();
-      ShardState state =
-          new ShardState(table, id, notBefore, after, table.trimTolerant(id), clock.copy());
       table.reading.put(id, state);
       table.lineage.markStarted(id);
-      tracker.start(id, after, clock, notBefore);
-    }
-  }
-
-  /**
-   * Whether {@code s} may fetch: no fetch running, not at its end, and no fetched page waiting for
-   * conversion (at most one page ahead; a page being converted does not count). Holds the lock.
-   */
-  private static boolean fetchable(ShardState s) {
-    return !s.done && !s.fetching && !s.ended && s.raw.isEmpty();
-  }
-
-  /**
-   * Submits a fetch of the due shard {@code s} if there is room; false when the readers or the
-   * buffer are full (woken again when a task ends or poll takes records). Holds the lock.
-   */
-  private boolean submit(ShardState s) {
-    if (inFlight >= settings.maxConcurrentReads()
-        || buffered + fetchedAhead >= settings.maxBufferedRecords()) {
-      return false;
-    }
-    if (s.buffer.size() >= settings.recordsPerRequest()) {
-      return true; // this shard waits for the pipeline; others may go on
-    }
-    s.fetching = true;
-    inFlight++;
-    readers.execute(() -> runFetch(s));
-    return true;
-  }
-
-  /**
-   * Submits the conversion of {@code s}'s fetched page if it is due and there is a reader; false
-   * when the readers are busy. Holds the lock.
-   */
-  private boolean submitConversion(ShardState s, long now) {
-    if (s.converting || s.raw.isEmpty() || now < s.nextConversionNanos) {
-      return true;
-    }
-    if (inFlight >= settings.maxConcurrentReads()) {
-      return false;
-    }
-    List<Record> page = new ArrayList<>(s.raw);
-    s.raw.clear();
-    s.converting = true;
-    inFlight++;
-    readers.execute(() -> runConversion(s, page));
-    return true;
-  }
-
-  private void runFetch(ShardState s) {
-    ShardFetcher.Outcome outcome;
-    try {
-      outcome = fetcher.fetch(s);
-    } catch (RuntimeException e) {
-      outcome = ShardFetcher.Outcome.failed(e);
-    }
-    lock.lock();
-    try {
-      s.fetching = false;
-      inFlight--;
-      long now = System.nanoTime();
-      s.raw.addAll(outcome.records());
-      fetchedAhead += outcome.records().size();
-      s.lagSecond = outcome.lagSecond();
-      if (outcome.error() != null) {
-        handleError(s, outcome.error(), now);
-      } else {
-        s.failures = 0;
-        outages.success();
-        if (outcome.ended() && !s.ended) {
-          s.ended = true;
-          if (s.table.lineage.childrenOf(s.id).isEmpty()) {
-            s.table.childLookups.putIfAbsent(s.id, 0);
-            s.table.nextChildLookupNanos = now;
-          }
-        }
-        boolean closed = s.ended || s.table.lineage.isClosed(s.id);
-        s.nextFetchNanos = outcome.full() || closed ? now : now + settings.pollInterval().toNanos();
-      }
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void runConversion(ShardState s, List<Record> page) {
-    ShardFetcher.Conversion conversion;
-    try {
-      conversion = ShardFetcher.convert(s, page);
-    } catch (RuntimeException e) {
-      conversion = new ShardFetcher.Conversion(List.of(), page, e); // stops the reader anyway
-    }
-    lock.lock();
-    try {
-      s.converting = false;
-      inFlight--;
-      fetchedAhead -= page.size() - conversion.left().size();
-      for (int i = conversion.left().size() - 1; i >= 0; i--) {
-        s.raw.addFirst(conversion.left().get(i)); // before a page fetched meanwhile
-      }
-      s.buffer.addAll(conversion.records());
-      buffered += conversion.records().size();
-      if (conversion.error() != null) {
-        handleError(s, conversion.error(), System.nanoTime());
-        s.nextConversionNanos = s.nextFetchNanos;
-      }
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A fetch or conversion failed: back off if transient, otherwise stop. Holds the lock. */
-  private void handleError(ShardState s, RuntimeException e, long now) {
-    if (e instanceof StreamDataLostException || !AwsErrors.isTransient(e)) {
-      fail(e);
-      return;
-    }
-    throttles.incrementAndGet();
-    outages.failure(e);
-    s.failures++;
-    s.nextFetchNanos = now + context.outagePolicy().delay(s.failures).toNanos();
-    if (s.failures % 10 == 0) {
-      LOG.warn(
-          "Shard {} of {}: {} failures in a row, backing off: {}",
-          s.id,
-          s.table.name,
-          s.failures,
-          e.toString());
+      tracker.start(id, state.startAfter, state.clock, state.notBeforeSecond);
     }
   }
 
   private void fail(RuntimeException e) {
+    lock.lock();
+    try {
+      if (failure == null && resyncs.offer(e)) {
+        changed.signalAll(); // the coordinator resyncs the table
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    halt(e);
+  }
+
+  /** Stops the reader: the next poll or commit throws {@code e}. */
+  private void halt(RuntimeException e) {
     lock.lock();
     try {
       if (failure == null) {
@@ -464,6 +443,53 @@ public final class StreamReader implements AutoCloseable {
       changed.signalAll();
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Resyncs the tables that lost stream data: their shards are abandoned (buffered records dropped,
+   * unsettled ones forgotten: the resync's backfill covers them), the stream is opened afresh and a
+   * backfill with a new anchor starts. Coordinator thread; blocks on requests without the lock.
+   */
+  private void resyncPending() throws InterruptedException {
+    Map<String, StreamDataLostException> lost;
+    lock.lockInterruptibly();
+    try {
+      lost = resyncs.drain();
+      for (java.util.Iterator<TableStream> it = tables.iterator(); it.hasNext(); ) {
+        TableStream t = it.next();
+        if (lost.containsKey(t.name)) {
+          it.remove();
+          int[] dropped = t.abandon(tracker);
+          tasks.buffered -= dropped[0];
+          tasks.fetchedAhead -= dropped[1];
+          backfill.remove(t);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (StreamDataLostException loss : lost.values()) {
+      try {
+        addAndSave(resyncs.reopen(loss));
+      } catch (RuntimeException e) {
+        if (!AwsErrors.isTransient(e)) {
+          halt(e);
+          return;
+        }
+        lock.lockInterruptibly();
+        try {
+          resyncs.offer(loss);
+        } finally {
+          lock.unlock();
+        }
+        throw e; // the coordinator backs off and tries again
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        halt(new DriftlessException("saving the resync of table " + loss.table() + " failed", e));
+        return;
+      }
     }
   }
 
@@ -486,6 +512,10 @@ public final class StreamReader implements AutoCloseable {
     details.put("iteratorRefreshes", iteratorRefreshes.get());
     details.put("throttles", throttles.get());
     details.put("ttlDeletes", ttlDeletes.get());
+    details.put("resyncs", resyncs.count());
+    if (leases != null) {
+      details.putAll(leases.leasing().status());
+    }
     return details;
   }
 
@@ -493,11 +523,12 @@ public final class StreamReader implements AutoCloseable {
   private Map<String, Object> statusNow() {
     return ReaderStatus.snapshot(
         tables,
-        buffered + fetchedAhead,
+        tasks.buffered + tasks.fetchedAhead,
         tracker.unsettledCount(),
-        inFlight,
-        readerThreads.get(),
-        context.clock().instant().getEpochSecond());
+        tasks.inFlight,
+        tasks.threads(),
+        context.clock().instant().getEpochSecond(),
+        backfill.status());
   }
 
   @Override
@@ -511,7 +542,10 @@ public final class StreamReader implements AutoCloseable {
     }
     coordinator.interrupt();
     coordinator.join(TimeUnit.SECONDS.toMillis(10));
-    readers.shutdownNow();
-    readers.awaitTermination(10, TimeUnit.SECONDS);
+    backfill.close();
+    tasks.close();
+    if (leases != null) {
+      leases.leasing().close(true);
+    }
   }
 }

@@ -9,22 +9,31 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The durable progress of one table's stream: which stream it follows (a re-enabled stream has a
  * new ARN, and the changes between are lost) and a {@link ShardCheckpoint} per shard. Stored as
- * JSON in the pipeline's {@code CheckpointStore}.
+ * JSON in the pipeline's {@code CheckpointStore}; with a backfill, its progress too (a {@code
+ * backfill} section that checkpoints written before backfills existed lack, and still load).
  *
  * @param streamArn the stream followed
  * @param shards checkpoint per shard id
+ * @param backfill the table's backfill progress, or {@code null} when it never had one
  */
-public record TableCheckpoint(String streamArn, Map<String, ShardCheckpoint> shards) {
+public record TableCheckpoint(
+    String streamArn, Map<String, ShardCheckpoint> shards, @Nullable BackfillCheckpoint backfill) {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int FORMAT = 1;
 
   public TableCheckpoint {
     Objects.requireNonNull(streamArn, "streamArn");
     shards = Map.copyOf(shards);
+  }
+
+  /** A checkpoint without backfill progress. */
+  public TableCheckpoint(String streamArn, Map<String, ShardCheckpoint> shards) {
+    this(streamArn, shards, null);
   }
 
   public String toJson() {
@@ -49,6 +58,9 @@ public record TableCheckpoint(String streamArn, Map<String, ShardCheckpoint> sha
         ObjectNode counts = shard.putObject("clockCounts");
         new TreeMap<>(c.clockCounts()).forEach(counts::put);
       }
+    }
+    if (backfill != null) {
+      root.set("backfill", backfill.toJson());
     }
     return root.toString();
   }
@@ -83,7 +95,11 @@ public record TableCheckpoint(String streamArn, Map<String, ShardCheckpoint> sha
                 s.path("clockSecond").asLong(0),
                 counts));
       }
-      return new TableCheckpoint(root.path("streamArn").asText(), shards);
+      JsonNode fill = root.get("backfill");
+      return new TableCheckpoint(
+          root.path("streamArn").asText(),
+          shards,
+          fill == null || !fill.isObject() ? null : BackfillCheckpoint.fromJson(fill));
     } catch (IOException e) {
       throw new IllegalArgumentException("unreadable DynamoDB Streams checkpoint: " + json, e);
     }

@@ -29,6 +29,7 @@ final class TableStream {
   final String name;
   final String streamArn;
   final RecordConverter converter;
+  final @Nullable String versionAttribute;
   final ShardLineage lineage = new ShardLineage();
   final Map<String, ShardState> reading = new LinkedHashMap<>();
 
@@ -37,6 +38,18 @@ final class TableStream {
 
   private final boolean newPipeline;
   private final StartingPosition startingPosition;
+
+  /**
+   * The table's backfill progress (loaded, started, or moved by commits), or {@code null} when it
+   * never had one. Guarded by the reader's lock.
+   */
+  @Nullable BackfillCheckpoint backfill;
+
+  /**
+   * A new pipeline that backfills: shards already closed at its start are done without reading (the
+   * scan, anchored after the listing, covers what they hold); open ones start at their horizon.
+   */
+  boolean skipClosedShards;
 
   /** Shards that ended and whose children are not listed yet: shard id -> lookups so far. */
   final Map<String, Integer> childLookups = new LinkedHashMap<>();
@@ -53,15 +66,18 @@ final class TableStream {
       String name,
       String streamArn,
       RecordConverter converter,
+      @Nullable String versionAttribute,
       @Nullable TableCheckpoint checkpoint,
       StartingPosition startingPosition) {
     this.name = name;
     this.streamArn = streamArn;
     this.converter = converter;
+    this.versionAttribute = versionAttribute;
     this.newPipeline = checkpoint == null;
     this.startingPosition = startingPosition;
     if (checkpoint != null) {
       loaded.putAll(checkpoint.shards());
+      backfill = checkpoint.backfill();
     }
   }
 
@@ -134,7 +150,7 @@ final class TableStream {
             new RecordConverter.TableInfo(table, table, partition, sort, newImages),
             versionAttribute,
             dynamoDb);
-    return new TableStream(table, arn, converter, checkpoint, startingPosition);
+    return new TableStream(table, arn, converter, versionAttribute, checkpoint, startingPosition);
   }
 
   /**
@@ -237,6 +253,15 @@ final class TableStream {
         }
       }
     }
+    if (newPipeline && skipClosedShards) {
+      for (Shard s : listing) {
+        if (s.sequenceNumberRange() != null
+            && s.sequenceNumberRange().endingSequenceNumber() != null) {
+          loaded.put(s.shardId(), ShardCheckpoint.done());
+          lineage.markDone(s.shardId());
+        }
+      }
+    }
     apply(listing, false);
   }
 
@@ -307,6 +332,48 @@ final class TableStream {
         && (parent == null || !lineage.knows(parent));
   }
 
+  /** How shard {@code id} starts without leases: its loaded checkpoint, or its parent's clock. */
+  ShardState plan(String id, SettleTracker tracker) {
+    ShardCheckpoint planned = loadedCheckpoint(id);
+    VersionClock clock;
+    if (planned != null) {
+      clock = planned.clock();
+    } else {
+      String parent = lineage.parentOf(id);
+      if (parent != null && tracker.tracks(parent)) {
+        clock = tracker.checkpoint(parent, true).clock();
+      } else if (parent != null && loadedCheckpoint(parent) != null) {
+        clock = java.util.Objects.requireNonNull(loadedCheckpoint(parent)).clock();
+      } else {
+        clock = VersionClock.start();
+      }
+    }
+    SequenceNumber after = planned == null ? null : planned.sequence();
+    long notBefore = planned == null ? 0 : planned.notBeforeSecond();
+    return new ShardState(this, id, notBefore, after, trimTolerant(id), clock.copy());
+  }
+
+  /**
+   * Stops reading every shard (the table is resynced): buffers are dropped, unsettled records
+   * forgotten, tasks in flight discard what they bring. Returns the records dropped: {buffered,
+   * fetched and not converted}. Holds the reader's lock.
+   */
+  int[] abandon(SettleTracker tracker) {
+    int[] dropped = new int[2];
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (ShardState s : reading.values()) {
+      dropped[0] += s.buffer.size();
+      dropped[1] += s.raw.size();
+      s.buffer.clear();
+      s.raw.clear();
+      s.lost = true;
+      s.done = true;
+      ids.add(s.id);
+    }
+    tracker.abandon(ids);
+    return dropped;
+  }
+
   /** The table's checkpoint: what was loaded, overlaid by the progress of shards started since. */
   TableCheckpoint checkpoint(SettleTracker tracker) {
     Map<String, ShardCheckpoint> shards = new HashMap<>();
@@ -320,6 +387,6 @@ final class TableStream {
         shards.put(state.id, tracker.checkpoint(state.id, state.done));
       }
     }
-    return new TableCheckpoint(streamArn, shards);
+    return new TableCheckpoint(streamArn, shards, backfill);
   }
 }

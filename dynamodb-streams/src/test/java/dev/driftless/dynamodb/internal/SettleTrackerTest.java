@@ -65,4 +65,21 @@ class SettleTrackerTest {
                 "shardId-3", new ShardCheckpoint(null, false, 1_700_000_000L, 0, Map.of())));
     assertThat(TableCheckpoint.parse(cp.toJson())).isEqualTo(cp);
   }
+
+  @Test
+  void recordsOfAnEarlierHoldingOfAShardNeverMoveItsProgress() {
+    SettleTracker tracker = new SettleTracker();
+    tracker.start("s1", SequenceNumber.of("500"), VersionClock.start(), 0);
+    tracker.delivered(d(1, "s1", "600", "a", 10, 0));
+    tracker.delivered(d(2, "s1", "700", "a", 10, 1));
+    tracker.forget("s1"); // its lease was lost
+    tracker.start("s1", SequenceNumber.of("550"), VersionClock.start(), 0); // taken again
+    tracker.delivered(d(3, "s1", "560", "a", 10, 0));
+    assertThat(tracker.commit(2)).as("the earlier holding's records settle nothing").isEmpty();
+    assertThat(tracker.checkpoint("s1", false).sequence()).isEqualTo(SequenceNumber.of("550"));
+    assertThat(tracker.settled("s1")).isFalse();
+    assertThat(tracker.commit(3)).containsExactly("s1");
+    assertThat(tracker.checkpoint("s1", false).sequence()).isEqualTo(SequenceNumber.of("560"));
+    assertThat(tracker.settled("s1")).isTrue();
+  }
 }

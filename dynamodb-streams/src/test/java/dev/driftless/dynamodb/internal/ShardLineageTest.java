@@ -50,4 +50,14 @@ class ShardLineageTest {
     assertThat(lineage.knows("p")).isFalse();
     assertThat(lineage.readable()).containsExactly("c");
   }
+
+  @Test
+  void aShardStoppedBeforeItWasDoneIsReadableAgain() {
+    ShardLineage lineage = new ShardLineage();
+    lineage.add("s", null, false);
+    lineage.markStarted("s");
+    assertThat(lineage.readable()).isEmpty();
+    lineage.markStopped("s");
+    assertThat(lineage.readable()).containsExactly("s");
+  }
 }

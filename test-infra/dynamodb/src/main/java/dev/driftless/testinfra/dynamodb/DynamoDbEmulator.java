@@ -203,6 +203,21 @@ public final class DynamoDbEmulator implements AutoCloseable {
                 fault.times));
   }
 
+  /**
+   * Runs {@code action} whenever a request of {@code operation} ({@code "Scan"}, ...) arrives,
+   * before it is answered, on the serving thread and outside the emulator's lock: the action may
+   * write through the SDK (another serving thread answers), so a test can place writes exactly
+   * between two pages of a scan. Replaces an earlier action of that operation.
+   */
+  public void beforeEach(String operation, Runnable action) {
+    state.hooks().set(operation, action);
+  }
+
+  /** Removes every {@link #beforeEach} action. */
+  public void clearBeforeEach() {
+    state.hooks().clear();
+  }
+
   public void clearFaults() {
     state.faults().clear();
   }

@@ -21,6 +21,7 @@ public final class EmulatorState {
   final Map<String, Table> tables = new LinkedHashMap<>();
   final Faults faults;
   final StreamBehaviour behaviour = new StreamBehaviour();
+  private final RequestHooks hooks = new RequestHooks();
   private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
   private final AtomicLong consistentReads = new AtomicLong();
   private Duration offset = Duration.ZERO;
@@ -43,6 +44,10 @@ public final class EmulatorState {
 
   public Faults faults() {
     return faults;
+  }
+
+  public RequestHooks hooks() {
+    return hooks;
   }
 
   public StreamBehaviour behaviour() {

@@ -137,6 +137,7 @@ public final class WireServer implements AutoCloseable {
       throw ApiError.serialization("The request body must be a JSON object");
     }
     state.count(operation);
+    state.hooks().before(operation);
     Faults.Rule fault = state.faults().match(operation, StreamsOps.shardOf(operation, request));
     boolean corrupt = false;
     if (fault != null) {
