@@ -129,6 +129,25 @@ public final class StreamReader implements AutoCloseable {
     StreamReader reader = new StreamReader(settings, dynamoDb, streams, context);
     long nowSecond = context.clock().instant().getEpochSecond();
     ShardLeasing leasing = reader.leases == null ? null : reader.leases.leasing();
+    try {
+      reader.open(dynamoDb, streams, leasing, nowSecond);
+    } catch (Exception e) {
+      if (leasing != null) {
+        leasing.close(true); // leases taken on the way go back at once
+      }
+      throw e;
+    }
+    reader.coordinator.start();
+    return reader;
+  }
+
+  /** Opens the tables (and, with leases, the lease table); see {@link #start}. */
+  private void open(
+      DynamoDbClient dynamoDb,
+      DynamoDbStreamsClient streams,
+      @Nullable ShardLeasing leasing,
+      long nowSecond)
+      throws Exception {
     if (leasing != null) {
       leasing.open();
     }
@@ -148,21 +167,19 @@ public final class StreamReader implements AutoCloseable {
               leasing != null ? StartingPosition.TRIM_HORIZON : settings.startingPosition());
       stream.initialize(stream.listShards(streams), nowSecond);
       stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
-      reader.tables.add(stream);
+      tables.add(stream);
       if (leasing != null) {
         leasing.checkStream(table, stream.streamArn);
         leasing.sync(ShardLeasing.LineageView.of(stream), nowSecond);
       } else {
         context
             .checkpointStore()
-            .save(checkpointName(context, table), stream.checkpoint(reader.tracker).toJson());
+            .save(checkpointName(context, table), stream.checkpoint(tracker).toJson());
       }
     }
     if (leasing != null) {
       leasing.startRounds("driftless-ddb-leases-" + context.pipelineName());
     }
-    reader.coordinator.start();
-    return reader;
   }
 
   static String checkpointName(SourceContext context, String table) {
@@ -360,7 +377,7 @@ public final class StreamReader implements AutoCloseable {
   /** Starts the shards the lineage lets read (with leases: those held). Holds the lock. */
   private void startReadable(TableStream table) {
     for (String id : table.lineage.readable()) {
-      ShardState state = leases != null ? leases.plan(table, id) : plan(table, id);
+      ShardState state = leases != null ? leases.plan(table, id) : table.plan(id, tracker);
       if (state == null) {
         continue; // another instance holds its lease
       }
@@ -368,27 +385,6 @@ public final class StreamReader implements AutoCloseable {
       table.lineage.markStarted(id);
       tracker.start(id, state.startAfter, state.clock, state.notBeforeSecond);
     }
-  }
-
-  /** How a shard starts without leases: its loaded checkpoint, or its parent's clock. */
-  private ShardState plan(TableStream table, String id) {
-    ShardCheckpoint planned = table.loadedCheckpoint(id);
-    VersionClock clock;
-    if (planned != null) {
-      clock = planned.clock();
-    } else {
-      String parent = table.lineage.parentOf(id);
-      if (parent != null && tracker.tracks(parent)) {
-        clock = tracker.checkpoint(parent, true).clock();
-      } else if (parent != null && table.loadedCheckpoint(parent) != null) {
-        clock = java.util.Objects.requireNonNull(table.loadedCheckpoint(parent)).clock();
-      } else {
-        clock = VersionClock.start();
-      }
-    }
-    SequenceNumber after = planned == null ? null : planned.sequence();
-    long notBefore = planned == null ? 0 : planned.notBeforeSecond();
-    return new ShardState(table, id, notBefore, after, table.trimTolerant(id), clock.copy());
   }
 
   /**

@@ -307,6 +307,32 @@ final class TableStream {
         && (parent == null || !lineage.knows(parent));
   }
 
+  /**
+   * How {@code id} starts without leases: after its loaded checkpoint with the clock saved there,
+   * or at its beginning with its parent's final clock (settled progress, or the parent's loaded
+   * checkpoint), or a new clock. Called under the reader's lock.
+   */
+  ShardState plan(String id, SettleTracker tracker) {
+    ShardCheckpoint planned = loaded.get(id);
+    VersionClock clock;
+    if (planned != null) {
+      clock = planned.clock();
+    } else {
+      String parent = lineage.parentOf(id);
+      ShardCheckpoint parentLoaded = parent == null ? null : loaded.get(parent);
+      if (parent != null && tracker.tracks(parent)) {
+        clock = tracker.checkpoint(parent, true).clock();
+      } else if (parentLoaded != null) {
+        clock = parentLoaded.clock();
+      } else {
+        clock = VersionClock.start();
+      }
+    }
+    SequenceNumber after = planned == null ? null : planned.sequence();
+    long notBefore = planned == null ? 0 : planned.notBeforeSecond();
+    return new ShardState(this, id, notBefore, after, trimTolerant(id), clock.copy());
+  }
+
   /** The table's checkpoint: what was loaded, overlaid by the progress of shards started since. */
   TableCheckpoint checkpoint(SettleTracker tracker) {
     Map<String, ShardCheckpoint> shards = new HashMap<>();
