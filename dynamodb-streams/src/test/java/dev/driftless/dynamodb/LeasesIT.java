@@ -439,20 +439,32 @@ class LeasesIT {
             Duration.ofSeconds(30),
             () -> "every record handed out: " + owner.status(),
             () -> ((Number) owner.status().get("recordsUnsettled")).intValue() == 20);
-        thief.takeRound(); // 2 leases, 2 workers: steals one from the owner
-        assertThat(thief.held()).hasSize(1);
+        // 2 leases, 2 workers: the thief steals one (a round whose take met a renewal of the
+        // owner fails its condition and is tried again).
+        Eventually.until(
+            Duration.ofSeconds(30),
+            () -> "the thief stole a lease: " + thief.status(),
+            () -> {
+              thief.takeRound();
+              return thief.held().size() == 1;
+            });
         String stolen = thief.held().keySet().iterator().next();
         Eventually.until(
             Duration.ofSeconds(30),
             () -> "the owner noticed: " + owner.status(),
-            () -> ((Number) owner.status().get("leasesLost")).intValue() == 1);
+            () -> {
+              thief.renewRound(); // alive: the owner never sees the stolen lease expire
+              return ((Number) owner.status().get("leasesLost")).intValue() == 1;
+            });
         assertThat(String.valueOf(owner.status().get("shardsHeld"))).doesNotContain(stolen);
         index.index.outage(false);
         Eventually.until(
             Duration.ofSeconds(30),
             () -> "the owner's records settled and its own shard checkpointed: " + leaseRows(e),
             () ->
-                ((Number) owner.status().get("recordsUnsettled")).intValue() == 0
+                thief.held().size() == 1 // renewed below, while the owner settles
+                    && renewed(thief)
+                    && ((Number) owner.status().get("recordsUnsettled")).intValue() == 0
                     && leaseRows(e).entrySet().stream()
                         .anyMatch(
                             r ->
@@ -475,11 +487,17 @@ class LeasesIT {
                     .map(LeaseWrite::checkpoint))
             .as("the old owner only renewed the stolen lease, before it was stolen")
             .allMatch("TRIM_HORIZON"::equals);
+        assertThat(thief.held()).as("the thief kept the lease throughout").containsKey(stolen);
       } finally {
         owner.close();
         thief.close(false);
       }
     }
+  }
+
+  private static boolean renewed(LeaseCoordinator worker) {
+    worker.renewRound();
+    return true;
   }
 
   private static Map<String, Object> bValues() {

@@ -126,7 +126,28 @@ public final class StreamReader implements AutoCloseable {
       SourceContext context)
       throws Exception {
     StreamReader reader = new StreamReader(settings, dynamoDb, streams, context);
-    ShardLeasing leasing = reader.leases == null ? null : reader.leases.leasing();
+    long nowSecond = context.clock().instant().getEpochSecond();
+    LeasedProgress leased = reader.leases;
+    ShardLeasing leasing = leased == null ? null : leased.leasing();
+    try {
+      reader.open(dynamoDb, streams, leasing, nowSecond);
+    } catch (Exception e) {
+      if (leasing != null) {
+        leasing.close(true); // leases taken on the way go back at once
+      }
+      throw e;
+    }
+    reader.coordinator.start();
+    return reader;
+  }
+
+  /** Opens the tables (and, with leases, the lease table); see {@link #start}. */
+  private void open(
+      DynamoDbClient dynamoDb,
+      DynamoDbStreamsClient streams,
+      @Nullable ShardLeasing leasing,
+      long nowSecond)
+      throws Exception {
     if (leasing != null) {
       leasing.open();
     }
@@ -136,21 +157,19 @@ public final class StreamReader implements AutoCloseable {
               ? null
               : context.checkpointStore().load(checkpointName(context, table)).orElse(null);
       TableCheckpoint checkpoint = stored == null ? null : TableCheckpoint.parse(stored);
-      TableStream stream = reader.tableStart.open(table, checkpoint);
+      TableStream stream = tableStart.open(table, checkpoint);
       if (leasing == null) {
-        reader.addAndSave(stream);
+        addAndSave(stream);
         continue;
       }
       stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
-      reader.tables.add(stream);
+      tables.add(stream);
       leasing.checkStream(table, stream.streamArn);
-      leasing.sync(ShardLeasing.LineageView.of(stream), context.clock().instant().getEpochSecond());
+      leasing.sync(ShardLeasing.LineageView.of(stream), nowSecond);
     }
     if (leasing != null) {
       leasing.startRounds("driftless-ddb-leases-" + context.pipelineName());
     }
-    reader.coordinator.start();
-    return reader;
   }
 
   /**

@@ -332,18 +332,23 @@ final class TableStream {
         && (parent == null || !lineage.knows(parent));
   }
 
-  /** How shard {@code id} starts without leases: its loaded checkpoint, or its parent's clock. */
+  /**
+   * How {@code id} starts without leases: after its loaded checkpoint with the clock saved there,
+   * or at its beginning with its parent's final clock (settled progress, or the parent's loaded
+   * checkpoint), or a new clock. Called under the reader's lock.
+   */
   ShardState plan(String id, SettleTracker tracker) {
-    ShardCheckpoint planned = loadedCheckpoint(id);
+    ShardCheckpoint planned = loaded.get(id);
     VersionClock clock;
     if (planned != null) {
       clock = planned.clock();
     } else {
       String parent = lineage.parentOf(id);
+      ShardCheckpoint parentLoaded = parent == null ? null : loaded.get(parent);
       if (parent != null && tracker.tracks(parent)) {
         clock = tracker.checkpoint(parent, true).clock();
-      } else if (parent != null && loadedCheckpoint(parent) != null) {
-        clock = java.util.Objects.requireNonNull(loadedCheckpoint(parent)).clock();
+      } else if (parentLoaded != null) {
+        clock = parentLoaded.clock();
       } else {
         clock = VersionClock.start();
       }
