@@ -1,5 +1,7 @@
 package dev.driftless.dynamodb;
 
+import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.dynamodb.internal.ItemFingerprint;
 import dev.driftless.dynamodb.internal.ReaderSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,8 @@ public final class DynamoDbStreamsSourceBuilder {
   private int recordsPerRequest = 1000;
   private Duration discoveryInterval = Duration.ofSeconds(10);
   private Duration iteratorRefreshAge = Duration.ofMinutes(14);
+  private ItemFingerprint fingerprint = ItemFingerprint.allAttributes();
+  private @Nullable FingerprintReader indexVersions;
 
   DynamoDbStreamsSourceBuilder() {}
 
@@ -130,6 +134,30 @@ public final class DynamoDbStreamsSourceBuilder {
   }
 
   /**
+   * The attributes each document's fingerprint covers (reconciliation compares fingerprints; see
+   * {@code docs/reconciliation.md}). Default: every attribute of the item. Give the attributes the
+   * index holds when the table has large attributes the index leaves out, so a reconciliation scan
+   * projects only these and the keys; a {@code DynamoDbFingerprintReader} of the table must be
+   * given the same.
+   */
+  public DynamoDbStreamsSourceBuilder fingerprintAttributes(String... attributes) {
+    Objects.requireNonNull(attributes, "attributes");
+    this.fingerprint = ItemFingerprint.of(List.of(attributes));
+    return this;
+  }
+
+  /**
+   * With {@link VersionStrategy#attribute}: where a repair asks the version of a document whose
+   * item is gone, to delete it at exactly that version (usually the pipeline's sink, e.g. an {@code
+   * OpenSearchSink}). A read cannot know a deleted item's last version; without this, such a delete
+   * has version 0 and removes nothing the index holds. Default: none.
+   */
+  public DynamoDbStreamsSourceBuilder indexVersions(FingerprintReader index) {
+    this.indexVersions = Objects.requireNonNull(index, "index");
+    return this;
+  }
+
+  /**
    * The source.
    *
    * @throws IllegalStateException naming the missing setting
@@ -152,6 +180,11 @@ public final class DynamoDbStreamsSourceBuilder {
               + pollInterval
               + ")");
     }
+    if (indexVersions != null && versionStrategy.versionAttribute().isEmpty()) {
+      throw new IllegalStateException(
+          "indexVersions is only used with VersionStrategy.attribute (derived deletes need no"
+              + " index version)");
+    }
     List<String> names = new ArrayList<>(tables);
     ReaderSettings settings =
         new ReaderSettings(
@@ -163,7 +196,9 @@ public final class DynamoDbStreamsSourceBuilder {
             maxBufferedRecords,
             recordsPerRequest,
             discoveryInterval,
-            iteratorRefreshAge);
+            iteratorRefreshAge,
+            fingerprint,
+            indexVersions);
     return new DynamoDbStreamsSource(settings, dynamoDb, streams);
   }
 

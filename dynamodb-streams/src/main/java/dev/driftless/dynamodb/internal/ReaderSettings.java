@@ -1,5 +1,6 @@
 package dev.driftless.dynamodb.internal;
 
+import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.dynamodb.StartingPosition;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  * @param recordsPerRequest GetRecords' limit
  * @param discoveryInterval the pause between full listings of a stream's shards
  * @param iteratorRefreshAge an iterator older than this is replaced before use
+ * @param fingerprint what the documents' fingerprints cover
+ * @param indexVersions where a repair under the attribute strategy asks the version of a document
+ *     whose item is gone, or {@code null}
  */
 public record ReaderSettings(
     List<String> tables,
@@ -27,9 +31,36 @@ public record ReaderSettings(
     int maxBufferedRecords,
     int recordsPerRequest,
     Duration discoveryInterval,
-    Duration iteratorRefreshAge) {
+    Duration iteratorRefreshAge,
+    ItemFingerprint fingerprint,
+    @Nullable FingerprintReader indexVersions) {
 
   public ReaderSettings {
     tables = List.copyOf(tables);
+  }
+
+  /** Settings with fingerprints of every attribute and no index to ask for versions. */
+  public ReaderSettings(
+      List<String> tables,
+      StartingPosition startingPosition,
+      @Nullable String versionAttribute,
+      Duration pollInterval,
+      int maxConcurrentReads,
+      int maxBufferedRecords,
+      int recordsPerRequest,
+      Duration discoveryInterval,
+      Duration iteratorRefreshAge) {
+    this(
+        tables,
+        startingPosition,
+        versionAttribute,
+        pollInterval,
+        maxConcurrentReads,
+        maxBufferedRecords,
+        recordsPerRequest,
+        discoveryInterval,
+        iteratorRefreshAge,
+        ItemFingerprint.allAttributes(),
+        null);
   }
 }

@@ -120,7 +120,8 @@ public final class StreamReader implements AutoCloseable {
               table,
               settings.versionAttribute(),
               checkpoint,
-              settings.startingPosition());
+              settings.startingPosition(),
+              settings.fingerprint());
       stream.initialize(stream.listShards(streams), nowSecond);
       stream.nextDiscoveryNanos = System.nanoTime() + settings.discoveryInterval().toNanos();
       reader.tables.add(stream);
