@@ -12,4 +12,5 @@ module dev.driftless.dynamodb {
   requires static transitive org.jspecify;
 
   exports dev.driftless.dynamodb;
+  exports dev.driftless.dynamodb.reconcile;
 }
