@@ -13,4 +13,5 @@ module dev.driftless.dynamodb {
   requires static com.google.errorprone.annotations;
 
   exports dev.driftless.dynamodb;
+  exports dev.driftless.dynamodb.reconcile;
 }

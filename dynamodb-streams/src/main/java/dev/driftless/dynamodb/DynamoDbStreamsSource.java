@@ -3,12 +3,15 @@ package dev.driftless.dynamodb;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.ChangeSource;
+import dev.driftless.core.spi.RepairReader;
 import dev.driftless.core.spi.SourceContext;
+import dev.driftless.dynamodb.internal.ItemRepairReader;
 import dev.driftless.dynamodb.internal.ReaderSettings;
 import dev.driftless.dynamodb.internal.StreamReader;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
@@ -59,16 +62,27 @@ public final class DynamoDbStreamsSource implements ChangeSource {
    */
   public static final String METADATA_TTL = "dynamodb.ttl";
 
+  /**
+   * Metadata key of an event that a read of the table made instead of the stream: {@code "repair"}
+   * on the events of {@link #repairReader()} (repairs, dead-letter replays). Such events carry no
+   * {@link #METADATA_EVENT_ID}.
+   */
+  public static final String METADATA_READ = "dynamodb.read";
+
   private final ReaderSettings settings;
   private final DynamoDbClient dynamoDb;
   private final DynamoDbStreamsClient streams;
   private volatile @Nullable StreamReader reader;
+  private volatile @Nullable SourceContext context;
+  private volatile boolean closed;
+  private final ItemRepairReader repairs;
 
   DynamoDbStreamsSource(
       ReaderSettings settings, DynamoDbClient dynamoDb, DynamoDbStreamsClient streams) {
     this.settings = settings;
     this.dynamoDb = dynamoDb;
     this.streams = streams;
+    this.repairs = new ItemRepairReader(dynamoDb, settings, () -> context, () -> closed);
   }
 
   /** A builder; the clients and at least one table are required. */
@@ -86,7 +100,20 @@ public final class DynamoDbStreamsSource implements ChangeSource {
     if (reader != null) {
       throw new IllegalStateException("the source was started already");
     }
+    this.context = context;
     reader = StreamReader.start(settings, dynamoDb, streams, context);
+  }
+
+  /**
+   * Re-reads keys with consistent {@code BatchGetItem} requests (up to 100 keys each; unprocessed
+   * keys and throttling retried with the pipeline's outage policy): an item found is an upsert, a
+   * key without an item a delete, versioned so that a read never beats a later stream change (see
+   * {@code docs/dynamodb.md}, "Repair"). Events carry {@link #METADATA_READ} = {@code "repair"}.
+   * Usable once the source started.
+   */
+  @Override
+  public Optional<RepairReader> repairReader() {
+    return Optional.of(repairs);
   }
 
   @Override
@@ -120,6 +147,7 @@ public final class DynamoDbStreamsSource implements ChangeSource {
 
   @Override
   public void close() throws Exception {
+    closed = true;
     StreamReader r = reader;
     if (r != null) {
       r.close();

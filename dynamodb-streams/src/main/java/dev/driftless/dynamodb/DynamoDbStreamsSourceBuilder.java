@@ -1,5 +1,7 @@
 package dev.driftless.dynamodb;
 
+import dev.driftless.core.spi.FingerprintReader;
+import dev.driftless.dynamodb.internal.ItemFingerprint;
 import dev.driftless.dynamodb.internal.ReaderSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +36,8 @@ public final class DynamoDbStreamsSourceBuilder {
   private @Nullable BackfillSettings backfill;
   private @Nullable DataLossPolicy onDataLoss;
   private ShardLeases.@Nullable Builder leases;
+  private ItemFingerprint fingerprint = ItemFingerprint.allAttributes();
+  private @Nullable FingerprintReader indexVersions;
 
   DynamoDbStreamsSourceBuilder() {}
 
@@ -144,6 +148,19 @@ public final class DynamoDbStreamsSourceBuilder {
   }
 
   /**
+   * The attributes each document's fingerprint covers (reconciliation compares fingerprints; see
+   * {@code docs/reconciliation.md}). Default: every attribute of the item. Give the attributes the
+   * index holds when the table has large attributes the index leaves out, so a reconciliation scan
+   * projects only these and the keys; a {@code DynamoDbFingerprintReader} of the table must be
+   * given the same.
+   */
+  public DynamoDbStreamsSourceBuilder fingerprintAttributes(String... attributes) {
+    Objects.requireNonNull(attributes, "attributes");
+    this.fingerprint = ItemFingerprint.of(List.of(attributes));
+    return this;
+  }
+
+  /**
    * What lost stream data (trimmed before read, a shard gone unread, a re-enabled stream) leads to.
    * Default {@link DataLossPolicy#RESYNC}: a new backfill of the table and {@code
    * SourceContext.resynced()} at its end; with {@link #leases} {@link DataLossPolicy#FAIL}, the
@@ -161,6 +178,17 @@ public final class DynamoDbStreamsSourceBuilder {
    */
   public DynamoDbStreamsSourceBuilder leases(ShardLeases.Builder settings) {
     this.leases = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /**
+   * With {@link VersionStrategy#attribute}: where a repair asks the version of a document whose
+   * item is gone, to delete it at exactly that version (usually the pipeline's sink, e.g. an {@code
+   * OpenSearchSink}). A read cannot know a deleted item's last version; without this, such a delete
+   * has version 0 and removes nothing the index holds. Default: none.
+   */
+  public DynamoDbStreamsSourceBuilder indexVersions(FingerprintReader index) {
+    this.indexVersions = Objects.requireNonNull(index, "index");
     return this;
   }
 
@@ -214,6 +242,11 @@ public final class DynamoDbStreamsSourceBuilder {
         onDataLoss != null
             ? onDataLoss
             : leases != null ? DataLossPolicy.FAIL : DataLossPolicy.RESYNC;
+    if (indexVersions != null && versionStrategy.versionAttribute().isEmpty()) {
+      throw new IllegalStateException(
+          "indexVersions is only used with VersionStrategy.attribute (derived deletes need no"
+              + " index version)");
+    }
     List<String> names = new ArrayList<>(tables);
     ReaderSettings settings =
         new ReaderSettings(
@@ -228,7 +261,9 @@ public final class DynamoDbStreamsSourceBuilder {
             iteratorRefreshAge,
             leases == null ? null : leases.build(),
             backfill,
-            effectiveDataLoss);
+            effectiveDataLoss,
+            fingerprint,
+            indexVersions);
     return new DynamoDbStreamsSource(settings, dynamoDb, streams);
   }
 

@@ -63,6 +63,21 @@ class DynamoDbStreamsSourceBuilderTest {
               .tables("a", "b")
               .build();
       assertThat(source.tables()).containsExactly("a", "b");
+      assertThat(source.repairReader()).isPresent();
+      assertThatThrownBy(
+              () ->
+                  DynamoDbStreamsSource.builder()
+                      .dynamoDbClient(d)
+                      .streamsClient(s)
+                      .table("t")
+                      .indexVersions(
+                          dev.driftless.tck.InMemoryFingerprintReader.of(
+                              dev.driftless.tck.InMemoryVersionedSink.create()))
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("indexVersions");
+      assertThatThrownBy(() -> DynamoDbStreamsSource.builder().fingerprintAttributes())
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 class ModuleApiTest {
   @Test
   void exportsOnlyTheApiAndHidesInternalsJacksonAndFailsafe() {
-    PublishedModule.at(Path.of("target/classes"), "dev.driftless.dynamodb").check();
+    PublishedModule.at(
+            Path.of("target/classes"), "dev.driftless.dynamodb", "dev.driftless.dynamodb.reconcile")
+        .check();
   }
 }

@@ -59,6 +59,16 @@ public abstract class ChangeSourceContract {
     return Duration.ofSeconds(30);
   }
 
+  /**
+   * Whether the source's repair reads may carry a version below a stream change they saw (default
+   * false). A source that cannot order a read against the stream exactly, and so anchors reads
+   * below every change of a recent window (DynamoDB with derived versions), returns true: C1.7 then
+   * checks the state a repair read returns and leaves its version to the source's own tests.
+   */
+  protected boolean repairVersionsMayLagTheStream() {
+    return false;
+  }
+
   /** How much longer than {@code maxWait} an idle {@link ChangeSource#poll} may take. 2 s. */
   protected Duration pollSlack() {
     return Duration.ofSeconds(2);
@@ -251,9 +261,11 @@ public abstract class ChangeSourceContract {
     assertThat(byKey.get(live)).isInstanceOf(ChangeEvent.Upsert.class);
     assertThat(valueOrDeleted(java.util.Objects.requireNonNull(byKey.get(live))))
         .isEqualTo("current");
-    assertThat(java.util.Objects.requireNonNull(byKey.get(live)).version())
-        .as("C1.7: a repair read is at least as new as what the stream returned")
-        .isGreaterThanOrEqualTo(ofKey(streamed, id("live")).get(1).version());
+    if (!repairVersionsMayLagTheStream()) {
+      assertThat(java.util.Objects.requireNonNull(byKey.get(live)).version())
+          .as("C1.7: a repair read is at least as new as what the stream returned")
+          .isGreaterThanOrEqualTo(ofKey(streamed, id("live")).get(1).version());
+    }
     assertThat(byKey.get(gone)).isInstanceOf(ChangeEvent.Delete.class);
     assertThat(byKey.get(never)).isInstanceOf(ChangeEvent.Delete.class);
   }

@@ -1,5 +1,6 @@
 package dev.driftless.dynamodb.internal;
 
+import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.dynamodb.BackfillSettings;
 import dev.driftless.dynamodb.DataLossPolicy;
 import dev.driftless.dynamodb.ShardLeases;
@@ -24,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  *     pipeline's {@code CheckpointStore})
  * @param backfill the backfill, or {@code null} for none
  * @param onDataLoss what lost stream data leads to
+ * @param fingerprint what the documents' fingerprints cover
+ * @param indexVersions where a repair under the attribute strategy asks the version of a document
+ *     whose item is gone, or {@code null}
  */
 public record ReaderSettings(
     List<String> tables,
@@ -37,7 +41,9 @@ public record ReaderSettings(
     Duration iteratorRefreshAge,
     @Nullable ShardLeases leases,
     @Nullable BackfillSettings backfill,
-    DataLossPolicy onDataLoss) {
+    DataLossPolicy onDataLoss,
+    ItemFingerprint fingerprint,
+    @Nullable FingerprintReader indexVersions) {
 
   public ReaderSettings {
     tables = List.copyOf(tables);
@@ -46,5 +52,36 @@ public record ReaderSettings(
   /** Whether {@code table} is backfilled when it has no backfill progress yet. */
   public boolean backfills(String table) {
     return backfill != null && (backfill.tables().isEmpty() || backfill.tables().contains(table));
+  }
+
+  /**
+   * Settings for one instance without backfill (RESYNC on loss), with fingerprints of every
+   * attribute and no index to ask for versions.
+   */
+  public ReaderSettings(
+      List<String> tables,
+      StartingPosition startingPosition,
+      @Nullable String versionAttribute,
+      Duration pollInterval,
+      int maxConcurrentReads,
+      int maxBufferedRecords,
+      int recordsPerRequest,
+      Duration discoveryInterval,
+      Duration iteratorRefreshAge) {
+    this(
+        tables,
+        startingPosition,
+        versionAttribute,
+        pollInterval,
+        maxConcurrentReads,
+        maxBufferedRecords,
+        recordsPerRequest,
+        discoveryInterval,
+        iteratorRefreshAge,
+        null,
+        null,
+        DataLossPolicy.RESYNC,
+        ItemFingerprint.allAttributes(),
+        null);
   }
 }

@@ -46,6 +46,11 @@ public final class RecordConverter {
       @Nullable String sortKey,
       boolean newImages) {}
 
+  /** What the documents' fingerprints cover. */
+  ItemFingerprint fingerprint() {
+    return fingerprint;
+  }
+
   /** A converter whose documents carry the fingerprint of every attribute. */
   public RecordConverter(
       TableInfo table, @Nullable String versionAttribute, DynamoDbClient dynamoDb) {

@@ -52,7 +52,7 @@ final class ScanBackfill implements AutoCloseable {
       this.itemEstimate = itemEstimate;
       this.reads =
           new ItemReads(
-              table.converter.table(), table.versionAttribute, ItemFingerprint.allAttributes());
+              table.converter.table(), table.versionAttribute, table.converter.fingerprint());
     }
   }
 

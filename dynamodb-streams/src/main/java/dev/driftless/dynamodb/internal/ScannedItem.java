@@ -25,6 +25,13 @@ record ScannedItem(
     ChangeEvent.@Nullable Upsert upsert,
     @Nullable String errorType,
     @Nullable String error) {
+  /** Backfilled events say so: no commit time, so the pipeline measures no freshness for them. */
+  private static final Map<String, String> BACKFILLED =
+      Map.of(
+          dev.driftless.core.ChangeEvent.READ_ORIGIN,
+          "backfill",
+          dev.driftless.dynamodb.DynamoDbStreamsSource.METADATA_READ,
+          "backfill");
 
   private static final SourcePosition UNPLACED = () -> "backfill";
 
@@ -57,7 +64,7 @@ record ScannedItem(
     }
     try {
       return new ScannedItem(
-          key, reads.upsert(item, anchor, UNPLACED, readAt, Map.of()), null, null);
+          key, reads.upsert(item, anchor, UNPLACED, readAt, BACKFILLED), null, null);
     } catch (IllegalArgumentException e) {
       return new ScannedItem(key, null, e.getClass().getName(), String.valueOf(e.getMessage()));
     }

@@ -55,7 +55,12 @@ final class TableStart {
     try {
       TableStream stream =
           TableStream.open(
-              dynamoDb, table, settings.versionAttribute(), checkpoint, startingPosition());
+              dynamoDb,
+              table,
+              settings.versionAttribute(),
+              checkpoint,
+              startingPosition(),
+              settings.fingerprint());
       boolean fresh = checkpoint == null || checkpoint.backfill() == null;
       prepare(stream, fresh && settings.backfills(table), false);
       return stream;
@@ -79,7 +84,12 @@ final class TableStart {
     try {
       stream =
           TableStream.open(
-              dynamoDb, loss.table(), settings.versionAttribute(), null, startingPosition());
+              dynamoDb,
+              loss.table(),
+              settings.versionAttribute(),
+              null,
+              startingPosition(),
+              settings.fingerprint());
     } catch (ConfigurationException e) {
       loss.addSuppressed(e);
       throw loss;

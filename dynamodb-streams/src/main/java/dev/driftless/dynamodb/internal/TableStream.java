@@ -94,6 +94,23 @@ final class TableStream {
       @Nullable String versionAttribute,
       @Nullable TableCheckpoint checkpoint,
       StartingPosition startingPosition) {
+    return open(
+        dynamoDb,
+        table,
+        versionAttribute,
+        checkpoint,
+        startingPosition,
+        ItemFingerprint.allAttributes());
+  }
+
+  /** {@link #open} with documents carrying {@code fingerprint} of their items. */
+  static TableStream open(
+      DynamoDbClient dynamoDb,
+      String table,
+      @Nullable String versionAttribute,
+      @Nullable TableCheckpoint checkpoint,
+      StartingPosition startingPosition,
+      ItemFingerprint fingerprint) {
     TableDescription description = dynamoDb.describeTable(b -> b.tableName(table)).table();
     StreamSpecification spec = description.streamSpecification();
     String arn = description.latestStreamArn();
@@ -149,7 +166,8 @@ final class TableStream {
         new RecordConverter(
             new RecordConverter.TableInfo(table, table, partition, sort, newImages),
             versionAttribute,
-            dynamoDb);
+            dynamoDb,
+            fingerprint);
     return new TableStream(table, arn, converter, versionAttribute, checkpoint, startingPosition);
   }
 

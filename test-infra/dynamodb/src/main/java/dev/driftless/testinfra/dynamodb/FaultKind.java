@@ -22,5 +22,11 @@ public enum FaultKind {
   /** 400 {@code ExpiredIteratorException}, whatever the iterator's age. */
   EXPIRED_ITERATOR,
   /** 400 {@code TrimmedDataAccessException}. */
-  TRIMMED_DATA_ACCESS
+  TRIMMED_DATA_ACCESS,
+  /**
+   * {@code BatchGetItem} only: the call reads the first half (rounded down) of each table's keys
+   * and returns the rest under {@code UnprocessedKeys}, as DynamoDB does when a batch exceeds the
+   * table's capacity or 16 MB. On other operations: no effect.
+   */
+  UNPROCESSED_KEYS
 }

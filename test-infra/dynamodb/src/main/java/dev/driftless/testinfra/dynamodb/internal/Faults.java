@@ -21,7 +21,8 @@ public final class Faults {
     CORRUPT_CRC32,
     DELAY_ONLY,
     EXPIRED_ITERATOR,
-    TRIMMED_DATA_ACCESS
+    TRIMMED_DATA_ACCESS,
+    UNPROCESSED_KEYS
   }
 
   /**

@@ -334,6 +334,20 @@ final class ItemOps {
 
   private ObjectNode batchGet(JsonNode req) {
     ObjectNode items = Json.requiredObject(req, "RequestItems");
+    int requested = 0;
+    for (Map.Entry<String, JsonNode> e : items.properties()) {
+      Table t = state.table(e.getKey());
+      Set<Table.ItemKey> distinct = new HashSet<>();
+      for (JsonNode k : Json.optionalArray(e.getValue(), "Keys")) {
+        requested++;
+        if (!distinct.add(t.key(k, "Keys"))) {
+          throw ApiError.validation("Provided list of item keys contains duplicates");
+        }
+      }
+    }
+    if (requested > 100) {
+      throw ApiError.validation("Too many items requested for the BatchGetItem call");
+    }
     ObjectNode out = Json.object();
     ObjectNode responses = out.putObject("Responses");
     for (Map.Entry<String, JsonNode> e : items.properties()) {

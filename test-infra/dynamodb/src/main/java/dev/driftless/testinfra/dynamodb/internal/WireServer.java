@@ -140,6 +140,7 @@ public final class WireServer implements AutoCloseable {
     state.hooks().before(operation);
     Faults.Rule fault = state.faults().match(operation, StreamsOps.shardOf(operation, request));
     boolean corrupt = false;
+    boolean partial = false;
     if (fault != null) {
       sleep(fault.delay().toMillis());
       switch (fault.kind()) {
@@ -161,8 +162,13 @@ public final class WireServer implements AutoCloseable {
           return null;
         }
         case CORRUPT_CRC32 -> corrupt = true;
+        case UNPROCESSED_KEYS -> partial = operation.equals("BatchGetItem");
         case DELAY_ONLY -> {}
       }
+    }
+    if (partial) {
+      PartialBatchGet split = PartialBatchGet.of(request);
+      return new Answer(split.answer(state.handle(service, operation, split.processed())), corrupt);
     }
     return new Answer(state.handle(service, operation, request), corrupt);
   }
