@@ -118,7 +118,7 @@ final class SourceStartup {
       } else if (settings.createSlot()) {
         // Before the slot exists: a crash from here on finds no progress of an older slot.
         backfill.resetBeforeNewSlot();
-        ReplicationSetup.createSlot(c, settings.slotName());
+        ReplicationSetup.createSlot(c, settings.slotName(), failover(versionNum));
         createdSlotThisRun = true;
         created = true;
       } else {
@@ -220,6 +220,11 @@ final class SourceStartup {
             + ", which did not stop within 15 s of pg_terminate_backend");
   }
 
+  /** Whether a slot created on a server of {@code versionNum} is a failover slot. */
+  private boolean failover(int versionNum) {
+    return settings.failoverSlot() && versionNum >= 170000;
+  }
+
   /** Start failed after this run created the slot: drop it, so that it holds no WAL. */
   void dropSlotAfterFailedStart(Exception cause) {
     replication.close(false);
@@ -253,7 +258,8 @@ final class SourceStartup {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
-    ReplicationSetup.createSlot(c, settings.slotName());
+    ReplicationSetup.createSlot(
+        c, settings.slotName(), failover(ReplicationSetup.serverVersionNum(c)));
     resyncs.incrementAndGet();
   }
 
