@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -131,6 +132,31 @@ class FailoverIT {
           }
         }
       }
+    }
+  }
+
+  @Test
+  void anExistingOrdinarySlotIsMadeAFailoverSlotOnPostgres17() throws Exception {
+    PostgresServer server = PgTesting.server();
+    Assumptions.assumeTrue(server.majorVersion() >= 17, "failover slots need PostgreSQL 17+");
+    String db = PgTesting.newDatabase("failover_upgrade");
+    PgTesting.exec(
+        db,
+        "CREATE TABLE t (id int PRIMARY KEY)",
+        "SELECT pg_create_logical_replication_slot('upgrade_slot', 'pgoutput')");
+    String failover =
+        "SELECT failover::text FROM pg_replication_slots WHERE slot_name = 'upgrade_slot'";
+    assertThat(PgTesting.query(db, failover)).isEqualTo("false");
+    PostgresSource source =
+        PgTesting.source(db, "upgrade_slot", "upgrade_pub")
+            .tables(List.of("t"))
+            .dropSlotOnClose(true)
+            .build();
+    source.start(PgTesting.context("upgrade"));
+    try {
+      assertThat(PgTesting.query(db, failover)).isEqualTo("true");
+    } finally {
+      source.close();
     }
   }
 

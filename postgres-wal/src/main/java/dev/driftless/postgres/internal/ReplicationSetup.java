@@ -315,6 +315,28 @@ public final class ReplicationSetup {
     }
   }
 
+  /** Whether {@code slot} is a failover slot (PostgreSQL 17+ only: the column is new there). */
+  static boolean isFailoverSlot(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT failover FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * Makes {@code slot} a failover slot (PostgreSQL 17+), on a replication connection: the command
+   * exists only in the replication protocol. The slot must not be in use.
+   */
+  static void makeFailoverSlot(Connection replication, String slot) throws SQLException {
+    try (Statement s = replication.createStatement()) {
+      // The name is [a-z0-9_]{1,63} (checked by the builder): safe to embed.
+      s.execute("ALTER_REPLICATION_SLOT " + slot + " ( FAILOVER true )");
+    }
+  }
+
   /** Fails unless the slot is a usable pgoutput slot of this database. */
   static void checkSlot(Connection c, String slotName, SlotState slot) throws SQLException {
     if (!"logical".equals(slot.slotType())) {
