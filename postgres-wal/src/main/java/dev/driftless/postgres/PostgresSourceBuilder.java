@@ -98,8 +98,8 @@ public final class PostgresSourceBuilder {
   /**
    * Whether the slot is created with {@code failover = true} on PostgreSQL 17 and later, so that a
    * standby with {@code sync_replication_slots} keeps a copy of it and the stream continues on that
-   * standby after a failover. Ignored on older servers (the slot is an ordinary one) and for an
-   * existing slot. Default true. See docs/postgres.md, "Failover".
+   * standby after a failover; an existing ordinary slot is made one at start (best effort, logged).
+   * Ignored on older servers. Default true. See docs/postgres.md, "Failover".
    */
   public PostgresSourceBuilder failoverSlot(boolean failover) {
     this.failoverSlot = failover;

@@ -132,7 +132,7 @@ final class StandbyRole implements AutoCloseable {
     boolean got;
     String other = null;
     try {
-      got = lock.tryAcquire();
+      got = tryAcquire();
       if (!got) {
         other = lock.holder();
       }
@@ -175,6 +175,23 @@ final class StandbyRole implements AutoCloseable {
     announced = false;
     LOG.info("replication slot {}: this instance holds the standby lock and reads", slotName);
     return true;
+  }
+
+  /**
+   * One attempt on the lock, repeated once on a fresh session: the server may have ended an idle
+   * one ({@code idle_session_timeout}) while this instance's poll thread was held up.
+   */
+  private boolean tryAcquire() throws SQLException {
+    try {
+      return lock.tryAcquire();
+    } catch (SQLException first) {
+      try {
+        return lock.tryAcquire();
+      } catch (SQLException second) {
+        second.addSuppressed(first);
+        throw second;
+      }
+    }
   }
 
   private long attemptNanos() {
