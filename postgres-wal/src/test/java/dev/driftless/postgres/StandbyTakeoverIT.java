@@ -164,6 +164,7 @@ class StandbyTakeoverIT {
             () -> cut.status().sourceOutage() == null && "standby".equals(role(cut)));
         assertThat(role(standby)).isEqualTo("active");
       } finally {
+        proxy.blackHole(false); // a failed assertion must not leave the close waiting on silence
         workload.stop();
         cut.close();
         if (other != null) {
@@ -172,6 +173,52 @@ class StandbyTakeoverIT {
       }
     } finally {
       dropSlot("ha_cut");
+    }
+  }
+
+  @Test
+  void anActiveInstanceWhoseLockSessionEndsStepsDownAndResumesWhenNobodyElseTakesOver()
+      throws Exception {
+    String table = "ha_resume";
+    exec(db, "CREATE TABLE " + table + " (id int PRIMARY KEY, v text, n int NOT NULL)");
+    InMemoryVersionedSink index = InMemoryVersionedSink.create();
+    long seed = System.nanoTime();
+    System.out.println("StandbyTakeoverIT seed " + seed);
+    Workload workload = new Workload(table, seed);
+    Pipeline only = start(table, PgTesting.server().jdbcUrl(db), index);
+    try {
+      awaitRole(only, "active");
+      workload.start();
+      Eventually.until(WAIT, "some writes", () -> workload.transactions.get() > 20);
+      // The lock's session ends (an administrator, a proxy, the server's idle timeout): the
+      // instance must stop reading; with nobody else waiting it takes the lock again and resumes
+      // from the slot.
+      exec(
+          db,
+          "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+              + " AND granted AND classid = 1146242644::oid AND objid = hashtext('"
+              + table
+              + "')::oid");
+      Eventually.until(
+          WAIT,
+          () -> "the instance to take the lock again: " + only.status(),
+          () ->
+              Long.valueOf(2).equals(only.status().source().get("takeovers"))
+                  && "active".equals(role(only)));
+      long written = workload.transactions.get();
+      Eventually.until(WAIT, "more writes", () -> workload.transactions.get() > written + 20);
+      workload.stop();
+      Map<String, String> expected = rows(table);
+      Eventually.until(
+          WAIT,
+          () -> "the index to converge: " + differences(expected, index, table),
+          () -> differences(expected, index, table).isEmpty());
+      assertThat(differences(rows(table), index, table)).isEmpty();
+      assertThat(only.status().sourceOutage()).isNull();
+    } finally {
+      workload.stop();
+      only.close();
+      dropSlot(table);
     }
   }
 

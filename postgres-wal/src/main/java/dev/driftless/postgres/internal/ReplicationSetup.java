@@ -33,6 +33,20 @@ public final class ReplicationSetup {
     }
   }
 
+  /**
+   * Cuts a connection from any thread without a word to the server (pgJDBC closes its socket), so
+   * that a thread blocked reading from it fails at once.
+   */
+  static void abortQuietly(@Nullable Connection c) {
+    if (c != null) {
+      try {
+        c.abort(Runnable::run);
+      } catch (SQLException | RuntimeException ignored) {
+        // already closed
+      }
+    }
+  }
+
   /** What a slot looks like in {@code pg_replication_slots}. */
   record SlotState(
       String plugin,

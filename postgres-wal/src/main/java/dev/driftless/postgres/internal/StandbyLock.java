@@ -38,6 +38,7 @@ final class StandbyLock implements AutoCloseable {
   private final String slotName;
   private final Duration lease;
   private final ScheduledExecutorService pinger;
+  private final Runnable onLost;
 
   // Guarded by this.
   private @Nullable Connection session;
@@ -45,8 +46,14 @@ final class StandbyLock implements AutoCloseable {
   private @Nullable ScheduledFuture<?> pings;
   private volatile @Nullable Exception lost;
 
-  StandbyLock(SourceConnections connections, String slotName, Duration lease) {
+  /**
+   * {@code onLost} runs on the lease thread the moment a ping fails: it must cut what the source
+   * reads with, since the poll thread may be blocked on a connection that the same partition
+   * silenced.
+   */
+  StandbyLock(SourceConnections connections, String slotName, Duration lease, Runnable onLost) {
     this.connections = connections;
+    this.onLost = onLost;
     this.slotName = slotName;
     this.lease = lease;
     this.pinger =
@@ -161,7 +168,9 @@ final class StandbyLock implements AutoCloseable {
         p.cancel(false);
       }
       held = false;
-      dropSession();
+      ReplicationSetup.abortQuietly(session);
+      session = null;
+      onLost.run();
     }
   }
 

@@ -57,12 +57,16 @@ final class StandbyRole implements AutoCloseable {
   private boolean outage;
   private long nextAttemptNanos;
 
-  StandbyRole(SourceSettings settings, SourceConnections connections, Actions actions) {
+  StandbyRole(
+      SourceSettings settings,
+      SourceConnections connections,
+      Actions actions,
+      Runnable onLeaseLost) {
     this.slotName = settings.slotName();
     this.takeoverTimeout = settings.takeoverTimeout();
     this.connections = connections;
     this.actions = actions;
-    this.lock = new StandbyLock(connections, slotName, takeoverTimeout.dividedBy(2));
+    this.lock = new StandbyLock(connections, slotName, takeoverTimeout.dividedBy(2), onLeaseLost);
   }
 
   /** Reports outages and reads the time through the pipeline's {@code context}. */
@@ -75,6 +79,11 @@ final class StandbyRole implements AutoCloseable {
   /** Whether this instance is the active reader. */
   boolean active() {
     return active;
+  }
+
+  /** Whether this active instance's lock is lost and it must stop reading now. */
+  boolean leaseLost() {
+    return active && lock.lost() != null;
   }
 
   /**

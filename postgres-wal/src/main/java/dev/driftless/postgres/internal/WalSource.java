@@ -114,6 +114,11 @@ public final class WalSource {
                     replication.close(false);
                     stream.discard();
                   }
+                },
+                () -> {
+                  // On the lease thread: unblock a poll thread stuck on a silenced connection.
+                  replication.abort();
+                  admin.abort();
                 })
             : null;
   }
@@ -250,6 +255,9 @@ public final class WalSource {
     backfill.between(stream);
     admin.forgetVisibleCommits(replication.connected());
     while (true) {
+      if (standby != null && standby.leaseLost()) {
+        break; // stop reading at once: the next poll steps down
+      }
       ChangeEvent next;
       while (out.size() < maxEvents && (next = stream.poll()) != null) {
         out.add(next);
