@@ -52,6 +52,15 @@ import java.util.Optional;
  * SlotInvalidatedException}: a full resync is needed (done by the source itself with {@link
  * PostgresSourceBuilder#resyncOnSlotLoss}).
  *
+ * <h2>Several instances and failover</h2>
+ *
+ * <p>With {@link PostgresSourceBuilder#standby} several instances share the slot: one reads, the
+ * others wait in {@link #poll} (returning nothing) until the active one dies or is cut off, and one
+ * of them takes over within {@link PostgresSourceBuilder#takeoverTimeout}. On PostgreSQL 17+ the
+ * slot is a failover slot ({@link PostgresSourceBuilder#failoverSlot}), so that a standby server
+ * configured for it keeps it across a database failover; a multi-host URL connects to the primary.
+ * See docs/postgres.md, "Standby instances" and "Failover".
+ *
  * <h2>Backfill and repair</h2>
  *
  * <p>With {@link PostgresSourceBuilder#backfill} the source copies the current rows of tables while

@@ -38,6 +38,9 @@ public final class PostgresSourceBuilder {
   private TruncateMode truncateMode = TruncateMode.REMOVE_DOCUMENTS;
   private @Nullable BackfillSettings backfill;
   private boolean resyncOnSlotLoss;
+  private boolean standby;
+  private @Nullable Duration takeoverTimeout;
+  private boolean failoverSlot = true;
 
   PostgresSourceBuilder() {}
 
@@ -50,6 +53,44 @@ public final class PostgresSourceBuilder {
    */
   public PostgresSourceBuilder resyncOnSlotLoss(boolean resync) {
     this.resyncOnSlotLoss = resync;
+    return this;
+  }
+
+  /**
+   * Whether several instances of this source (in several processes, with the same database and
+   * slot) run side by side, one reading and the others waiting as standbys, so that one takes over
+   * within {@link #takeoverTimeout} when the active one dies or is cut off from the database. The
+   * active instance holds a PostgreSQL advisory lock on a session of its own; an instance that
+   * loses that session stops reading at once (its pipeline shows a source outage) and waits as a
+   * standby again. Every instance sharing the slot must set it. Not with {@link #temporarySlot} or
+   * {@link #dropSlotOnClose}. Default false. See docs/postgres.md, "Standby instances".
+   */
+  public PostgresSourceBuilder standby(boolean standby) {
+    this.standby = standby;
+    return this;
+  }
+
+  /**
+   * With {@link #standby}: how soon after the active instance died or lost its connection a standby
+   * takes over (plus the time to connect the stream), 2 s to 10 min. A standby tries the lock four
+   * times per timeout; the active instance's lock session expires on the server after half of it
+   * without a ping (PostgreSQL 14+ {@code idle_session_timeout}; older servers notice a dead peer
+   * only by TCP keepalive). Default 10 s.
+   */
+  public PostgresSourceBuilder takeoverTimeout(Duration timeout) {
+    this.takeoverTimeout =
+        range(timeout, "takeoverTimeout", Duration.ofSeconds(2), Duration.ofMinutes(10));
+    return this;
+  }
+
+  /**
+   * Whether the slot is created with {@code failover = true} on PostgreSQL 17 and later, so that a
+   * standby with {@code sync_replication_slots} keeps a copy of it and the stream continues on that
+   * standby after a failover; an existing ordinary slot is made one at start (best effort, logged).
+   * Ignored on older servers. Default true. See docs/postgres.md, "Failover".
+   */
+  public PostgresSourceBuilder failoverSlot(boolean failover) {
+    this.failoverSlot = failover;
     return this;
   }
 
@@ -243,6 +284,21 @@ public final class PostgresSourceBuilder {
     if (temporarySlot && !createSlot) {
       throw new IllegalStateException("a temporarySlot is always created: createSlot must be true");
     }
+    if (takeoverTimeout != null && !standby) {
+      throw new IllegalStateException("takeoverTimeout is set but standby is false");
+    }
+    if (standby && temporarySlot) {
+      throw new IllegalStateException(
+          "standby makes no sense with temporarySlot: a standby takes over the slot");
+    }
+    if (standby && dropSlotOnClose) {
+      throw new IllegalStateException(
+          "standby makes no sense with dropSlotOnClose: a standby takes over the slot");
+    }
+    Duration takeover =
+        !standby
+            ? Duration.ZERO
+            : takeoverTimeout == null ? Duration.ofSeconds(10) : takeoverTimeout;
     return new PostgresSource(
         new SourceSettings(
             db,
@@ -261,7 +317,9 @@ public final class PostgresSourceBuilder {
             spillDirectory,
             truncateMode,
             backfill,
-            resyncOnSlotLoss));
+            resyncOnSlotLoss,
+            takeover,
+            failoverSlot));
   }
 
   private static String identifier(String value, String name) {

@@ -85,6 +85,32 @@ class PostgresSourceBuilderTest {
   }
 
   @Test
+  void standbySettingsAreCheckedNamingTheSetting() {
+    assertThatCode(() -> valid().standby(true).build()).doesNotThrowAnyException();
+    assertThatCode(() -> valid().standby(true).takeoverTimeout(Duration.ofSeconds(2)).build())
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> valid().takeoverTimeout(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("takeoverTimeout");
+    assertThatThrownBy(() -> valid().takeoverTimeout(Duration.ofMinutes(11)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("takeoverTimeout");
+    assertThatThrownBy(() -> valid().takeoverTimeout(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("takeoverTimeout");
+    assertThatThrownBy(() -> valid().takeoverTimeout(Duration.ofSeconds(5)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("takeoverTimeout")
+        .hasMessageContaining("standby");
+    assertThatThrownBy(() -> valid().standby(true).temporarySlot(true).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("temporarySlot");
+    assertThatThrownBy(() -> valid().standby(true).dropSlotOnClose(true).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("dropSlotOnClose");
+  }
+
+  @Test
   void nullsAndRangesAreCheckedAtOnce() {
     assertThatThrownBy(() -> PostgresDatabase.builder().user(null))
         .isInstanceOf(NullPointerException.class)

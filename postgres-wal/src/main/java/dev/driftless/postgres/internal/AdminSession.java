@@ -24,7 +24,7 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
   private final String slotName;
   private final RecentCommits recent;
   private final Map<String, Object> status = new ConcurrentHashMap<>();
-  private @Nullable Connection connection;
+  private volatile @Nullable Connection connection;
   private volatile long serverWalLsn;
   private long nextForgetNanos;
   // PostgreSQL 17 can flush a logical message at once; before that it waits for the WAL writer.
@@ -134,6 +134,11 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
     } catch (SQLException e) {
       close();
     }
+  }
+
+  /** Cuts the connection from any thread (see {@link ReplicationConnection#abort()}). */
+  void abort() {
+    ReplicationSetup.abortQuietly(connection);
   }
 
   void close() {

@@ -34,7 +34,7 @@ final class ReplicationConnection {
   private final SourceConnections connections;
   private final FlushTracker flush;
 
-  private @Nullable Connection connection;
+  private volatile @Nullable Connection connection;
   private volatile @Nullable PGReplicationStream stream;
   private boolean temporarySlotCreated;
   private int protocolVersion = 1;
@@ -247,6 +247,14 @@ final class ReplicationConnection {
       outageReported = true;
       ctx.outageStarted(cause);
     }
+  }
+
+  /**
+   * Cuts the connection from any thread, without a word to the server: a read blocked on it (a
+   * network partition) fails at once. The poll thread then finds it lost.
+   */
+  void abort() {
+    ReplicationSetup.abortQuietly(connection);
   }
 
   /** Closes the stream; {@code graceful}: after a last status update. */

@@ -33,6 +33,20 @@ public final class ReplicationSetup {
     }
   }
 
+  /**
+   * Cuts a connection from any thread without a word to the server (pgJDBC closes its socket), so
+   * that a thread blocked reading from it fails at once.
+   */
+  static void abortQuietly(@Nullable Connection c) {
+    if (c != null) {
+      try {
+        c.abort(Runnable::run);
+      } catch (SQLException | RuntimeException ignored) {
+        // already closed
+      }
+    }
+  }
+
   /** What a slot looks like in {@code pg_replication_slots}. */
   record SlotState(
       String plugin,
@@ -315,6 +329,28 @@ public final class ReplicationSetup {
     }
   }
 
+  /** Whether {@code slot} is a failover slot (PostgreSQL 17+ only: the column is new there). */
+  static boolean isFailoverSlot(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT failover FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  /**
+   * Makes {@code slot} a failover slot (PostgreSQL 17+), on a replication connection: the command
+   * exists only in the replication protocol. The slot must not be in use.
+   */
+  static void makeFailoverSlot(Connection replication, String slot) throws SQLException {
+    try (Statement s = replication.createStatement()) {
+      // The name is [a-z0-9_]{1,63} (checked by the builder): safe to embed.
+      s.execute("ALTER_REPLICATION_SLOT " + slot + " ( FAILOVER true )");
+    }
+  }
+
   /** Fails unless the slot is a usable pgoutput slot of this database. */
   static void checkSlot(Connection c, String slotName, SlotState slot) throws SQLException {
     if (!"logical".equals(slot.slotType())) {
@@ -378,6 +414,26 @@ public final class ReplicationSetup {
     return "driftless-" + slot;
   }
 
+  /**
+   * Terminates the walsender another instance of this source (its application name) holds the slot
+   * with: called by an instance that has just taken the standby lock over, when the one before it
+   * lost the lock but may not know yet. Returns the terminated process id, or 0.
+   */
+  static int terminateSlotReader(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT s.active_pid, pg_terminate_backend(s.active_pid) FROM pg_replication_slots s"
+                + " JOIN pg_stat_activity a ON a.pid = s.active_pid"
+                + " WHERE s.slot_name = ? AND a.application_name = ?"
+                + " AND a.pid <> pg_backend_pid()")) {
+      ps.setString(1, slot);
+      ps.setString(2, applicationName(slot));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getInt(1) : 0;
+      }
+    }
+  }
+
   /** Terminates a backend; returns whether it was signalled. */
   static boolean terminateBackend(Connection c, int pid) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
@@ -406,9 +462,13 @@ public final class ReplicationSetup {
   }
 
   /** Creates a persistent pgoutput slot. */
-  static void createSlot(Connection c, String slot) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+  static void createSlot(Connection c, String slot, boolean failover) throws SQLException {
+    // failover (PostgreSQL 17+): a standby with sync_replication_slots keeps a copy of the slot.
+    String sql =
+        failover
+            ? "SELECT pg_create_logical_replication_slot(?, 'pgoutput', false, false, true)"
+            : "SELECT pg_create_logical_replication_slot(?, 'pgoutput')";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, slot);
       ps.execute();
     }

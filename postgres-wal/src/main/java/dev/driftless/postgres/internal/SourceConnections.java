@@ -14,15 +14,35 @@ import java.util.Properties;
 final class SourceConnections {
   private final PostgresDatabase database;
   private final String slotName;
+  private final boolean multiHost;
 
   SourceConnections(PostgresDatabase database, String slotName) {
     this.database = database;
     this.slotName = slotName;
+    this.multiHost = database.jdbcUrl().map(SourceConnections::multiHost).orElse(false);
+  }
+
+  /** Whether {@code url} names several hosts ({@code jdbc:postgresql://a:5432,b:5432/db}). */
+  static boolean multiHost(String url) {
+    String rest = url.substring("jdbc:postgresql:".length());
+    if (!rest.startsWith("//")) {
+      return false;
+    }
+    int end = rest.indexOf('/', 2);
+    String hosts = end < 0 ? rest.substring(2) : rest.substring(2, end);
+    return hosts.contains(",");
   }
 
   /** A connection for slot, publication and catalog statements. */
   Connection admin() throws SQLException {
     return database.connect(base());
+  }
+
+  /** A connection like {@link #admin()} with these extra pgJDBC properties. */
+  Connection admin(Properties extra) throws SQLException {
+    Properties props = base();
+    props.putAll(extra);
+    return database.connect(props);
   }
 
   /** A connection for reads of rows and types. */
@@ -44,6 +64,12 @@ final class SourceConnections {
     props.setProperty("ApplicationName", ReplicationSetup.applicationName(slotName));
     props.setProperty("connectTimeout", "10");
     props.setProperty("tcpKeepAlive", "true");
+    // A multi-host URL (a managed service's primary and replicas, before and after a failover):
+    // the source writes (slot, publication, heartbeats) and so needs the primary. A
+    // targetServerType in the URL itself takes precedence.
+    if (multiHost) {
+      props.setProperty("targetServerType", "primary");
+    }
     return props;
   }
 }

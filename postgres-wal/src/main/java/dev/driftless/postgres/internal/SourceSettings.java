@@ -8,7 +8,11 @@ import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** A {@link dev.driftless.postgres.PostgresSource}'s validated configuration. */
+/**
+ * A {@link dev.driftless.postgres.PostgresSource}'s validated configuration. {@code
+ * takeoverTimeout} is zero unless standby mode is on; {@code failoverSlot}: create the slot with
+ * {@code failover = true} where the server supports it (PostgreSQL 17+).
+ */
 public record SourceSettings(
     PostgresDatabase database,
     String slotName,
@@ -26,4 +30,12 @@ public record SourceSettings(
     Path spillDirectory,
     TruncateMode truncateMode,
     @Nullable BackfillSettings backfill,
-    boolean resyncOnSlotLoss) {}
+    boolean resyncOnSlotLoss,
+    Duration takeoverTimeout,
+    boolean failoverSlot) {
+
+  /** Whether several instances share the slot, one active and the others standbys. */
+  public boolean standby() {
+    return !takeoverTimeout.isZero();
+  }
+}

@@ -108,6 +108,7 @@ final class SourceStartup {
       if (slot.isPresent()) {
         try {
           ReplicationSetup.checkSlot(c, settings.slotName(), slot.get());
+          upgradeToFailover(c, versionNum);
         } catch (SlotInvalidatedException e) {
           if (!settings.resyncOnSlotLoss()) {
             throw e;
@@ -118,7 +119,7 @@ final class SourceStartup {
       } else if (settings.createSlot()) {
         // Before the slot exists: a crash from here on finds no progress of an older slot.
         backfill.resetBeforeNewSlot();
-        ReplicationSetup.createSlot(c, settings.slotName());
+        ReplicationSetup.createSlot(c, settings.slotName(), failover(versionNum));
         createdSlotThisRun = true;
         created = true;
       } else {
@@ -220,6 +221,40 @@ final class SourceStartup {
             + ", which did not stop within 15 s of pg_terminate_backend");
   }
 
+  /**
+   * An existing slot created before failover slots (a server upgraded to 17, or a slot made by
+   * hand) becomes one, so that it survives a failover. Best effort: a failure is logged, since the
+   * stream works without it.
+   */
+  private void upgradeToFailover(Connection c, int versionNum) {
+    if (!failover(versionNum)) {
+      return;
+    }
+    try {
+      if (ReplicationSetup.isFailoverSlot(c, settings.slotName())) {
+        return;
+      }
+      try (Connection replication = connections.replication()) {
+        ReplicationSetup.makeFailoverSlot(replication, settings.slotName());
+      }
+      LOG.info(
+          "replication slot {} is a failover slot now (a standby with sync_replication_slots keeps"
+              + " a copy)",
+          settings.slotName());
+    } catch (SQLException e) {
+      LOG.warn(
+          "replication slot {} is not a failover slot and could not be made one; it will not"
+              + " survive a database failover: {}",
+          settings.slotName(),
+          e.getMessage());
+    }
+  }
+
+  /** Whether a slot created on a server of {@code versionNum} is a failover slot. */
+  private boolean failover(int versionNum) {
+    return settings.failoverSlot() && versionNum >= 170000;
+  }
+
   /** Start failed after this run created the slot: drop it, so that it holds no WAL. */
   void dropSlotAfterFailedStart(Exception cause) {
     replication.close(false);
@@ -253,7 +288,8 @@ final class SourceStartup {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
-    ReplicationSetup.createSlot(c, settings.slotName());
+    ReplicationSetup.createSlot(
+        c, settings.slotName(), failover(ReplicationSetup.serverVersionNum(c)));
     resyncs.incrementAndGet();
   }
 

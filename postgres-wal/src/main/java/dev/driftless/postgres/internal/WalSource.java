@@ -58,10 +58,13 @@ public final class WalSource {
   private final SourceBackfill backfill;
   private final SourceStartup startup;
   private final AtomicLong unreadableChanges = new AtomicLong();
+  private final @Nullable StandbyRole standby;
 
   private Clock clock = Clock.systemUTC();
   private @Nullable SourceContext context;
   private boolean started;
+  // Whether start-up ran to its end once (a standby runs it when it first takes over).
+  private boolean activated;
   private volatile boolean closed;
   private volatile int protocolVersion = 1;
   private volatile long serverWalEnd;
@@ -99,6 +102,29 @@ public final class WalSource {
             (key, version, position, failure) ->
                 deadLetterUnreadable(key, version, position, failure));
     this.startup = new SourceStartup(settings, connections, tables, backfill, replication, recent);
+    this.standby =
+        settings.standby()
+            ? new StandbyRole(
+                settings,
+                connections,
+                new StandbyRole.Actions() {
+                  @Override
+                  public void promote() throws Exception {
+                    takeOver();
+                  }
+
+                  @Override
+                  public void demote(Exception cause) {
+                    replication.close(false);
+                    stream.discard();
+                  }
+                },
+                () -> {
+                  // On the lease thread: unblock a poll thread stuck on a silenced connection.
+                  replication.abort();
+                  admin.abort();
+                })
+            : null;
   }
 
   /** The types package's decoder, looking user types up in the source database's catalog. */
@@ -135,6 +161,38 @@ public final class WalSource {
     } catch (SQLException e) {
       throw new RetriableException("could not connect to PostgreSQL: " + e.getMessage(), e);
     }
+    StandbyRole role = standby;
+    if (role != null) {
+      // Reads only once it holds the standby lock: now, or later in poll.
+      role.start(context);
+      role.awaitActive(System.nanoTime());
+      return;
+    }
+    activate(c);
+  }
+
+  /** This standby holds the lock: runs start-up the first time, else resumes from the slot. */
+  private void takeOver() throws Exception {
+    try {
+      if (!activated) {
+        activate(admin.connection());
+      } else {
+        // Another instance may have read meanwhile: the stream starts again where the slot is.
+        startup.recordStart(admin.connection());
+        replication.reconnectNow();
+      }
+    } catch (SQLException e) {
+      admin.close();
+      if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+        throw new RetriableException("could not take over: " + e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  /** Start-up: checks, creates what is missing, connects the stream; starts a backfill if due. */
+  private void activate(Connection c) throws Exception {
+    SourceContext context = Objects.requireNonNull(this.context, "context");
     try {
       SourceStartup.Outcome outcome = startup.run(c, context);
       protocolVersion = outcome.protocolVersion();
@@ -147,6 +205,7 @@ public final class WalSource {
         backfill.start(clock, outcome.created() || settings.temporarySlot());
       }
       admin.refreshStatus();
+      activated = true;
     } catch (Exception e) {
       if (startup.createdSlotThisRun()) {
         startup.dropSlotAfterFailedStart(e);
@@ -156,6 +215,13 @@ public final class WalSource {
   }
 
   public List<ChangeEvent> poll(int maxEvents, Duration maxWait) throws Exception {
+    StandbyRole role = standby;
+    if (role != null && !role.checkLease()) {
+      checkOpen();
+      if (!role.awaitActive(System.nanoTime() + Math.max(0, maxWait.toNanos()))) {
+        return List.of();
+      }
+    }
     try {
       return pollStream(maxEvents, maxWait);
     } catch (SlotInvalidatedException e) {
@@ -193,6 +259,9 @@ public final class WalSource {
     backfill.between(stream);
     admin.forgetVisibleCommits(replication.connected());
     while (true) {
+      if (standby != null && standby.leaseLost()) {
+        break; // stop reading at once: the next poll steps down
+      }
       ChangeEvent next;
       while (out.size() < maxEvents && (next = stream.poll()) != null) {
         out.add(next);
@@ -269,6 +338,11 @@ public final class WalSource {
 
   public void keepAlive() throws Exception {
     checkOpen();
+    StandbyRole role = standby;
+    if (role != null && !role.checkLease()) {
+      role.awaitActive(System.nanoTime());
+      return;
+    }
     if (!replication.connected()) {
       if (replication.reconnectDue()) {
         try {
@@ -314,7 +388,12 @@ public final class WalSource {
   }
 
   public Map<String, Object> statusDetails() {
-    Map<String, Object> details = new LinkedHashMap<>(admin.status());
+    Map<String, Object> details = new LinkedHashMap<>();
+    StandbyRole role = standby;
+    if (role != null) {
+      details.putAll(role.status());
+    }
+    details.putAll(admin.status());
     long flushed = flush.flushed();
     if (replication.reportedFailures() > 0) {
       details.put("reconnects", replication.reportedFailures());
@@ -357,6 +436,9 @@ public final class WalSource {
     }
     closed = true;
     replication.close(true);
+    if (standby != null) {
+      standby.close(); // after the stream: a successor need not terminate our walsender
+    }
     stream.discard();
     repairReader.closeConnection();
     backfill.close();

@@ -20,9 +20,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A TCP proxy on a loopback port that forwards every connection to a target and can inject the
- * faults of DESIGN.md §3: a delay on every forwarded chunk, cutting every live connection, and
- * refusing new connections (the listening socket is closed, so clients get "connection refused",
- * and reopened on the same port afterwards).
+ * faults of DESIGN.md §3: a delay on every forwarded chunk, cutting every live connection, refusing
+ * new connections (the listening socket is closed, so clients get "connection refused", and
+ * reopened on the same port afterwards), and a black hole (a network partition: connections stay
+ * open, new ones are accepted, but nothing is forwarded until it ends, so that both ends see only
+ * silence and time out on their own).
  *
  * <p>Only for loopback targets in tests. Thread-safe; each connection uses two daemon threads.
  */
@@ -34,6 +36,7 @@ public final class FaultProxy implements AutoCloseable {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(daemon("fault-proxy-timer"));
   private volatile long delayNanos;
+  private volatile boolean blackHole;
   private @Nullable ServerSocket server;
   private boolean closed;
 
@@ -75,6 +78,15 @@ public final class FaultProxy implements AutoCloseable {
       throw new IllegalArgumentException("delay must not be negative, was " + delay);
     }
     delayNanos = delay.toNanos();
+  }
+
+  /**
+   * Starts or ends a black hole: while on, nothing is forwarded in either direction, on live or new
+   * connections, and no connection is closed, as in a network partition; what was sent meanwhile is
+   * held (as TCP would retransmit it) and forwarded once it ends.
+   */
+  public void blackHole(boolean on) {
+    blackHole = on;
   }
 
   /** Closes every live connection at once (clients see a reset or end of stream). */
@@ -187,6 +199,9 @@ public final class FaultProxy implements AutoCloseable {
                   OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                  while (blackHole) {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                  }
                   long d = delayNanos;
                   if (d > 0) {
                     TimeUnit.NANOSECONDS.sleep(d);

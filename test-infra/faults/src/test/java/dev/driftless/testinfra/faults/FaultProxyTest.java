@@ -122,6 +122,23 @@ class FaultProxyTest {
   }
 
   @Test
+  void aBlackHoleHoldsTrafficWithoutClosingAndForwardsItOnceItEnds() throws IOException {
+    try (Socket s = connect()) {
+      assertThat(roundTrip(s, "a")).isEqualTo("a");
+      proxy.blackHole(true);
+      s.setSoTimeout(300);
+      s.getOutputStream().write("held".getBytes());
+      s.getOutputStream().flush();
+      assertThatThrownBy(() -> s.getInputStream().read())
+          .isInstanceOf(java.net.SocketTimeoutException.class);
+      assertThat(proxy.liveConnections()).isEqualTo(1);
+      proxy.blackHole(false);
+      s.setSoTimeout(5000);
+      assertThat(new String(s.getInputStream().readNBytes(4))).isEqualTo("held");
+    }
+  }
+
+  @Test
   void refusesThenAcceptsAgainOnTheSamePort() throws IOException {
     int port = proxy.port();
     proxy.refuseFor(Duration.ofMillis(300));

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
@@ -69,6 +70,134 @@ public final class PostgresServer implements AutoCloseable {
       shared = s;
     }
     return s;
+  }
+
+  /**
+   * A streaming physical standby of this server, on a data directory of its own and a free port;
+   * the caller closes it. This server is stopped for a moment (a clean shutdown, so that a copy of
+   * its data directory is a consistent base) and started again; its sessions are cut. The standby
+   * streams from a physical slot named {@code standby_<port>} with {@code hot_standby_feedback},
+   * and on PostgreSQL 17+ synchronises failover slots ({@code sync_replication_slots}) while this
+   * server holds logical walsenders back until the standby has the WAL ({@code
+   * synchronized_standby_slots}), the set-up that lets a logical slot survive a failover.
+   */
+  public synchronized PostgresServer startStandby() {
+    int major = majorVersion();
+    try {
+      Path copy = Files.createTempDirectory("driftless-pg-standby-");
+      int standbyPort = freePort();
+      String physicalSlot = "standby_" + standbyPort;
+      try (Connection c = connect("postgres");
+          Statement s = c.createStatement()) {
+        s.execute("SELECT pg_create_physical_replication_slot('" + physicalSlot + "', true)");
+      }
+      stopServer();
+      copyDirectory(dataDirectory, copy);
+      startServer();
+      for (String leftover : List.of("postmaster.pid", "postmaster.opts", "epg-lock")) {
+        Files.deleteIfExists(copy.resolve(leftover));
+      }
+      Files.writeString(copy.resolve("standby.signal"), "");
+      StringBuilder conf = new StringBuilder("\n");
+      conf.append("primary_conninfo = 'host=localhost port=")
+          .append(port)
+          .append(" user=")
+          .append(SUPERUSER)
+          .append(" dbname=postgres application_name=")
+          .append(physicalSlot)
+          .append("'\n");
+      conf.append("primary_slot_name = '").append(physicalSlot).append("'\n");
+      conf.append("hot_standby_feedback = on\n");
+      if (major >= 17) {
+        conf.append("sync_replication_slots = on\n");
+      }
+      Files.writeString(
+          copy.resolve("postgresql.auto.conf"),
+          conf.toString(),
+          java.nio.file.StandardOpenOption.APPEND);
+      PostgresServer standby = new PostgresServer(copy, standbyPort, binariesJar);
+      standby.startServer();
+      if (major >= 17) {
+        try (Connection c = connect("postgres");
+            Statement s = c.createStatement()) {
+          s.execute("ALTER SYSTEM SET synchronized_standby_slots = '" + physicalSlot + "'");
+          s.execute("SELECT pg_reload_conf()");
+        }
+      }
+      return standby;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start a standby", e);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not set up a standby", e);
+    }
+  }
+
+  /**
+   * Kills the server as a crash of its machine would: the postmaster and every backend get SIGKILL,
+   * nothing is flushed or shut down. A closed server afterwards; {@link #close()} is a no-op.
+   */
+  public synchronized void crash() {
+    EmbeddedPostgres s = server;
+    server = null;
+    if (s == null) {
+      return;
+    }
+    try {
+      String pidFile = Files.readString(dataDirectory.resolve("postmaster.pid"));
+      long pid = Long.parseLong(pidFile.lines().findFirst().orElseThrow().trim());
+      ProcessHandle postmaster =
+          ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no postmaster"));
+      List<ProcessHandle> backends = postmaster.descendants().toList();
+      postmaster.destroyForcibly();
+      backends.forEach(ProcessHandle::destroyForcibly);
+      postmaster.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read the postmaster's pid", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not kill the server", e);
+    }
+  }
+
+  /** Whether this server is a standby (in recovery). */
+  public boolean inRecovery() {
+    try (Connection c = connect("postgres");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+      rs.next();
+      return rs.getBoolean(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("server not reachable", e);
+    }
+  }
+
+  /** Promotes this standby to a primary; returns once it accepts writes. */
+  public void promote() {
+    try (Connection c = connect("postgres");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_promote(true, 60)")) {
+      if (!rs.next() || !rs.getBoolean(1)) {
+        throw new IllegalStateException("promotion did not complete within 60 s");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not promote", e);
+    }
+  }
+
+  private static void copyDirectory(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(
+              p,
+              target,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+              java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
   }
 
   /** A new server of its own (on a fresh data directory and free port); the caller closes it. */
