@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.driftless.core.DeadLetter;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineListener;
+import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.SourcePosition;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -161,6 +162,7 @@ public final class PipelineMetrics implements MeterBinder, PipelineListener, Aut
 
   @Override
   public void started(String pipelineName) {
+    status.invalidate();
     for (RegistryMeters m : bound) {
       m.registerSourceGauges();
     }
@@ -195,7 +197,23 @@ public final class PipelineMetrics implements MeterBinder, PipelineListener, Aut
   }
 
   @Override
+  public void stopped(String pipelineName, PipelineStatus last) {
+    status.invalidate();
+  }
+
+  @Override
+  public void failed(String pipelineName, Throwable cause) {
+    status.invalidate();
+  }
+
+  @Override
+  public void outageEnded(String pipelineName, Side side, Duration lasted) {
+    status.invalidate();
+  }
+
+  @Override
   public void outageStarted(String pipelineName, Side side, Throwable cause) {
+    status.invalidate();
     for (RegistryMeters m : bound) {
       m.outages(side).increment();
     }

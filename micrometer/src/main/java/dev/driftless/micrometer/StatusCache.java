@@ -22,6 +22,11 @@ final class StatusCache {
     this.last = new Snapshot(pipeline.status(), System.nanoTime());
   }
 
+  /** The next read takes a new snapshot (the pipeline's state or an outage changed). */
+  void invalidate() {
+    last = new Snapshot(last.status(), System.nanoTime() - maxAgeNanos - 1);
+  }
+
   PipelineStatus get() {
     Snapshot s = last;
     long now = System.nanoTime();
