@@ -13,6 +13,7 @@ import dev.driftless.core.SourcePosition;
 import dev.driftless.core.StoredDocument;
 import dev.driftless.core.Version;
 import dev.driftless.core.spi.ChangeSource;
+import dev.driftless.core.spi.RepairReader;
 import dev.driftless.core.spi.SourceContext;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.tck.Eventually;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -401,6 +403,16 @@ class PipelineMetricsTest {
     @Override
     public void commit(SourcePosition position) throws Exception {
       delegate.commit(position);
+    }
+
+    @Override
+    public Optional<RepairReader> repairReader() {
+      return delegate.repairReader();
+    }
+
+    @Override
+    public void keepAlive() throws Exception {
+      delegate.keepAlive();
     }
 
     @Override
