@@ -16,6 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,11 +64,15 @@ public final class PipelineMetrics implements MeterBinder, PipelineListener, Aut
           Duration.ofSeconds(5),
           Duration.ofSeconds(30));
 
+  private static final long SOURCE_CHECK_NANOS = 10_000_000_000L;
+
   private final Pipeline pipeline;
   private final Tags tags;
   private final Duration[] freshnessSlos;
   private final StatusCache status;
   private final List<RegistryMeters> bound = new CopyOnWriteArrayList<>();
+  private final AtomicReference<@Nullable BackfillProgress> backfill = new AtomicReference<>();
+  private final AtomicLong sourceCheckedNanos = new AtomicLong(System.nanoTime());
   private final Object lock = new Object();
 
   @GuardedBy("lock")
@@ -116,8 +122,11 @@ public final class PipelineMetrics implements MeterBinder, PipelineListener, Aut
       if (closed) {
         throw new IllegalStateException("PipelineMetrics of " + pipeline.name() + " is closed");
       }
-      RegistryMeters meters = new RegistryMeters(registry, tags, freshnessSlos, status);
+      RegistryMeters meters = new RegistryMeters(registry, tags, freshnessSlos, status, backfill);
       meters.registerSourceGauges();
+      if (backfill.get() != null) {
+        meters.registerBackfillGauges();
+      }
       bound.add(meters);
       if (listening == null) {
         listening = pipeline.addListener(this);
@@ -221,9 +230,25 @@ public final class PipelineMetrics implements MeterBinder, PipelineListener, Aut
 
   @Override
   public void committed(String pipelineName, SourcePosition position) {
+    // A source's details may appear once it has read something: look again now and then.
+    long now = System.nanoTime();
+    long checked = sourceCheckedNanos.get();
+    boolean look =
+        now - checked > SOURCE_CHECK_NANOS && sourceCheckedNanos.compareAndSet(checked, now);
     for (RegistryMeters m : bound) {
       m.commits.increment();
-      m.registerSourceGauges(); // a source's details may appear once it has read something
+      if (look) {
+        m.registerSourceGauges();
+      }
+    }
+  }
+
+  @Override
+  public void backfillProgress(String pipelineName, BackfillProgress progress) {
+    if (backfill.getAndSet(progress) == null) {
+      for (RegistryMeters m : bound) {
+        m.registerBackfillGauges();
+      }
     }
   }
 

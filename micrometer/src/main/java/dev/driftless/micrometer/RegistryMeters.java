@@ -1,6 +1,7 @@
 package dev.driftless.micrometer;
 
 import dev.driftless.core.PipelineListener;
+import dev.driftless.core.PipelineListener.BackfillProgress;
 import dev.driftless.core.PipelineStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -20,7 +21,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A pipeline's meters in one registry: those known up front are registered at once, those of a
@@ -58,6 +62,8 @@ final class RegistryMeters {
   private final Tags tags;
   private final Duration[] freshnessSlos;
   private final StatusCache status;
+  private final AtomicReference<@Nullable BackfillProgress> backfill;
+  private final AtomicBoolean backfillGauges = new AtomicBoolean();
   private final List<Meter> meters = new CopyOnWriteArrayList<>();
   private final Map<String, CollectionMeters> collections = new ConcurrentHashMap<>();
   private final Set<String> sourceGauges = ConcurrentHashMap.newKeySet();
@@ -114,7 +120,13 @@ final class RegistryMeters {
     }
   }
 
-  RegistryMeters(MeterRegistry registry, Tags tags, Duration[] freshnessSlos, StatusCache status) {
+  RegistryMeters(
+      MeterRegistry registry,
+      Tags tags,
+      Duration[] freshnessSlos,
+      StatusCache status,
+      AtomicReference<@Nullable BackfillProgress> backfill) {
+    this.backfill = backfill;
     this.registry = registry;
     this.tags = tags;
     this.freshnessSlos = freshnessSlos.clone();
@@ -320,6 +332,45 @@ final class RegistryMeters {
         }
       }
     }
+  }
+
+  /** Registers the backfill gauges (once), when the source first reports a backfill. */
+  void registerBackfillGauges() {
+    if (!backfillGauges.compareAndSet(false, true)) {
+      return;
+    }
+    add(
+        Gauge.builder("driftless.source.backfill.items.read", backfill, b -> read(b, false))
+            .description("Rows or items the source's backfill has read so far")
+            .tags(tags)
+            .strongReference(true)
+            .register(registry));
+    add(
+        Gauge.builder("driftless.source.backfill.items.estimated", backfill, b -> read(b, true))
+            .description("The source's estimate of the rows or items its backfill reads in all")
+            .tags(tags)
+            .strongReference(true)
+            .register(registry));
+    add(
+        Gauge.builder(
+                "driftless.source.backfill.done",
+                backfill,
+                b -> {
+                  BackfillProgress p = b.get();
+                  return p != null && p.done() ? 1 : 0;
+                })
+            .description("1 once the source's backfill finished")
+            .tags(tags)
+            .strongReference(true)
+            .register(registry));
+  }
+
+  private static double read(AtomicReference<@Nullable BackfillProgress> b, boolean estimated) {
+    BackfillProgress p = b.get();
+    if (p == null || (estimated && p.itemsEstimated() < 0)) {
+      return Double.NaN;
+    }
+    return estimated ? p.itemsEstimated() : p.itemsRead();
   }
 
   /** Removes every meter registered here from the registry. */

@@ -380,19 +380,56 @@ class PipelineMetricsTest {
     p.close();
   }
 
-  /** A source that adds numbers of its own to its status details, as PostgreSQL's does. */
+  @Test
+  void backfillProgressBecomesGaugesOnceReported() throws Exception {
+    ReportingSource source =
+        new ReportingSource(
+            new InMemoryChangeSource(log),
+            Map.of(),
+            List.of(
+                new PipelineListener.BackfillProgress("orders", 500, 1000, false),
+                new PipelineListener.BackfillProgress("orders", 1000, 1000, true)));
+    try (Pipeline p =
+        PipelineTestKit.fastPipeline("backfill")
+            .source(source)
+            .sink(InMemoryVersionedSink.create())
+            .deadLetterStore(new InMemoryDeadLetterStore())
+            .build()) {
+      fresh(p, registry);
+      assertThat(registry.find("driftless.source.backfill.items.read").gauge()).isNull();
+      p.start(); // the source reports its progress while starting
+      assertThat(gauge("driftless.source.backfill.items.read")).isEqualTo(1000);
+      assertThat(gauge("driftless.source.backfill.items.estimated")).isEqualTo(1000);
+      assertThat(gauge("driftless.source.backfill.done")).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A source that adds numbers of its own to its status details, as PostgreSQL's does, and reports
+   * backfill progress while it starts.
+   */
   static final class ReportingSource implements ChangeSource {
     private final ChangeSource delegate;
     private final Map<String, Object> extra;
+    private final List<PipelineListener.BackfillProgress> progress;
 
     ReportingSource(ChangeSource delegate, Map<String, Object> extra) {
+      this(delegate, extra, List.of());
+    }
+
+    ReportingSource(
+        ChangeSource delegate,
+        Map<String, Object> extra,
+        List<PipelineListener.BackfillProgress> progress) {
       this.delegate = delegate;
       this.extra = extra;
+      this.progress = progress;
     }
 
     @Override
     public void start(SourceContext context) throws Exception {
       delegate.start(context);
+      progress.forEach(context::backfillProgress);
     }
 
     @Override
