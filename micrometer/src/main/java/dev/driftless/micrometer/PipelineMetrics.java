@@ -111,7 +111,8 @@ public final class PipelineMetrics implements MeterBinder, PipelineListener, Aut
 
   /**
    * Registers the meters in {@code registry} and, the first time, adds this as a listener of the
-   * pipeline. May be called for several registries (each gets every meter).
+   * pipeline. May be called for several registries (each gets every meter); binding a registry
+   * again does nothing (its meters would count twice).
    *
    * @throws IllegalStateException if closed
    */
@@ -121,6 +122,11 @@ public final class PipelineMetrics implements MeterBinder, PipelineListener, Aut
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("PipelineMetrics of " + pipeline.name() + " is closed");
+      }
+      for (RegistryMeters b : bound) {
+        if (b.registry() == registry) {
+          return;
+        }
       }
       RegistryMeters meters = new RegistryMeters(registry, tags, freshnessSlos, status, backfill);
       meters.registerSourceGauges();

@@ -373,6 +373,10 @@ final class RegistryMeters {
     return estimated ? p.itemsEstimated() : p.itemsRead();
   }
 
+  MeterRegistry registry() {
+    return registry;
+  }
+
   /** Removes every meter registered here from the registry. */
   void remove() {
     for (Meter m : meters) {

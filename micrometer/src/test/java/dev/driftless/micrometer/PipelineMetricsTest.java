@@ -350,9 +350,19 @@ class PipelineMetricsTest {
       PipelineMetrics metrics = PipelineMetrics.builder(p).tags(Tags.of("region", "eu")).build();
       metrics.bindTo(registry);
       metrics.bindTo(other);
+      metrics.bindTo(registry); // again: ignored, or its counters would count twice
+      AtomicInteger appliedSeen = new AtomicInteger();
+      p.addListener( // told after the metrics
+          new PipelineListener() {
+            @Override
+            public void batchWritten(String pipeline, BatchWritten batch) {
+              appliedSeen.addAndGet(batch.applied());
+            }
+          });
       p.start();
       log.upsert(DocumentKey.of("items", "a"), Document.of("n", 1));
       awaitSettled(p, 1);
+      Eventually.until(WAIT, "the probe told of the batch", () -> appliedSeen.get() == 1);
       for (MeterRegistry r : List.of(registry, other)) {
         assertThat(
                 r.get("driftless.pipeline.events.applied")
