@@ -89,6 +89,14 @@ class PipelineMetricsTest {
         DocumentKey.of("orders", "o2"), StoredDocument.live(Version.of(1_000), Document.of()));
     try (Pipeline p = pipeline("shop", sink).batchSize(7).build()) {
       PipelineMetrics.bind(p, registry);
+      AtomicInteger eventsTold = new AtomicInteger();
+      p.addListener( // told after the metrics, so it waits for them
+          new PipelineListener() {
+            @Override
+            public void batchWritten(String pipeline, BatchWritten batch) {
+              eventsTold.addAndGet(batch.events());
+            }
+          });
       p.start();
       for (int i = 0; i < 30; i++) {
         log.upsert(DocumentKey.of("orders", "o" + i), Document.of("n", i));
@@ -99,21 +107,16 @@ class PipelineMetricsTest {
             i < 3 ? Document.of("poison", true) : Document.of("n", i));
       }
       awaitSettled(p, 42);
+      // Settled first, then the listeners are told.
+      Eventually.until(WAIT, "every batch told", () -> eventsTold.get() == 42);
 
-      // Settled first, then the listener is told: the counters catch up at once.
-      Eventually.await(
-          WAIT,
-          () -> {
-            assertThat(counter("driftless.pipeline.events.applied", "collection", "orders"))
-                .isEqualTo(28);
-            assertThat(counter("driftless.pipeline.events.stale", "collection", "orders"))
-                .isEqualTo(2);
-            assertThat(counter("driftless.pipeline.events.applied", "collection", "customers"))
-                .isEqualTo(9);
-            assertThat(
-                    counter("driftless.pipeline.events.dead.lettered", "collection", "customers"))
-                .isEqualTo(3);
-          });
+      assertThat(counter("driftless.pipeline.events.applied", "collection", "orders"))
+          .isEqualTo(28);
+      assertThat(counter("driftless.pipeline.events.stale", "collection", "orders")).isEqualTo(2);
+      assertThat(counter("driftless.pipeline.events.applied", "collection", "customers"))
+          .isEqualTo(9);
+      assertThat(counter("driftless.pipeline.events.dead.lettered", "collection", "customers"))
+          .isEqualTo(3);
       assertThat(counter("driftless.pipeline.events.dead.lettered", "collection", "orders"))
           .isZero();
       // Received and coalesced come from the status; every change had its own key.
