@@ -113,28 +113,28 @@ public final class ReconcilerMetrics implements MeterBinder, PipelineListener {
               "driftless.reconciler.repaired",
               "Keys repaired through the pipeline (written, or found already current)",
               t)
-          .increment(report.repaired());
+          .increment((double) report.repaired());
       counter(registry, "driftless.reconciler.repair.failed", "Keys whose repair failed", t)
-          .increment(report.repairFailed());
+          .increment((double) report.repairFailed());
       counter(
               registry,
               "driftless.reconciler.keys.listed",
               "Keys read key by key (listed, and re-read to verify)",
               t.and("side", "source"))
-          .increment(report.sourceRowsListed());
+          .increment((double) report.sourceRowsListed());
       counter(
               registry,
               "driftless.reconciler.keys.listed",
               "Keys read key by key (listed, and re-read to verify)",
               t.and("side", "index"))
-          .increment(report.indexDocumentsListed());
+          .increment((double) report.indexDocumentsListed());
       if (report.bytesRead() >= 0) {
         Counter.builder("driftless.reconciler.read")
             .description("Bytes the two sides' readers moved")
             .baseUnit(BaseUnits.BYTES)
             .tags(t)
             .register(registry)
-            .increment(report.bytesRead());
+            .increment((double) report.bytesRead());
       }
     }
   }
@@ -149,7 +149,7 @@ public final class ReconcilerMetrics implements MeterBinder, PipelineListener {
             "driftless.reconciler.differences",
             "Keys found differing (and still differing when re-verified), by kind",
             t.and("kind", kind))
-        .increment(count);
+        .increment((double) count);
   }
 
   private void registerGauges(MeterRegistry registry, String collection) {

@@ -292,7 +292,7 @@ final class RegistryMeters {
 
   void batchWritten(PipelineListener.BatchWritten batch) {
     batchWrite.record(batch.latency());
-    batchSize.record(batch.bytes());
+    batchSize.record((double) batch.bytes());
     for (PipelineListener.CollectionCounts counts : batch.collections()) {
       CollectionMeters m = collection(counts.collection());
       m.applied.increment(counts.applied());
@@ -370,7 +370,7 @@ final class RegistryMeters {
     if (p == null || (estimated && p.itemsEstimated() < 0)) {
       return Double.NaN;
     }
-    return estimated ? p.itemsEstimated() : p.itemsRead();
+    return (double) (estimated ? p.itemsEstimated() : p.itemsRead());
   }
 
   MeterRegistry registry() {

@@ -51,7 +51,7 @@ final class ThrowingMeterRegistry extends SimpleMeterRegistry {
   @Override
   protected DistributionSummary newDistributionSummary(
       Meter.Id id, DistributionStatisticConfig config, double scale) {
-    return new CumulativeDistributionSummary(id, clock, config, scale) {
+    return new CumulativeDistributionSummary(id, clock, config, scale, false) {
       @Override
       protected void recordNonNegative(double amount) {
         throw broken(id);
