@@ -94,6 +94,14 @@ public final class Pipeline implements AutoCloseable {
     return runner.awaitIdle(timeout);
   }
 
+  /**
+   * The pipeline's {@linkplain Builder#name name}, as its listeners are told it (the {@code
+   * pipeline} tag of its metrics).
+   */
+  public String name() {
+    return runner.name();
+  }
+
   /** A snapshot of the pipeline's progress. */
   public PipelineStatus status() {
     return runner.status();

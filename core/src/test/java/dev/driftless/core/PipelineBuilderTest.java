@@ -89,6 +89,15 @@ class PipelineBuilderTest {
   }
 
   @Test
+  void thePipelineAnswersItsName() {
+    try (Pipeline named = valid().name("orders-v2").build();
+        Pipeline unnamed = valid().build()) {
+      assertThat(named.name()).isEqualTo("orders-v2");
+      assertThat(unnamed.name()).isEqualTo("driftless");
+    }
+  }
+
+  @Test
   void rangesAreCheckedAtOnceNamingTheSetting() {
     assertThatThrownBy(() -> valid().batchSize(0)).hasMessageContaining("batchSize");
     assertThatThrownBy(() -> valid().batchSize(100_001)).hasMessageContaining("batchSize");

@@ -451,6 +451,10 @@ public final class PipelineRunner implements AutoCloseable {
 
   // ---------------------------------------------------------------- status
 
+  public String name() {
+    return settings.name();
+  }
+
   public PipelineStatus status() {
     PipelineStatus.Builder b = PipelineStatus.builder();
     try {
