@@ -2,11 +2,14 @@ package dev.driftless.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.Pipeline;
+import dev.driftless.core.Reconciler;
+import dev.driftless.core.ReconciliationReport;
 import dev.driftless.core.stores.FileCheckpointStore;
 import dev.driftless.core.stores.FileDeadLetterStore;
 import dev.driftless.dynamodb.BackfillSettings;
 import dev.driftless.dynamodb.DynamoDbStreamsSource;
 import dev.driftless.dynamodb.VersionStrategy;
+import dev.driftless.dynamodb.reconcile.DynamoDbFingerprintReader;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.testinfra.dynamodb.DynamoDbEmulator;
@@ -64,7 +67,11 @@ public final class DynamoDbDemo {
       String deadLetterText,
       int shardsAtStart,
       int shards,
-      List<String> differences) {}
+      List<String> differences,
+      long missingFound,
+      long staleFound,
+      long phantomsFound,
+      long repaired) {}
 
   public static void main(String[] args) throws Exception {
     long started = System.nanoTime();
@@ -147,6 +154,8 @@ public final class DynamoDbDemo {
               // The 2,000 products already there: a parallel, consistent Scan beside the stream.
               .backfill(BackfillSettings.builder().totalSegments(4).parallelism(2).build())
               .versionStrategy(VersionStrategy.attribute("version")) // exact: the preferred mode
+              // A repair of a vanished item deletes at the version the index holds.
+              .indexVersions(sink.fingerprintReader())
               .pollInterval(Duration.ofMillis(100)) // open shards: one GetRecords every 100 ms
               .discoveryInterval(Duration.ofSeconds(1)) // list shards every second
               .build();
@@ -206,6 +215,39 @@ public final class DynamoDbDemo {
           documents = index.read(indexName);
           differences = differences(items, documents);
         } while (!differences.isEmpty() && System.nanoTime() < deadline);
+
+        section("damaging the index behind the pipeline's back");
+        IndexTampering tamper = new IndexTampering(opensearchUrl);
+        List<String> ids = new ArrayList<>(new TreeSet<>(items.keySet())).subList(0, 5);
+        tamper.delete(indexName, ids.get(0));
+        tamper.delete(indexName, ids.get(1));
+        tamper.swapContent(indexName, ids.get(2), ids.get(3)); // changed content
+        tamper.addPhantom(indexName, ids.get(4), "p-phantom"); // an item the table never had
+        tamper.refresh(indexName);
+        System.out.printf(
+            "%s and %s deleted, %s changed, phantom p-phantom added%n",
+            ids.get(0), ids.get(1), ids.get(2));
+
+        section("reconciliation");
+        DynamoDbFingerprintReader table =
+            DynamoDbFingerprintReader.builder().dynamoDbClient(dynamoDb).table(TABLE).build();
+        Reconciler reconciler =
+            Reconciler.builder()
+                .source(table)
+                .index(sink.fingerprintReader())
+                .pipeline(pipeline)
+                .collection(TABLE)
+                .build();
+        ReconciliationReport found = reconciler.run();
+        System.out.println(found.summary());
+        System.out.printf(
+            "table side: %d scans, %,d items read (%,d bytes)%n",
+            table.scans(), table.itemsRead(), table.bytesRead());
+        sink.refresh(TABLE);
+        ReconciliationReport check = reconciler.run();
+        System.out.println(check.summary());
+        documents = index.read(indexName);
+        differences = differences(items, documents);
         status.close();
 
         List<ShardInfo> shards = emulator.shards(TABLE);
@@ -219,14 +261,18 @@ public final class DynamoDbDemo {
             "table: %,d items, index: %,d documents, differences: %s%n",
             items.size(), documents.size(), differences.isEmpty() ? "none" : differences);
         return new Outcome(
-            differences.isEmpty(),
+            differences.isEmpty() && check.inSync(),
             items.size(),
             documents.size(),
             pipeline.status().eventsDeadLettered(),
             letters,
             shardsAtStart,
             shards.size(),
-            differences);
+            differences,
+            found.missing(),
+            found.stale(),
+            found.phantom(),
+            found.repaired());
       }
     }
   }

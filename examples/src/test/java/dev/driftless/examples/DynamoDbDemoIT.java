@@ -38,6 +38,11 @@ class DynamoDbDemoIT {
       assertThat(outcome.shards()).isEqualTo(4 + 2 + 5);
       assertThat(outcome.deadLetters()).isEqualTo(1);
       assertThat(outcome.deadLetterText()).contains(DynamoDbShop.idOf(42)).contains("price");
+      // Damage behind the pipeline's back, found and repaired by the reconciliation.
+      assertThat(outcome.missingFound()).isEqualTo(2);
+      assertThat(outcome.staleFound()).isEqualTo(1);
+      assertThat(outcome.phantomsFound()).isEqualTo(1);
+      assertThat(outcome.repaired()).isEqualTo(4);
     }
   }
 }
