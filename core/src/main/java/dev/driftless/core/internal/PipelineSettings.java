@@ -31,45 +31,4 @@ public record PipelineSettings(
     Duration commitInterval,
     Duration drainTimeout,
     Clock clock,
-    List<PipelineListener> listeners) {
-
-  /** The settings without listeners (the runner's own tests). */
-  public PipelineSettings(
-      String name,
-      ChangeSource source,
-      VersionedSink sink,
-      DocumentMapper mapper,
-      DeadLetterStore deadLetterStore,
-      CheckpointStore checkpointStore,
-      int batchSize,
-      long batchBytes,
-      Duration linger,
-      int maxInFlightEvents,
-      long maxInFlightBytes,
-      int parallelism,
-      RetrySettings retry,
-      @Nullable Duration outageDeadline,
-      Duration commitInterval,
-      Duration drainTimeout,
-      Clock clock) {
-    this(
-        name,
-        source,
-        sink,
-        mapper,
-        deadLetterStore,
-        checkpointStore,
-        batchSize,
-        batchBytes,
-        linger,
-        maxInFlightEvents,
-        maxInFlightBytes,
-        parallelism,
-        retry,
-        outageDeadline,
-        commitInterval,
-        drainTimeout,
-        clock,
-        List.of());
-  }
-}
+    List<PipelineListener> listeners) {}

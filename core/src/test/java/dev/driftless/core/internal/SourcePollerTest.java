@@ -43,7 +43,8 @@ class SourcePollerTest {
             null,
             Duration.ofHours(1),
             Duration.ofSeconds(1),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            java.util.List.of());
     int[] round = {0};
     OutagePolicy policy = OutagePolicy.of(settings.retry(), settings.outageDeadline());
     return new SourcePoller(

@@ -66,7 +66,8 @@ class StopReleasesTicketsTest {
                 outageDeadline,
                 Duration.ofMillis(10),
                 drainTimeout,
-                Clock.systemUTC()));
+                Clock.systemUTC(),
+                java.util.List.of()));
     runner.start();
     return runner;
   }
