@@ -353,7 +353,6 @@ class StandbyTakeoverIT {
                     }
                     c.commit();
                     transactions.incrementAndGet();
-                    Thread.sleep(random.nextInt(5));
                   }
                 }
                 return null;
