@@ -41,6 +41,7 @@ public final class PostgresSourceBuilder {
   private boolean standby;
   private @Nullable Duration takeoverTimeout;
   private boolean failoverSlot = true;
+  private Duration responseTimeout = Duration.ofSeconds(30);
 
   PostgresSourceBuilder() {}
 
@@ -80,6 +81,21 @@ public final class PostgresSourceBuilder {
   public PostgresSourceBuilder takeoverTimeout(Duration timeout) {
     this.takeoverTimeout =
         range(timeout, "takeoverTimeout", Duration.ofSeconds(2), Duration.ofMinutes(10));
+    return this;
+  }
+
+  /**
+   * How long the source waits for PostgreSQL to answer before it counts the server as unreachable,
+   * 1 s to 10 min: a new connection's login, and the small queries the source runs while it reads
+   * (the slot's state every few seconds, heartbeats). A server (or a network path) that stops
+   * answering without closing the connection — a partition, a frozen host — then shows as a source
+   * outage and the stream reconnects, instead of the source waiting forever on a silent socket.
+   * Long statements (creating the slot, which waits for running transactions; backfill reads) are
+   * not bounded by it. Default 30 s.
+   */
+  public PostgresSourceBuilder responseTimeout(Duration timeout) {
+    this.responseTimeout =
+        range(timeout, "responseTimeout", Duration.ofSeconds(1), Duration.ofMinutes(10));
     return this;
   }
 
@@ -319,7 +335,8 @@ public final class PostgresSourceBuilder {
             backfill,
             resyncOnSlotLoss,
             takeover,
-            failoverSlot));
+            failoverSlot,
+            responseTimeout));
   }
 
   private static String identifier(String value, String name) {

@@ -2,11 +2,13 @@ package dev.driftless.postgres.internal;
 
 import dev.driftless.postgres.LsnPosition;
 import dev.driftless.postgres.SlotInvalidatedException;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,7 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
   private final SourceConnections connections;
   private final String slotName;
   private final RecentCommits recent;
+  private final int responseTimeoutMillis;
   private final Map<String, Object> status = new ConcurrentHashMap<>();
   private volatile @Nullable Connection connection;
   private volatile long serverWalLsn;
@@ -30,10 +33,12 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
   // PostgreSQL 17 can flush a logical message at once; before that it waits for the WAL writer.
   private String heartbeatSql = "SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '')";
 
-  AdminSession(SourceConnections connections, String slotName, RecentCommits recent) {
+  AdminSession(
+      SourceConnections connections, String slotName, RecentCommits recent, Duration timeout) {
     this.connections = connections;
     this.slotName = slotName;
     this.recent = recent;
+    this.responseTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
   }
 
   /** Uses the heartbeat form the server of {@code serverVersionNum} flushes best. */
@@ -43,19 +48,39 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
     }
   }
 
-  /** Uses {@code c} (opened at start) until it fails. */
-  void use(Connection c) {
-    this.connection = c;
-  }
-
+  /**
+   * The session's connection, opened if needed. Every statement on it waits at most the source's
+   * {@code responseTimeout} for the server (a socket timeout); a statement that may wait longer on
+   * purpose lifts it ({@link ReplicationSetup#createSlot}).
+   */
   @Override
   public Connection connection() throws SQLException {
     Connection c = connection;
     if (c == null || c.isClosed()) {
       c = connections.admin();
+      c.setNetworkTimeout(Runnable::run, responseTimeoutMillis);
       connection = c;
     }
     return c;
+  }
+
+  /**
+   * {@code e} if, thrown by an attempt that began at {@code startNanos}, it says that the server
+   * did not answer in time — a socket timeout, or a login that gave up after the response timeout
+   * (an already closed session is opened again first) — else null (the server refused or failed at
+   * once, which the replication connection reports by itself).
+   */
+  private @Nullable SQLException unanswered(SQLException e, long startNanos) {
+    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    if (waitedMillis >= responseTimeoutMillis * 9L / 10) {
+      return e;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SocketTimeoutException) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** The slot's state as last read: WAL retained, confirmed position, {@code wal_status}. */
@@ -91,9 +116,12 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
   /**
    * Reads the server's WAL position and the slot's state into the status (best effort).
    *
+   * @return null, or why the server did not answer within the response timeout (the network path to
+   *     it is silent: the stream, on the same path, cannot be trusted to be alive either)
    * @throws SlotInvalidatedException if the slot's WAL was removed
    */
-  void refreshStatus() {
+  @Nullable SQLException refreshStatus() {
+    long start = System.nanoTime();
     try {
       Connection c = connection();
       try (PreparedStatement ps =
@@ -124,15 +152,24 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
       }
     } catch (SQLException e) {
       close(); // status is best effort; the replication connection reports real outages
+      return unanswered(e, start);
     }
+    return null;
   }
 
-  /** Writes a heartbeat into this database's WAL (best effort). */
-  void heartbeat() {
+  /**
+   * Writes a heartbeat into this database's WAL (best effort).
+   *
+   * @return null, or why the server did not answer within the response timeout
+   */
+  @Nullable SQLException heartbeat() {
+    long start = System.nanoTime();
     try (Statement s = connection().createStatement()) {
       s.execute(heartbeatSql);
+      return null;
     } catch (SQLException e) {
       close();
+      return unanswered(e, start);
     }
   }
 

@@ -468,9 +468,16 @@ public final class ReplicationSetup {
         failover
             ? "SELECT pg_create_logical_replication_slot(?, 'pgoutput', false, false, true)"
             : "SELECT pg_create_logical_replication_slot(?, 'pgoutput')";
+    // It waits for every running transaction to end: no response timeout while it does.
+    int timeout = c.getNetworkTimeout();
+    c.setNetworkTimeout(Runnable::run, 0);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, slot);
       ps.execute();
+    } finally {
+      if (!c.isClosed()) {
+        c.setNetworkTimeout(Runnable::run, timeout);
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package dev.driftless.postgres.internal;
 import dev.driftless.postgres.PostgresDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 
 /**
@@ -15,10 +16,12 @@ final class SourceConnections {
   private final PostgresDatabase database;
   private final String slotName;
   private final boolean multiHost;
+  private final Duration responseTimeout;
 
-  SourceConnections(PostgresDatabase database, String slotName) {
+  SourceConnections(PostgresDatabase database, String slotName, Duration responseTimeout) {
     this.database = database;
     this.slotName = slotName;
+    this.responseTimeout = responseTimeout;
     this.multiHost = database.jdbcUrl().map(SourceConnections::multiHost).orElse(false);
   }
 
@@ -31,6 +34,11 @@ final class SourceConnections {
     int end = rest.indexOf('/', 2);
     String hosts = end < 0 ? rest.substring(2) : rest.substring(2, end);
     return hosts.contains(",");
+  }
+
+  /** How long a login or a short query may wait for the server. */
+  Duration responseTimeout() {
+    return responseTimeout;
   }
 
   /** A connection for slot, publication and catalog statements. */
@@ -63,6 +71,9 @@ final class SourceConnections {
     Properties props = new Properties();
     props.setProperty("ApplicationName", ReplicationSetup.applicationName(slotName));
     props.setProperty("connectTimeout", "10");
+    // The whole login, not only the TCP connect: a server that accepts and then stays silent (a
+    // partition behind a proxy or load balancer) must fail the attempt, not hang it.
+    props.setProperty("loginTimeout", Long.toString(Math.max(1, responseTimeout.toSeconds())));
     props.setProperty("tcpKeepAlive", "true");
     // A multi-host URL (a managed service's primary and replicas, before and after a failover):
     // the source writes (slot, publication, heartbeats) and so needs the primary. A

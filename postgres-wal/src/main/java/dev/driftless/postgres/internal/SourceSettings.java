@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A {@link dev.driftless.postgres.PostgresSource}'s validated configuration. {@code
  * takeoverTimeout} is zero unless standby mode is on; {@code failoverSlot}: create the slot with
- * {@code failover = true} where the server supports it (PostgreSQL 17+).
+ * {@code failover = true} where the server supports it (PostgreSQL 17+); {@code responseTimeout}:
+ * how long a login or a short query may wait for the server.
  */
 public record SourceSettings(
     PostgresDatabase database,
@@ -32,7 +33,8 @@ public record SourceSettings(
     @Nullable BackfillSettings backfill,
     boolean resyncOnSlotLoss,
     Duration takeoverTimeout,
-    boolean failoverSlot) {
+    boolean failoverSlot,
+    Duration responseTimeout) {
 
   /** Whether several instances share the slot, one active and the others standbys. */
   public boolean standby() {

@@ -74,10 +74,12 @@ public final class WalSource {
 
   public WalSource(SourceSettings settings) {
     this.settings = settings;
-    SourceConnections connections = new SourceConnections(settings.database(), settings.slotName());
+    SourceConnections connections =
+        new SourceConnections(settings.database(), settings.slotName(), settings.responseTimeout());
     this.connections = connections;
     ColumnValueDecoder values = typesDecoder(connections::reader);
-    this.admin = new AdminSession(connections, settings.slotName(), recent);
+    this.admin =
+        new AdminSession(connections, settings.slotName(), recent, settings.responseTimeout());
     this.repairReader =
         new PostgresRepairReader(connections::reader, values, Clock.systemUTC(), recent);
     this.tables =
@@ -483,13 +485,27 @@ public final class WalSource {
       advanceFlush(received);
     }
     long now = System.nanoTime();
+    SQLException unanswered = null;
     if (now >= nextStatusRefreshNanos) {
       nextStatusRefreshNanos = now + STATUS_REFRESH.toNanos();
-      admin.refreshStatus();
+      unanswered = admin.refreshStatus();
     }
-    if (!settings.heartbeatInterval().isZero() && now >= nextHeartbeatNanos) {
+    if (unanswered == null && !settings.heartbeatInterval().isZero() && now >= nextHeartbeatNanos) {
       nextHeartbeatNanos = now + settings.heartbeatInterval().toNanos();
-      admin.heartbeat();
+      unanswered = admin.heartbeat();
+    }
+    if (unanswered != null && replication.connected()) {
+      // A silent server (a partition, a frozen host): a quiet stream on the same path proves
+      // nothing. Reconnect; logins are bounded by the same timeout, so a lasting silence shows as
+      // an outage instead of a source that looks idle forever.
+      disconnect(
+          new SQLException(
+              "PostgreSQL did not answer within responseTimeout ("
+                  + settings.responseTimeout()
+                  + "): "
+                  + unanswered.getMessage(),
+              "08006",
+              unanswered));
     }
   }
 
