@@ -204,7 +204,7 @@ final class PgDecodeBenchmark {
     };
   }
 
-  private static Run recvlogical(
+  static Run recvlogical(
       Path recv, PgWorkload db, String slot, int round, int expected, String endLsn)
       throws Exception {
     Path log = Files.createTempFile("pg_recvlogical", ".log");
@@ -260,13 +260,23 @@ final class PgDecodeBenchmark {
 
   private static Run debezium(PgWorkload db, String slot, int round, int expected)
       throws Exception {
+    Properties p = debeziumProperties(db.port(), slot);
+    String topic = "bench.public." + PgWorkload.TABLE;
+    return debeziumRun(p, topic, round, expected);
+  }
+
+  /**
+   * The embedded engine's configuration for the benchmark database on {@code port}: pgoutput,
+   * snapshot.mode=no_data, in-memory offsets, default batch and queue sizes.
+   */
+  static Properties debeziumProperties(int port, String slot) {
     Properties p = new Properties();
     p.setProperty("name", "bench-" + slot);
     p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
     p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
     p.setProperty("offset.flush.interval.ms", "10000");
     p.setProperty("database.hostname", "localhost");
-    p.setProperty("database.port", Integer.toString(db.port()));
+    p.setProperty("database.port", Integer.toString(port));
     p.setProperty("database.user", "postgres");
     p.setProperty("database.password", PgWorkload.PASSWORD);
     p.setProperty("database.dbname", PgWorkload.DATABASE);
@@ -277,7 +287,10 @@ final class PgDecodeBenchmark {
     p.setProperty("publication.autocreate.mode", "disabled");
     p.setProperty("snapshot.mode", "no_data");
     p.setProperty("table.include.list", "public." + PgWorkload.TABLE);
-    String topic = "bench.public." + PgWorkload.TABLE;
+    return p;
+  }
+
+  static Run debeziumRun(Properties p, String topic, int round, int expected) throws Exception {
 
     AtomicLong count = new AtomicLong();
     AtomicLong firstAt = new AtomicLong();
@@ -464,7 +477,7 @@ final class PgDecodeBenchmark {
   }
 
   /** The configured pg_recvlogical, else the newest installed one, else the one on the PATH. */
-  private Path recvlogical() throws IOException {
+  Path recvlogical() throws IOException {
     Path configured = settings.recvlogical();
     if (configured != null) {
       if (!Files.isExecutable(configured)) {
