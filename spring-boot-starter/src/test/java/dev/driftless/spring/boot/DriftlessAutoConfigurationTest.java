@@ -10,6 +10,7 @@ import dev.driftless.core.spi.ChangeSource;
 import dev.driftless.core.spi.DeadLetterStore;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import dev.driftless.elasticsearch.ElasticsearchSink;
 import dev.driftless.micrometer.PipelineMetrics;
 import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.spring.boot.actuate.DriftlessHealthIndicator;
@@ -18,6 +19,7 @@ import dev.driftless.spring.boot.autoconfigure.DriftlessEndpointAutoConfiguratio
 import dev.driftless.spring.boot.autoconfigure.DriftlessHealthAutoConfiguration;
 import dev.driftless.spring.boot.autoconfigure.DriftlessMetricsAutoConfiguration;
 import dev.driftless.spring.boot.internal.PipelineLifecycle;
+import dev.driftless.tck.Eventually;
 import dev.driftless.tck.InMemoryChangeLog;
 import dev.driftless.tck.InMemoryChangeSource;
 import dev.driftless.tck.InMemoryVersionedSink;
@@ -149,15 +151,34 @@ class DriftlessAutoConfigurationTest {
   }
 
   @Test
-  void elasticsearchPropertiesWithoutItsModuleFailNamingTheProperty() {
+  void elasticsearchPropertiesMakeTheElasticsearchSink() {
     configured()
         .withPropertyValues(
-            "driftless.opensearch.hosts=", "driftless.elasticsearch.hosts=http://localhost:2")
+            "driftless.opensearch.hosts=",
+            "driftless.elasticsearch.hosts=http://localhost:2",
+            "driftless.elasticsearch.api-key=c2VjcmV0",
+            "driftless.elasticsearch.index-prefix=shop-")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx.getBean(VersionedSink.class)).isInstanceOf(ElasticsearchSink.class);
+              assertThat(
+                      ((ElasticsearchSink) ctx.getBean(VersionedSink.class))
+                          .settings()
+                          .routing()
+                          .indexFor("orders"))
+                  .isEqualTo("shop-orders");
+            });
+  }
+
+  @Test
+  void halfOfBasicAuthFailsNamingTheMissingProperty() {
+    configured()
+        .withPropertyValues("driftless.opensearch.username=driftless")
         .run(
             ctx ->
                 assertThat(rootMessage(ctx.getStartupFailure()))
-                    .contains("driftless.elasticsearch.hosts")
-                    .contains("driftless-elasticsearch-sink is not on the class path"));
+                    .contains("driftless.opensearch.password"));
   }
 
   @Test
@@ -218,8 +239,10 @@ class DriftlessAutoConfigurationTest {
               assertThat(pipeline.name()).isEqualTo("user");
               assertThat(pipeline.status().state()).isEqualTo(PipelineStatus.State.RUNNING);
               log.upsert(dev.driftless.core.DocumentKey.of("orders", "1"), Document.of("a", 1));
-              assertThat(pipeline.awaitIdle(Duration.ofSeconds(10))).isTrue();
-              assertThat(pipeline.status().eventsApplied()).isEqualTo(1);
+              Eventually.until(
+                  Duration.ofSeconds(10),
+                  "the change is applied",
+                  () -> pipeline.status().eventsApplied() == 1);
               // The application's listener bean was added before the start.
               assertThat(ctx.getBean(RecordingListener.class).events).contains("started user");
             });

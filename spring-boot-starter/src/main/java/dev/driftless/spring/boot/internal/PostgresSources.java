@@ -30,7 +30,7 @@ public final class PostgresSources {
    */
   public static PostgresDatabase database(
       PostgresProperties p, Environment env, @Nullable DataSource applicationDataSource) {
-    boolean own = p.getUrl() != null;
+    boolean own = p.getUrl() != null && !p.getUrl().isBlank();
     String prefix = own ? "driftless.postgres." : "spring.datasource.";
     String url = own ? p.getUrl() : env.getProperty("spring.datasource.url");
     String user = own ? p.getUsername() : env.getProperty("spring.datasource.username");
