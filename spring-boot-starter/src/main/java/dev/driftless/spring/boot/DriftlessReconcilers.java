@@ -99,7 +99,9 @@ public final class DriftlessReconcilers implements AutoCloseable {
           (collection, interval) -> {
             if (interval != null) {
               long ms = interval.toMillis();
-              t.scheduleWithFixedDelay(() -> runLogged(collection), ms, ms, TimeUnit.MILLISECONDS);
+              var unused =
+                  t.scheduleWithFixedDelay(
+                      () -> runLogged(collection), ms, ms, TimeUnit.MILLISECONDS);
             }
           });
       timer = t;
