@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,7 +100,10 @@ class DriftlessStarterIT {
                 "driftless.dead-letters.path=" + dir.resolve("dead-letters.jsonl"),
                 "driftless.reconciliation.orders.interval=1h",
                 "driftless.reconciliation.orders.verify-delay=0s",
-                "management.endpoints.web.exposure.include=health,driftless")
+                "management.endpoints.web.exposure.include=health,driftless",
+                // The endpoint through Boot's own operation discovery, as JMX exposes it.
+                "spring.jmx.enabled=true",
+                "management.endpoints.jmx.exposure.include=driftless")
             .run();
     Pipeline pipeline = ctx.getBean(Pipeline.class);
     Recorder recorder = ctx.getBean(Recorder.class);
@@ -131,6 +136,14 @@ class DriftlessStarterIT {
       Map<String, Object> status = endpoint.status();
       assertThat(status).containsEntry("pipeline", "shop").containsEntry("state", "RUNNING");
       assertThat(status.get("deadLetters")).isEqualTo(Map.of("count", 0L, "oldest", List.of()));
+      Object overJmx =
+          ctx.getBean(MBeanServer.class)
+              .invoke(
+                  new ObjectName("org.springframework.boot:type=Endpoint,name=Driftless"),
+                  "status",
+                  new Object[0],
+                  new String[0]);
+      assertThat(String.valueOf(overJmx)).contains("shop").contains("RUNNING");
 
       // A write operation: a document lost from the index is repaired from the database.
       deleteFromIndex("shop-orders", "2");
