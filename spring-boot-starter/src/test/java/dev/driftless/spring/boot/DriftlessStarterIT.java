@@ -31,6 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterAll;
@@ -63,8 +66,15 @@ class DriftlessStarterIT {
   static void servers() throws Exception {
     // Boot would reconfigure Log4j 2, which the in-process OpenSearch node logs through.
     System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-    postgres = PostgresServer.startNew();
-    opensearch = OpenSearchNode.shared();
+    // Both servers start at once (the OpenSearch node takes the longest).
+    ExecutorService starter = Executors.newSingleThreadExecutor();
+    try {
+      Future<OpenSearchNode> node = starter.submit(OpenSearchNode::shared);
+      postgres = PostgresServer.startNew();
+      opensearch = node.get();
+    } finally {
+      starter.shutdownNow();
+    }
     postgres.createDatabase("shop");
     try (Connection c = postgres.connect("shop");
         Statement s = c.createStatement()) {
