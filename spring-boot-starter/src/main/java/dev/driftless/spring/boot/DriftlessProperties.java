@@ -23,7 +23,10 @@ public class DriftlessProperties {
   /** Whether the starter configures a pipeline at all. */
   private boolean enabled = true;
 
-  /** Whether the pipeline starts with the application context (else call {@code start()}). */
+  /**
+   * Whether the pipeline starts with the application context; else start the {@code
+   * driftlessLifecycle} bean (a {@code SmartLifecycle}) yourself.
+   */
   private boolean autoStartup = true;
 
   private final PipelineProperties pipeline = new PipelineProperties();
