@@ -128,6 +128,7 @@ final class ShardTasks {
   }
 
   private void runFetch(ShardState s) {
+    long startNanos = System.nanoTime();
     ShardFetcher.Outcome outcome;
     try {
       outcome = fetcher.fetch(s);
@@ -151,6 +152,10 @@ final class ShardTasks {
       } else {
         s.failures = 0;
         outages.success();
+        if (outcome.records().isEmpty() && !outcome.ended()) {
+          s.quiet = true;
+          s.quietSinceNanos = startNanos;
+        }
         if (outcome.ended() && !s.ended) {
           s.ended = true;
           if (s.table.lineage.childrenOf(s.id).isEmpty()) {
