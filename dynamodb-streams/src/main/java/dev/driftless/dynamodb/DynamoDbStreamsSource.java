@@ -142,9 +142,9 @@ public final class DynamoDbStreamsSource implements ChangeSource {
    * Whether the stream has been read past {@code head} and settled: no backfill or resync runs, no
    * closed shard waits for its children to be listed, and every shard not done had a GetRecords
    * call that started after {@code head} was taken and came back empty from the open shard (so it
-   * had fetched everything written before), with nothing of the shard buffered or unsettled now.
-   * On AWS a write shows up in the stream shortly after DynamoDB acknowledged it (usually well under
-   * a second); a write acknowledged just before {@code head} may still be in flight to the stream.
+   * had fetched everything written before), with nothing of the shard buffered or unsettled now. On
+   * AWS a write shows up in the stream shortly after DynamoDB acknowledged it (usually well under a
+   * second); a write acknowledged just before {@code head} may still be in flight to the stream.
    */
   @Override
   public boolean reached(SourcePosition head) {

@@ -26,7 +26,12 @@ class CaughtUpIT {
   void everyWriteBeforeTheCallIsInTheSinkWhenItReturns() throws Exception {
     try (Emulated e =
             new Emulated(
-                DynamoDbEmulator.builder().partitions(3).noTimedRollover().seed(3).build().start());
+                DynamoDbEmulator.builder()
+                    .partitions(3)
+                    .noTimedRollover()
+                    .seed(3)
+                    .build()
+                    .start());
         InMemoryVersionedSink sink = InMemoryVersionedSink.create()) {
       e.createTable(TABLE, StreamViewType.NEW_AND_OLD_IMAGES);
       Pipeline pipeline = pipeline(e, sink).build().start();

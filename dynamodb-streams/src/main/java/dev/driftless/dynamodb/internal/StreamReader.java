@@ -535,48 +535,16 @@ public final class StreamReader implements AutoCloseable {
         : java.util.Optional.of(new CaughtUpMark(System.nanoTime()));
   }
 
-  /**
-   * Whether everything written to the followed tables before {@code mark} was taken is settled: no
-   * backfill or resync runs, no closed shard waits for its children to be listed, and every shard
-   * not done has had a GetRecords call that started after the mark and came back empty from the
-   * open shard (it had read everything written before), with nothing of it buffered or unsettled
-   * now. Under a constant write load it is true at a moment the pipeline keeps up with the stream.
-   * Any thread; takes the lock briefly.
-   */
+  /** See {@link CaughtUpMark#reachedBy}. Any thread; takes the lock briefly. */
   public boolean reached(CaughtUpMark mark) {
     lock.lock();
     try {
-      if (failure != null || closed || tables.size() < settings.tables().size()) {
-        return false;
-      }
-      if (!backfill.idle() || backfill.hasItems()) {
-        return false;
-      }
-      for (TableStream table : tables) {
-        if (!table.childLookups.isEmpty()) {
-          return false;
-        }
-        for (String id : table.lineage.unfinished()) {
-          ShardState s = table.reading.get(id);
-          if (s == null || !(s.done || caughtUp(s, mark.nanos()))) {
-            return false;
-          }
-        }
-      }
-      return true;
+      return failure == null
+          && !closed
+          && mark.reachedBy(tables, settings.tables().size(), backfill, tracker);
     } finally {
       lock.unlock();
     }
-  }
-
-  /** Holds the lock. */
-  private boolean caughtUp(ShardState s, long markNanos) {
-    return s.quiet
-        && s.quietSinceNanos - markNanos >= 0
-        && s.raw.isEmpty()
-        && s.buffer.isEmpty()
-        && !s.converting
-        && tracker.settled(s.id);
   }
 
   // ---------------------------------------------------------------- status and close
