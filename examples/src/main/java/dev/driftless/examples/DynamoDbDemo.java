@@ -80,7 +80,9 @@ public final class DynamoDbDemo {
     try (DynamoDbEmulator emulator =
             DynamoDbEmulator.builder().partitions(4).noTimedRollover().build().start();
         OpenSearchNode opensearch =
-            OpenSearchNode.builder().setting("logger.level", "WARN").start()) {
+            OpenSearchNode.builder()
+                .setting("logger.level", "ERROR") // its warnings are about the one-node setup
+                .start()) {
       System.setOut(console); // the embedded node routes System.out and err through its logger
       System.setErr(errors);
       Outcome outcome =
