@@ -46,6 +46,12 @@ final class ShardTasks {
   /** Reader tasks running (fetches and conversions). Guarded by the reader's lock. */
   int inFlight;
 
+  /**
+   * Set by {@link #close}: the requests it interrupts fail (the SDK's {@code AbortedException}),
+   * and that is no outage.
+   */
+  private volatile boolean closing;
+
   ShardTasks(
       ReaderSettings settings,
       SourceContext context,
@@ -206,6 +212,9 @@ final class ShardTasks {
 
   /** A fetch or conversion failed: back off if transient, otherwise stop. Holds the lock. */
   private void handleError(ShardState s, RuntimeException e, long now) {
+    if (closing) {
+      return;
+    }
     if (e instanceof StreamDataLostException || !AwsErrors.isTransient(e)) {
       fail.accept(e);
       return;
@@ -225,6 +234,7 @@ final class ShardTasks {
   }
 
   void close() throws InterruptedException {
+    closing = true;
     readers.shutdownNow();
     readers.awaitTermination(10, TimeUnit.SECONDS);
   }

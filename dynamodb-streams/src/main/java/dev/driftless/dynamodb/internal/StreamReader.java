@@ -408,6 +408,9 @@ public final class StreamReader implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
+        if (closed) {
+          return; // close interrupted a request: no outage
+        }
         if (AwsErrors.isTransient(e)) {
           throttles.incrementAndGet();
           LOG.warn("Listing shards failed, retrying: {}", e.toString());
