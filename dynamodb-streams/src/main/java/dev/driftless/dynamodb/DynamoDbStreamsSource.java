@@ -5,6 +5,7 @@ import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.ChangeSource;
 import dev.driftless.core.spi.RepairReader;
 import dev.driftless.core.spi.SourceContext;
+import dev.driftless.dynamodb.internal.CaughtUpMark;
 import dev.driftless.dynamodb.internal.ItemRepairReader;
 import dev.driftless.dynamodb.internal.ReaderSettings;
 import dev.driftless.dynamodb.internal.StreamReader;
@@ -124,6 +125,31 @@ public final class DynamoDbStreamsSource implements ChangeSource {
   @Override
   public void commit(SourcePosition position) throws Exception {
     started().commit(position);
+  }
+
+  /**
+   * "Now": {@link dev.driftless.core.Pipeline#awaitCaughtUp} then waits until every record written
+   * to the followed tables before this call is in the index (see {@link #reached}). Empty with
+   * {@link DynamoDbStreamsSourceBuilder#leases leases}: other instances read some shards, and this
+   * one cannot tell whether they caught up.
+   */
+  @Override
+  public Optional<SourcePosition> head() {
+    return started().head();
+  }
+
+  /**
+   * Whether the stream has been read past {@code head} and settled: no backfill or resync runs, no
+   * closed shard waits for its children to be listed, and every shard not done had a GetRecords
+   * call that started after {@code head} was taken and came back empty from the open shard (so it
+   * had fetched everything written before), with nothing of the shard buffered or unsettled now. On
+   * AWS a write shows up in the stream shortly after DynamoDB acknowledged it (usually well under a
+   * second); a write acknowledged just before {@code head} may still be in flight to the stream.
+   */
+  @Override
+  public boolean reached(SourcePosition head) {
+    StreamReader r = reader;
+    return r != null && head instanceof CaughtUpMark mark && r.reached(mark);
   }
 
   /**

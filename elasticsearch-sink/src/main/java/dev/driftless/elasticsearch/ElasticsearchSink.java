@@ -130,7 +130,7 @@ public final class ElasticsearchSink implements VersionedSink {
 
   /**
    * Points {@code alias} at {@code index} alone, atomically: the blue/green re-index switch; see
-   * {@link dev.driftless.search.SearchSink#switchAlias} and docs/operations.md.
+   * docs/operations.md (blue/green re-indexing).
    */
   public void switchAlias(String alias, String index) {
     delegate.switchAlias(alias, index);

@@ -36,7 +36,9 @@ public final class Demo {
     PrintStream errors = System.err;
     try (PostgresServer postgres = PostgresServer.startNew();
         OpenSearchNode opensearch =
-            OpenSearchNode.builder().setting("logger.level", "WARN").start();
+            OpenSearchNode.builder()
+                .setting("logger.level", "ERROR") // its warnings are about the one-node setup
+                .start();
         ShopDatabase shop =
             new ShopDatabase(postgres.jdbcUrl("postgres"), PostgresServer.SUPERUSER)) {
       System.setOut(console); // the embedded node routes System.out and err through its logger

@@ -298,6 +298,16 @@ final class ScanBackfill implements AutoCloseable {
 
   // ---------------------------------------------------------------- the pipeline's poll thread
 
+  /** Whether no table's backfill is running (every one done and settled). Holds the lock. */
+  boolean idle() {
+    for (TableScan s : scans) {
+      if (!s.progress.state().done()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether scanned items wait. Holds the lock. */
   boolean hasItems() {
     return bufferedItems > 0 || !buffer.isEmpty();

@@ -42,6 +42,15 @@ final class ShardState {
   boolean converting;
   long nextConversionNanos;
 
+  /**
+   * When the newest fetch that came back empty from the open shard started ({@link
+   * System#nanoTime}): every record written before then had been fetched. For {@code
+   * awaitCaughtUp}.
+   */
+  long quietSinceNanos;
+
+  boolean quiet;
+
   /** The service said the shard has no more records (no NextShardIterator). */
   boolean ended;
 

@@ -46,6 +46,12 @@ final class ShardTasks {
   /** Reader tasks running (fetches and conversions). Guarded by the reader's lock. */
   int inFlight;
 
+  /**
+   * Set by {@link #close}: the requests it interrupts fail (the SDK's {@code AbortedException}),
+   * and that is no outage.
+   */
+  private volatile boolean closing;
+
   ShardTasks(
       ReaderSettings settings,
       SourceContext context,
@@ -128,6 +134,7 @@ final class ShardTasks {
   }
 
   private void runFetch(ShardState s) {
+    long startNanos = System.nanoTime();
     ShardFetcher.Outcome outcome;
     try {
       outcome = fetcher.fetch(s);
@@ -151,6 +158,10 @@ final class ShardTasks {
       } else {
         s.failures = 0;
         outages.success();
+        if (outcome.records().isEmpty() && !outcome.ended()) {
+          s.quiet = true;
+          s.quietSinceNanos = startNanos;
+        }
         if (outcome.ended() && !s.ended) {
           s.ended = true;
           if (s.table.lineage.childrenOf(s.id).isEmpty()) {
@@ -201,6 +212,9 @@ final class ShardTasks {
 
   /** A fetch or conversion failed: back off if transient, otherwise stop. Holds the lock. */
   private void handleError(ShardState s, RuntimeException e, long now) {
+    if (closing) {
+      return;
+    }
     if (e instanceof StreamDataLostException || !AwsErrors.isTransient(e)) {
       fail.accept(e);
       return;
@@ -220,6 +234,7 @@ final class ShardTasks {
   }
 
   void close() throws InterruptedException {
+    closing = true;
     readers.shutdownNow();
     readers.awaitTermination(10, TimeUnit.SECONDS);
   }

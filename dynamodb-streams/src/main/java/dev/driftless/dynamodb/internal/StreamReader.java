@@ -408,6 +408,9 @@ public final class StreamReader implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
+        if (closed) {
+          return; // close interrupted a request: no outage
+        }
         if (AwsErrors.isTransient(e)) {
           throttles.incrementAndGet();
           LOG.warn("Listing shards failed, retrying: {}", e.toString());
@@ -520,6 +523,30 @@ public final class StreamReader implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- awaitCaughtUp
+
+  /**
+   * "Now", for {@link #reached}; empty with leases, where other instances read some of the shards
+   * and this one cannot tell whether they caught up.
+   */
+  public java.util.Optional<SourcePosition> head() {
+    return leases != null
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(new CaughtUpMark(System.nanoTime()));
+  }
+
+  /** See {@link CaughtUpMark#reachedBy}. Any thread; takes the lock briefly. */
+  public boolean reached(CaughtUpMark mark) {
+    lock.lock();
+    try {
+      return failure == null
+          && !closed
+          && mark.reachedBy(tables, settings.tables().size(), backfill, tracker);
+    } finally {
+      lock.unlock();
     }
   }
 
