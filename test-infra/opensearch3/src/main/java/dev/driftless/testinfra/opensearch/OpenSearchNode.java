@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -40,9 +39,10 @@ import org.jspecify.annotations.Nullable;
  * bans the other). Keep the public API of both classes equal.
  *
  * <p>The node's JVM is {@value #JAVA_PROPERTY} (system property), by default {@value
- * #DEFAULT_JAVA}; {@link #javaAvailable()} says whether it exists. The node's classpath is the
- * runner's dependency set, written at build time into the resource {@code node.classpath}. The
- * child exits when its standard input closes, so it never outlives the JVM that started it.
+ * #DEFAULT_JAVA}; extra options for it come from {@value #JVM_OPTIONS_PROPERTY}. The node's
+ * classpath is the runner's dependency set, written at build time into the resource {@code
+ * node.classpath}. The child exits when its standard input closes, so it never outlives the JVM
+ * that started it.
  *
  * <p>The node is a single-node cluster with its own cluster name; disk watermarks are off so that a
  * nearly full shared disk does not turn indices read-only mid-test. Ports are chosen once and kept
@@ -55,10 +55,10 @@ import org.jspecify.annotations.Nullable;
 public final class OpenSearchNode implements AutoCloseable {
 
   /** System property naming the {@code java} executable that runs the node (Java 21+). */
-  public static final String JAVA_PROPERTY = "driftless.opensearch3.java";
+  static final String JAVA_PROPERTY = "driftless.opensearch3.java";
 
   /** The node's JVM when {@value #JAVA_PROPERTY} is not set. */
-  public static final String DEFAULT_JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
+  static final String DEFAULT_JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
 
   /** Modules a sink test needs: HTTP (netty4), {@code _delete_by_query} (reindex), analyzers. */
   private static final String MODULES =
@@ -70,7 +70,7 @@ public final class OpenSearchNode implements AutoCloseable {
    * System property with extra options for the node's JVM, separated by spaces, after the defaults
    * (so {@code -Xmx2g} there wins over the default heap).
    */
-  public static final String JVM_OPTIONS_PROPERTY = "driftless.opensearch3.jvmOptions";
+  static final String JVM_OPTIONS_PROPERTY = "driftless.opensearch3.jvmOptions";
 
   /** OpenSearch's own default heap (its distribution's jvm.options). */
   private static final String HEAP = "1g";
@@ -125,12 +125,12 @@ public final class OpenSearchNode implements AutoCloseable {
   }
 
   /** The {@code java} executable that runs the node. */
-  public static Path java() {
+  static Path java() {
     return Path.of(System.getProperty(JAVA_PROPERTY, DEFAULT_JAVA));
   }
 
   /** Whether {@link #java()} exists and is executable (nodes cannot start otherwise). */
-  public static boolean javaAvailable() {
+  static boolean javaAvailable() {
     return Files.isExecutable(java());
   }
 
@@ -152,12 +152,6 @@ public final class OpenSearchNode implements AutoCloseable {
   public synchronized boolean isRunning() {
     Process p = process;
     return p != null && p.isAlive();
-  }
-
-  /** The node's process while it runs (its CPU time is the server's share of a benchmark). */
-  public synchronized Optional<ProcessHandle> processHandle() {
-    Process p = process;
-    return p != null && p.isAlive() ? Optional.of(p.toHandle()) : Optional.empty();
   }
 
   /** Starts the node, or restarts it after {@link #stop()} on the same data and port. */
