@@ -3,6 +3,7 @@ package dev.driftless.benchmarks;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * threads) and the other Java threads (the client side: the contender's threads, its HTTP client,
  * the pipeline). Threads are sampled every 20 ms, so a thread that starts and ends between two
  * samples, or the last 20 ms of one that ends, is missed; the process's CPU time minus both parts
- * is the JVM's own work (garbage collection, JIT compilation) plus that small remainder.
+ * is the JVM's own work (garbage collection, JIT compilation) plus that small remainder. A node in
+ * a child process (OpenSearch 3.x, {@code -Dopensearch=3}) counts as server: the CPU time of this
+ * JVM's descendant processes between start and close.
  */
 final class ThreadCpu implements AutoCloseable {
 
@@ -25,8 +28,12 @@ final class ThreadCpu implements AutoCloseable {
   private final Map<Long, Boolean> server = new HashMap<>();
   private final Thread sampler;
   private volatile boolean running = true;
+  private final long childrenFirst;
+  private long childrenLast;
 
   private ThreadCpu() {
+    childrenFirst = childrenNanos();
+    childrenLast = childrenFirst;
     sample(true);
     sampler =
         new Thread(
@@ -81,11 +88,22 @@ final class ThreadCpu implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     sample(false);
+    synchronized (this) {
+      childrenLast = childrenNanos();
+    }
   }
 
-  /** Nanoseconds of CPU the search node's threads used. */
+  /** Nanoseconds of CPU the search node's threads (or its child process) used. */
   synchronized long serverNanos() {
-    return sum(true);
+    return sum(true) + Math.max(0, childrenLast - childrenFirst);
+  }
+
+  /** CPU time of this JVM's descendant processes (a search node started as a child process). */
+  private static long childrenNanos() {
+    return ProcessHandle.current()
+        .descendants()
+        .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
+        .sum();
   }
 
   /** Nanoseconds of CPU the other Java threads used. */

@@ -25,6 +25,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #stop()} and {@link #start()}: a restarted node answers on the same URL and reopens the
  * same data directory.
  *
+ * <p>{@code test-infra/opensearch3} has a class of the same name and public API that runs
+ * OpenSearch 3.x in a child process (so the same tests and benchmarks run on either): keep the two
+ * APIs equal.
+ *
  * <p>Start one node per test JVM ({@link #shared()}): a node takes about 5 s and a few hundred MB
  * of heap. Thread-safe: methods are synchronized; {@link #start()} blocks until the cluster is at
  * least yellow, {@link #stop()} until the node has closed.
