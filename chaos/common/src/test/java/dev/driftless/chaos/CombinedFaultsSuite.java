@@ -82,7 +82,24 @@ public abstract class CombinedFaultsSuite {
             duration.compareTo(Duration.ofMinutes(2)) >= 0
                 ? Duration.ofSeconds(30)
                 : Duration.ofSeconds(4));
-    FaultSchedule schedule = FaultSchedule.draw(seed, duration, indexStop);
+    String faults = System.getProperty("chaos.faults", "");
+    List<FaultSchedule.Kind> kinds =
+        faults.isBlank()
+            ? List.of(FaultSchedule.Kind.values())
+            : faults.equals("NONE")
+                ? List.of()
+                : java.util.Arrays.stream(faults.split(","))
+                    .map(String::trim)
+                    .map(FaultSchedule.Kind::valueOf)
+                    .toList();
+    run(seed, duration, indexStop, kinds);
+  }
+
+  /** One run: the schedule drawn from {@code seed} among {@code kinds}, then the verdict. */
+  protected void run(
+      long seed, Duration duration, Duration indexStop, List<FaultSchedule.Kind> kinds)
+      throws Exception {
+    FaultSchedule schedule = FaultSchedule.draw(seed, duration, indexStop, kinds);
     System.out.println(
         "chaos "
             + engine()
@@ -191,6 +208,10 @@ public abstract class CombinedFaultsSuite {
 
       // A kill during the backfill, then the schedule.
       startChild(false);
+      if (!Boolean.parseBoolean(System.getProperty("chaos.killDuringBackfill", "true"))) {
+        runSchedule();
+        return;
+      }
       String seen =
           child.awaitLine(
               l ->
@@ -201,7 +222,10 @@ public abstract class CombinedFaultsSuite {
               Duration.ofSeconds(120));
       killChild("during the backfill (backfillState=" + field(seen, "backfillState") + ")");
       startChild(random.nextBoolean());
+      runSchedule();
+    }
 
+    void runSchedule() throws Exception {
       long start = System.nanoTime();
       for (Fault fault : schedule.faults()) {
         long due = fault.atMillis() - (System.nanoTime() - start) / 1_000_000;

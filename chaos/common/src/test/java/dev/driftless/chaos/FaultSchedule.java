@@ -70,18 +70,25 @@ final class FaultSchedule {
     this.faults = List.copyOf(faults);
   }
 
-  static FaultSchedule draw(long seed, Duration duration, Duration indexStop) {
+  /**
+   * Draws the faults of a run.
+   *
+   * @param only the kinds to draw from (all, for the suite; fewer to narrow a failure down)
+   */
+  static FaultSchedule draw(long seed, Duration duration, Duration indexStop, List<Kind> only) {
     Random random = new Random(seed);
-    List<Kind> kinds = new ArrayList<>(List.of(Kind.values()));
-    kinds.add(Kind.KILL); // two kills at random moments besides the scripted ones
-    Kind[] all = Kind.values();
-    long extra = Math.max(3, duration.toSeconds() / 15);
+    List<Kind> kinds = new ArrayList<>(only);
+    if (only.contains(Kind.KILL)) {
+      kinds.add(Kind.KILL); // two kills at random moments besides the scripted ones
+    }
+    Kind[] all = only.toArray(new Kind[0]);
+    long extra = all.length == 0 ? 0 : Math.max(3, duration.toSeconds() / 15);
     for (int i = 0; i < extra; i++) {
       kinds.add(all[random.nextInt(all.length)]);
     }
     Collections.shuffle(kinds, random);
     long span = duration.toMillis();
-    double slot = (double) span / kinds.size();
+    double slot = (double) span / Math.max(1, kinds.size());
     List<Fault> out = new ArrayList<>();
     for (int i = 0; i < kinds.size(); i++) {
       Kind kind = kinds.get(i);
