@@ -32,8 +32,14 @@ final class Workload implements AutoCloseable {
   static final String POISON_PREFIX = "poison:";
 
   private static final String WLSN = "(pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint";
+
+  /** Whether some rows carry a TOASTed body ({@code -Dchaos.toast=false} to narrow down). */
+  static final boolean TOAST = Boolean.parseBoolean(System.getProperty("chaos.toast", "true"));
+
   private static final String BODY =
-      "(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 200))";
+      TOAST
+          ? "(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 200))"
+          : "'short body'";
 
   private final PostgresServer server;
   private final String database;
@@ -56,8 +62,11 @@ final class Workload implements AutoCloseable {
     this.random = new Random(seed);
   }
 
+  /** Whether rows are poisoned at all ({@code -Dchaos.poison=false} to narrow a failure down). */
+  static final boolean POISON = Boolean.parseBoolean(System.getProperty("chaos.poison", "true"));
+
   static boolean isPoison(int id) {
-    return id % 100 == 7;
+    return POISON && id % 100 == 7;
   }
 
   /** Creates the table and its first {@code rows} rows (what the backfill reads). */
@@ -68,7 +77,9 @@ final class Workload implements AutoCloseable {
           "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int, note text,"
               + " body text, rev int NOT NULL, wlsn bigint NOT NULL)");
       s.execute(
-          "INSERT INTO items SELECT g, CASE WHEN g % 100 = 7 THEN '"
+          "INSERT INTO items SELECT g, CASE WHEN "
+              + POISON
+              + " AND g % 100 = 7 THEN '"
               + POISON_PREFIX
               + "' || g ELSE 'item ' || g END, g % 50, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g"
               + " END, CASE WHEN g % 10 = 1 THEN "
