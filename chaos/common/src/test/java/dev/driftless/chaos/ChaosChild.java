@@ -105,13 +105,16 @@ public final class ChaosChild {
                         .rowsPerSecond(Integer.parseInt(a.getOrDefault("rowsPerSecond", "0")))
                         .build())
                 .build();
-        return Pipeline.builder()
+        Pipeline.Builder builder = Pipeline.builder();
+        if (Boolean.parseBoolean(a.getOrDefault("mapper", "true"))) {
+          builder.mapper(ChaosChild::map);
+        }
+        return builder
             .name("chaos")
             // Retries every 50 ms to 1 s: the suite cuts connections all the time.
             .retry(new RetrySettings(Duration.ofMillis(50), Duration.ofSeconds(1), 2.0, 0.2))
             .source(source)
             .sink(sinks.apply(a.get("index")))
-            .mapper(ChaosChild::map)
             .checkpointStore(FileCheckpointStore.in(Path.of(a.get("checkpoints"))))
             .deadLetterStore(store)
             .build()
