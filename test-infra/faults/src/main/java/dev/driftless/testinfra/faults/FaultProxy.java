@@ -26,6 +26,10 @@ import org.jspecify.annotations.Nullable;
  * open, new ones are accepted, but nothing is forwarded until it ends, so that both ends see only
  * silence and time out on their own).
  *
+ * <p>For an HTTP target it can also act as an overloaded server: {@link #tooManyRequests} answers
+ * every request a client sends with {@code 429 Too Many Requests} (the body a search engine sends
+ * when its write queue is full) and closes that connection, without forwarding the request.
+ *
  * <p>Only for loopback targets in tests. Thread-safe; each connection uses two daemon threads.
  */
 public final class FaultProxy implements AutoCloseable {
@@ -37,6 +41,7 @@ public final class FaultProxy implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("fault-proxy-timer"));
   private volatile long delayNanos;
   private volatile boolean blackHole;
+  private volatile boolean tooManyRequests;
   private @Nullable ServerSocket server;
   private boolean closed;
 
@@ -87,6 +92,24 @@ public final class FaultProxy implements AutoCloseable {
    */
   public void blackHole(boolean on) {
     blackHole = on;
+  }
+
+  /**
+   * Starts or ends a 429 storm (HTTP targets only): while on, whatever a client sends is not
+   * forwarded but answered with {@code HTTP/1.1 429 Too Many Requests} and an Elasticsearch-style
+   * {@code es_rejected_execution_exception} body, and that connection is then closed (with {@code
+   * Connection: close}, so a client opens a new one for its retry). Connections idle meanwhile are
+   * left alone.
+   */
+  public void tooManyRequests(boolean on) {
+    tooManyRequests = on;
+  }
+
+  /** {@link #tooManyRequests(boolean) A 429 storm} for {@code period}, then normal forwarding. */
+  public void tooManyRequestsFor(Duration period) {
+    Objects.requireNonNull(period, "period");
+    tooManyRequests(true);
+    timer.schedule(() -> tooManyRequests(false), period.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Closes every live connection at once (clients see a reset or end of stream). */
@@ -150,6 +173,28 @@ public final class FaultProxy implements AutoCloseable {
     timer.shutdownNow();
   }
 
+  private static final byte[] TOO_MANY_REQUESTS = tooManyRequestsResponse();
+
+  private static byte[] tooManyRequestsResponse() {
+    String body =
+        "{\"error\":{\"root_cause\":[{\"type\":\"es_rejected_execution_exception\","
+            + "\"reason\":\"rejected by FaultProxy (429 storm)\"}],"
+            + "\"type\":\"es_rejected_execution_exception\","
+            + "\"reason\":\"rejected by FaultProxy (429 storm)\"},\"status\":429}";
+    byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 429 Too Many Requests\r\n"
+            + "Content-Type: application/json; charset=UTF-8\r\n"
+            + "Content-Length: "
+            + b.length
+            + "\r\n"
+            + "Connection: close\r\n\r\n";
+    byte[] h = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] all = java.util.Arrays.copyOf(h, h.length + b.length);
+    System.arraycopy(b, 0, all, h.length, b.length);
+    return all;
+  }
+
   private static ServerSocket listen(int port) throws IOException {
     ServerSocket s = new ServerSocket();
     s.setReuseAddress(true);
@@ -186,11 +231,11 @@ public final class FaultProxy implements AutoCloseable {
     }
     live.add(client);
     live.add(upstream);
-    pump(client, upstream);
-    pump(upstream, client);
+    pump(client, upstream, true);
+    pump(upstream, client, false);
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, boolean fromClient) {
     Thread t =
         new Thread(
             () -> {
@@ -201,6 +246,13 @@ public final class FaultProxy implements AutoCloseable {
                 while ((n = in.read(buffer)) >= 0) {
                   while (blackHole) {
                     TimeUnit.MILLISECONDS.sleep(10);
+                  }
+                  if (fromClient && tooManyRequests) {
+                    // The peer (the client) gets the answer; the request never reaches the target.
+                    OutputStream back = from.getOutputStream();
+                    back.write(TOO_MANY_REQUESTS);
+                    back.flush();
+                    break;
                   }
                   long d = delayNanos;
                   if (d > 0) {

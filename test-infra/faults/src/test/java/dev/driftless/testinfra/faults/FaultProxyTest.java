@@ -151,6 +151,25 @@ class FaultProxyTest {
   }
 
   @Test
+  void aStormOfTooManyRequestsAnswersEveryRequestWith429AndClosesThenForwardsAgain()
+      throws IOException {
+    proxy.tooManyRequests(true);
+    try (Socket s = connect()) {
+      s.getOutputStream().write("POST /_bulk HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+      s.getOutputStream().flush();
+      String answer = new String(s.getInputStream().readAllBytes()); // then closed
+      assertThat(answer)
+          .startsWith("HTTP/1.1 429 Too Many Requests\r\n")
+          .contains("Connection: close")
+          .endsWith("\"status\":429}");
+    }
+    proxy.tooManyRequests(false);
+    try (Socket s = connect()) {
+      assertThat(roundTrip(s, "forwarded")).isEqualTo("forwarded");
+    }
+  }
+
+  @Test
   void rejectsBadArguments() {
     assertThatThrownBy(() -> FaultProxy.start("127.0.0.1", 0))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,0 +1,315 @@
+package dev.driftless.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.driftless.testinfra.postgres.PostgresServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The suite's verdict, computed without any Driftless reader: the table by plain JDBC, the index by
+ * plain HTTP ({@code java.net.http}: {@code _refresh}, then {@code _search} pages sorted by {@code
+ * driftless_key} with {@code version: true}), the dead-letter store by reading its JSON-lines file.
+ *
+ * <p>Expected: every valid row (name not poison) has a document whose every column equals the
+ * row's, whose engine {@code _version} equals its {@code driftless_version} and is at least the
+ * row's {@code wlsn} (a lower bound of the commit LSN of the row's last write); no other document
+ * (no phantom, no poison row); and the dead-letter file's live letters are exactly the poison rows,
+ * one per key, each at a version at least the row's {@code wlsn} (the latest version of the key).
+ */
+final class IndependentComparison {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> COLUMNS =
+      List.of("id", "name", "qty", "note", "body", "rev", "wlsn");
+
+  private final PostgresServer server;
+  private final String database;
+  private final String indexUrl;
+  private final String index;
+  private final Path deadLetters;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  IndependentComparison(
+      PostgresServer server, String database, String indexUrl, String index, Path deadLetters) {
+    this.server = server;
+    this.database = database;
+    this.indexUrl = indexUrl;
+    this.index = index;
+    this.deadLetters = deadLetters;
+  }
+
+  /** What one comparison found. */
+  record Result(
+      int rows,
+      int poisonRows,
+      int documents,
+      List<String> missing,
+      List<String> stale,
+      List<String> phantom,
+      int letters,
+      List<String> letterProblems) {
+
+    boolean clean() {
+      return missing.isEmpty() && stale.isEmpty() && phantom.isEmpty() && letterProblems.isEmpty();
+    }
+
+    String summary() {
+      return "rows="
+          + rows
+          + " (poison "
+          + poisonRows
+          + "), documents="
+          + documents
+          + ", letters="
+          + letters
+          + "; missing="
+          + missing.size()
+          + " "
+          + first(missing)
+          + ", stale="
+          + stale.size()
+          + " "
+          + first(stale)
+          + ", phantom="
+          + phantom.size()
+          + " "
+          + first(phantom)
+          + ", dead-letter problems="
+          + letterProblems.size()
+          + " "
+          + first(letterProblems);
+    }
+
+    private static List<String> first(List<String> list) {
+      return list.subList(0, Math.min(10, list.size()));
+    }
+  }
+
+  Result compare() throws Exception {
+    Map<String, Map<String, String>> rows = rows();
+    Map<String, JsonNode> docs = documents();
+    Map<String, Long> letters = liveLetters();
+    List<String> missing = new ArrayList<>();
+    List<String> stale = new ArrayList<>();
+    List<String> phantom = new ArrayList<>();
+    List<String> letterProblems = new ArrayList<>();
+    int poison = 0;
+    for (Map.Entry<String, Map<String, String>> e : rows.entrySet()) {
+      String id = e.getKey();
+      Map<String, String> row = e.getValue();
+      long wlsn = Long.parseLong(row.get("wlsn"));
+      boolean isPoison = row.get("name").startsWith(Workload.POISON_PREFIX);
+      if (isPoison) {
+        poison++;
+        Long letter = letters.get(id);
+        if (letter == null) {
+          letterProblems.add(id + ": poison row without a dead letter");
+        } else if (letter < wlsn) {
+          letterProblems.add(
+              id + ": letter at version " + letter + " older than the row's write at " + wlsn);
+        }
+        if (docs.containsKey(id)) {
+          phantom.add(id + " (a poison row indexed)");
+        }
+        continue;
+      }
+      if (letters.containsKey(id)) {
+        letterProblems.add(id + ": a valid row has a dead letter");
+      }
+      JsonNode hit = docs.get(id);
+      if (hit == null) {
+        missing.add(id);
+        continue;
+      }
+      JsonNode source = hit.get("_source");
+      List<String> differences = new ArrayList<>();
+      for (String column : COLUMNS) {
+        String expected = row.get(column);
+        JsonNode actual = source.get(column);
+        String actualText = actual == null || actual.isNull() ? null : actual.asText();
+        if (!Objects.equals(expected, actualText)) {
+          differences.add(
+              column + " " + abbreviate(actualText) + " instead of " + abbreviate(expected));
+        }
+      }
+      long version = hit.get("_version").asLong();
+      JsonNode stored = source.get("driftless_version");
+      if (stored == null || stored.asLong() != version) {
+        differences.add("driftless_version " + stored + " but _version " + version);
+      }
+      if (version < wlsn) {
+        differences.add("version " + version + " below the row's write at " + wlsn);
+      }
+      if (!differences.isEmpty()) {
+        stale.add(id + " " + differences);
+      }
+    }
+    for (String id : docs.keySet()) {
+      if (!rows.containsKey(id)) {
+        phantom.add(id);
+      }
+    }
+    for (String id : letters.keySet()) {
+      if (!rows.containsKey(id)) {
+        letterProblems.add(id + ": a letter for a key the table does not hold");
+      }
+    }
+    return new Result(
+        rows.size(), poison, docs.size(), missing, stale, phantom, letters.size(), letterProblems);
+  }
+
+  private static String abbreviate(String s) {
+    if (s == null) {
+      return "null";
+    }
+    return s.length() <= 40 ? "'" + s + "'" : "'" + s.substring(0, 20) + "…'(" + s.length() + ")";
+  }
+
+  /** Every row, by id, each column as text (as JSON would render numbers), null as null. */
+  Map<String, Map<String, String>> rows() throws Exception {
+    Map<String, Map<String, String>> out = new TreeMap<>();
+    try (Connection c = server.connect(database);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT " + String.join(", ", COLUMNS) + " FROM items")) {
+      ResultSetMetaData meta = rs.getMetaData();
+      while (rs.next()) {
+        Map<String, String> row = new HashMap<>();
+        for (int i = 1; i <= meta.getColumnCount(); i++) {
+          row.put(meta.getColumnLabel(i), rs.getString(i));
+        }
+        out.put(row.get("id"), row);
+      }
+    }
+    return out;
+  }
+
+  /** Every live document by {@code _id} (tombstones left out): the search hit. */
+  Map<String, JsonNode> documents() throws Exception {
+    Map<String, JsonNode> out = new HashMap<>();
+    HttpResponse<String> exists = send("HEAD", "/" + index, null);
+    if (exists.statusCode() == 404) {
+      return out;
+    }
+    expectOk("POST", "/" + index + "/_refresh", null);
+    JsonNode after = null;
+    while (true) {
+      ObjectNode query = JSON.createObjectNode();
+      query.put("size", 1000);
+      query.put("version", true);
+      query.putObject("query").putObject("match_all");
+      query.putArray("sort").addObject().put("driftless_key", "asc");
+      if (after != null) {
+        query.set("search_after", after);
+      }
+      JsonNode page =
+          JSON.readTree(expectOk("POST", "/" + index + "/_search", JSON.writeValueAsString(query)));
+      ArrayNode hits = (ArrayNode) page.get("hits").get("hits");
+      if (hits.isEmpty()) {
+        return out;
+      }
+      for (JsonNode hit : hits) {
+        JsonNode tombstone = hit.get("_source").get("driftless_tombstone");
+        if (tombstone == null || !tombstone.asBoolean()) {
+          out.put(hit.get("_id").asText(), hit);
+        }
+        after = hit.get("sort");
+      }
+    }
+  }
+
+  /**
+   * The live letters of the dead-letter file by key id: the version of each. Follows the file's
+   * rules: a put replaces the key's letter unless the stored one is newer; a remove drops the
+   * letter with that id; a torn last line is ignored.
+   */
+  Map<String, Long> liveLetters() throws IOException {
+    Map<String, JsonNode> byKey = new LinkedHashMap<>();
+    if (!Files.exists(deadLetters)) {
+      return Map.of();
+    }
+    List<String> lines = Files.readAllLines(deadLetters, StandardCharsets.UTF_8);
+    for (int i = 0; i < lines.size(); i++) {
+      JsonNode line;
+      try {
+        line = JSON.readTree(lines.get(i));
+      } catch (IOException e) {
+        if (i == lines.size() - 1) {
+          break; // torn by a kill
+        }
+        throw new AssertionError("dead-letter file line " + (i + 1) + " unreadable", e);
+      }
+      if (line == null || line.isMissingNode()) {
+        continue;
+      }
+      String op = line.path("op").asText();
+      if (op.equals("put")) {
+        String key = line.get("collection").asText() + "/" + line.get("key").asText();
+        JsonNode old = byKey.get(key);
+        if (old == null || old.get("version").asLong() <= line.get("version").asLong()) {
+          byKey.put(key, line);
+        }
+      } else if (op.equals("remove")) {
+        String id = line.get("id").asText();
+        for (Iterator<JsonNode> it = byKey.values().iterator(); it.hasNext(); ) {
+          if (it.next().get("id").asText().equals(id)) {
+            it.remove();
+          }
+        }
+      }
+    }
+    Map<String, Long> out = new TreeMap<>();
+    for (JsonNode letter : byKey.values()) {
+      if (!letter.get("collection").asText().equals("items")) {
+        out.put(letter.get("collection").asText() + "/" + letter.get("key").asText(), -1L);
+      } else {
+        out.put(letter.get("key").asText(), letter.get("version").asLong());
+      }
+    }
+    return out;
+  }
+
+  private String expectOk(String method, String path, String body) throws Exception {
+    HttpResponse<String> r = send(method, path, body);
+    if (r.statusCode() / 100 != 2) {
+      throw new IOException(method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+    return r.body();
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(indexUrl + path)).timeout(Duration.ofSeconds(30));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
