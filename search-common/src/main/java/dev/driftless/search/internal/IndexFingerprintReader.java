@@ -225,21 +225,23 @@ public final class IndexFingerprintReader implements FingerprintReader {
     // Pages in bucket order (a long's doc values; the key has none to sort on, see
     // MetadataFields): search_after skips every document whose bucket equals the value given, so a
     // full page gives back its last bucket's documents and the next page starts at that bucket.
-    long after = -1;
+    boolean first = true;
+    long after = 0; // meaningful once a page came back
     while (true) {
       ObjectNode body = fetch(query(spans), pageSize);
       body.putArray("sort").addObject().put(MetadataFields.BUCKET, "asc");
-      if (after >= 0) {
+      if (!first) {
         body.putArray("search_after").add(after);
       }
+      first = false;
       JsonNode hits = hits(collection, body);
       if (hits.size() < pageSize) {
         addAll(collection, hits, out, Long.MAX_VALUE);
         return;
       }
-      long first = sortValue(hits.get(0));
+      long lowest = sortValue(hits.get(0));
       long last = sortValue(hits.get(hits.size() - 1));
-      if (first == last) {
+      if (lowest == last) {
         // A whole page of one bucket (2^32 buckets: only a tiny page or an adversary does this).
         readBucket(collection, spans, last, out);
         after = last;
