@@ -2,6 +2,7 @@ package dev.driftless.benchmarks;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Fingerprints;
+import dev.driftless.search.EngineIds;
 import dev.driftless.search.MetadataFields;
 import java.io.IOException;
 import java.net.URI;
@@ -115,9 +116,13 @@ final class RawBulkLoader {
     }
     String id = u.key().id();
     long keyHash = Fingerprints.keyHash(id);
-    sb.append('"').append(MetadataFields.KEY).append("\":");
-    string(sb, id);
-    sb.append(",\"").append(MetadataFields.VERSION).append("\":").append(u.version().value());
+    if (!EngineIds.isOrdinary(id)) {
+      // As the sink: only a key whose _id is encoded is stored beside it (the corpus has none).
+      sb.append('"').append(MetadataFields.KEY).append("\":");
+      string(sb, id);
+      sb.append(',');
+    }
+    sb.append('"').append(MetadataFields.VERSION).append("\":").append(u.version().value());
     sb.append(",\"")
         .append(MetadataFields.BUCKET)
         .append("\":")

@@ -436,7 +436,7 @@ final class ReconcileBenchmark {
       ObjectNode src =
           template == null ? JSON.createObjectNode() : ((ObjectNode) template).deepCopy();
       src.put("id", id);
-      src.put(MetadataFields.KEY, id);
+      src.remove(MetadataFields.KEY); // as the sink writes an ordinary key: it is its _id
       src.put(MetadataFields.VERSION, 1L);
       src.put(MetadataFields.BUCKET, Fingerprints.bucket(id));
       src.put(MetadataFields.FP_LOW, Fingerprints.low(perKey));

@@ -78,8 +78,8 @@ final class SinkBenchmark {
         "`Pipeline` (batchSize = bulk size, parallelism = concurrency) from a pre-filled"
             + " in-memory source into `OpenSearchSink`; timed from `start()` until every event is"
             + " settled");
-    report.ratio(PIPELINE, RAW, 0.90);
-    report.ratio(SINK, RAW, 0.90);
+    report.ratio(PIPELINE, RAW, 0.85);
+    report.ratio(SINK, RAW, 0.85);
     report.ratio(PIPELINE, RAW_STORED, 0.90);
     report.ratio(SINK, RAW_STORED, 0.90);
 
@@ -115,8 +115,9 @@ final class SinkBenchmark {
             + " client and server share the same cores: every contender pays for the server's"
             + " indexing work in the same way.");
     report.note(
-        "`driftless-*` documents carry the six Driftless metadata fields (key, version, bucket,"
-            + " three fingerprint parts) and an external version per item. `raw-bulk-stored-form`"
+        "`driftless-*` documents carry the Driftless metadata fields (version, bucket, three"
+            + " fingerprint parts; the key only where its `_id` is an encoded one, which no key of"
+            + " this corpus is) and an external version per item. `raw-bulk-stored-form`"
             + " sends the same stored documents without versions, so its ratio is the sink's own"
             + " cost; `raw-bulk` sends neither, so its ratio adds the cost of indexing the metadata"
             + " fields (compare `node cpu s`).");

@@ -27,8 +27,8 @@ import java.util.Base64;
  * collides. (A lone surrogate, which no database text holds, counts as its three-byte generalized
  * UTF-8 form, so that the mapping stays injective over every Java string.)
  *
- * <p>The key itself is always stored in full in {@value MetadataFields#KEY}; listings read keys
- * from there, never from {@code _id}.
+ * <p>Where the {@code _id} is an encoded one, the key itself is stored in full in {@value
+ * MetadataFields#KEY}; listings read keys from there, else from {@code _id}.
  *
  * <p>Thread-safe; pure functions.
  */

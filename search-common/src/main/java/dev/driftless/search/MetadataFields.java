@@ -11,10 +11,11 @@ import java.util.Set;
  * <table>
  *   <caption>Metadata fields</caption>
  *   <tr><th>field</th><th>type</th><th>holds</th></tr>
- *   <tr><td>{@value #KEY}</td><td>keyword (doc values only)</td><td>the key id; sortable and
- *       aggregatable, unlike {@code _id}; the full key even where {@code _id} is an {@linkplain
- *       EngineIds encoded} one; never searched (look-ups use {@code _id}), so it costs no inverted
- *       index</td></tr>
+ *   <tr><td>{@value #KEY}</td><td>keyword (doc values only)</td><td>the key id, only on documents
+ *       whose {@code _id} is an {@linkplain EngineIds encoded} one (or whose key has a lone
+ *       surrogate, which {@code _id} cannot give back); every other key is its {@code _id}, which
+ *       listings read instead. Documents written before issue 17 carry it always, and read the
+ *       same. Never searched (look-ups use {@code _id})</td></tr>
  *   <tr><td>{@value #VERSION}</td><td>long</td><td>the source version, equal to the engine's
  *       external {@code _version}</td></tr>
  *   <tr><td>{@value #BUCKET}</td><td>long</td><td>{@link dev.driftless.core.Fingerprints#bucket}</td></tr>
@@ -71,10 +72,8 @@ public final class MetadataFields {
         || field.equals(FP_LOW)
         || field.equals(FP_MID)
         || field.equals(FP_HIGH)) {
-      // The key is only sorted on (reconciliation's listing; look-ups go through _id, which
-      // EngineIds derives from it) and the parts only summed: both read doc values, and an inverted
-      // index would
-      // be pure indexing cost on every write.
+      // The key (on the few documents that carry it) is only read, and the parts only summed: both
+      // read doc values, and an inverted index would be pure indexing cost on every write.
       return Map.of("type", type, "index", false);
     }
     return Map.of("type", type);

@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * Encodes change events as {@code _bulk} NDJSON lines (JSON written as Jackson's streaming
  * generator writes it): an action line carrying the key's {@link EngineIds engine id}, {@code
  * version} and {@code version_type=external_gte}, and for an index action the document followed by
- * the {@linkplain MetadataFields metadata fields} (among them the key id itself).
+ * the {@linkplain MetadataFields metadata fields} (the key id itself only where the engine id is an
+ * encoded one).
  *
  * <p>The {@code id} parameters are key ids ({@link dev.driftless.core.DocumentKey#id()}); the
  * encoder maps them to {@code _id} itself.
@@ -94,12 +95,39 @@ public final class BulkEncoder {
 
   private static void writeKeyVersionBucket(JsonGenerator gen, String id, long version, long bucket)
       throws IOException {
-    gen.writeFieldName(KEY_NAME);
-    gen.writeString(id);
+    if (needsKeyField(id)) {
+      // Only where _id is a hash of the key (empty, long or prefix-spelling keys) does the index
+      // need the key itself; an ordinary key is its _id, which listings read instead. A keyword
+      // with doc values on every document was the layout's largest indexing cost (issue 17).
+      gen.writeFieldName(KEY_NAME);
+      gen.writeString(id);
+    }
     gen.writeFieldName(VERSION_NAME);
     gen.writeNumber(version);
     gen.writeFieldName(BUCKET_NAME);
     gen.writeNumber(bucket);
+  }
+
+  /**
+   * Whether a document of this key carries {@value MetadataFields#KEY}: where its {@code _id} is an
+   * encoded one, or where the engine would not give the key back from {@code _id} (a lone surrogate
+   * becomes U+FFFD in the engine's UTF-8).
+   */
+  public static boolean needsKeyField(String id) {
+    if (!EngineIds.isOrdinary(id)) {
+      return true;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < id.length()
+          && Character.isLowSurrogate(id.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The NDJSON line of a versioned delete; {@code index} as in {@link #index}. */

@@ -39,8 +39,11 @@ import org.jspecify.annotations.Nullable;
  *       are), else a {@code range} aggregation naming each sub-range; with {@code sum}
  *       sub-aggregations of the three fingerprint parts. Bucket numbers are below 2^32 and parts
  *       below 2^22, so the engines' double arithmetic is exact.
- *   <li>{@link #list} pages with {@code search_after} on {@value MetadataFields#KEY}, fetching only
- *       the key, version and fingerprint parts from doc values. The key is unique, so a key not
+ *   <li>{@link #list} pages with {@code search_after} on {@value MetadataFields#BUCKET} (a full
+ *       page's last bucket is read again by the next page, so keys sharing a bucket are never cut
+ *       apart; a page of a single bucket reads that bucket alone), fetching {@code _id}, {@code
+ *       _version} and the fingerprint parts (and {@value MetadataFields#KEY} where a document has
+ *       it) from doc values, and orders the keys here: ranges are listed only when small. A key not
  *       written during the listing is returned exactly once even without a point-in-time (which ES
  *       7.10 OSS lacks); a key written meanwhile may show either state, which reconciliation
  *       re-verifies by point reads anyway.
@@ -62,16 +65,14 @@ public final class IndexFingerprintReader implements FingerprintReader {
   static final int MAX_IDS_PER_REQUEST = 10_000;
 
   private static final String[] LIST_FIELDS = {
-    MetadataFields.KEY,
-    MetadataFields.VERSION,
-    MetadataFields.FP_LOW,
-    MetadataFields.FP_MID,
-    MetadataFields.FP_HIGH
+    MetadataFields.KEY, MetadataFields.FP_LOW, MetadataFields.FP_MID, MetadataFields.FP_HIGH
   };
   private static final Map<String, String> AGGREGATIONS_ONLY =
       Map.of("filter_path", "aggregations.b.buckets,error,status");
   private static final Map<String, String> HITS_ONLY =
-      Map.of("filter_path", "hits.hits.fields,error,status");
+      Map.of(
+          "filter_path",
+          "hits.hits._id,hits.hits._version,hits.hits.fields,hits.hits.sort,error,status");
 
   private final SearchTransport transport;
   private final Function<String, String> indexOf;
@@ -215,45 +216,97 @@ public final class IndexFingerprintReader implements FingerprintReader {
           spans.subList(from, Math.min(spans.size(), from + MAX_RANGES_PER_REQUEST));
       listChunk(collection, chunk, out);
     }
-    if (spans.size() > MAX_RANGES_PER_REQUEST) {
-      out.sort(KeyFingerprint.BY_ID);
-    }
+    // Pages come in bucket order; keys are ordered here (ranges are listed only when small).
+    out.sort(KeyFingerprint.BY_ID);
     return out;
   }
 
   private void listChunk(String collection, List<BucketRange> spans, List<KeyFingerprint> out) {
-    String after = null;
+    // Pages in bucket order (a long's doc values; the key has none to sort on, see
+    // MetadataFields): search_after skips every document whose bucket equals the value given, so a
+    // full page gives back its last bucket's documents and the next page starts at that bucket.
+    boolean first = true;
+    long after = 0; // meaningful once a page came back
     while (true) {
       ObjectNode body = fetch(query(spans), pageSize);
-      body.putArray("sort").addObject().put(MetadataFields.KEY, "asc");
-      if (after != null) {
+      body.putArray("sort").addObject().put(MetadataFields.BUCKET, "asc");
+      if (!first) {
         body.putArray("search_after").add(after);
       }
-      JsonNode root = search(collection, body, HITS_ONLY);
-      if (root == null) {
-        return;
-      }
-      JsonNode hits = root.path("hits").path("hits");
-      for (JsonNode hit : hits) {
-        KeyFingerprint k = keyFingerprint(collection, hit);
-        if (k == null) {
-          // Only a writer other than the sink puts a bucket without a key: the listing cannot
-          // name that document, and skipping it would hide a difference.
-          throw new DriftlessException(
-              "a document in a listed bucket of ["
-                  + indexOf.apply(collection)
-                  + "] has no "
-                  + MetadataFields.KEY
-                  + ": "
-                  + hit);
-        }
-        out.add(k);
-        after = k.key().id();
-      }
+      first = false;
+      JsonNode hits = hits(collection, body);
       if (hits.size() < pageSize) {
+        addAll(collection, hits, out, Long.MAX_VALUE);
         return;
+      }
+      long lowest = sortValue(hits.get(0));
+      long last = sortValue(hits.get(hits.size() - 1));
+      if (lowest == last) {
+        // A whole page of one bucket (2^32 buckets: only a tiny page or an adversary does this).
+        readBucket(collection, spans, last, out);
+        after = last;
+      } else {
+        addAll(collection, hits, out, last);
+        after = last - 1;
       }
     }
+  }
+
+  /** Every listed document of one bucket, at most {@value #MAX_IDS_PER_REQUEST}. */
+  private void readBucket(
+      String collection, List<BucketRange> spans, long bucket, List<KeyFingerprint> out) {
+    ObjectNode query = query(spans);
+    ((ArrayNode) query.path("bool").path("filter"))
+        .addObject()
+        .putObject("term")
+        .put(MetadataFields.BUCKET, bucket);
+    JsonNode hits = hits(collection, fetch(query, MAX_IDS_PER_REQUEST));
+    if (hits.size() >= MAX_IDS_PER_REQUEST) {
+      throw new DriftlessException(
+          "bucket "
+              + bucket
+              + " of ["
+              + indexOf.apply(collection)
+              + "] holds "
+              + MAX_IDS_PER_REQUEST
+              + " or more documents; a listing cannot page through it");
+    }
+    addAll(collection, hits, out, Long.MAX_VALUE);
+  }
+
+  private JsonNode hits(String collection, ObjectNode body) {
+    JsonNode root = search(collection, body, HITS_ONLY);
+    return root == null ? EngineJson.MAPPER.createArrayNode() : root.path("hits").path("hits");
+  }
+
+  /** Adds the hits whose bucket (their sort value) is below {@code before}. */
+  private void addAll(String collection, JsonNode hits, List<KeyFingerprint> out, long before) {
+    for (JsonNode hit : hits) {
+      if (before != Long.MAX_VALUE && sortValue(hit) >= before) {
+        continue;
+      }
+      KeyFingerprint k = keyFingerprint(collection, hit);
+      if (k == null) {
+        // Only a writer other than the sink puts an encoded _id without a key: the listing cannot
+        // name that document, and skipping it would hide a difference.
+        throw new DriftlessException(
+            "a document in a listed bucket of ["
+                + indexOf.apply(collection)
+                + "] has an encoded _id but no "
+                + MetadataFields.KEY
+                + ": "
+                + hit);
+      }
+      out.add(k);
+    }
+  }
+
+  private static long sortValue(JsonNode hit) {
+    JsonNode v = hit.path("sort").path(0);
+    if (!v.canConvertToLong()) {
+      throw new DriftlessException("a listed hit without its bucket as sort value: " + hit);
+    }
+    return v.asLong();
   }
 
   /**
@@ -308,6 +361,7 @@ public final class IndexFingerprintReader implements FingerprintReader {
     body.put("track_total_hits", false);
     body.set("query", query);
     body.put("_source", false);
+    body.put("version", true);
     ArrayNode fields = body.putArray("docvalue_fields");
     for (String f : LIST_FIELDS) {
       fields.add(f);
@@ -315,14 +369,26 @@ public final class IndexFingerprintReader implements FingerprintReader {
     return body;
   }
 
-  /** The key and fingerprint of a hit, or null for a document without a key field. */
+  /**
+   * The key and fingerprint of a hit, or null for a document with an encoded {@code _id} and no key
+   * field. The key is {@value MetadataFields#KEY} where the document has one (every document an
+   * earlier version wrote, and those whose {@code _id} is encoded), else the {@code _id}; the
+   * version is the engine's {@code _version}, which the sink's external versioning keeps equal to
+   * the source's.
+   */
   private static @Nullable KeyFingerprint keyFingerprint(String collection, JsonNode hit) {
     JsonNode fields = hit.path("fields");
     JsonNode key = fields.path(MetadataFields.KEY).path(0);
-    if (!key.isTextual()) {
-      return null; // an empty key id is "", never missing
+    String id;
+    if (key.isTextual()) {
+      id = key.textValue(); // an empty key id is "", never missing
+    } else {
+      JsonNode engineId = hit.path("_id");
+      if (!engineId.isTextual() || engineId.textValue().startsWith(EngineIds.ENCODED_PREFIX)) {
+        return null;
+      }
+      id = engineId.textValue();
     }
-    String id = key.textValue();
     long rowFingerprint = 0;
     if (fields.has(MetadataFields.FP_LOW)) {
       long f =
@@ -332,11 +398,11 @@ public final class IndexFingerprintReader implements FingerprintReader {
               fields.path(MetadataFields.FP_HIGH).path(0).asLong());
       rowFingerprint = f ^ Fingerprints.keyHash(id);
     }
-    JsonNode v = fields.path(MetadataFields.VERSION).path(0);
+    JsonNode v = hit.path("_version");
     return new KeyFingerprint(
         new DocumentKey(collection, id),
         rowFingerprint,
-        v.isMissingNode() ? OptionalLong.empty() : OptionalLong.of(v.asLong()));
+        v.canConvertToLong() ? OptionalLong.of(v.asLong()) : OptionalLong.empty());
   }
 
   /** Sorted, disjoint ranges with adjacent ones merged. */

@@ -48,7 +48,8 @@ class BulkEncoderTest {
 
     JsonNode source = lines.get(1);
     assertThat(source.get("name").asText()).isEqualTo("x\ny");
-    assertThat(source.get(MetadataFields.KEY).asText()).isEqualTo(id);
+    // An ordinary key is its _id: the document carries no copy of it (issue 17).
+    assertThat(source.has(MetadataFields.KEY)).isFalse();
     assertThat(source.get(MetadataFields.VERSION).asLong()).isEqualTo(42);
     assertThat(source.get(MetadataFields.BUCKET).asLong()).isEqualTo(Fingerprints.bucket(id));
     long f = Fingerprints.perKey(id, 7);
@@ -77,6 +78,18 @@ class BulkEncoderTest {
       assertThat(lines(BulkEncoder.delete(null, id, 7)).get(0).get("delete").get("_id").asText())
           .isEqualTo(EngineIds.of(id));
     }
+  }
+
+  @Test
+  void aKeyWithALoneSurrogateKeepsItsKeyFieldSinceTheEngineCannotGiveItBackFromId()
+      throws Exception {
+    for (String id : List.of("a\uD800b", "\uDC00", "x\uD83D")) {
+      assertThat(BulkEncoder.needsKeyField(id)).as(id).isTrue();
+      JsonNode source = lines(BulkEncoder.index(null, id, 5, Document.of("a", 1L))).get(1);
+      assertThat(source.get(MetadataFields.KEY).asText()).isEqualTo(id);
+    }
+    assertThat(BulkEncoder.needsKeyField("\uD83D\uDE80 ok")).isFalse();
+    assertThat(BulkEncoder.needsKeyField("plain")).isFalse();
   }
 
   @Test
