@@ -73,6 +73,12 @@ final class BatchWriter {
             return Boolean.TRUE;
           });
     } catch (InterruptedException e) {
+      if (!callbacks.stopping()) {
+        // Unsettled items keep their keys in flight: returning now would stall those keys (and,
+        // once the in-flight bound is reached, the whole pipeline) while it claims to run.
+        throw new DriftlessException(
+            "a write was interrupted while the pipeline runs (" + e + "): stopping", e);
+      }
       return throttled[0]; // the pipeline is stopping: what is left stays unsettled
     } catch (RetriableException e) {
       if (!callbacks.stopping()) {

@@ -3,6 +3,7 @@ package dev.driftless.core.internal;
 import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.RetriableException;
 import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -62,17 +63,27 @@ public final class Failures {
     return Failure.BUG;
   }
 
-  /** Whether this thread was interrupted, or {@code failure} stems from an interrupt. */
+  /**
+   * Whether this thread was interrupted, or {@code failure} stems from an interrupt. A timeout is
+   * not an interrupt, although Java and the HTTP clients make many of theirs {@link
+   * InterruptedIOException}s ({@link SocketTimeoutException}, Apache HttpClient's connect and
+   * request timeouts): a slow index is an outage to retry, not a stop.
+   */
   public static boolean interrupted(Throwable failure) {
     if (Thread.currentThread().isInterrupted()) {
       return true;
     }
     Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-      if (t instanceof InterruptedException || t instanceof InterruptedIOException) {
+      if (t instanceof InterruptedException
+          || (t instanceof InterruptedIOException && !timeout(t))) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean timeout(Throwable t) {
+    return t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout");
   }
 }

@@ -11,9 +11,11 @@ import dev.driftless.core.RetrySettings;
 import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
+import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -111,6 +113,37 @@ class BatchWriterTest {
         .hasMessageContaining("S1.15");
     assertThat(finished).isEmpty();
     assertThat(store.list(10)).isEmpty();
+  }
+
+  @Test
+  void aTimedOutWriteIsRetriedAndSettledNotLeftInFlight() throws Exception {
+    // SocketTimeoutException is an InterruptedIOException; read as an interrupt, the write ended
+    // with its items unsettled while the pipeline ran on, their keys in flight for good.
+    AtomicInteger calls = new AtomicInteger();
+    VersionedSink slowOnce =
+        events -> {
+          if (calls.incrementAndGet() == 1) {
+            throw new RetriableException(
+                "bulk request timed out", new SocketTimeoutException("Read timed out"), false);
+          }
+          return Collections.nCopies(events.size(), WriteResult.applied());
+        };
+    writer(slowOnce).write(batch("a", "b"));
+    assertThat(calls).hasValue(2);
+    assertThat(retries).hasSize(1);
+    assertThat(finished).hasSize(2);
+  }
+
+  @Test
+  void anInterruptWhileThePipelineRunsStopsItInsteadOfLeavingItemsInFlight() {
+    VersionedSink interrupted =
+        events -> {
+          throw new RuntimeException("I/O reactor interrupted", new InterruptedException());
+        };
+    assertThatThrownBy(() -> writer(interrupted).write(batch("a")))
+        .isInstanceOf(DriftlessException.class)
+        .hasMessageContaining("interrupted while the pipeline runs");
+    assertThat(finished).isEmpty();
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.driftless.core.RetriableException;
 import dev.driftless.core.internal.Failures.Failure;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** The one table of what an exception means. */
@@ -34,6 +35,27 @@ class FailuresTest {
                     "client", new UncheckedIOException(new InterruptedIOException())),
                 false))
         .isEqualTo(Failure.STOPPING);
+  }
+
+  @Test
+  void aTimeoutIsAnOutageNotAStopAlthoughJavaCallsItAnInterruptedIoException() {
+    // SocketTimeoutException extends InterruptedIOException: taken for an interrupt, a slow bulk
+    // request left its batch unsettled and its keys in flight for good (a stalled pipeline that
+    // claimed to run; found by the combined-fault suite).
+    assertThat(
+            Failures.classify(
+                new RetriableException(
+                    "bulk timed out", new SocketTimeoutException("Read timed out"), false),
+                false))
+        .isEqualTo(Failure.OUTAGE);
+    assertThat(Failures.interrupted(new SocketTimeoutException("Read timed out"))).isFalse();
+    assertThat(Failures.interrupted(new ConnectTimeoutException())).isFalse();
+    assertThat(Failures.interrupted(new InterruptedIOException("interrupted"))).isTrue();
+  }
+
+  /** Like Apache HttpClient's: an InterruptedIOException that reports a timeout. */
+  private static final class ConnectTimeoutException extends InterruptedIOException {
+    private static final long serialVersionUID = 1L;
   }
 
   @Test
