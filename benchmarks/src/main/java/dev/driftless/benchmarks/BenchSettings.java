@@ -29,7 +29,7 @@ record BenchSettings(
     Path reports,
     @Nullable Path recvlogical) {
 
-  static final Set<String> KNOWN = Set.of("sink", "pgdecode", "reconcile", "dynamodb");
+  static final Set<String> KNOWN = Set.of("sink", "pgdecode", "reconcile", "dynamodb", "freshness");
 
   static BenchSettings fromSystemProperties() {
     Set<String> which = new LinkedHashSet<>();
@@ -43,18 +43,19 @@ record BenchSettings(
         which.add("pgdecode");
         which.add("reconcile");
         which.add("dynamodb");
+        which.add("freshness");
       } else if (KNOWN.contains(name)) {
         which.add(name);
       } else {
         throw new IllegalArgumentException(
             "bench: unknown benchmark '"
                 + name
-                + "'; choose from sink, pgdecode, reconcile, dynamodb, all");
+                + "'; choose from sink, pgdecode, reconcile, dynamodb, freshness, all");
       }
     }
     if (which.isEmpty()) {
       throw new IllegalArgumentException(
-          "bench: name at least one of sink, pgdecode, reconcile, dynamodb, all");
+          "bench: name at least one of sink, pgdecode, reconcile, dynamodb, freshness, all");
     }
     String recv = property("bench.pg.recvlogical", "").trim();
     return new BenchSettings(

@@ -43,6 +43,7 @@ public final class Benchmarks {
               case "pgdecode" -> new PgDecodeBenchmark(settings).run();
               case "reconcile" -> new ReconcileBenchmark(settings).run();
               case "dynamodb" -> new DynamoDbBenchmark(settings).run();
+              case "freshness" -> new FreshnessBenchmark(settings).run();
               default -> throw new IllegalArgumentException("unknown benchmark " + name);
             };
         for (Path p : report.write(settings.reports())) {
