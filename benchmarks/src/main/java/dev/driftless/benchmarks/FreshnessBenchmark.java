@@ -199,7 +199,7 @@ final class FreshnessBenchmark {
 
   private OpenSearchSink sink(String url) {
     return OpenSearchSink.builder()
-        .urls(url)
+        .hosts(url)
         .routing(IndexRouting.prefixed("bench-fresh-"))
         .mapping(TABLE, "{\"properties\":{\"seq\":{\"type\":\"long\"}}}")
         .indexSettings(

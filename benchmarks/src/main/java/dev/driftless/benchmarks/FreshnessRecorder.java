@@ -19,6 +19,31 @@ final class FreshnessRecorder implements PipelineListener {
   private Histogram window = Latency.micros();
   private long fromMicros = Long.MAX_VALUE;
   private long toMicros = Long.MAX_VALUE;
+  private Histogram bulk = Latency.micros();
+  private long batches;
+  private long batchEvents;
+
+  /**
+   * Where the time goes: the sink call of each batch (first attempt to last answer) and the batch
+   * sizes since the last call, which resets them.
+   *
+   * @param bulk each batch's write latency, in µs
+   * @param batches batches written
+   * @param events events in them
+   */
+  record Batches(Histogram bulk, long batches, long events) {
+    double eventsPerBatch() {
+      return batches == 0 ? 0 : (double) events / batches;
+    }
+  }
+
+  synchronized Batches takeBatches() {
+    Batches b = new Batches(bulk, batches, batchEvents);
+    bulk = Latency.micros();
+    batches = 0;
+    batchEvents = 0;
+    return b;
+  }
 
   /** Starts a new window: changes committed from {@code from} until before {@code to} count. */
   synchronized void open(Instant from, Instant to) {
@@ -34,11 +59,11 @@ final class FreshnessRecorder implements PipelineListener {
 
   @Override
   public void batchWritten(String pipeline, BatchWritten batch) {
-    if (batch.freshnessCount() == 0) {
-      return;
-    }
     long now = micros(clock.instant());
     synchronized (this) {
+      bulk.recordValue(Math.min(batch.latency().toNanos() / 1000, bulk.getHighestTrackableValue()));
+      batches++;
+      batchEvents += batch.events();
       batch.forEachFreshnessNanos(
           nanos -> {
             long fresh = nanos / 1000;

@@ -161,15 +161,19 @@ final class FreshnessReport {
             + " pipeline's freshness samples). *Visible*: from the commit returning to the writer"
             + " to the first poll that saw it, for a sample of changes. *Writer late*: from a"
             + " transaction's due time to its commit returning (the open-loop check: large"
-            + " values mean the database, not the pipeline, fell behind).\n\n");
+            + " values mean the database, not the pipeline, fell behind). *Bulk*: the sink call of"
+            + " each batch, first attempt to last answer (p50 / p99), with the mean events per"
+            + " batch: what of *acknowledged* is the index's own time. *GC*: share of the phase"
+            + " this JVM (pipeline and OpenSearch node together) spent collecting garbage.\n\n");
     s.append(
         "| rate | rep | tx/s | changes | acknowledged | visible, real-time GET | visible,"
-            + " search | samples | writer late |\n|---|---:|---:|---:|---|---|---|---:|---|\n");
+            + " search | samples | writer late | bulk (events/batch) | GC"
+            + " |\n|---|---:|---:|---:|---|---|---|---:|---|---|---:|\n");
     for (FreshnessRun.Phase p : phases) {
       s.append(
           String.format(
               Locale.ROOT,
-              "| %s | %d | %.0f | %,d | %s | %s | %s | %d | %s |%n",
+              "| %s | %d | %.0f | %,d | %s | %s | %s | %d | %s | %s / %s (%.1f) | %.0f%% |%n",
               p.name(),
               p.rep(),
               p.rate(),
@@ -178,7 +182,11 @@ final class FreshnessReport {
               four(p.get()),
               four(p.search()),
               p.get().getTotalCount(),
-              four(p.lateness())));
+              four(p.lateness()),
+              Latency.ms(Latency.of(p.batches().bulk()).p50()),
+              Latency.ms(Latency.of(p.batches().bulk()).p99()),
+              p.batches().eventsPerBatch(),
+              p.gcShare() * 100));
     }
     report.section("Freshness at a steady rate", s.toString());
   }
@@ -323,6 +331,9 @@ final class FreshnessReport {
       m.put("visibleRealtimeGet", Latency.of(p.get()).json());
       m.put("visibleSearch", Latency.of(p.search()).json());
       m.put("writerLate", Latency.of(p.lateness()).json());
+      m.put("bulkCall", Latency.of(p.batches().bulk()).json());
+      m.put("eventsPerBatch", Math.round(p.batches().eventsPerBatch() * 10) / 10.0);
+      m.put("gcShare", Math.round(p.gcShare() * 1000) / 1000.0);
       ps.add(m);
     }
     report.json("phases", ps);

@@ -4,6 +4,8 @@ import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.testinfra.faults.FaultProxy;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,13 @@ final class FreshnessRun {
   static final int WRITERS = 8;
   static final int SAMPLES_PER_SECOND = 20;
   static final Duration WARMUP = Duration.ofSeconds(5);
+
+  /**
+   * The capacity run's measured window: short, because writers that outpace the pipeline leave a
+   * backlog it must work off before the next phase.
+   */
+  static final Duration CAPACITY_WINDOW = Duration.ofSeconds(10);
+
   static final Duration BEFORE_OUTAGE = Duration.ofSeconds(10);
   static final Duration OUTAGE = Duration.ofSeconds(30);
   static final Duration AFTER_OUTAGE = Duration.ofSeconds(50);
@@ -46,7 +55,9 @@ final class FreshnessRun {
       Histogram ack,
       Histogram get,
       Histogram search,
-      Histogram lateness) {}
+      Histogram lateness,
+      FreshnessRecorder.Batches batches,
+      double gcShare) {}
 
   /** One outage run. */
   record Outage(
@@ -125,7 +136,7 @@ final class FreshnessRun {
         new Thread(
             () -> {
               try {
-                result.set(writer.run(t0, 0, WARMUP.toNanos(), measureNanos(), null, 1));
+                result.set(writer.run(t0, 0, WARMUP.toNanos(), CAPACITY_WINDOW.toNanos(), null, 1));
               } catch (Exception e) {
                 failed.set(e);
               }
@@ -135,7 +146,7 @@ final class FreshnessRun {
     parkUntil(t0 + WARMUP.toNanos());
     PipelineStatus s0 = pipeline.status();
     long n0 = System.nanoTime();
-    parkUntil(t0 + WARMUP.toNanos() + measureNanos());
+    parkUntil(t0 + WARMUP.toNanos() + CAPACITY_WINDOW.toNanos());
     PipelineStatus s1 = pipeline.status();
     long n1 = System.nanoTime();
     w.join();
@@ -144,7 +155,7 @@ final class FreshnessRun {
     if (e != null || r == null) {
       throw new IllegalStateException("capacity writers failed", e);
     }
-    double written = r.measured() / (measureNanos() / 1e9);
+    double written = r.measured() / (CAPACITY_WINDOW.toNanos() / 1e9);
     double acked = (s1.eventsSettled() - s0.eventsSettled()) / ((n1 - n0) / 1e9);
     capacity = Math.min(written, acked);
     long caughtFrom = System.nanoTime();
@@ -158,7 +169,14 @@ final class FreshnessRun {
         String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - caughtFrom) / 1e9));
     Map<String, Object> d = new LinkedHashMap<>(capacityFacts);
     d.put("writer commit latency p99 ms", Latency.of(r.lateness()).p99());
-    report.run(new Run(name, 1, r.measured(), measureNanos(), 0, d));
+    report.run(
+        new Run(
+            name,
+            1,
+            Math.round(capacity * CAPACITY_WINDOW.toSeconds()),
+            CAPACITY_WINDOW.toNanos(),
+            0,
+            d));
     System.out.printf(
         Locale.ROOT,
         "[freshness] capacity %.0f tx/s (written %.0f/s, acknowledged %.0f/s)%n",
@@ -180,10 +198,15 @@ final class FreshnessRun {
     long t0 = System.nanoTime() + START_DELAY;
     Instant from = wall.plusNanos(START_DELAY + WARMUP.toNanos());
     recorder.open(from, from.plusNanos(measureNanos()));
+    recorder.takeBatches();
+    long gc0 = gcMillis();
+    long n0 = System.nanoTime();
     int every = (int) Math.max(1, Math.round(rate / SAMPLES_PER_SECOND));
     RateWriter.Result r =
         writer.run(t0, rate, WARMUP.toNanos(), measureNanos(), probe::committed, every);
+    double gcShare = (gcMillis() - gc0) / ((System.nanoTime() - n0) / 1e6);
     caughtUp(pipeline);
+    FreshnessRecorder.Batches batches = recorder.takeBatches();
     Histogram[] visible = probe.drain(Duration.ofMinutes(3));
     Phase p =
         new Phase(
@@ -194,7 +217,9 @@ final class FreshnessRun {
             recorder.snapshot(),
             visible[0],
             visible[1],
-            r.lateness());
+            r.lateness(),
+            batches,
+            gcShare);
     phases.add(p);
     loads.add(MachineFacts.loadAverage());
     Latency ack = Latency.of(p.ack());
@@ -231,7 +256,7 @@ final class FreshnessRun {
             "open loop at %.0f tx/s for %d s; the index refuses connections from %d s to %d s"
                 + " (a proxy closes its port and cuts live connections)",
             rate,
-            (BEFORE_OUTAGE.plus(OUTAGE).plus(AFTER_OUTAGE)).toSeconds(),
+            BEFORE_OUTAGE.plus(OUTAGE).plus(AFTER_OUTAGE).toSeconds(),
             BEFORE_OUTAGE.toSeconds(),
             BEFORE_OUTAGE.plus(OUTAGE).toSeconds()));
     caughtUp(pipeline);
@@ -371,6 +396,15 @@ final class FreshnessRun {
         pipeline.status().retries() - start.retries(),
         points,
         drainedAt);
+  }
+
+  /** Milliseconds this JVM (the pipeline and the OpenSearch node) spent collecting garbage. */
+  private static long gcMillis() {
+    long ms = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, gc.getCollectionTime());
+    }
+    return ms;
   }
 
   private static void caughtUp(Pipeline pipeline) throws Exception {

@@ -44,7 +44,7 @@ final class LagChart {
       unackMax = Math.max(unackMax, p.unacknowledged());
     }
     lagMax = niceCeiling(lagMax);
-    double unackCeil = niceCeiling(unackMax);
+    double unackCeil = niceCeiling((double) unackMax);
     tMax = Math.ceil(tMax / 10) * 10;
     int height = TOP + 2 * PANEL + GAP + 50;
     StringBuilder s = new StringBuilder();
@@ -74,7 +74,8 @@ final class LagChart {
       double x = x(p.seconds(), tMax);
       lag.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y(p.lagSeconds(), lagMax, top1)));
       unack.append(
-          String.format(Locale.ROOT, "%.1f,%.1f ", x, y(p.unacknowledged(), unackCeil, top2)));
+          String.format(
+              Locale.ROOT, "%.1f,%.1f ", x, y((double) p.unacknowledged(), unackCeil, top2)));
     }
     s.append("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"")
         .append(lag.toString().trim())

@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
 final class RateWriter implements AutoCloseable {
 
   /** Rows of the products table; updates pick one at random. */
-  static final int KEYS = 100_000;
+  static final int KEYS = 50_000;
 
   static final String UPDATE =
       "UPDATE "
@@ -149,7 +149,7 @@ final class RateWriter implements AutoCloseable {
         }
         k = next.getAndIncrement();
       }
-      long id = 1 + random.nextInt(KEYS);
+      long id = 1L + random.nextInt(KEYS);
       long s = seq.incrementAndGet();
       ps.setLong(1, s);
       ps.setLong(2, id);
