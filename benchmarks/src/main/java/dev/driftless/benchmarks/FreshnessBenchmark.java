@@ -45,7 +45,6 @@ final class FreshnessBenchmark {
   static final double[] FRACTIONS = {0.25, 0.5, 0.9};
   static final double OUTSIDE_RATE = 20;
   static final double GOAL_P99_MS = 100;
-  static final String CHART = "freshness-outage.svg";
 
   private final BenchSettings settings;
   private final int seconds = intProperty("bench.fresh.seconds", 30, 5, 3_600);
@@ -77,6 +76,12 @@ final class FreshnessBenchmark {
       try (Connection c = connect();
           Statement s = c.createStatement()) {
         s.execute("ALTER ROLE postgres PASSWORD '" + PASSWORD + "'");
+        // The test launcher starts the server with synchronous_commit=off (and fsync=off) on its
+        // command line. With asynchronous commit the WAL is flushed by the WAL writer every
+        // wal_writer_delay (200 ms), and a logical walsender sends only flushed WAL: changes would
+        // reach the pipeline in 200 ms clumps. Users run the default, on; a database-level setting
+        // overrides the command line for every new session (fsync cannot be set per database).
+        s.execute("ALTER DATABASE " + DATABASE + " SET synchronous_commit = on");
         s.execute(
             "CREATE TABLE "
                 + TABLE
@@ -108,12 +113,13 @@ final class FreshnessBenchmark {
   Report run() throws Exception {
     Report report =
         new Report(
-            "freshness",
+            name(),
             "Freshness: PostgreSQL commit to OpenSearch acknowledgement and visibility at a steady"
                 + " rate",
             "tx");
     parameters(report);
-    FreshnessRun measure = new FreshnessRun(report, seconds, reps);
+    String chart = name() + "-outage.svg";
+    FreshnessRun measure = new FreshnessRun(report, seconds, reps, chart);
     System.out.println("[freshness] starting PostgreSQL and OpenSearch");
     try (PostgresServer server = PostgresServer.startNew();
         OpenSearchNode node = OpenSearchNode.builder().start()) {
@@ -140,7 +146,7 @@ final class FreshnessBenchmark {
           Pipeline proxied = pipeline(db, sink(proxy.httpUrl()), "fresh_outage", false, recorder);
           try {
             proxied.start();
-            measure.outages(proxied, writer, recorder, proxy, settings.reports().resolve(CHART));
+            measure.outages(proxied, writer, recorder, proxy, settings.reports().resolve(chart));
           } finally {
             proxied.close();
           }
@@ -149,6 +155,14 @@ final class FreshnessBenchmark {
     }
     measure.write();
     return report;
+  }
+
+  /**
+   * {@code freshness}, or {@code freshness-linger-<ms>ms} when {@code bench.fresh.linger} is set,
+   * so a run with another linger does not overwrite the default run's report.
+   */
+  private String name() {
+    return linger == null ? "freshness" : "freshness-linger-" + linger.toMillis() + "ms";
   }
 
   private void parameters(Report report) {
@@ -165,8 +179,9 @@ final class FreshnessBenchmark {
         "table",
         TABLE
             + "(id bigint PK, name text, category text, price numeric(12,2), stock int, seq"
-            + " bigint, updated_at timestamptz); PostgreSQL at the launcher's settings (fsync and"
-            + " synchronous_commit on)");
+            + " bigint, updated_at timestamptz); synchronous_commit = on for the database (the"
+            + " PostgreSQL default; the test launcher's command line has it off), fsync off (the"
+            + " launcher's, cannot be changed per database: commits do not wait for the disk)");
     report.parameter(
         "pipeline",
         "PostgresSource (pgoutput) → OpenSearchSink, Pipeline defaults (batchSize 500, linger "

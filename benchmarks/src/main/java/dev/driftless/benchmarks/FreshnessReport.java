@@ -19,6 +19,7 @@ final class FreshnessReport {
   private final List<FreshnessRun.Outage> outages;
   private final List<String> loads;
   private final int reps;
+  private final String chartName;
 
   FreshnessReport(
       Report report,
@@ -27,7 +28,9 @@ final class FreshnessReport {
       List<FreshnessRun.Phase> phases,
       List<FreshnessRun.Outage> outages,
       List<String> loads,
-      int reps) {
+      int reps,
+      String chartName) {
+    this.chartName = chartName;
     this.report = report;
     this.capacity = capacity;
     this.capacityFacts = capacityFacts;
@@ -164,16 +167,20 @@ final class FreshnessReport {
             + " values mean the database, not the pipeline, fell behind). *Bulk*: the sink call of"
             + " each batch, first attempt to last answer (p50 / p99), with the mean events per"
             + " batch: what of *acknowledged* is the index's own time. *GC*: share of the phase"
-            + " this JVM (pipeline and OpenSearch node together) spent collecting garbage.\n\n");
+            + " this JVM (pipeline and OpenSearch node together) spent collecting garbage."
+            + " *Wake-up*: how late a thread of this JVM that parks for "
+            + WakeupProbe.PARK_MS
+            + " ms wakes up (p50 / p99): the wait for a core that every hand-off between"
+            + " threads pays on a loaded machine.\n\n");
     s.append(
         "| rate | rep | tx/s | changes | acknowledged | visible, real-time GET | visible,"
-            + " search | samples | writer late | bulk (events/batch) | GC"
-            + " |\n|---|---:|---:|---:|---|---|---|---:|---|---|---:|\n");
+            + " search | samples | writer late | bulk (events/batch) | GC | wake-up"
+            + " |\n|---|---:|---:|---:|---|---|---|---:|---|---|---:|---|\n");
     for (FreshnessRun.Phase p : phases) {
       s.append(
           String.format(
               Locale.ROOT,
-              "| %s | %d | %.0f | %,d | %s | %s | %s | %d | %s | %s / %s (%.1f) | %.0f%% |%n",
+              "| %s | %d | %.0f | %,d | %s | %s | %s | %d | %s | %s / %s (%.1f) | %.0f%% | %s / %s |%n",
               p.name(),
               p.rep(),
               p.rate(),
@@ -186,7 +193,9 @@ final class FreshnessReport {
               Latency.ms(Latency.of(p.batches().bulk()).p50()),
               Latency.ms(Latency.of(p.batches().bulk()).p99()),
               p.batches().eventsPerBatch(),
-              p.gcShare() * 100));
+              p.gcShare() * 100,
+              Latency.ms(Latency.of(p.wakeup()).p50()),
+              Latency.ms(Latency.of(p.wakeup()).p99())));
     }
     report.section("Freshness at a steady rate", s.toString());
   }
@@ -252,11 +261,11 @@ final class FreshnessReport {
               four(o.ack())));
     }
     s.append("\n![lag over time during the outage](")
-        .append(FreshnessBenchmark.CHART)
+        .append(chartName)
         .append(")\n\nThe chart ([")
-        .append(FreshnessBenchmark.CHART)
+        .append(chartName)
         .append("](")
-        .append(FreshnessBenchmark.CHART)
+        .append(chartName)
         .append(")) shows the repetition with the median drain time.\n");
     report.section("Index outage of 30 s at 50% of capacity", s.toString());
   }
@@ -334,6 +343,7 @@ final class FreshnessReport {
       m.put("bulkCall", Latency.of(p.batches().bulk()).json());
       m.put("eventsPerBatch", Math.round(p.batches().eventsPerBatch() * 10) / 10.0);
       m.put("gcShare", Math.round(p.gcShare() * 1000) / 1000.0);
+      m.put("wakeupLate", Latency.of(p.wakeup()).json());
       ps.add(m);
     }
     report.json("phases", ps);

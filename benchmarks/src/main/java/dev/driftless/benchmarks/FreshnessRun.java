@@ -57,7 +57,8 @@ final class FreshnessRun {
       Histogram search,
       Histogram lateness,
       FreshnessRecorder.Batches batches,
-      double gcShare) {}
+      double gcShare,
+      Histogram wakeup) {}
 
   /** One outage run. */
   record Outage(
@@ -74,14 +75,17 @@ final class FreshnessRun {
   private final Report report;
   private final int seconds;
   private final int reps;
+  private final String chartName;
+  private final WakeupProbe wakeups = new WakeupProbe();
   private double capacity;
   private final Map<String, Object> capacityFacts = new LinkedHashMap<>();
   private final List<Phase> phases = new ArrayList<>();
   private final List<Outage> outages = new ArrayList<>();
   private final List<String> loads = new ArrayList<>();
 
-  FreshnessRun(Report report, int seconds, int reps) {
+  FreshnessRun(Report report, int seconds, int reps, String chartName) {
     this.report = report;
+    this.chartName = chartName;
     this.seconds = seconds;
     this.reps = reps;
   }
@@ -116,6 +120,7 @@ final class FreshnessRun {
         phase(pipeline, writer, recorder, probe, names.get(i), rates.get(i), rep);
       }
     }
+    wakeups.close();
     if (probe.givenUp() > 0) {
       report.note(probe.givenUp() + " visibility samples were not visible after 2 minutes.");
     }
@@ -199,12 +204,14 @@ final class FreshnessRun {
     Instant from = wall.plusNanos(START_DELAY + WARMUP.toNanos());
     recorder.open(from, from.plusNanos(measureNanos()));
     recorder.takeBatches();
+    wakeups.take();
     long gc0 = gcMillis();
     long n0 = System.nanoTime();
     int every = (int) Math.max(1, Math.round(rate / SAMPLES_PER_SECOND));
     RateWriter.Result r =
         writer.run(t0, rate, WARMUP.toNanos(), measureNanos(), probe::committed, every);
     double gcShare = (gcMillis() - gc0) / ((System.nanoTime() - n0) / 1e6);
+    Histogram wakeup = wakeups.take();
     caughtUp(pipeline);
     FreshnessRecorder.Batches batches = recorder.takeBatches();
     Histogram[] visible = probe.drain(Duration.ofMinutes(3));
@@ -219,7 +226,8 @@ final class FreshnessRun {
             visible[1],
             r.lateness(),
             batches,
-            gcShare);
+            gcShare,
+            wakeup);
     phases.add(p);
     loads.add(MachineFacts.loadAverage());
     Latency ack = Latency.of(p.ack());
@@ -424,6 +432,7 @@ final class FreshnessRun {
 
   /** Fills the report's sections, notes and JSON. */
   void write() throws IOException {
-    new FreshnessReport(report, capacity, capacityFacts, phases, outages, loads, reps).write();
+    new FreshnessReport(report, capacity, capacityFacts, phases, outages, loads, reps, chartName)
+        .write();
   }
 }
