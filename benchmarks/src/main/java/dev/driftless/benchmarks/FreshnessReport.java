@@ -260,6 +260,16 @@ final class FreshnessReport {
               o.retries(),
               four(o.ack())));
     }
+    for (FreshnessRun.Outage o : outages) {
+      if (o.maxLagSeconds() < 25) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "%nRepetition %d never lagged 25 s: the outage did not take (a connection"
+                    + " survived the proxy's cut); leave it out of any conclusion.%n",
+                o.rep()));
+      }
+    }
     s.append("\n![lag over time during the outage](")
         .append(chartName)
         .append(")\n\nThe chart ([")

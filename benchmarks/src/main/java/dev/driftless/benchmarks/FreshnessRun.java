@@ -357,6 +357,11 @@ final class FreshnessRun {
         proxy.refuse(true);
         down = true;
       }
+      if (down && !up && now < upAt) {
+        // A connection the proxy accepted just before refusing may not be registered yet when it
+        // cuts the live ones, and would carry the sink's keep-alive requests through the outage.
+        proxy.cutConnections();
+      }
       if (down && !up && now >= upAt) {
         proxy.accept();
         up = true;
