@@ -29,7 +29,8 @@ record BenchSettings(
     Path reports,
     @Nullable Path recvlogical) {
 
-  static final Set<String> KNOWN = Set.of("sink", "pgdecode", "reconcile", "dynamodb", "bigtx");
+  static final Set<String> KNOWN =
+      Set.of("sink", "pgdecode", "reconcile", "dynamodb", "bigtx", "freshness");
 
   static BenchSettings fromSystemProperties() {
     Set<String> which = new LinkedHashSet<>();
@@ -44,18 +45,19 @@ record BenchSettings(
         which.add("reconcile");
         which.add("dynamodb");
         which.add("bigtx");
+        which.add("freshness");
       } else if (KNOWN.contains(name)) {
         which.add(name);
       } else {
         throw new IllegalArgumentException(
             "bench: unknown benchmark '"
                 + name
-                + "'; choose from sink, pgdecode, reconcile, dynamodb, bigtx, all");
+                + "'; choose from sink, pgdecode, reconcile, dynamodb, bigtx, freshness, all");
       }
     }
     if (which.isEmpty()) {
       throw new IllegalArgumentException(
-          "bench: name at least one of sink, pgdecode, reconcile, dynamodb, bigtx, all");
+          "bench: name at least one of sink, pgdecode, reconcile, dynamodb, bigtx, freshness, all");
     }
     String recv = property("bench.pg.recvlogical", "").trim();
     return new BenchSettings(

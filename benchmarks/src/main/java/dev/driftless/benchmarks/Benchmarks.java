@@ -44,6 +44,7 @@ public final class Benchmarks {
               case "reconcile" -> new ReconcileBenchmark(settings).run();
               case "dynamodb" -> new DynamoDbBenchmark(settings).run();
               case "bigtx" -> new BigTxBenchmark(settings).run();
+              case "freshness" -> new FreshnessBenchmark(settings).run();
               default -> throw new IllegalArgumentException("unknown benchmark " + name);
             };
         for (Path p : report.write(settings.reports())) {
