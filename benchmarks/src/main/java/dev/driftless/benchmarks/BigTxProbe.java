@@ -2,7 +2,6 @@ package dev.driftless.benchmarks;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.driftless.core.Pipeline;
-import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.postgres.PostgresSource;
@@ -89,37 +88,13 @@ final class BigTxProbe {
             .sink(sink)
             .deadLetterStore(new InMemoryDeadLetterStore())
             .build();
-    long start = System.nanoTime();
-    long deadline = start + TimeUnit.MINUTES.toNanos(30);
-    long first = 0;
-    PipelineStatus status;
-    try {
-      pipeline.start();
-      while (true) {
-        status = pipeline.status();
-        if (first == 0 && status.eventsReceived() > 0) {
-          first = System.nanoTime();
-        }
-        if (status.eventsSettled() >= expected) {
-          break;
-        }
-        if (pipeline.failure().isPresent() || System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "pipeline did not settle every event: " + status.summary(),
-              pipeline.failure().orElse(null));
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-      }
-    } finally {
-      pipeline.close();
-    }
-    long end = System.nanoTime();
+    SettledRun run = SettledRun.of(pipeline, expected, TimeUnit.MINUTES.toNanos(30));
     return new Run(
         BigTxBenchmark.DRIFTLESS,
         1,
         expected,
-        end - start,
-        first == 0 ? 0 : end - first,
+        run.nanos(),
+        run.steadyNanos(),
         Map.of("written", sink.written()));
   }
 

@@ -2,7 +2,6 @@ package dev.driftless.benchmarks;
 
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Pipeline;
-import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.SourcePosition;
 import dev.driftless.core.spi.CheckpointStore;
 import dev.driftless.core.spi.SourceContext;
@@ -284,40 +283,12 @@ final class DynamoDbBenchmark {
             .checkpointStore(new InMemoryCheckpointStore())
             .deadLetterStore(new InMemoryDeadLetterStore())
             .build();
-    long start = System.nanoTime();
-    long first = 0;
-    PipelineStatus status;
-    try {
-      pipeline.start();
-      while (true) {
-        status = pipeline.status();
-        if (first == 0 && status.eventsReceived() > 0) {
-          first = System.nanoTime();
-        }
-        if (status.eventsSettled() >= expected) {
-          break;
-        }
-        if (pipeline.failure().isPresent() || System.nanoTime() - start > RUN_LIMIT_NANOS) {
-          throw new IllegalStateException(
-              "pipeline did not settle every record: " + status.summary(),
-              pipeline.failure().orElse(null));
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-      }
-    } finally {
-      pipeline.close();
-    }
-    long end = System.nanoTime();
+    SettledRun run = SettledRun.of(pipeline, expected, RUN_LIMIT_NANOS);
     Map<String, Object> details = new LinkedHashMap<>();
-    details.put("settled", status.eventsSettled());
+    details.put("settled", run.status().eventsSettled());
     details.put("written to sink", sink.written());
     return new Run(
-        PIPELINE + "@" + ddb.partitions,
-        round,
-        expected,
-        end - start,
-        first == 0 ? 0 : end - first,
-        details);
+        PIPELINE + "@" + ddb.partitions, round, expected, run.nanos(), run.steadyNanos(), details);
   }
 
   private static SourceContext context(String name) {

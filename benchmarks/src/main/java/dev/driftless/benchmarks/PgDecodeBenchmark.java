@@ -415,36 +415,13 @@ final class PgDecodeBenchmark {
             .sink(sink)
             .deadLetterStore(new InMemoryDeadLetterStore())
             .build();
-    long start = System.nanoTime();
-    long deadline = start + TimeUnit.MINUTES.toNanos(30);
-    PipelineStatus status;
-    long first = 0;
-    try {
-      pipeline.start();
-      while (true) {
-        status = pipeline.status();
-        if (first == 0 && status.eventsReceived() > 0) {
-          first = System.nanoTime();
-        }
-        if (status.eventsSettled() >= expected) {
-          break;
-        }
-        if (pipeline.failure().isPresent() || System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "pipeline did not settle every event: " + status.summary(),
-              pipeline.failure().orElse(null));
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-      }
-    } finally {
-      pipeline.close();
-    }
-    long end = System.nanoTime();
+    SettledRun run = SettledRun.of(pipeline, expected, TimeUnit.MINUTES.toNanos(30));
+    PipelineStatus status = run.status();
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("settled", status.eventsSettled());
     details.put("written to sink", sink.written());
     details.put("coalesced", status.eventsCoalesced());
-    return new Run(PIPELINE, round, expected, end - start, first == 0 ? 0 : end - first, details);
+    return new Run(PIPELINE, round, expected, run.nanos(), run.steadyNanos(), details);
   }
 
   private static String valueTypes(ChangeEvent.Upsert u) {

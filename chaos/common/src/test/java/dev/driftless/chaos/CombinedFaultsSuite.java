@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,21 +50,6 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class CombinedFaultsSuite {
 
-  /**
-   * What keeps the suite disabled (found by it on 2026-12-07; details in docs/development.md, "The
-   * combined-fault suite").
-   */
-  static final String DEFECT =
-      "DEFECT: a PostgreSQL pipeline with a backfill (chunkRows 100, rowsPerSecond 400) into the"
-          + " index, started while the table is being written, receives the backfill's events but"
-          + " never writes them: applied 0 (or a few hundred), in flight = received, committed"
-          + " position null, backfillState 'running' after every row was read, for minutes; the"
-          + " dispatcher waits untimed at Dispatcher.java:74 (no ready key), the writers idle, the"
-          + " index and PostgreSQL healthy. Reproduced with no fault at all: -Dchaos.seed=16"
-          + " -Dchaos.faults=NONE -Dchaos.killDuringBackfill=false -Dchaos.poison=false"
-          + " -Dchaos.toast=false (not one write in 2 min). Not yet narrowed to one cause; see"
-          + " docs/development.md.";
-
   private static final int SEED_ROWS = 2000;
   private static final String SLOT = "chaos";
 
@@ -87,12 +71,8 @@ public abstract class CombinedFaultsSuite {
   /** Closes what {@link #indexFingerprints} opened. */
   protected abstract void closeIndexFingerprints();
 
-  /**
-   * The suite. Disabled: it found a defect it cannot get past (see {@link #DEFECT}); run it anyway
-   * with {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
-   */
+  /** The suite: one seeded run (the seed printed, {@code -Dchaos.seed} replays it). */
   @Test
-  @Disabled(DEFECT)
   void convergesUnderCombinedFaults() throws Exception {
     long seed =
         Long.getLong("chaos.seed", new java.security.SecureRandom().nextLong() & 0xffffffffL);
@@ -334,7 +314,10 @@ public abstract class CombinedFaultsSuite {
         assertThat(report.phantom()).as(report.summary()).isZero();
         assertThat(report.missing()).as(report.summary()).isEqualTo(result.poisonRows());
         assertThat(report.changedDuringComparison()).as(report.summary()).isZero();
-        for (String key : report.sampleKeys()) {
+        for (String sample : report.sampleKeys()) {
+          // "kind:id", e.g. "missing:1007"
+          String key = sample.substring(sample.lastIndexOf(':') + 1);
+          assertThat(sample).startsWith("missing:");
           assertThat(Workload.isPoison(Integer.parseInt(key)))
               .as("reconciler difference %s is a poison row (%s)", key, report.summary())
               .isTrue();

@@ -29,8 +29,8 @@ import java.util.TreeMap;
 
 /**
  * The suite's verdict, computed without any Driftless reader: the table by plain JDBC, the index by
- * plain HTTP ({@code java.net.http}: {@code _refresh}, then {@code _search} pages sorted by {@code
- * driftless_key} with {@code version: true}), the dead-letter store by reading its JSON-lines file.
+ * plain HTTP ({@code java.net.http}: {@code _refresh}, then a {@code _search} scroll in index order
+ * with {@code version: true}), the dead-letter store by reading its JSON-lines file.
  *
  * <p>Expected: every valid row (name not poison) has a document whose every column equals the
  * row's, whose engine {@code _version} equals its {@code driftless_version} and is at least the
@@ -214,29 +214,39 @@ final class IndependentComparison {
       return out;
     }
     expectOk("POST", "/" + index + "/_refresh", null);
-    JsonNode after = null;
-    while (true) {
-      ObjectNode query = JSON.createObjectNode();
-      query.put("size", 1000);
-      query.put("version", true);
-      query.putObject("query").putObject("match_all");
-      query.putArray("sort").addObject().put("driftless_key", "asc");
-      if (after != null) {
-        query.set("search_after", after);
-      }
-      JsonNode page =
-          JSON.readTree(expectOk("POST", "/" + index + "/_search", JSON.writeValueAsString(query)));
-      ArrayNode hits = (ArrayNode) page.get("hits").get("hits");
-      if (hits.isEmpty()) {
-        return out;
-      }
-      for (JsonNode hit : hits) {
-        JsonNode tombstone = hit.get("_source").get("driftless_tombstone");
-        if (tombstone == null || !tombstone.asBoolean()) {
-          out.put(hit.get("_id").asText(), hit);
+    // A scroll in index order: independent of the sink's own fields (documents carry no copy of
+    // their key unless their _id is encoded), and paging cannot skip or repeat a document.
+    ObjectNode query = JSON.createObjectNode();
+    query.put("size", 1000);
+    query.put("version", true);
+    query.putObject("query").putObject("match_all");
+    query.putArray("sort").add("_doc");
+    JsonNode page =
+        JSON.readTree(
+            expectOk("POST", "/" + index + "/_search?scroll=1m", JSON.writeValueAsString(query)));
+    String scrollId = page.get("_scroll_id").asText();
+    try {
+      while (true) {
+        ArrayNode hits = (ArrayNode) page.get("hits").get("hits");
+        if (hits.isEmpty()) {
+          return out;
         }
-        after = hit.get("sort");
+        for (JsonNode hit : hits) {
+          JsonNode tombstone = hit.get("_source").get("driftless_tombstone");
+          if (tombstone == null || !tombstone.asBoolean()) {
+            out.put(hit.get("_id").asText(), hit);
+          }
+        }
+        ObjectNode next = JSON.createObjectNode();
+        next.put("scroll", "1m");
+        next.put("scroll_id", scrollId);
+        page = JSON.readTree(expectOk("POST", "/_search/scroll", JSON.writeValueAsString(next)));
+        scrollId = page.get("_scroll_id").asText();
       }
+    } finally {
+      ObjectNode clear = JSON.createObjectNode();
+      clear.putArray("scroll_id").add(scrollId);
+      send("DELETE", "/_search/scroll", JSON.writeValueAsString(clear));
     }
   }
 
