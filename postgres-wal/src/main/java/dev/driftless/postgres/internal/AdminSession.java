@@ -8,7 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +32,12 @@ final class AdminSession implements ReplicatedTables.AdminConnection {
   // PostgreSQL 17 can flush a logical message at once; before that it waits for the WAL writer.
   private String heartbeatSql = "SELECT pg_logical_emit_message(false, 'driftless-heartbeat', '')";
 
-  AdminSession(
-      SourceConnections connections, String slotName, RecentCommits recent, Duration timeout) {
+  AdminSession(SourceConnections connections, String slotName, RecentCommits recent) {
     this.connections = connections;
     this.slotName = slotName;
     this.recent = recent;
-    this.responseTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    this.responseTimeoutMillis =
+        (int) Math.min(Integer.MAX_VALUE, connections.responseTimeout().toMillis());
   }
 
   /** Uses the heartbeat form the server of {@code serverVersionNum} flushes best. */

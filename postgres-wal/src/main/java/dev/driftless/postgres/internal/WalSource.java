@@ -78,8 +78,7 @@ public final class WalSource {
         new SourceConnections(settings.database(), settings.slotName(), settings.responseTimeout());
     this.connections = connections;
     ColumnValueDecoder values = typesDecoder(connections::reader);
-    this.admin =
-        new AdminSession(connections, settings.slotName(), recent, settings.responseTimeout());
+    this.admin = new AdminSession(connections, settings.slotName(), recent);
     this.repairReader =
         new PostgresRepairReader(connections::reader, values, Clock.systemUTC(), recent);
     this.tables =
