@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -86,6 +88,22 @@ final class Drive {
       }
     }
     return written;
+  }
+
+  /** Waits, without polling the source, until {@code condition} holds or {@code timeout} passes. */
+  static void await(DynamoDbStreamsSource source, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(
+            "condition not met within " + timeout + "; status " + source.statusDetails());
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+    }
   }
 
   /** The sink's live values of {@code field} by key id. */

@@ -159,7 +159,8 @@ class LossAndFaultsIT {
   void iteratorsThatExpireWhileThePipelineIsFullAreReplaced() throws Exception {
     try (Emulated e = emulated(2);
         InMemoryVersionedSink sink = InMemoryVersionedSink.create()) {
-      DynamoDbStreamsSource source = e.source(TABLE).maxBufferedRecords(3).build();
+      DynamoDbStreamsSource source =
+          e.source(TABLE).maxBufferedRecords(3).recordsPerRequest(1).build();
       try {
         source.start(Drive.context("expiry", new InMemoryCheckpointStore()));
         Map<String, Object> expected = new HashMap<>();
@@ -167,11 +168,15 @@ class LossAndFaultsIT {
           e.put(TABLE, "k" + i, "v" + i);
           expected.put("k" + i, "v" + i);
         }
-        // The pipeline is blocked (nothing polled) for longer than an iterator lives.
-        long until = System.nanoTime() + Duration.ofMillis(300).toNanos();
-        while (System.nanoTime() < until) {
-          Thread.onSpinWait();
-        }
+        // The pipeline is blocked (nothing polled) until the read-ahead buffer is full, so the
+        // readers hold iterators they cannot use; then longer than an iterator lives passes. One
+        // record per request: the rest can only be read with a replaced iterator. (It waited a
+        // fixed 300 ms before, and on a loaded machine the clock moved before any iterator
+        // existed.)
+        Drive.await(
+            source,
+            TIMEOUT,
+            () -> ((Integer) source.statusDetails().getOrDefault("recordsBuffered", 0)) >= 3);
         e.emulator.advanceClock(Duration.ofMinutes(16));
         List<ChangeEvent> got =
             Drive.run(
