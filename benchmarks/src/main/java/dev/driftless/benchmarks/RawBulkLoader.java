@@ -122,8 +122,7 @@ final class RawBulkLoader {
       string(sb, id);
       sb.append(',');
     }
-    sb.append('"').append(MetadataFields.VERSION).append("\":").append(u.version().value());
-    sb.append(",\"")
+    sb.append('"')
         .append(MetadataFields.BUCKET)
         .append("\":")
         .append(Fingerprints.bucketOf(keyHash));

@@ -437,7 +437,7 @@ final class ReconcileBenchmark {
           template == null ? JSON.createObjectNode() : ((ObjectNode) template).deepCopy();
       src.put("id", id);
       src.remove(MetadataFields.KEY); // as the sink writes an ordinary key: it is its _id
-      src.put(MetadataFields.VERSION, 1L);
+      src.remove(MetadataFields.VERSION); // nor a copy of its version: that is _version
       src.put(MetadataFields.BUCKET, Fingerprints.bucket(id));
       src.put(MetadataFields.FP_LOW, Fingerprints.low(perKey));
       src.put(MetadataFields.FP_MID, Fingerprints.mid(perKey));

@@ -137,7 +137,21 @@ class ListingLimitsIT {
       }
       assertThat(reader.summarize(collection, ALL, 1))
           .containsExactly(new BucketSummary(ALL, 4, low, mid, high));
+
+      // Truncation reads _version, which both layouts carry: at version 1 only new-1 goes; at 7
+      // new-2 and both documents of the earlier layout go too.
+      assertThat(sink.write(List.of(truncate(collection, 1)))).containsOnly(WriteResult.applied());
+      assertThat(reader.list(collection, ALL))
+          .extracting(k -> k.key().id())
+          .containsExactly("new-2", "old-1", "old-2");
+      assertThat(sink.write(List.of(truncate(collection, 7)))).containsOnly(WriteResult.applied());
+      assertThat(reader.list(collection, ALL)).isEmpty();
     }
+  }
+
+  private static ChangeEvent truncate(String collection, long version) {
+    return ChangeEvent.truncate(
+        collection, Version.of(version), SourcePosition.ofOffset(100 + version), Instant.EPOCH);
   }
 
   private static void write(ElasticsearchSink sink, String collection, List<String> ids) {

@@ -174,6 +174,24 @@ final class EndToEnd {
     return out;
   }
 
+  /** Each document's engine {@code _version} (the source version it was written at), by id. */
+  static Map<String, Long> versions(String index) throws Exception {
+    http("POST", "/" + index + "/_refresh", "");
+    String body =
+        http(
+            "POST",
+            "/" + index + "/_search",
+            "{\"size\": 10000, \"_source\": false, \"version\": true, \"query\": {\"match_all\": {}}}");
+    Map<?, ?> root = (Map<?, ?>) DocumentJson.parseValue(body);
+    List<?> hits = (List<?>) ((Map<?, ?>) root.get("hits")).get("hits");
+    Map<String, Long> out = new HashMap<>();
+    for (Object hit : hits) {
+      Map<?, ?> h = (Map<?, ?>) hit;
+      out.put(String.valueOf(h.get("_id")), ((Number) h.get("_version")).longValue());
+    }
+    return out;
+  }
+
   static String http(String method, String path, String body) throws Exception {
     HttpResponse<String> r =
         HTTP.send(

@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,23 @@ class ListingLimitsIT {
       }
       assertThat(reader.summarize(collection, ALL, 1))
           .containsExactly(new BucketSummary(ALL, 4, low, mid, high));
+
+      // Truncation reads _version, which both layouts carry: at version 1 only new-1 goes; at 7
+      // new-2 and both documents of the earlier layout go too.
+      assertThat(Writes.settle(sink, List.of(truncate(collection, 1)), Duration.ofSeconds(60)))
+          .containsOnly(WriteResult.applied());
+      assertThat(reader.list(collection, ALL))
+          .extracting(k -> k.key().id())
+          .containsExactly("new-2", "old-1", "old-2");
+      assertThat(Writes.settle(sink, List.of(truncate(collection, 7)), Duration.ofSeconds(60)))
+          .containsOnly(WriteResult.applied());
+      assertThat(reader.list(collection, ALL)).isEmpty();
     }
+  }
+
+  private static ChangeEvent truncate(String collection, long version) {
+    return ChangeEvent.truncate(
+        collection, Version.of(version), SourcePosition.ofOffset(100 + version), Instant.EPOCH);
   }
 
   private static OpenSearchSink sink(int listPageSize) {

@@ -16,8 +16,9 @@ import java.util.Set;
  *       surrogate, which {@code _id} cannot give back); every other key is its {@code _id}, which
  *       listings read instead. Documents written before issue 17 carry it always, and read the
  *       same. Never searched (look-ups use {@code _id})</td></tr>
- *   <tr><td>{@value #VERSION}</td><td>long</td><td>the source version, equal to the engine's
- *       external {@code _version}</td></tr>
+ *   <tr><td>{@value #VERSION}</td><td>long</td><td>reserved and mapped, no longer written: documents
+ *       written before issue 17 carry the source version here; every document's version is its
+ *       engine {@code _version} (external versioning), which listings and truncation read</td></tr>
  *   <tr><td>{@value #BUCKET}</td><td>long</td><td>{@link dev.driftless.core.Fingerprints#bucket}</td></tr>
  *   <tr><td>{@value #FP_LOW}, {@value #FP_MID}, {@value #FP_HIGH}</td><td>long</td><td>the three
  *       parts of {@link dev.driftless.core.Fingerprints#perKey}; doc values only (summed, never searched), so they cost no inverted index</td></tr>

@@ -188,49 +188,12 @@ final class IndexAdministration {
   }
 
   /**
-   * Removes every document of the index whose version is at most the truncation's: a refresh, then
-   * {@code _delete_by_query} (documents written after the truncation carry higher versions and
-   * stay). The pipeline writes a truncation alone, after everything before it settled.
+   * Removes every document of the index whose version is at most the truncation's; documents
+   * written after it carry higher versions and stay ({@link Truncation}). The pipeline writes a
+   * truncation alone, after everything before it settled.
    */
   WriteResult truncate(ChangeEvent.Truncate truncate, String index) {
-    // _delete_by_query finds documents by search: make every acknowledged write searchable first.
-    TransportResponse refreshed =
-        transport.perform(
-            "POST", "/" + SearchTransport.pathSegment(index) + "/_refresh", Map.of(), null);
-    if (refreshed.status() == 404) {
-      return WriteResult.applied(); // nothing was ever indexed
-    }
-    if (!refreshed.isSuccess()) {
-      throw ResultClassifier.failure("refreshing [" + index + "] before truncating it", refreshed);
-    }
-    ObjectNode body = EngineJson.MAPPER.createObjectNode();
-    body.putObject("query")
-        .putObject("range")
-        .putObject(MetadataFields.VERSION)
-        .put("lte", truncate.version().value());
-    TransportResponse r =
-        transport.perform(
-            "POST",
-            "/" + SearchTransport.pathSegment(index) + "/_delete_by_query",
-            Map.of("conflicts", "proceed", "refresh", "true"),
-            json(body));
-    if (r.status() == 404) {
-      return WriteResult.applied(); // nothing was ever indexed
-    }
-    if (!r.isSuccess()) {
-      throw ResultClassifier.failure("truncating [" + index + "]", r);
-    }
-    JsonNode root = ResultClassifier.parseQuietly(r.body());
-    if (root != null && root.path("failures").size() > 0) {
-      throw new dev.driftless.core.RetriableException(
-          "truncating [" + index + "] left failures: " + root.path("failures").get(0));
-    }
-    LOG.info(
-        "truncated [{}] up to version {}: {} documents deleted",
-        index,
-        truncate.version(),
-        root == null ? "?" : root.path("deleted").asText());
-    return WriteResult.applied();
+    return new Truncation(transport).run(index, truncate.version().value());
   }
 
   /**

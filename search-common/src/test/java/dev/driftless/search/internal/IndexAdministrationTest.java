@@ -3,6 +3,7 @@ package dev.driftless.search.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.ConfigurationException;
 import dev.driftless.core.RetriableException;
@@ -143,25 +144,75 @@ class IndexAdministrationTest {
   }
 
   @Test
-  void truncateRefreshesThenDeletesUpToItsVersion() {
+  void truncateListsTheIndexThenDeletesUpToItsVersionWithVersionedDeletes() {
     engine
         .answer("POST /orders/_refresh", 200, "{}")
-        .answer("POST /orders/_delete_by_query", 200, "{\"deleted\":5,\"failures\":[]}");
+        .answer(
+            "POST /orders/_search",
+            200,
+            "{\"_scroll_id\":\"s1\",\"hits\":{\"hits\":["
+                + "{\"_index\":\"orders\",\"_id\":\"a\",\"_version\":40},"
+                + "{\"_index\":\"orders\",\"_id\":\"b/1\",\"_version\":42},"
+                + "{\"_index\":\"orders\",\"_id\":\"c\",\"_version\":43}]}}")
+        // b was written again after the listing: its delete conflicts, and it stays.
+        .answer(
+            "POST /_bulk",
+            200,
+            "{\"errors\":true,\"items\":[{\"delete\":{\"status\":200}},"
+                + "{\"delete\":{\"status\":409,\"error\":{\"type\":"
+                + "\"version_conflict_engine_exception\",\"reason\":\"newer\"}}}]}")
+        .answer("POST /_search/scroll", 200, "{\"_scroll_id\":\"s1\",\"hits\":{\"hits\":[]}}")
+        .answer("DELETE /_search/scroll", 200, "{}");
     ChangeEvent.Truncate truncate =
         ChangeEvent.truncate("orders", Version.of(42), SourcePosition.ofOffset(1), Instant.EPOCH);
     WriteResult result =
         administration(SearchSinkSettings.builder().build()).truncate(truncate, "orders");
     assertThat(result).isEqualTo(WriteResult.applied());
     assertThat(engine.lines())
-        .containsExactly("POST /orders/_refresh", "POST /orders/_delete_by_query");
-    assertThat(
-            engine
-                .requests
-                .get(1)
-                .json()
-                .at("/query/range/" + MetadataFields.VERSION + "/lte")
-                .asLong())
-        .isEqualTo(42);
+        .containsExactly(
+            "POST /orders/_refresh",
+            "POST /orders/_search",
+            "POST /_bulk",
+            "POST /_search/scroll",
+            "DELETE /_search/scroll",
+            "POST /orders/_refresh");
+    JsonNode listing = engine.requests.get(1).json();
+    assertThat(listing.path("version").asBoolean()).isTrue();
+    assertThat(listing.path("_source").asBoolean(true)).isFalse();
+    assertThat(engine.requests.get(1).params()).containsKey("scroll");
+    // Only the documents at or below the truncation's version, each deleted at that version: the
+    // engine refuses a delete whose document is newer by then.
+    assertThat(String.valueOf(engine.requests.get(2).body()))
+        .isEqualTo(
+            "{\"delete\":{\"_index\":\"orders\",\"_id\":\"a\",\"version\":42,"
+                + "\"version_type\":\"external_gte\"}}\n"
+                + "{\"delete\":{\"_index\":\"orders\",\"_id\":\"b/1\",\"version\":42,"
+                + "\"version_type\":\"external_gte\"}}\n");
+    assertThat(engine.requests.get(3).json().path("scroll_id").asText()).isEqualTo("s1");
+  }
+
+  @Test
+  void aThrottledTruncationDeleteIsRetriedAndItsScrollCleared() {
+    engine
+        .answer("POST /orders/_refresh", 200, "{}")
+        .answer(
+            "POST /orders/_search",
+            200,
+            "{\"_scroll_id\":\"s1\",\"hits\":{\"hits\":["
+                + "{\"_index\":\"orders\",\"_id\":\"a\",\"_version\":1}]}}")
+        .answer(
+            "POST /_bulk",
+            200,
+            "{\"errors\":true,\"items\":[{\"delete\":{\"status\":429,\"error\":{\"type\":"
+                + "\"es_rejected_execution_exception\",\"reason\":\"queue full\"}}}]}")
+        .answer("DELETE /_search/scroll", 200, "{}");
+    ChangeEvent.Truncate truncate =
+        ChangeEvent.truncate("orders", Version.of(5), SourcePosition.ofOffset(1), Instant.EPOCH);
+    IndexAdministration administration = administration(SearchSinkSettings.builder().build());
+    assertThatThrownBy(() -> administration.truncate(truncate, "orders"))
+        .isInstanceOf(RetriableException.class)
+        .hasMessageContaining("queue full");
+    assertThat(engine.lines()).endsWith("DELETE /_search/scroll");
   }
 
   @Test
