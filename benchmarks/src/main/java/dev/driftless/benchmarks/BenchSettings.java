@@ -80,7 +80,7 @@ record BenchSettings(
     return v == null || v.isBlank() ? fallback : v;
   }
 
-  private static int intProperty(String name, int fallback, int min, int max) {
+  static int intProperty(String name, int fallback, int min, int max) {
     String v = System.getProperty(name);
     if (v == null || v.isBlank()) {
       return fallback;

@@ -155,8 +155,14 @@ final class FreshnessReport {
     s.append(
         String.format(
             Locale.ROOT,
-            "Capacity: **%,.0f tx/s** (%s).%n%n",
+            "Capacity: **%,.0f tx/s**, the highest open-loop rate the pipeline kept up with"
+                + " (lag ≤ %d ms at the end of a %d s step). The closed loop, whose writers never"
+                + " wait, measures the pipeline's share of a saturated machine instead: with"
+                + " writers taking the cores, the walsender and the pipeline fall behind, so it is"
+                + " not a rate to run at. (%s)%n%n",
             capacity,
+            FreshnessRun.STEP_MAX_LAG.toMillis(),
+            FreshnessRun.STEP.toSeconds(),
             capacityFacts.toString().replace("{", "").replace("}", "")));
     s.append(
         "Milliseconds, p50 / p95 / p99 / max. *Acknowledged*: from the commit (PostgreSQL's commit"

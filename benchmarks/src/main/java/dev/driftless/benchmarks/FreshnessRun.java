@@ -39,6 +39,23 @@ final class FreshnessRun {
    */
   static final Duration CAPACITY_WINDOW = Duration.ofSeconds(10);
 
+  /** Each step of the sustained-rate search: measured after {@link #WARMUP}. */
+  static final Duration STEP = Duration.ofSeconds(10);
+
+  /** A step passes when the pipeline's lag at its end is at most this. */
+  static final Duration STEP_MAX_LAG = Duration.ofSeconds(1);
+
+  /** And when it acknowledged at least this share of the changes committed in the step. */
+  static final double STEP_MIN_ACKED = 0.95;
+
+  /** The first step's rate, and the factor between steps before the first failure. */
+  static final double FIRST_STEP = 50;
+
+  static final double STEP_FACTOR = 2;
+
+  /** Bisections between the last passing and the first failing step. */
+  static final int BISECTIONS = 2;
+
   static final Duration BEFORE_OUTAGE = Duration.ofSeconds(10);
   static final Duration OUTAGE = Duration.ofSeconds(30);
   static final Duration AFTER_OUTAGE = Duration.ofSeconds(50);
@@ -78,6 +95,8 @@ final class FreshnessRun {
   private final String chartName;
   private final WakeupProbe wakeups = new WakeupProbe();
   private double capacity;
+  private double closedLoop;
+  private double capacityWritten;
   private final Map<String, Object> capacityFacts = new LinkedHashMap<>();
   private final List<Phase> phases = new ArrayList<>();
   private final List<Outage> outages = new ArrayList<>();
@@ -99,6 +118,7 @@ final class FreshnessRun {
       Pipeline pipeline, RateWriter writer, FreshnessRecorder recorder, VisibilityProbe probe)
       throws Exception {
     capacity(pipeline, writer);
+    sustainable(pipeline, writer);
     List<String> names = new ArrayList<>();
     List<Double> rates = new ArrayList<>();
     names.add(String.format(Locale.ROOT, "%.0f tx/s", FreshnessBenchmark.OUTSIDE_RATE));
@@ -162,12 +182,14 @@ final class FreshnessRun {
     }
     double written = r.measured() / (CAPACITY_WINDOW.toNanos() / 1e9);
     double acked = (s1.eventsSettled() - s0.eventsSettled()) / ((n1 - n0) / 1e9);
-    capacity = Math.min(written, acked);
+    closedLoop = Math.min(written, acked);
+    capacityWritten = written;
+    capacity = closedLoop;
     long caughtFrom = System.nanoTime();
     caughtUp(pipeline);
     capacityFacts.put("transactions committed per second", Math.round(written));
     capacityFacts.put("changes acknowledged per second", Math.round(acked));
-    capacityFacts.put("capacity", Math.round(capacity));
+    capacityFacts.put("closed-loop capacity", Math.round(closedLoop));
     capacityFacts.put("lag at the end of the window", s1.lagTime().toMillis() + " ms");
     capacityFacts.put(
         "catch-up after the writers stopped",
@@ -178,16 +200,111 @@ final class FreshnessRun {
         new Run(
             name,
             1,
-            Math.round(capacity * CAPACITY_WINDOW.toSeconds()),
+            Math.round(closedLoop * CAPACITY_WINDOW.toSeconds()),
             CAPACITY_WINDOW.toNanos(),
             0,
             d));
     System.out.printf(
         Locale.ROOT,
-        "[freshness] capacity %.0f tx/s (written %.0f/s, acknowledged %.0f/s)%n",
-        capacity,
+        "[freshness] closed-loop capacity %.0f tx/s (written %.0f/s, acknowledged %.0f/s)%n",
+        closedLoop,
         written,
         acked);
+  }
+
+  /**
+   * The capacity the rate phases are fractions of: the highest open-loop rate the pipeline keeps up
+   * with. The closed loop above measures something else: writers that never wait take the cores
+   * from the walsender and the pipeline, so it gives the pipeline's share of a saturated machine,
+   * not the rate a user can sustain. Steps from {@link #FIRST_STEP} tx/s up by {@link #STEP_FACTOR}
+   * (up to what the writers reached in the closed loop), {@link #BISECTIONS} bisections after the
+   * first failing step; a step passes when, at its end, the lag is at most {@link #STEP_MAX_LAG}
+   * and the acknowledged changes are at least {@link #STEP_MIN_ACKED} of those committed. Falls
+   * back to the closed-loop figure when no step passes.
+   */
+  private void sustainable(Pipeline pipeline, RateWriter writer) throws Exception {
+    String name = "sustained (open-loop steps)";
+    report.contender(
+        name,
+        String.format(
+            Locale.ROOT,
+            "open-loop steps of %d s from %.0f tx/s, ×%.0f, then %d bisections; a step passes when"
+                + " the lag at its end is ≤ %d ms and ≥ %.0f%% of its changes were acknowledged;"
+                + " capacity = the highest passing rate",
+            STEP.toSeconds(),
+            FIRST_STEP,
+            STEP_FACTOR,
+            BISECTIONS,
+            STEP_MAX_LAG.toMillis(),
+            STEP_MIN_ACKED * 100));
+    double ceiling = Math.max(FIRST_STEP, capacityWritten);
+    double passed = 0;
+    double failed = 0;
+    List<String> steps = new ArrayList<>();
+    for (double rate = FIRST_STEP; ; rate = Math.min(ceiling, Math.floor(rate * STEP_FACTOR))) {
+      if (!step(pipeline, writer, rate, steps)) {
+        failed = rate;
+        break;
+      }
+      passed = rate;
+      if (rate >= ceiling) {
+        break; // the writers' own ceiling: the pipeline is not what limits
+      }
+    }
+    for (int i = 0; i < BISECTIONS && passed > 0 && failed > 0; i++) {
+      double mid = Math.floor((passed + failed) / 2);
+      if (mid <= passed || mid >= failed) {
+        break;
+      }
+      if (step(pipeline, writer, mid, steps)) {
+        passed = mid;
+      } else {
+        failed = mid;
+      }
+    }
+    if (passed > 0) {
+      capacity = passed;
+    }
+    capacityFacts.put("sustained capacity", Math.round(capacity));
+    capacityFacts.put("steps", String.join(", ", steps));
+    report.run(
+        new Run(
+            name,
+            1,
+            Math.round(capacity * STEP.toSeconds()),
+            STEP.toNanos(),
+            0,
+            Map.of("steps", String.join(", ", steps))));
+    System.out.printf(
+        Locale.ROOT, "[freshness] sustained capacity %.0f tx/s (%s)%n", capacity, steps);
+  }
+
+  /** One step of {@link #sustainable}: true when the pipeline kept up with {@code rate}. */
+  private boolean step(Pipeline pipeline, RateWriter writer, double rate, List<String> steps)
+      throws Exception {
+    caughtUp(pipeline);
+    long t0 = System.nanoTime() + START_DELAY;
+    long commits0 = writer.commits();
+    PipelineStatus s0 = pipeline.status();
+    RateWriter.Result r = writer.run(t0, rate, WARMUP.toNanos(), STEP.toNanos(), null, 1);
+    PipelineStatus s1 = pipeline.status();
+    long committed = writer.commits() - commits0;
+    long acked = s1.eventsSettled() - s0.eventsSettled();
+    Duration lag = s1.lagTime();
+    double late99 = Latency.of(r.lateness()).p99();
+    boolean ok = lag.compareTo(STEP_MAX_LAG) <= 0 && acked >= STEP_MIN_ACKED * committed;
+    steps.add(
+        String.format(
+            Locale.ROOT,
+            "%.0f tx/s %s (lag %d ms, %d of %d acknowledged, writer late p99 %.0f ms)",
+            rate,
+            ok ? "kept up" : "fell behind",
+            lag.toMillis(),
+            acked,
+            committed,
+            late99));
+    System.out.println("[freshness] step " + steps.get(steps.size() - 1));
+    return ok;
   }
 
   private void phase(

@@ -52,7 +52,9 @@ final class PgDecodeBenchmark {
   static final String POLL = "driftless-poll";
   static final String PIPELINE = "driftless-pipeline";
 
-  private static final int TX_ROWS = 1_000;
+  /** Rows per transaction ({@code -Dbench.pg.txRows}; default 1,000). */
+  private final int txRows = BenchSettings.intProperty("bench.pg.txRows", 1_000, 1, 1_000_000);
+
   private static final long WARM_FIRST_ID = 1_000_000_000L;
   private static final String DEBEZIUM_VERSION = "3.6.1.Final";
 
@@ -82,7 +84,7 @@ final class PgDecodeBenchmark {
     report.parameter(
         "table",
         "items(id bigint PK, name text, qty int, price numeric(12,2), updated_at timestamptz, active boolean)");
-    report.parameter("rows per transaction", TX_ROWS);
+    report.parameter("rows per transaction", txRows);
     report.parameter(
         "pgoutput protocol",
         "1 for every contender (pg_recvlogical -o proto_version=1, Debezium's own choice, PostgresSource.protocolVersion(1))");
@@ -128,7 +130,7 @@ final class PgDecodeBenchmark {
       for (String c : jvmContenders) {
         db.createSlot(slot(c, 0));
       }
-      String warmEnd = db.write(WARM_FIRST_ID, settings.warmupRows(), TX_ROWS);
+      String warmEnd = db.write(WARM_FIRST_ID, settings.warmupRows(), txRows);
       for (String c : jvmContenders) {
         measure(c, 0, db, settings.warmupRows(), warmEnd, recv);
         db.dropSlot(slot(c, 0));
@@ -143,7 +145,7 @@ final class PgDecodeBenchmark {
       System.out.printf(Locale.ROOT, "[pgdecode] writing %,d changes%n", rows);
       String start = db.currentInsertLsn();
       long t0 = System.nanoTime();
-      String end = db.write(1, rows, TX_ROWS);
+      String end = db.write(1, rows, txRows);
       double writeSeconds = (System.nanoTime() - t0) / 1e9;
       report.parameter(
           "workload WAL",
