@@ -91,6 +91,19 @@ final class RecentCommits {
     advance(commitLsn);
   }
 
+  /**
+   * A transaction was cut by a lost connection after changing {@code keys}: its emitted changes
+   * count for the race rule like a decoded transaction's, but the frontier stays where it is,
+   * because the transaction is not decoded until the server sends it again (then {@link #decoded}
+   * records it whole).
+   */
+  synchronized void cut(
+      long xid, long commitLsn, Collection<DocumentKey> keys, Collection<String> collections) {
+    if (!keys.isEmpty() || !collections.isEmpty()) {
+      commits.add(new Commit(xid, commitLsn, Set.copyOf(keys), Set.copyOf(collections)));
+    }
+  }
+
   /** Every commit below {@code lsn} is decoded (the stream is between transactions at it). */
   synchronized void decodedBelow(long lsn) {
     advance(lsn - 1);

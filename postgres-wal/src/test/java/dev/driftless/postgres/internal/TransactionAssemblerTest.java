@@ -312,6 +312,30 @@ class TransactionAssemblerTest {
   }
 
   @Test
+  void aTransactionCutByAReconnectIsNotDecodedUntilItIsSentAgain() throws Exception {
+    TransactionAssembler a = assembler(TruncateMode.REMOVE_DOCUMENTS);
+    recent.decodedBelow(0x100);
+    feed(a, w.relation(-1, T, "t", "id", "big"), w.begin(0x900, 70), w.insert(-1, T, "1", "a"));
+    assertThat(drain(a)).containsExactly("Upsert 1 v900#0 a");
+
+    a.discard();
+    // Not past the cut transaction's commit: a backfill chunk labelled with the frontier would
+    // take positions after v900#0 at v900, and the transaction sent again would skip its changes
+    // at those positions as already emitted (it moved to 0x900 before the fix).
+    assertThat(recent.frontier()).isEqualTo(0xFF);
+    // What it emitted before the cut still counts for the race rule once the frontier passes it.
+    feed(
+        a,
+        w.relation(-1, T, "t", "id", "big"),
+        w.begin(0x900, 70),
+        w.insert(-1, T, "1", "a"),
+        w.insert(-1, T, "2", "b"),
+        w.commit(0x900, 0x940));
+    assertThat(drain(a)).containsExactly("Upsert 2 v900#1 b");
+    assertThat(recent.frontier()).isEqualTo(0x900);
+  }
+
+  @Test
   void aChangeOutsideATransactionIsAProtocolError() {
     TransactionAssembler a = assembler(TruncateMode.REMOVE_DOCUMENTS);
     assertThatThrownBy(
