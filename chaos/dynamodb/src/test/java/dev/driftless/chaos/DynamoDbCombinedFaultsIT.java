@@ -53,10 +53,10 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * items.
  *
  * <p>System properties: {@code chaos.seed} (replays the schedule and the workload's choices; timing
- * still differs), {@code chaos.duration} (the fault phase, seconds or ISO-8601; default 25 s),
- * {@code chaos.indexStop} (default 3 s, 30 s when the duration is at least 2 minutes), {@code
- * chaos.faults} (a comma-separated subset of {@link Kind}, or {@code NONE}), {@code
- * chaos.killDuringBackfill}.
+ * still differs), {@code chaos.duration} (the fault phase, seconds or ISO-8601; default 20 s, which
+ * the restarts of the child stretch to about 30), {@code chaos.indexStop} (default 3 s, 30 s when
+ * the duration is at least 2 minutes), {@code chaos.faults} (a comma-separated subset of {@link
+ * Kind}, or {@code NONE}), {@code chaos.killDuringBackfill}.
  */
 class DynamoDbCombinedFaultsIT {
   static {
@@ -66,14 +66,14 @@ class DynamoDbCombinedFaultsIT {
   }
 
   private static final String TABLE = "items";
-  private static final int SEED_ITEMS = 1500;
+  private static final int SEED_ITEMS = 1200;
   private static final int MAX_PARTITIONS = 16;
 
   @Test
   void convergesUnderCombinedFaults() throws Exception {
     long seed =
         Long.getLong("chaos.seed", new java.security.SecureRandom().nextLong() & 0xffffffffL);
-    Duration duration = duration("chaos.duration", Duration.ofSeconds(25));
+    Duration duration = duration("chaos.duration", Duration.ofSeconds(20));
     Duration indexStop =
         duration(
             "chaos.indexStop",
