@@ -2,6 +2,7 @@ package dev.driftless.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.testinfra.postgres.PostgresServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -211,6 +212,18 @@ final class IndependentComparison {
    * letter with that id; a torn last line is ignored.
    */
   static Map<String, Long> liveLetters(Path deadLetters) throws IOException {
+    Map<String, Long> out = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> e : liveLetterLines(deadLetters).entrySet()) {
+      out.put(e.getKey(), e.getValue().get("version").asLong());
+    }
+    return out;
+  }
+
+  /**
+   * The live letters of the dead-letter file by key id (a letter of another collection than {@code
+   * items} by {@code collection/key}, version -1): each one's last JSON line.
+   */
+  static Map<String, JsonNode> liveLetterLines(Path deadLetters) throws IOException {
     Map<String, JsonNode> byKey = new LinkedHashMap<>();
     if (!Files.exists(deadLetters)) {
       return Map.of();
@@ -245,12 +258,14 @@ final class IndependentComparison {
         }
       }
     }
-    Map<String, Long> out = new TreeMap<>();
+    Map<String, JsonNode> out = new TreeMap<>();
     for (JsonNode letter : byKey.values()) {
       if (!letter.get("collection").asText().equals("items")) {
-        out.put(letter.get("collection").asText() + "/" + letter.get("key").asText(), -1L);
+        ObjectNode foreign = letter.deepCopy();
+        foreign.put("version", -1L);
+        out.put(letter.get("collection").asText() + "/" + letter.get("key").asText(), foreign);
       } else {
-        out.put(letter.get("key").asText(), letter.get("version").asLong());
+        out.put(letter.get("key").asText(), letter);
       }
     }
     return out;

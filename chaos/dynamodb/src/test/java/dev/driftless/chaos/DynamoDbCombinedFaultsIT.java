@@ -183,6 +183,9 @@ class DynamoDbCombinedFaultsIT {
     }
 
     void execute() throws Exception {
+      // A replayed seed starts clean: an earlier run's checkpoints and letters belong to another
+      // emulator's table.
+      deleteRecursively(dir);
       Files.createDirectories(dir);
       indexUrl = OpenSearchNode.shared().start().httpUrl();
       deleteIndex();
@@ -205,7 +208,9 @@ class DynamoDbCombinedFaultsIT {
                 l ->
                     l.startsWith("STATUS")
                         && "running".equals(CombinedFaultsSuite.field(l, "backfillState"))
-                        && count(l, "backfillItems") >= 100,
+                        // backfillItems counts settled segments' items (it jumps); the
+                        // scan's own count moves page by page
+                        && count(l, "backfillItemsScannedThisRun") >= 100,
                 Duration.ofSeconds(120));
         killChild(
             "during the backfill (backfillItems="
@@ -475,6 +480,17 @@ class DynamoDbCombinedFaultsIT {
           if (line.startsWith("FAILED")) {
             throw new AssertionError("child " + c.pid() + " failed: " + line);
           }
+        }
+      }
+    }
+
+    static void deleteRecursively(Path folder) throws java.io.IOException {
+      if (!Files.exists(folder)) {
+        return;
+      }
+      try (var paths = Files.walk(folder)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
         }
       }
     }

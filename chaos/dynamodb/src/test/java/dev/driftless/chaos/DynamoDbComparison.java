@@ -19,7 +19,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * <p>Expected: every valid item has a document with exactly its attributes (strings equal, numbers
  * numerically equal, no other field but the sink's {@code driftless_*} ones) whose engine {@code
  * _version} equals its {@code driftless_version}; no other document (no phantom, no poison item);
- * the dead-letter file's live letters are exactly the poison items.
+ * the dead-letter file's live letters are exactly the poison items, each one's the refusal of the
+ * item's last write (its error message names the item's current {@code name}).
  */
 final class DynamoDbComparison {
 
@@ -36,7 +37,7 @@ final class DynamoDbComparison {
   IndependentComparison.Result compare() throws Exception {
     Map<String, Map<String, AttributeValue>> items = table.scan();
     Map<String, JsonNode> docs = index.documents();
-    Map<String, Long> letters = IndependentComparison.liveLetters(deadLetters);
+    Map<String, JsonNode> letters = IndependentComparison.liveLetterLines(deadLetters);
     List<String> missing = new ArrayList<>();
     List<String> stale = new ArrayList<>();
     List<String> phantom = new ArrayList<>();
@@ -46,8 +47,20 @@ final class DynamoDbComparison {
       String id = e.getKey();
       if (DynamoDbWorkload.isPoison(id)) {
         poison++;
-        if (!letters.containsKey(id)) {
+        JsonNode letter = letters.get(id);
+        String name = e.getValue().get("name").s();
+        if (letter == null) {
           letterProblems.add(id + ": poison item without a dead letter");
+        } else if (!letter.path("errorMessage").asText().endsWith(": " + name)) {
+          // The live letter (the highest version) must be the item's last write: any read of the
+          // item before that write is versioned below it (derived versions, docs/dynamodb.md).
+          letterProblems.add(
+              id
+                  + ": the letter ("
+                  + letter.path("errorMessage").asText()
+                  + ") is not for the item's last write (name "
+                  + name
+                  + ")");
         }
         if (docs.containsKey(id)) {
           phantom.add(id + " (a poison item indexed)");
