@@ -31,6 +31,10 @@ import java.util.function.Function;
  * rowsPerSecond} (backfill throttle), {@code replay} ({@code true}: replays dead letters in a
  * loop).
  *
+ * <p>{@link #run(String[], PipelineStarter)} runs the same loop around another source's pipeline
+ * ({@code DynamoDbChaosChild} in {@code chaos/dynamodb}); {@link #pipelineBuilder} gives it the
+ * suite's settings.
+ *
  * <p>The mapper refuses rows whose {@code name} starts with {@code poison:} (a value the
  * application considers malformed): those rows are dead-lettered.
  *
