@@ -213,7 +213,9 @@ class DynamoDbCombinedFaultsIT {
                         && count(l, "backfillItemsScannedThisRun") >= 100,
                 Duration.ofSeconds(120));
         killChild(
-            "during the backfill (backfillItems="
+            "during the backfill (backfillItemsScannedThisRun="
+                + CombinedFaultsSuite.field(seen, "backfillItemsScannedThisRun")
+                + ", backfillItems="
                 + CombinedFaultsSuite.field(seen, "backfillItems")
                 + ")");
         startChild(random.nextBoolean());
