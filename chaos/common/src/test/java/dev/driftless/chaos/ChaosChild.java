@@ -31,6 +31,10 @@ import java.util.function.Function;
  * rowsPerSecond} (backfill throttle), {@code replay} ({@code true}: replays dead letters in a
  * loop).
  *
+ * <p>{@link #run(String[], PipelineStarter)} runs the same loop around another source's pipeline
+ * ({@code DynamoDbChaosChild} in {@code chaos/dynamodb}); {@link #pipelineBuilder} gives it the
+ * suite's settings.
+ *
  * <p>The mapper refuses rows whose {@code name} starts with {@code poison:} (a value the
  * application considers malformed): those rows are dead-lettered.
  *
@@ -44,14 +48,32 @@ public final class ChaosChild {
 
   private ChaosChild() {}
 
+  /**
+   * Builds and starts the child's pipeline from its {@code key=value} arguments, with the
+   * dead-letter store the child opened (its replays read it); a failure is retried like a failed
+   * start of an application.
+   */
+  @FunctionalInterface
+  public interface PipelineStarter {
+    Pipeline start(Map<String, String> args, FileDeadLetterStore letters) throws Exception;
+  }
+
   /** Runs the child with a sink for the index URL; never returns normally. */
   public static void run(String[] args, Function<String, VersionedSink> sinks) throws Exception {
+    run(args, (a, store) -> postgresPipeline(a, store, sinks));
+  }
+
+  /**
+   * Runs the child with the pipeline {@code starter} builds (another source than PostgreSQL); never
+   * returns normally.
+   */
+  public static void run(String[] args, PipelineStarter starter) throws Exception {
     Map<String, String> a = new HashMap<>();
     for (String arg : args) {
       int eq = arg.indexOf('=');
       a.put(arg.substring(0, eq), arg.substring(eq + 1));
     }
-    Pipeline pipeline = start(a, sinks);
+    Pipeline pipeline = start(a, starter);
     System.out.println("STARTED");
     if (Boolean.parseBoolean(a.get("replay"))) {
       Thread replays = new Thread(() -> replayLoop(pipeline), "chaos-replay");
@@ -76,51 +98,24 @@ public final class ChaosChild {
     }
   }
 
-  private static Pipeline start(Map<String, String> a, Function<String, VersionedSink> sinks)
+  private static Pipeline start(Map<String, String> a, PipelineStarter starter)
       throws InterruptedException {
     // FileCheckpointStore.in and FileDeadLetterStore.open fail like a start would: retried.
-    String slot = a.get("slot");
     // What an application does when the database is unreachable at start: try again (the suite
     // restarts this process while the proxies refuse, black-hole or PostgreSQL restarts).
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (true) {
-      FileDeadLetterStore store = FileDeadLetterStore.open(Path.of(a.get("deadLetters")));
-      letters = store;
+      FileDeadLetterStore store = null;
       try {
-        PostgresSource source =
-            PostgresSource.builder()
-                .database(
-                    PostgresDatabase.builder()
-                        .jdbcUrl(a.get("url"))
-                        .user(PostgresServer.SUPERUSER)
-                        .build())
-                .slotName(slot)
-                .publication(slot + "_pub")
-                .tables(List.of("public.items"))
-                .statusInterval(Duration.ofMillis(500))
-                .backfill(
-                    BackfillSettings.builder()
-                        .tables(List.of("public.items"))
-                        .chunkRows(100)
-                        .rowsPerSecond(Integer.parseInt(a.getOrDefault("rowsPerSecond", "0")))
-                        .build())
-                .build();
-        Pipeline.Builder builder = Pipeline.builder();
-        if (Boolean.parseBoolean(a.getOrDefault("mapper", "true"))) {
-          builder.mapper(ChaosChild::map);
+        store = FileDeadLetterStore.open(Path.of(a.get("deadLetters")));
+        letters = store;
+        return starter.start(a, store);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        if (store != null) {
+          closeQuietly(store);
         }
-        return builder
-            .name("chaos")
-            // Retries every 50 ms to 1 s: the suite cuts connections all the time.
-            .retry(new RetrySettings(Duration.ofMillis(50), Duration.ofSeconds(1), 2.0, 0.2))
-            .source(source)
-            .sink(sinks.apply(a.get("index")))
-            .checkpointStore(FileCheckpointStore.in(Path.of(a.get("checkpoints"))))
-            .deadLetterStore(store)
-            .build()
-            .start();
-      } catch (RuntimeException | java.io.IOException e) {
-        closeQuietly(store);
         System.out.println("START-RETRY " + String.valueOf(e).replace('\n', ' '));
         if (System.nanoTime() > deadline) {
           System.out.println("FAILED start: " + String.valueOf(e).replace('\n', ' '));
@@ -130,6 +125,52 @@ public final class ChaosChild {
         Thread.sleep(250); // an application's back-off between start attempts
       }
     }
+  }
+
+  private static Pipeline postgresPipeline(
+      Map<String, String> a, FileDeadLetterStore store, Function<String, VersionedSink> sinks)
+      throws java.io.IOException {
+    String slot = a.get("slot");
+    PostgresSource source =
+        PostgresSource.builder()
+            .database(
+                PostgresDatabase.builder()
+                    .jdbcUrl(a.get("url"))
+                    .user(PostgresServer.SUPERUSER)
+                    .build())
+            .slotName(slot)
+            .publication(slot + "_pub")
+            .tables(List.of("public.items"))
+            .statusInterval(Duration.ofMillis(500))
+            .backfill(
+                BackfillSettings.builder()
+                    .tables(List.of("public.items"))
+                    .chunkRows(100)
+                    .rowsPerSecond(Integer.parseInt(a.getOrDefault("rowsPerSecond", "0")))
+                    .build())
+            .build();
+    return pipelineBuilder(a)
+        .source(source)
+        .sink(sinks.apply(a.get("index")))
+        .checkpointStore(FileCheckpointStore.in(Path.of(a.get("checkpoints"))))
+        .deadLetterStore(store)
+        .build()
+        .start();
+  }
+
+  /**
+   * The suite's pipeline settings, source and stores not yet set: the name, the mapper refusing
+   * poison (unless {@code mapper=false}), fast retries.
+   */
+  public static Pipeline.Builder pipelineBuilder(Map<String, String> a) {
+    Pipeline.Builder builder = Pipeline.builder();
+    if (Boolean.parseBoolean(a.getOrDefault("mapper", "true"))) {
+      builder.mapper(ChaosChild::map);
+    }
+    return builder
+        .name("chaos")
+        // Retries every 50 ms to 1 s: the suite cuts connections all the time.
+        .retry(new RetrySettings(Duration.ofMillis(50), Duration.ofSeconds(1), 2.0, 0.2));
   }
 
   /** Identity, except that a row whose name starts with {@code poison:} is refused. */

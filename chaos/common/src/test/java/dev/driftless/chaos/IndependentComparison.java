@@ -2,14 +2,9 @@ package dev.driftless.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.testinfra.postgres.PostgresServer;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +12,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -46,18 +40,14 @@ final class IndependentComparison {
 
   private final PostgresServer server;
   private final String database;
-  private final String indexUrl;
-  private final String index;
+  private final IndexDocuments indexDocuments;
   private final Path deadLetters;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   IndependentComparison(
       PostgresServer server, String database, String indexUrl, String index, Path deadLetters) {
     this.server = server;
     this.database = database;
-    this.indexUrl = indexUrl;
-    this.index = index;
+    this.indexDocuments = new IndexDocuments(indexUrl, index);
     this.deadLetters = deadLetters;
   }
 
@@ -204,46 +194,12 @@ final class IndependentComparison {
 
   /** Every live document by {@code _id} (tombstones left out): the search hit. */
   Map<String, JsonNode> documents() throws Exception {
-    Map<String, JsonNode> out = new HashMap<>();
-    HttpResponse<String> exists = send("HEAD", "/" + index, null);
-    if (exists.statusCode() == 404) {
-      return out;
-    }
-    expectOk("POST", "/" + index + "/_refresh", null);
-    // A scroll in index order: independent of the sink's own fields (documents carry no copy of
-    // their key unless their _id is encoded), and paging cannot skip or repeat a document.
-    ObjectNode query = JSON.createObjectNode();
-    query.put("size", 1000);
-    query.put("version", true);
-    query.putObject("query").putObject("match_all");
-    query.putArray("sort").add("_doc");
-    JsonNode page =
-        JSON.readTree(
-            expectOk("POST", "/" + index + "/_search?scroll=1m", JSON.writeValueAsString(query)));
-    String scrollId = page.get("_scroll_id").asText();
-    try {
-      while (true) {
-        ArrayNode hits = (ArrayNode) page.get("hits").get("hits");
-        if (hits.isEmpty()) {
-          return out;
-        }
-        for (JsonNode hit : hits) {
-          JsonNode tombstone = hit.get("_source").get("driftless_tombstone");
-          if (tombstone == null || !tombstone.asBoolean()) {
-            out.put(hit.get("_id").asText(), hit);
-          }
-        }
-        ObjectNode next = JSON.createObjectNode();
-        next.put("scroll", "1m");
-        next.put("scroll_id", scrollId);
-        page = JSON.readTree(expectOk("POST", "/_search/scroll", JSON.writeValueAsString(next)));
-        scrollId = page.get("_scroll_id").asText();
-      }
-    } finally {
-      ObjectNode clear = JSON.createObjectNode();
-      clear.putArray("scroll_id").add(scrollId);
-      send("DELETE", "/_search/scroll", JSON.writeValueAsString(clear));
-    }
+    return indexDocuments.documents();
+  }
+
+  /** The live letters of the suite's dead-letter file (see {@link #liveLetters(Path)}). */
+  Map<String, Long> liveLetters() throws IOException {
+    return liveLetters(deadLetters);
   }
 
   /**
@@ -251,7 +207,19 @@ final class IndependentComparison {
    * rules: a put replaces the key's letter unless the stored one is newer; a remove drops the
    * letter with that id; a torn last line is ignored.
    */
-  Map<String, Long> liveLetters() throws IOException {
+  static Map<String, Long> liveLetters(Path deadLetters) throws IOException {
+    Map<String, Long> out = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> e : liveLetterLines(deadLetters).entrySet()) {
+      out.put(e.getKey(), e.getValue().get("version").asLong());
+    }
+    return out;
+  }
+
+  /**
+   * The live letters of the dead-letter file by key id (a letter of another collection than {@code
+   * items} by {@code collection/key}, version -1): each one's last JSON line.
+   */
+  static Map<String, JsonNode> liveLetterLines(Path deadLetters) throws IOException {
     Map<String, JsonNode> byKey = new LinkedHashMap<>();
     if (!Files.exists(deadLetters)) {
       return Map.of();
@@ -286,36 +254,16 @@ final class IndependentComparison {
         }
       }
     }
-    Map<String, Long> out = new TreeMap<>();
+    Map<String, JsonNode> out = new TreeMap<>();
     for (JsonNode letter : byKey.values()) {
       if (!letter.get("collection").asText().equals("items")) {
-        out.put(letter.get("collection").asText() + "/" + letter.get("key").asText(), -1L);
+        ObjectNode foreign = letter.deepCopy();
+        foreign.put("version", -1L);
+        out.put(letter.get("collection").asText() + "/" + letter.get("key").asText(), foreign);
       } else {
-        out.put(letter.get("key").asText(), letter.get("version").asLong());
+        out.put(letter.get("key").asText(), letter);
       }
     }
     return out;
-  }
-
-  private String expectOk(String method, String path, String body) throws Exception {
-    HttpResponse<String> r = send(method, path, body);
-    if (r.statusCode() / 100 != 2) {
-      throw new IOException(method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
-    }
-    return r.body();
-  }
-
-  private HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(indexUrl + path)).timeout(Duration.ofSeconds(30));
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 }
