@@ -105,10 +105,28 @@ public final class ResultClassifier {
         || status == 408) {
       return WriteResult.retry(reason, false);
     }
+    if (isDynamicMappingRace(type, reason)) {
+      return WriteResult.retry(reason, false);
+    }
     if (status >= 400) {
       return WriteResult.rejected(type == null ? "http_" + status : type, reason);
     }
     return WriteResult.retry("unexpected item status " + status + ": " + reason, false);
+  }
+
+  /**
+   * Whether an item lost a race between two dynamic mapping updates: two requests in flight at once
+   * each added a new field, one as {@code float} and one as {@code long} (a numeric attribute whose
+   * first values differ, as DynamoDB numbers do), and the engine refused the second update. The
+   * mapping has settled by then, and the same document sent again is parsed with it (a {@code
+   * float} field takes integers), so it is retried, not dead-lettered. The combined-fault suite
+   * against DynamoDB found it (seed 2167030052). A value that does not fit an existing field fails
+   * with {@code mapper_parsing_exception} instead, and stays Rejected.
+   */
+  static boolean isDynamicMappingRace(@Nullable String type, String reason) {
+    return "illegal_argument_exception".equals(type)
+        && reason.startsWith("mapper [")
+        && reason.contains("] cannot be changed from type [");
   }
 
   /** Classifies a whole {@code _bulk} response that is not 2xx. */

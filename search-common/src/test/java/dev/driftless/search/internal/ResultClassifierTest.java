@@ -32,13 +32,30 @@ class ResultClassifierTest {
           + "{\"index\":{\"_index\":\"o\",\"_id\":\"8\",\"status\":503,\"error\":{\"type\":\"unavailable_shards_exception\","
           + "\"reason\":\"[o][0] primary shard is not active\"}}},"
           + "{\"index\":{\"_index\":\"o\",\"_id\":\"9\",\"status\":400,\"error\":{\"type\":\"illegal_argument_exception\","
-          + "\"reason\":\"Limit of total fields [1000] has been exceeded\"}}}"
+          + "\"reason\":\"Limit of total fields [1000] has been exceeded\"}}},"
+          + "{\"index\":{\"_index\":\"o\",\"_id\":\"10\",\"status\":400,\"error\":{\"type\":\"illegal_argument_exception\","
+          + "\"reason\":\"mapper [price] cannot be changed from type [float] to [long]\"}}}"
           + "]}";
 
   private static WriteResult item(int i, boolean delete) throws Exception {
     JsonNode wrapper = EngineJson.MAPPER.readTree(BULK).get("items").get(i);
     JsonNode r = wrapper.elements().next();
     return ResultClassifier.classifyItem(delete, r.path("status").asInt(), r.get("error"));
+  }
+
+  @Test
+  void aLostDynamicMappingRaceIsRetriedNotRejected() throws Exception {
+    // Two bulks in flight both mapped a new numeric field, as float and as long; the second
+    // document is fine once the mapping has settled.
+    assertThat(item(9, false))
+        .isInstanceOfSatisfying(
+            WriteResult.Retry.class,
+            r -> {
+              assertThat(r.throttled()).isFalse();
+              assertThat(r.reason()).contains("cannot be changed from type [float] to [long]");
+            });
+    // Other illegal arguments are the document's own fault.
+    assertThat(item(8, false)).isInstanceOf(WriteResult.Rejected.class);
   }
 
   @Test
