@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * must not).
  *
  * <p>System properties: {@code chaos.seed} (replays a run: the same schedule and workload choices;
- * timing still differs), {@code chaos.duration} (the fault phase, seconds or ISO-8601; default 40
+ * timing still differs), {@code chaos.duration} (the fault phase, seconds or ISO-8601; default 25
  * s, longer for soak runs), {@code chaos.indexStop} (how long the index is stopped; default 4 s, 30
  * s when the duration is at least 2 minutes).
  */
@@ -76,7 +76,7 @@ public abstract class CombinedFaultsSuite {
   void convergesUnderCombinedFaults() throws Exception {
     long seed =
         Long.getLong("chaos.seed", new java.security.SecureRandom().nextLong() & 0xffffffffL);
-    Duration duration = duration("chaos.duration", Duration.ofSeconds(40));
+    Duration duration = duration("chaos.duration", Duration.ofSeconds(25));
     Duration indexStop =
         duration(
             "chaos.indexStop",
