@@ -210,6 +210,8 @@ public abstract class CombinedFaultsSuite {
     }
 
     void execute() throws Exception {
+      // A replayed seed would otherwise meet the earlier run's checkpoints and dead letters.
+      deleteRecursively(dir);
       Files.createDirectories(dir);
       indexUrl = startIndex();
       postgres.createDatabase(database);
@@ -533,5 +535,17 @@ public abstract class CombinedFaultsSuite {
       }
     }
     return null;
+  }
+
+  /** Deletes {@code folder} and everything in it; nothing if it does not exist. */
+  static void deleteRecursively(Path folder) throws java.io.IOException {
+    if (!Files.exists(folder)) {
+      return;
+    }
+    try (var paths = Files.walk(folder)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }

@@ -185,7 +185,7 @@ class DynamoDbCombinedFaultsIT {
     void execute() throws Exception {
       // A replayed seed starts clean: an earlier run's checkpoints and letters belong to another
       // emulator's table.
-      deleteRecursively(dir);
+      CombinedFaultsSuite.deleteRecursively(dir);
       Files.createDirectories(dir);
       indexUrl = OpenSearchNode.shared().start().httpUrl();
       deleteIndex();
@@ -482,17 +482,6 @@ class DynamoDbCombinedFaultsIT {
           if (line.startsWith("FAILED")) {
             throw new AssertionError("child " + c.pid() + " failed: " + line);
           }
-        }
-      }
-    }
-
-    static void deleteRecursively(Path folder) throws java.io.IOException {
-      if (!Files.exists(folder)) {
-        return;
-      }
-      try (var paths = Files.walk(folder)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
         }
       }
     }
