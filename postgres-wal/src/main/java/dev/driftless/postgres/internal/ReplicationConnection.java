@@ -196,6 +196,7 @@ final class ReplicationConnection {
    */
   void tryReconnect(ReplicatedTables.AdminConnection admin, Runnable adminFailed) throws Exception {
     try {
+      String confirmed = null;
       if (!settings.temporarySlot()) {
         Optional<ReplicationSetup.SlotState> slot =
             ReplicationSetup.slot(admin.connection(), settings.slotName());
@@ -203,12 +204,17 @@ final class ReplicationConnection {
           throw SlotInvalidatedException.of(settings.slotName(), "it no longer exists", null);
         }
         ReplicationSetup.checkNotLost(settings.slotName(), slot.get());
+        confirmed = slot.get().confirmedFlushLsn();
       }
       open(protocolVersion);
+      // The stream resumes at the slot's confirmed position, which this process may not have
+      // confirmed itself (it logged 0/0 then).
       LOG.info(
-          "replication slot {} reconnected at {}",
+          "replication slot {} reconnected; the server resumes after {}",
           settings.slotName(),
-          LsnPosition.formatLsn(flush.flushed()));
+          confirmed != null
+              ? confirmed + " (the slot's confirmed position)"
+              : LsnPosition.formatLsn(flush.flushed()));
       consecutiveFailures = 0;
       SourceContext ctx = outages;
       if (outageReported && ctx != null) {
