@@ -13,17 +13,41 @@ import java.util.List;
  */
 public final class Benchmarks {
 
+  /** Runs one benchmark by name and returns its report. */
+  @FunctionalInterface
+  interface Runner {
+    Report run(String name, BenchSettings settings) throws Exception;
+  }
+
   private Benchmarks() {}
 
   public static void main(String[] args) throws Exception {
-    // The in-process OpenSearch node redirects System.out and System.err into its logging, which
-    // it shuts down when it closes: keep the real streams and put them back after each benchmark.
+    runAll(
+        BenchSettings.fromSystemProperties(),
+        (name, settings) ->
+            switch (name) {
+              case "sink" -> new SinkBenchmark(settings).run();
+              case "pgdecode" -> new PgDecodeBenchmark(settings).run();
+              case "reconcile" -> new ReconcileBenchmark(settings).run();
+              case "dynamodb" -> new DynamoDbBenchmark(settings).run();
+              case "bigtx" -> new BigTxBenchmark(settings).run();
+              case "freshness" -> new FreshnessBenchmark(settings).run();
+              default -> throw new IllegalArgumentException("unknown benchmark " + name);
+            });
+  }
+
+  /**
+   * Runs every benchmark of {@code settings} through {@code runner}, writes the reports, prints the
+   * summaries and exits the JVM (non-zero if one failed).
+   */
+  static void runAll(BenchSettings settings, Runner runner) {
+    // An in-process search node redirects System.out and System.err into its logging, which it
+    // shuts down when it closes: keep the real streams and put them back after each benchmark.
     PrintStream out = System.out;
     PrintStream err = System.err;
     // Looking up a resource no jar has makes the class loader open every jar of the classpath now;
     // an open jar stays readable if a concurrent build deletes or rewrites its file later.
     ClassLoader.getSystemClassLoader().getResource("dev/driftless/benchmarks/no-such-resource");
-    BenchSettings settings = BenchSettings.fromSystemProperties();
     System.out.println(
         "benchmarks "
             + settings.benchmarks()
@@ -37,16 +61,7 @@ public final class Benchmarks {
     boolean failed = false;
     for (String name : settings.benchmarks()) {
       try {
-        Report report =
-            switch (name) {
-              case "sink" -> new SinkBenchmark(settings).run();
-              case "pgdecode" -> new PgDecodeBenchmark(settings).run();
-              case "reconcile" -> new ReconcileBenchmark(settings).run();
-              case "dynamodb" -> new DynamoDbBenchmark(settings).run();
-              case "bigtx" -> new BigTxBenchmark(settings).run();
-              case "freshness" -> new FreshnessBenchmark(settings).run();
-              default -> throw new IllegalArgumentException("unknown benchmark " + name);
-            };
+        Report report = runner.run(name, settings);
         for (Path p : report.write(settings.reports())) {
           System.out.println("wrote " + p.toAbsolutePath().normalize());
         }
