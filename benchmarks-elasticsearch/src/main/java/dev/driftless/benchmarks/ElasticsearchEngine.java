@@ -7,12 +7,15 @@ import dev.driftless.core.spi.WriteResult;
 import dev.driftless.elasticsearch.ElasticsearchSink;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.testinfra.elasticsearch.ElasticsearchNode;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.http.HttpEntityEnclosingRequest;
 import org.apache.http.HttpHost;
 import org.apache.http.util.EntityUtils;
@@ -58,11 +61,18 @@ final class ElasticsearchEngine implements SinkEngine {
   @Override
   public Node start() {
     ElasticsearchNode node = ElasticsearchNode.builder().build();
+    // The node's logging takes over System.out and System.err while it starts: keep the console
+    // for the benchmark's progress lines.
+    PrintStream out = System.out;
+    PrintStream err = System.err;
     try {
       node.start();
     } catch (RuntimeException e) {
       node.close();
       throw e;
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
     }
     return new Node() {
       @Override
@@ -97,7 +107,7 @@ final class ElasticsearchEngine implements SinkEngine {
    * stored-form loader's.
    */
   @Override
-  public void checkWireForm(String url, List<ChangeEvent> sample) throws Exception {
+  public Optional<String> checkWireForm(String url, List<ChangeEvent> sample) throws Exception {
     List<byte[]> bodies = new ArrayList<>();
     URI uri = URI.create(url);
     String prefix = "bench-wire-";
@@ -155,8 +165,17 @@ final class ElasticsearchEngine implements SinkEngine {
       }
     }
     System.out.printf(
+        Locale.ROOT,
         "[sink] stored-form source lines equal ElasticsearchSink's requests (%d documents)%n",
         sample.size());
+    return Optional.of(
+        String.format(
+            Locale.ROOT,
+            "Before the runs, %,d documents were written through an `ElasticsearchSink` whose"
+                + " client recorded its `_bulk` request bodies as sent; each document's source line"
+                + " equals the `raw-bulk-stored-form` loader's byte for byte (checked, or the"
+                + " benchmark fails).",
+            sample.size()));
   }
 
   private static SinkContext context(int batch) {

@@ -22,6 +22,14 @@ public final class Benchmarks {
   private Benchmarks() {}
 
   public static void main(String[] args) throws Exception {
+    String selection = System.getProperty("bench.selected", "");
+    if (!selectsThisModule(selection)) {
+      // `-Pbench -pl benchmarks-elasticsearch -am` builds this module only as a dependency: its
+      // OpenSearch runs would take as long again and overwrite this module's reports.
+      System.out.println(
+          "benchmarks: module benchmarks not selected (-pl " + selection + "), nothing to run");
+      return;
+    }
     runAll(
         BenchSettings.fromSystemProperties(),
         (name, settings) ->
@@ -34,6 +42,38 @@ public final class Benchmarks {
               case "freshness" -> new FreshnessBenchmark(settings).run();
               default -> throw new IllegalArgumentException("unknown benchmark " + name);
             });
+  }
+
+  /**
+   * Whether Maven's project selection ({@code -pl}, as {@code [a, b]}; empty without {@code -pl})
+   * selects module {@code benchmarks}, rather than building it only because a selected module
+   * depends on it ({@code -am}). Exclusions ({@code !x}) select everything else.
+   */
+  static boolean selectsThisModule(String selection) {
+    String list = selection.strip();
+    if (list.contains("$")) {
+      return true; // not filled in by Maven
+    }
+    if (list.startsWith("[") && list.endsWith("]")) {
+      list = list.substring(1, list.length() - 1);
+    }
+    boolean anyInclusion = false;
+    for (String part : list.split(",", -1)) {
+      String p = part.strip().replace('\\', '/');
+      if (p.isEmpty() || p.startsWith("!") || p.startsWith("-")) {
+        continue;
+      }
+      anyInclusion = true;
+      while (p.endsWith("/")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      if (p.equals("benchmarks")
+          || p.endsWith("/benchmarks")
+          || p.endsWith(":driftless-benchmarks")) {
+        return true;
+      }
+    }
+    return !anyInclusion;
   }
 
   /**

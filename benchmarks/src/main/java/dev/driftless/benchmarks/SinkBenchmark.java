@@ -109,7 +109,9 @@ final class SinkBenchmark {
       IndexAdmin admin = new IndexAdmin(http, node.url());
       report.machine("search server", admin.serverVersion() + " (" + engine.nodePlacement() + ")");
       describeBytes(report, events);
-      engine.checkWireForm(node.url(), events.subList(0, Math.min(events.size(), 1_000)));
+      engine
+          .checkWireForm(node.url(), events.subList(0, Math.min(events.size(), 1_000)))
+          .ifPresent(report::note);
 
       System.out.println("[sink] warm-up");
       List<ChangeEvent> warm = events.subList(0, settings.warmupRows());

@@ -3,6 +3,7 @@ package dev.driftless.benchmarks;
 import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.spi.VersionedSink;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -43,9 +44,12 @@ interface SinkEngine {
    * wire for {@code sample}, where the engine can capture it; the benchmark also checks them
    * against the sink's encoder in every case.
    *
+   * @return a note for the report saying what was checked, or empty if nothing was
    * @throws IllegalStateException if they differ
    */
-  default void checkWireForm(String url, List<ChangeEvent> sample) throws Exception {}
+  default Optional<String> checkWireForm(String url, List<ChangeEvent> sample) throws Exception {
+    return Optional.empty();
+  }
 
   /** A running node. */
   interface Node extends AutoCloseable {
