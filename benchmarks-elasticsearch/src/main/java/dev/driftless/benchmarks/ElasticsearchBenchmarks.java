@@ -6,11 +6,12 @@ import java.util.List;
 /**
  * Entry point of module {@code benchmarks-elasticsearch}: runs the benchmarks of {@code -Dbench}
  * that involve a search engine against Elasticsearch 7.10 (see {@link Benchmarks} for the rest).
- * Only {@code sink} runs here ({@code all} means it); other names fail at once.
+ * Only {@code sink} and {@code reconcile} run here ({@code all} means both); other names fail at
+ * once.
  */
 public final class ElasticsearchBenchmarks {
 
-  static final List<String> SUPPORTED = List.of("sink");
+  static final List<String> SUPPORTED = List.of("sink", "reconcile");
 
   private ElasticsearchBenchmarks() {}
 
@@ -39,6 +40,7 @@ public final class ElasticsearchBenchmarks {
         (name, s) ->
             switch (name) {
               case "sink" -> new SinkBenchmark(s, new ElasticsearchEngine()).run();
+              case "reconcile" -> new ReconcileBenchmark(s, new ElasticsearchEngine()).run();
               default -> throw new IllegalArgumentException("unknown benchmark " + name);
             });
   }

@@ -6,6 +6,7 @@ import dev.driftless.core.spi.SinkContext;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.elasticsearch.ElasticsearchSink;
 import dev.driftless.search.IndexRouting;
+import dev.driftless.search.SearchSinkBuilder;
 import dev.driftless.testinfra.elasticsearch.ElasticsearchNode;
 import java.io.PrintStream;
 import java.net.URI;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.http.HttpEntityEnclosingRequest;
 import org.apache.http.HttpHost;
 import org.apache.http.util.EntityUtils;
@@ -37,8 +39,8 @@ final class ElasticsearchEngine implements SinkEngine {
   }
 
   @Override
-  public String reportName() {
-    return "sink-elasticsearch";
+  public String reportSuffix() {
+    return "-elasticsearch";
   }
 
   @Override
@@ -88,17 +90,11 @@ final class ElasticsearchEngine implements SinkEngine {
   }
 
   @Override
-  public BuiltSink sink(String url, String prefix, int bulk) {
-    ElasticsearchSink sink = builder(prefix, bulk).hosts(url).build();
-    return new BuiltSink(sink, sink::indexFor);
-  }
-
-  private static ElasticsearchSink.Builder builder(String prefix, int bulk) {
-    return ElasticsearchSink.builder()
-        .routing(IndexRouting.prefixed(prefix))
-        .mapping(Corpus.COLLECTION, Corpus.MAPPING)
-        .indexSettings(Corpus.INDEX_SETTINGS)
-        .maxRequestItems(bulk);
+  public BuiltSink sink(String url, Consumer<SearchSinkBuilder<?>> settings) {
+    ElasticsearchSink.Builder builder = ElasticsearchSink.builder().hosts(url);
+    settings.accept(builder);
+    ElasticsearchSink sink = builder.build();
+    return new BuiltSink(sink, sink::indexFor, sink::fingerprintReader);
   }
 
   /**
@@ -128,7 +124,14 @@ final class ElasticsearchEngine implements SinkEngine {
                           }
                         }))
             .build()) {
-      try (ElasticsearchSink sink = builder(prefix, sample.size()).client(client).build()) {
+      try (ElasticsearchSink sink =
+          ElasticsearchSink.builder()
+              .client(client)
+              .routing(IndexRouting.prefixed(prefix))
+              .mapping(Corpus.COLLECTION, Corpus.MAPPING)
+              .indexSettings(Corpus.INDEX_SETTINGS)
+              .maxRequestItems(sample.size())
+              .build()) {
         sink.start(context(sample.size()));
         String index = sink.indexFor(Corpus.COLLECTION);
         for (WriteResult r : sink.write(sample)) {

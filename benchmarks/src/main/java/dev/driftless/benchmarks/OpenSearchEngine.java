@@ -1,8 +1,9 @@
 package dev.driftless.benchmarks;
 
 import dev.driftless.opensearch.OpenSearchSink;
-import dev.driftless.search.IndexRouting;
+import dev.driftless.search.SearchSinkBuilder;
 import dev.driftless.testinfra.opensearch.OpenSearchNode;
+import java.util.function.Consumer;
 
 /**
  * The sink benchmark on OpenSearch: test-infra's {@link OpenSearchNode} (2.19 in this JVM, or 3.x
@@ -16,8 +17,8 @@ final class OpenSearchEngine implements SinkEngine {
   }
 
   @Override
-  public String reportName() {
-    return "sink";
+  public String reportSuffix() {
+    return "";
   }
 
   @Override
@@ -54,15 +55,10 @@ final class OpenSearchEngine implements SinkEngine {
   }
 
   @Override
-  public BuiltSink sink(String url, String prefix, int bulk) {
-    OpenSearchSink sink =
-        OpenSearchSink.builder()
-            .hosts(url)
-            .routing(IndexRouting.prefixed(prefix))
-            .mapping(Corpus.COLLECTION, Corpus.MAPPING)
-            .indexSettings(Corpus.INDEX_SETTINGS)
-            .maxRequestItems(bulk)
-            .build();
-    return new BuiltSink(sink, sink::indexFor);
+  public BuiltSink sink(String url, Consumer<SearchSinkBuilder<?>> settings) {
+    OpenSearchSink.Builder builder = OpenSearchSink.builder().hosts(url);
+    settings.accept(builder);
+    OpenSearchSink sink = builder.build();
+    return new BuiltSink(sink, sink::indexFor, sink::fingerprintReader);
   }
 }

@@ -8,6 +8,7 @@ import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
 import dev.driftless.search.IndexMapping;
+import dev.driftless.search.IndexRouting;
 import dev.driftless.search.internal.BulkEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ final class SinkBenchmark {
   Report run() throws Exception {
     Report report =
         new Report(
-            engine.reportName(),
+            "sink" + engine.reportSuffix(),
             "Sink throughput: Driftless " + engine.name() + " sink vs raw _bulk",
             "docs");
     int rows = settings.rows();
@@ -179,10 +180,10 @@ final class SinkBenchmark {
         details.put("bytes sent", bytes);
       }
       case SINK -> {
-        SinkEngine.BuiltSink built = engine.sink(admin.baseUrl(), prefix, settings.bulk());
+        SinkEngine.BuiltSink built = sink(admin.baseUrl(), prefix);
         try (VersionedSink sink = built.sink()) {
           sink.start(context());
-          built.indexFor().accept(Corpus.COLLECTION);
+          String unused = built.indexFor().apply(Corpus.COLLECTION); // creates it, untimed
           long start = System.nanoTime();
           cpuBefore = processCpuNanos();
           threads = ThreadCpu.start();
@@ -213,9 +214,9 @@ final class SinkBenchmark {
         }
       }
       case PIPELINE -> {
-        SinkEngine.BuiltSink built = engine.sink(admin.baseUrl(), prefix, settings.bulk());
+        SinkEngine.BuiltSink built = sink(admin.baseUrl(), prefix);
         VersionedSink sink = built.sink();
-        built.indexFor().accept(Corpus.COLLECTION);
+        String unused = built.indexFor().apply(Corpus.COLLECTION); // creates it, untimed
         Pipeline pipeline =
             Pipeline.builder()
                 .name("bench-sink")
@@ -291,6 +292,16 @@ final class SinkBenchmark {
       return os.getProcessCpuTime();
     }
     return -1;
+  }
+
+  private SinkEngine.BuiltSink sink(String url, String prefix) {
+    return engine.sink(
+        url,
+        b ->
+            b.routing(IndexRouting.prefixed(prefix))
+                .mapping(Corpus.COLLECTION, Corpus.MAPPING)
+                .indexSettings(Corpus.INDEX_SETTINGS)
+                .maxRequestItems(settings.bulk()));
   }
 
   private SinkContext context() {

@@ -1,25 +1,32 @@
 package dev.driftless.benchmarks;
 
 import dev.driftless.core.ChangeEvent;
+import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.VersionedSink;
+import dev.driftless.search.SearchSinkBuilder;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * What {@link SinkBenchmark} needs from one search engine: a node to measure against, the engine's
- * Driftless sink, and the words its report uses. Everything else (the corpus, the raw loaders, the
- * timing, the checks) is the same for every engine. {@link OpenSearchEngine} is this module's;
- * module {@code benchmarks-elasticsearch} has the Elasticsearch one (the two servers never share a
- * classpath).
+ * What {@link SinkBenchmark} and {@link ReconcileBenchmark} need from one search engine: a node to
+ * measure against, the engine's Driftless sink, and the words their reports use. Everything else
+ * (the corpus, the raw loaders, the timing, the checks) is the same for every engine. {@link
+ * OpenSearchEngine} is this module's; module {@code benchmarks-elasticsearch} has the Elasticsearch
+ * one (the two servers never share a classpath).
  */
 interface SinkEngine {
 
   /** The engine's name in the report, e.g. {@code OpenSearch}. */
   String name();
 
-  /** The report's file name without extension. */
-  String reportName();
+  /**
+   * What the reports' file names end with: empty for OpenSearch (the first engine measured), e.g.
+   * {@code -elasticsearch} for another.
+   */
+  String reportSuffix();
 
   /** The sink's class name, as the report's contender descriptions name it. */
   String sinkClass();
@@ -34,10 +41,10 @@ interface SinkEngine {
   Node start() throws Exception;
 
   /**
-   * A new sink writing to {@code url} with index names prefixed by {@code prefix}, the corpus's
-   * mapping and index settings, and {@code bulk} items per request at most.
+   * A new sink writing to {@code url}, configured by {@code settings} (the builder settings both
+   * engines' sinks share).
    */
-  BuiltSink sink(String url, String prefix, int bulk);
+  BuiltSink sink(String url, Consumer<SearchSinkBuilder<?>> settings);
 
   /**
    * Checks that the stored-form loader's source lines equal what the sink really sends over the
@@ -65,6 +72,10 @@ interface SinkEngine {
    *
    * @param sink the sink
    * @param indexFor resolves (and creates, if missing) the index of a collection, before the load
+   * @param fingerprintReader the sink's reader of the index side of reconciliation
    */
-  record BuiltSink(VersionedSink sink, Consumer<String> indexFor) {}
+  record BuiltSink(
+      VersionedSink sink,
+      Function<String, String> indexFor,
+      Supplier<FingerprintReader> fingerprintReader) {}
 }
