@@ -130,9 +130,10 @@ final class SinkBenchmark {
     }
     report.note(engine.nodeNote());
     report.note(
-        "`driftless-*` documents carry the Driftless metadata fields (version, bucket, three"
+        "`driftless-*` documents carry the Driftless metadata fields (bucket and three"
             + " fingerprint parts; the key only where its `_id` is an encoded one, which no key of"
-            + " this corpus is) and an external version per item. `raw-bulk-stored-form`"
+            + " this corpus is; no copy of the version since issue 17) and an external version per"
+            + " item. `raw-bulk-stored-form`"
             + " sends the same stored documents without versions, so its ratio is the sink's own"
             + " cost; `raw-bulk` sends neither, so its ratio adds the cost of indexing the metadata"
             + " fields (compare `node cpu s`).");
