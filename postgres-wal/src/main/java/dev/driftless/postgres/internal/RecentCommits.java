@@ -85,9 +85,7 @@ final class RecentCommits {
   /** A transaction was decoded whole (its commit processed). */
   synchronized void decoded(
       long xid, long commitLsn, Collection<DocumentKey> keys, Collection<String> collections) {
-    if (!keys.isEmpty() || !collections.isEmpty()) {
-      commits.add(new Commit(xid, commitLsn, Set.copyOf(keys), Set.copyOf(collections)));
-    }
+    cut(xid, commitLsn, keys, collections);
     advance(commitLsn);
   }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.driftless.core.DriftlessException;
 import dev.driftless.core.RetriableException;
 import dev.driftless.core.spi.WriteResult;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -213,6 +212,6 @@ final class Truncation {
   }
 
   private static BodyWriter json(ObjectNode body) {
-    return BodyWriter.json(body.toString().getBytes(StandardCharsets.UTF_8));
+    return BodyWriter.json(body.toString());
   }
 }
